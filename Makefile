@@ -1,0 +1,86 @@
+# 数园区 scenario marketplace: build, run and test. GNU make; works from a clean clone.
+#
+#   make run            venv + pip + npm ci (only when their inputs changed), migrate, demo seed,
+#                       serve on $HOST:$PORT (default 127.0.0.1:8000; DATABASE_URL respected)
+#   make test           the whole suite on SQLite, then again on a throwaway PostgreSQL cluster
+#   make test-sqlite    just the SQLite run        make test-postgres   just the PostgreSQL run
+#   PYTEST_ARGS='-x -k scenarios' make test        extra arguments for pytest
+#   make constraints    re-pin constraints.txt from .venv after changing pyproject.toml
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# swagger-ui-dist depends on @scarf/scarf, an install-time analytics hook: opt out (and npm ci
+# runs with --ignore-scripts anyway; the assets need no build step).
+export SCARF_ANALYTICS := false
+
+header = @printf '\n==> %s\n' "$(1)"
+
+.PHONY: help venv install run system-deps test test-sqlite test-postgres constraints clean
+
+help:
+	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+
+# --- install -------------------------------------------------------------------------------
+
+$(BIN)/python:
+	$(call header,Creating the virtualenv in $(VENV) with $(PYTHON))
+	$(PYTHON) -m venv $(VENV)
+
+venv: $(BIN)/python
+
+# Reinstalls only when pyproject.toml or constraints.txt changed since the last success.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(call header,Installing Python packages (pip install -c constraints.txt -e '.[test]'))
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $@
+
+# npm ci wipes node_modules/, stamp included, then installs exactly package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	$(call header,Installing front-end assets (npm ci))
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+# --- run -----------------------------------------------------------------------------------
+
+run: install
+	$(call header,Migrating the database)
+	$(BIN)/marketplace migrate
+	$(call header,Seeding demo data)
+	$(BIN)/marketplace seed-demo
+	$(call header,Serving on http://$${HOST:-127.0.0.1}:$${PORT:-8000})
+	exec $(BIN)/marketplace serve
+
+# --- test ----------------------------------------------------------------------------------
+
+system-deps:
+	$(call header,Checking Debian packages (chromium, fonts-wqy-microhei, postgresql))
+	scripts/system-deps.sh
+
+test: install system-deps
+	scripts/run-tests.sh all $(PYTEST_ARGS)
+
+test-sqlite: install system-deps
+	scripts/run-tests.sh sqlite $(PYTEST_ARGS)
+
+test-postgres: install system-deps
+	scripts/run-tests.sh postgres $(PYTEST_ARGS)
+
+# --- maintenance ---------------------------------------------------------------------------
+
+constraints: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	scripts/freeze-constraints.sh
+
+clean:
+	rm -rf $(VENV) node_modules test-results .pytest_cache marketplace.egg-info

@@ -1,0 +1,152 @@
+"""The ``marketplace`` command: serve, migrate, seed-demo, import, create-user, close-expired.
+
+Every subcommand uses the same settings (``DATABASE_URL`` and friends) as the web app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from marketplace.settings import SettingsError, get_settings
+
+console = Console()
+
+
+def _run(coro):
+    return asyncio.run(coro)
+
+
+def _bootstrap_db():
+    """Import the engine configuration (piccolo_conf) before any query runs."""
+    import piccolo_conf  # noqa: F401  (picks the engine from DATABASE_URL)
+
+
+@click.group()
+def main() -> None:
+    """数园区 scenario marketplace."""
+    try:
+        get_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    _bootstrap_db()
+
+
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from marketplace.core.migrations import migrate as run_migrations
+
+    _run(run_migrations())
+    click.echo("数据库已是最新结构。")
+
+
+def _print_report(report) -> None:
+    table = RichTable(title="导入结果")
+    for col in ("部分", "新增", "更新", "未变"):
+        table.add_column(col)
+    for section in report.created:
+        table.add_row(section, str(report.created[section]), str(report.updated[section]),
+                      str(report.unchanged[section]))
+    console.print(table)
+    for key, words in report.unmapped_words.items():
+        console.print(f"[yellow]{key}[/]: 未能映射到能力分类的词已保留为标签：{'、'.join(words)}")
+    for f in report.failures:
+        console.print(f"[red]失败[/] {f.section} key={f.key}: {f.reason}")
+
+
+@main.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo data (idempotent). Refused in production mode."""
+    if get_settings().production:
+        raise click.ClickException("seed-demo 不能在生产模式（MARKETPLACE_ENV=production）下运行。")
+    from marketplace.demo.seed import seed_demo
+
+    report = _run(seed_demo())
+    _print_report(report)
+    if report.failures:
+        sys.exit(1)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def import_command(file: Path, as_json: bool) -> None:
+    """Upsert departments, capabilities, companies and scenarios from a JSON FILE.
+
+    Bad records are reported by key and the rest still land; the exit status is 1 when any
+    record failed, 0 otherwise.
+    """
+    from marketplace.core.audit import Actor
+    from marketplace.importing.services import import_catalog
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise click.ClickException(f"{file} 不是有效的 UTF-8 JSON：{exc}") from None
+    report = _run(import_catalog(data, Actor(label=f"import {file.name}", role="system")))
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_report(report)
+    if report.failures:
+        sys.exit(1)
+
+
+@main.command("close-expired")
+def close_expired_command() -> None:
+    """Close every open scenario whose proposal deadline has passed."""
+    from marketplace.core.audit import SYSTEM
+    from marketplace.scenarios.services import close_expired_scenarios
+
+    closed = _run(close_expired_scenarios(SYSTEM))
+    click.echo(f"已截止 {len(closed)} 个场景。")
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["admin", "staff"]), required=True)
+@click.option("--department", help="Department key (staff only).")
+@click.option("--name", "display_name", default="")
+def create_user_command(email: str, role: str, department: str | None, display_name: str) -> None:
+    """Create an association admin or a bureau staff account (passwords arrive with accounts)."""
+    from marketplace.accounts.services import create_user
+    from marketplace.core.audit import Actor
+    from marketplace.core.errors import DomainError
+
+    try:
+        user_id = _run(create_user(email=email, role=role, department_key=department,
+                                   display_name=display_name, actor=Actor(label="cli", role="system")))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"已创建用户 {email}（id={user_id}，角色 {role}）。")
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default PORT or 8000).")
+@click.option("--workers", type=int, default=1, show_default=True)
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    """Serve the web app with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "marketplace.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=False,
+        log_level="info",
+    )
+
+
+if __name__ == "__main__":
+    main()

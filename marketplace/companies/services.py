@@ -1,0 +1,112 @@
+"""Member-company use cases. Public reads show approved companies that publish their profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from marketplace.companies.schemas import (
+    CompanyDetail,
+    CompanySummary,
+    DeclaredCapability,
+    PastProjectOut,
+)
+from marketplace.companies.tables import Company, CompanyCapability, PastProject
+from marketplace.core.errors import NotFound
+from marketplace.core.pagination import DEFAULT_PAGE_SIZE, Page
+from marketplace.scenarios.schemas import CapabilityRef
+from marketplace.taxonomy.tables import Capability
+
+SIZE_LABELS = {"large": "大型企业", "sme": "中小企业"}
+EVIDENCE_LABELS = {"self_declared": "自述", "past_project": "有项目案例", "verified": "协会已核验"}
+EVIDENCE_ORDER = {"verified": 0, "past_project": 1, "self_declared": 2}
+
+
+@dataclass(frozen=True)
+class CompanyFilters:
+    size: str | None = None
+    capability: int | None = None
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+
+def _public_where():
+    return (Company.status == "approved") & (Company.publish_profile == True)  # noqa: E712
+
+
+async def _capabilities_of(company_ids: list[int]) -> dict[int, list[tuple[CapabilityRef, str]]]:
+    if not company_ids:
+        return {}
+    rows = await CompanyCapability.select(
+        CompanyCapability.company, CompanyCapability.evidence, CompanyCapability.capability,
+        CompanyCapability.capability.key, CompanyCapability.capability.name,
+        CompanyCapability.capability.name_en,
+    ).where(CompanyCapability.company.is_in(company_ids)).order_by(CompanyCapability.id)
+    out: dict[int, list[tuple[CapabilityRef, str]]] = {}
+    for r in rows:
+        ref = CapabilityRef(id=r["capability"], key=r["capability.key"], name=r["capability.name"],
+                            name_en=r["capability.name_en"])
+        out.setdefault(r["company"], []).append((ref, r["evidence"]))
+    for caps in out.values():
+        caps.sort(key=lambda c: EVIDENCE_ORDER.get(c[1], 9))
+    return out
+
+
+async def list_public_companies(filters: CompanyFilters) -> Page[CompanySummary]:
+    """The member directory: approved companies, large firms first, then by name."""
+    where = _public_where()
+    if filters.size:
+        where &= Company.size == filters.size
+    if filters.capability:
+        children = await Capability.select(Capability.id).where(Capability.parent == filters.capability)
+        ids = [filters.capability] + [c["id"] for c in children]
+        where &= Company.id.is_in(
+            CompanyCapability.select(CompanyCapability.company).where(
+                CompanyCapability.capability.is_in(ids)))
+    total = await Company.count().where(where)
+    rows = await Company.select(
+        Company.id, Company.key, Company.name, Company.size, Company.description, Company.location
+    ).where(where).order_by(Company.size).order_by(Company.name).limit(filters.page_size).offset(
+        (filters.page - 1) * filters.page_size)
+    caps = await _capabilities_of([r["id"] for r in rows])
+    items = [
+        CompanySummary(**r, size_label=SIZE_LABELS[r["size"]],
+                       capabilities=[c for c, _ in caps.get(r["id"], [])])
+        for r in rows
+    ]
+    return Page(items=items, total=total, page=filters.page, page_size=filters.page_size)
+
+
+async def get_public_company(company_id: int) -> CompanyDetail:
+    """A public company profile. ``NotFound`` unless the company is approved and published."""
+    row = await Company.select(
+        Company.id, Company.key, Company.name, Company.credit_code, Company.size,
+        Company.description, Company.website, Company.location, Company.team_size,
+        Company.founded_year, Company.tags,
+    ).where((Company.id == company_id) & _public_where()).output(load_json=True).first()
+    if row is None:
+        raise NotFound("企业不存在或未公开。")
+    caps = (await _capabilities_of([company_id])).get(company_id, [])
+    projects = await PastProject.select(
+        PastProject.title, PastProject.client, PastProject.year, PastProject.delivered,
+        PastProject.capability.name,
+    ).where(PastProject.company == company_id).order_by(PastProject.year, ascending=False)
+    return CompanyDetail(
+        **{k: v for k, v in row.items() if k != "tags"},
+        size_label=SIZE_LABELS[row["size"]],
+        capabilities=[DeclaredCapability(capability=c, evidence=e, evidence_label=EVIDENCE_LABELS[e])
+                      for c, e in caps],
+        tags=list(row["tags"] or []),
+        past_projects=[
+            PastProjectOut(title=p["title"], client=p["client"], year=p["year"],
+                           delivered=p["delivered"], capability=p["capability.name"])
+            for p in projects
+        ],
+    )
+
+
+async def count_companies_by_size() -> dict[str, int]:
+    rows = await Company.select(Company.size).where(_public_where())
+    counts = {"large": 0, "sme": 0}
+    for r in rows:
+        counts[r["size"]] += 1
+    return counts

@@ -1,0 +1,48 @@
+from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from marketplace.taxonomy.tables import Capability
+
+COMPANY_SIZES = ("large", "sme")
+COMPANY_STATUSES = ("pending", "approved", "suspended")
+EVIDENCE_LEVELS = ("self_declared", "past_project", "verified")
+
+
+class Company(Table, tablename="company"):
+    key = Varchar(length=80, unique=True, null=True, default=None)
+    name = Varchar(length=120, unique=True)
+    credit_code = Varchar(length=18, unique=True, null=True, default=None)
+    size = Varchar(length=10, default="sme")
+    status = Varchar(length=12, default="pending", index=True)
+    description = Text(default="")
+    website = Varchar(length=200, default="")
+    location = Varchar(length=120, default="")
+    team_size = Integer(null=True, default=None)
+    founded_year = Integer(null=True, default=None)
+    # Free-text capability words that the taxonomy could not map; kept, never dropped.
+    tags = JSON(default=[])
+    publish_profile = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    approved_at = Timestamptz(null=True, default=None)
+
+
+class CompanyCapability(Table, tablename="company_capability"):
+    company = ForeignKey(Company, on_delete=OnDelete.cascade, index=True)
+    capability = ForeignKey(Capability, on_delete=OnDelete.restrict, index=True)
+    evidence = Varchar(length=16, default="self_declared")
+    note = Text(default="")
+
+
+class PastProject(Table, tablename="past_project"):
+    """Evidence for a capability: a delivered project with its client and year."""
+
+    company = ForeignKey(Company, on_delete=OnDelete.cascade, index=True)
+    capability = ForeignKey(Capability, null=True, default=None, on_delete=OnDelete.set_null)
+    title = Varchar(length=200)
+    client = Varchar(length=120, default="")
+    year = Integer(null=True, default=None)
+    delivered = Text(default="")
+    reference_contact = Varchar(length=120, default="")

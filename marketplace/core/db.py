@@ -1,0 +1,44 @@
+"""Database helpers: the engine, write transactions, and constraint-error detection."""
+
+from __future__ import annotations
+
+from piccolo.engine import engine_finder
+from piccolo.engine.sqlite import TransactionType
+
+
+def engine():
+    return engine_finder()
+
+
+def is_sqlite() -> bool:
+    return engine().engine_type == "sqlite"
+
+
+def write_transaction():
+    """A transaction for a use case that reads then writes.
+
+    On SQLite it is ``BEGIN IMMEDIATE``: the write lock is taken up front, so concurrent writers
+    wait (busy timeout) instead of failing with "database is locked" when they upgrade a read.
+    """
+    db = engine()
+    if db.engine_type == "sqlite":
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+def constraint_name(exc: BaseException) -> str | None:
+    """The name of the database rule that refused a write, or None if ``exc`` is not one.
+
+    Works for PostgreSQL's unique/check violations and for SQLite's UNIQUE failures and our
+    CHECK triggers (messages ``CHECK constraint failed: name``).
+    """
+    name = getattr(exc, "constraint_name", None)
+    if name:
+        return name
+    text = str(exc)
+    marker = "CHECK constraint failed: "
+    if marker in text:
+        return text.split(marker, 1)[1].split()[0].strip("'\"")
+    if "UNIQUE constraint failed" in text:
+        return "unique:" + text.split("UNIQUE constraint failed:", 1)[1].strip()
+    return None

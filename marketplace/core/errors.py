@@ -1,0 +1,42 @@
+"""Domain errors raised by services; web and API layers map them to responses.
+
+Messages are written for the user, in Simplified Chinese (the UI language).
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose. ``field`` names the input at fault."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details or {}
+
+
+class ValidationFailed(DomainError):
+    """Input is malformed or breaks a rule; ``errors`` maps field names to messages."""
+
+    status_code = 400
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None):
+        super().__init__(message, details={"errors": errors or {}})
+        self.errors = errors or {}
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    """The action does not fit the current state (e.g. a transition the status machine refuses)."""
+
+    status_code = 409

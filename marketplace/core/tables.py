@@ -1,0 +1,34 @@
+from piccolo.columns import JSON, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class AuditEvent(Table, tablename="audit_event"):
+    """One state-changing action: who (user id and role), what, on which entity, before -> after."""
+
+    occurred_at = Timestamptz(default=TimestamptzNow(), index=True)
+    actor_user_id = Integer(null=True, default=None)
+    actor_label = Varchar(length=200, default="system")
+    actor_role = Varchar(length=20, default="system")
+    action = Varchar(length=80, index=True)
+    entity_type = Varchar(length=40)
+    entity_id = Integer(index=True)
+    before = JSON(null=True, default=None)
+    after = JSON(null=True, default=None)
+    reason = Text(default="")
+    ip_address = Varchar(length=64, default="")
+
+
+class Outbox(Table, tablename="outbox"):
+    """A change to an indexed row, written in the same transaction as the change itself.
+
+    The search indexer re-reads the current row by ``(kind, entity_id)``; ``processed_at`` is set
+    only when the search engine confirmed the update.
+    """
+
+    created_at = Timestamptz(default=TimestamptzNow())
+    kind = Varchar(length=20)
+    entity_id = Integer()
+    processed_at = Timestamptz(null=True, default=None, index=True)
+    attempts = Integer(default=0)
+    last_error = Text(default="")

@@ -1,0 +1,79 @@
+"""Jinja2 setup: filters for park-time dates, money in 万元, labels; autoescape always on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from jinja2 import Environment
+
+from marketplace.core import clock
+from marketplace.scenarios.status import DOMAINS, STATUS_LABELS
+
+
+def park_datetime(value: dt.datetime | None) -> str:
+    if value is None:
+        return "—"
+    return clock.to_park_time(value).strftime("%Y-%m-%d %H:%M")
+
+
+def park_date(value: dt.datetime | None) -> str:
+    if value is None:
+        return "—"
+    return clock.to_park_time(value).strftime("%Y-%m-%d")
+
+
+def iso(value: dt.datetime | None) -> str:
+    return clock.to_park_time(value).isoformat() if value else ""
+
+
+def money(value: int | None) -> str:
+    """Yuan as 万元, the unit budgets are read in: 300000 -> '30 万元'."""
+    if value is None:
+        return "面议"
+    wan = value / 10_000
+    return f"{wan:,.0f} 万元" if wan == int(wan) else f"{wan:,.1f} 万元"
+
+
+def budget_range(low: int | None, high: int | None) -> str:
+    if low is None and high is None:
+        return "面议"
+    if low is None or low == high:
+        return money(high)
+    if high is None:
+        return f"{money(low)}起"
+    return f"{money(low).replace(' 万元', '')}–{money(high)}"
+
+
+def days_left(value: dt.datetime | None) -> str:
+    """'还剩 5 天', '今天截止' or '已截止' for a deadline."""
+    if value is None:
+        return ""
+    delta = value - clock.now()
+    if delta.total_seconds() < 0:
+        return "已截止"
+    if delta.days == 0:
+        return "今天截止"
+    return f"还剩 {delta.days} 天"
+
+
+def query_with(params: dict, **changes) -> str:
+    """The current query string with some parameters changed (None removes one)."""
+    merged = {k: v for k, v in params.items() if v not in (None, "")}
+    for key, value in changes.items():
+        if value is None or value == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return "?" + urlencode(merged) if merged else "?"
+
+
+def configure_environment(env: Environment) -> None:
+    env.autoescape = True
+    env.filters.update(
+        park_datetime=park_datetime, park_date=park_date, iso=iso, money=money,
+        budget_range=budget_range, days_left=days_left,
+    )
+    env.globals.update(
+        STATUS_LABELS=STATUS_LABELS, DOMAINS=DOMAINS, query_with=query_with, now=clock.now,
+    )

@@ -1,0 +1,62 @@
+from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from marketplace.accounts.tables import User
+from marketplace.companies.tables import Company
+from marketplace.scenarios.tables import Scenario
+
+PROPOSAL_STATUSES = (
+    "draft", "submitted", "withdrawn", "under_review",
+    "shortlisted", "not_shortlisted", "selected", "not_selected",
+)
+MEMBER_STATUSES = ("invited", "accepted", "declined")
+
+
+class Proposal(Table, tablename="proposal"):
+    scenario = ForeignKey(Scenario, on_delete=OnDelete.restrict, index=True)
+    company = ForeignKey(Company, on_delete=OnDelete.restrict, index=True)  # the lead company
+    number = Varchar(length=40, unique=True, null=True, default=None)  # receipt number
+    status = Varchar(length=20, default="draft", index=True)
+    summary = Text(default="")
+    understanding = Text(default="")
+    approach = Text(default="")
+    capability_answers = JSON(default={})  # capability id -> how it is covered
+    data_needs = Text(default="")
+    team = Text(default="")
+    timeline = JSON(default=[])  # milestones
+    cost_estimate = BigInt(null=True, default=None)  # yuan
+    pilot_plan = Text(default="")
+    success_indicators = Text(default="")
+    declaration_accepted = Boolean(default=False)
+    needs_confirmation = Boolean(default=False)
+    version = Integer(default=0)
+    content_hash = Varchar(length=64, default="")
+    created_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    submitted_at = Timestamptz(null=True, default=None)
+    withdrawn_at = Timestamptz(null=True, default=None)
+    outcome_published = Boolean(default=False)
+
+
+class ProposalMember(Table, tablename="proposal_member"):
+    """A consortium member (the lead included), its role, work share and answer to the invitation."""
+
+    proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
+    company = ForeignKey(Company, on_delete=OnDelete.restrict, index=True)
+    role = Varchar(length=80, default="")
+    work_share = Integer(default=0)  # percent
+    status = Varchar(length=10, default="invited")
+    is_lead = Boolean(default=False)
+    invited_at = Timestamptz(default=TimestamptzNow())
+    answered_at = Timestamptz(null=True, default=None)
+
+
+class ProposalVersion(Table, tablename="proposal_version"):
+    proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
+    version = Integer()
+    content = JSON(default={})
+    content_hash = Varchar(length=64)
+    submitted_at = Timestamptz(default=TimestamptzNow())

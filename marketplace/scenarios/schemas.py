@@ -1,0 +1,95 @@
+"""msgspec shapes of scenarios at the edge (pages and API alike)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+
+class DepartmentRef(msgspec.Struct):
+    id: int
+    key: str
+    name: str
+    short_name: str
+
+
+class CapabilityRef(msgspec.Struct):
+    id: int
+    key: str
+    name: str
+    name_en: str
+
+
+class RequiredCapability(msgspec.Struct):
+    capability: CapabilityRef
+    weight: int
+
+
+class Criterion(msgspec.Struct):
+    name: str
+    description: str
+    weight: int
+
+
+class PublicQuestion(msgspec.Struct):
+    """A published clarification; the asking company is never named."""
+
+    question: str
+    answer: str
+    asked_at: dt.datetime
+    answered_at: dt.datetime | None
+
+
+class ChangeLogEntry(msgspec.Struct):
+    kind: str
+    reason: str
+    created_at: dt.datetime
+
+
+class ScenarioSummary(msgspec.Struct):
+    id: int
+    key: str | None
+    title: str
+    summary: str
+    domain: str
+    department: DepartmentRef
+    status: str  # the public status
+    status_label: str
+    proposal_deadline: dt.datetime | None
+    budget_min: int | None
+    budget_max: int | None
+    pilot_months: int | None
+    opened_at: dt.datetime | None
+    capabilities: list[CapabilityRef]
+
+
+class ScenarioDetail(msgspec.Struct):
+    id: int
+    key: str | None
+    title: str
+    summary: str
+    description: str
+    expected_outcome: str
+    target_users: str
+    data_offered: str
+    resources_offered: str
+    domain: str
+    department: DepartmentRef
+    cdo_name: str
+    cdo_title: str
+    status: str
+    status_label: str
+    sealed: bool
+    budget_min: int | None
+    budget_max: int | None
+    pilot_months: int | None
+    question_deadline: dt.datetime | None
+    proposal_deadline: dt.datetime | None
+    opened_at: dt.datetime | None
+    required_capabilities: list[RequiredCapability]
+    tags: list[str]
+    criteria: list[Criterion]
+    questions: list[PublicQuestion]
+    change_log: list[ChangeLogEntry]
+    cancel_reason: str

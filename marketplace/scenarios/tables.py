@@ -1,0 +1,85 @@
+from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from marketplace.accounts.tables import User
+from marketplace.companies.tables import Company
+from marketplace.departments.tables import Department
+from marketplace.taxonomy.tables import Capability
+
+
+class Scenario(Table, tablename="scenario"):
+    key = Varchar(length=80, unique=True, null=True, default=None)  # external key for imports
+    title = Varchar(length=200)
+    summary = Text(default="")
+    description = Text(default="")  # the problem, not the solution
+    expected_outcome = Text(default="")
+    target_users = Text(default="")
+    data_offered = Text(default="")
+    resources_offered = Text(default="")
+    domain = Varchar(length=10, index=True)
+    department = ForeignKey(Department, on_delete=OnDelete.restrict, index=True)
+    budget_min = BigInt(null=True, default=None)  # yuan
+    budget_max = BigInt(null=True, default=None)
+    pilot_months = Integer(null=True, default=None)
+    question_deadline = Timestamptz(null=True, default=None)
+    proposal_deadline = Timestamptz(null=True, default=None, index=True)
+    opens_at = Timestamptz(null=True, default=None)
+    # Internal lifecycle status, and the status the public is shown: evaluation decisions stay
+    # internal (public_status 'evaluating') until staff publish the result.
+    status = Varchar(length=20, default="draft", index=True)
+    public_status = Varchar(length=20, null=True, default=None, index=True)
+    sealed = Boolean(default=False)
+    tags = JSON(default=[])  # required-capability words the taxonomy could not map
+    cancel_reason = Text(default="")
+    created_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    opened_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+    awarded_at = Timestamptz(null=True, default=None)
+    result_published_at = Timestamptz(null=True, default=None)
+
+
+class ScenarioCapability(Table, tablename="scenario_capability"):
+    """A required capability with its weight; a scenario's weights add up to 100."""
+
+    scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
+    capability = ForeignKey(Capability, on_delete=OnDelete.restrict, index=True)
+    weight = Integer()
+
+
+class ScenarioCriterion(Table, tablename="scenario_criterion"):
+    """An evaluation criterion with its weight; a scenario's weights add up to 100."""
+
+    scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=80)
+    description = Text(default="")
+    weight = Integer()
+    position = Integer(default=0)
+
+
+class Question(Table, tablename="question"):
+    """A clarification question and its answer; published answers never name the asker."""
+
+    scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
+    company = ForeignKey(Company, null=True, default=None, on_delete=OnDelete.set_null)
+    asked_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    question = Text()
+    asked_at = Timestamptz(default=TimestamptzNow())
+    answer = Text(default="")
+    answered_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    answered_at = Timestamptz(null=True, default=None)
+    published = Boolean(default=False)
+
+
+class ScenarioAmendment(Table, tablename="scenario_amendment"):
+    """A public change-log entry: an amendment, deadline extension or cancellation reason."""
+
+    scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=20, default="amendment")
+    reason = Text()
+    changes = JSON(default={})
+    created_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())

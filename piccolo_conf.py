@@ -1,0 +1,29 @@
+"""The only place that picks the database engine (from ``DATABASE_URL`` via settings)."""
+
+from piccolo.conf.apps import AppRegistry
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+from marketplace.settings import get_settings
+
+
+def _make_engine():
+    db = get_settings().database
+    if db.is_sqlite:
+        db.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        # A busy timeout lets a second writer wait for the lock instead of failing at once.
+        return SQLiteEngine(path=str(db.sqlite_path), timeout=30)
+    return PostgresEngine(
+        config={
+            "host": db.host,
+            "port": db.port,
+            "user": db.user,
+            "password": db.password,
+            "database": db.database,
+        }
+    )
+
+
+DB = _make_engine()
+
+APP_REGISTRY = AppRegistry(apps=["marketplace.piccolo_app"])

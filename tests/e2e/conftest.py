@@ -1,0 +1,329 @@
+"""Browser journeys against a real server process.
+
+Fixtures:
+
+* ``live_server`` (session): a real ``marketplace serve`` process on a free port of 127.0.0.1,
+  with its own ``MARKETPLACE_VAR_DIR`` and its own database: a fresh ``marketplace_e2e_<hex>``
+  database on the server of ``TEST_DATABASE_URL`` when that is a postgres URL (created here,
+  dropped at teardown), else a SQLite file in a temporary folder. ``marketplace migrate`` and
+  ``marketplace seed-demo`` run first, so the demo data is there. The value is a ``str`` (the
+  base URL, no trailing slash) that also carries ``.url``, ``.database_url``, ``.var_dir``,
+  ``.log_path`` and ``.env`` (the environment the server runs with, for extra CLI calls).
+* ``browser`` (session): Debian's chromium through ``playwright.sync_api``, headless.
+* ``page`` (function): a page in a new context (locale zh-CN, 1280x900, ``base_url`` set to the
+  live server, so ``page.goto("/scenarios")`` works). On failure a screenshot and the page's
+  HTML are saved to ``test-results/<module>__<test>.png`` / ``.html``.
+
+Every test under ``tests/e2e`` gets the ``e2e`` marker (``pytest -m "not e2e"`` skips them).
+Tests here are plain sync functions: the sync Playwright API cannot run inside a running
+asyncio loop, so do not make them ``async``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+E2E_DIR = Path(__file__).resolve().parent
+REPO_ROOT = E2E_DIR.parent.parent
+RESULTS_DIR = REPO_ROOT / "test-results"
+
+# The console script installed next to the interpreter running the tests (.venv/bin/marketplace).
+MARKETPLACE = Path(sys.executable).parent / "marketplace"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+STARTUP_TIMEOUT = 30.0  # seconds until /healthz must answer 200
+STOP_TIMEOUT = 10.0  # seconds between SIGTERM and SIGKILL
+CLI_TIMEOUT = 300.0  # seconds for migrate / seed-demo
+DEFAULT_TIMEOUT_MS = 10_000  # Playwright actions and expectations
+NAVIGATION_TIMEOUT_MS = 15_000
+
+# Never send requests to 127.0.0.1 through a proxy from the environment.
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+# --- collection and outcome hooks ----------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test under tests/e2e with ``e2e`` (this hook sees the whole session's items)."""
+    for item in items:
+        path = Path(str(item.path)).resolve()
+        if path == E2E_DIR or E2E_DIR in path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+    """Keep each phase's report on the item (``item.rep_setup``/``rep_call``) for ``page``."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+# --- live server ---------------------------------------------------------------------------
+
+
+class LiveServer(str):
+    """The base URL of the running server (a ``str``), plus what a test may need to know."""
+
+    url: str
+    database_url: str
+    var_dir: Path
+    log_path: Path
+    env: dict[str, str]
+
+    def __new__(
+        cls, url: str, *, database_url: str, var_dir: Path, log_path: Path, env: dict[str, str]
+    ) -> LiveServer:
+        self = super().__new__(cls, url)
+        self.url = url
+        self.database_url = database_url
+        self.var_dir = var_dir
+        self.log_path = log_path
+        self.env = env
+        return self
+
+    def log(self) -> str:
+        """The server's output so far."""
+        return _read(self.log_path)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return "(no output)"
+
+
+def _is_postgres(url: str | None) -> bool:
+    return bool(url) and urlsplit(url).scheme in ("postgres", "postgresql")
+
+
+def _run_async(coro) -> object:
+    """Run a coroutine on a fresh loop in a worker thread, whatever loop this thread has."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result(timeout=60)
+
+
+def _pg_admin(server_url: str, sql: str) -> None:
+    import asyncpg  # piccolo[postgres] brings it
+
+    async def run() -> None:
+        conn = await asyncpg.connect(server_url, timeout=15)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    _run_async(run())
+
+
+def _run_cli(args: list[str], env: dict[str, str]) -> None:
+    """Run ``marketplace <args>``; on failure stop the session with its full output."""
+    cmd = [str(MARKETPLACE), *args]
+    try:
+        proc = subprocess.run(
+            cmd,
+            env=env,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT,
+            check=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        pytest.fail(
+            f"`{' '.join(cmd)}` exited with {exc.returncode}\n"
+            f"--- stdout ---\n{exc.stdout}\n--- stderr ---\n{exc.stderr}",
+            pytrace=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"`{' '.join(cmd)}` took longer than {CLI_TIMEOUT:.0f} s\n{exc.stdout}\n{exc.stderr}", pytrace=False)
+    # Visible with -s, or in the captured output of the first test if it fails.
+    sys.stdout.write(proc.stdout)
+    sys.stderr.write(proc.stderr)
+
+
+def _wait_healthy(proc: subprocess.Popen, url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    last_error = "no answer yet"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(
+                f"the server exited with {proc.returncode} before answering {url}/healthz\n"
+                f"--- server log ---\n{_read(log_path)}",
+                pytrace=False,
+            )
+        try:
+            with _NO_PROXY.open(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+                last_error = f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:
+            last_error = f"HTTP {exc.code}"
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
+            last_error = repr(exc)
+        time.sleep(0.1)
+    pytest.fail(
+        f"{url}/healthz did not answer 200 within {STARTUP_TIMEOUT:.0f} s (last: {last_error})\n"
+        f"--- server log ---\n{_read(log_path)}",
+        pytrace=False,
+    )
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM the server's process group, SIGKILL it if it is still there after 10 s."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=STOP_TIMEOUT)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    if not MARKETPLACE.exists():
+        pytest.fail(f"{MARKETPLACE} not found: install the project (make install)", pytrace=False)
+
+    base = tmp_path_factory.mktemp("live_server")
+    var_dir = base / "var"
+    var_dir.mkdir()
+    log_path = base / "server.log"
+
+    test_db_url = os.environ.get("TEST_DATABASE_URL")
+    created_db: str | None = None
+    if _is_postgres(test_db_url):
+        created_db = f"marketplace_e2e_{secrets.token_hex(6)}"
+        _pg_admin(test_db_url, f'CREATE DATABASE "{created_db}"')
+        database_url = urlunsplit(urlsplit(test_db_url)._replace(path=f"/{created_db}"))
+    else:
+        # sqlite:// + an absolute path = sqlite:///abs/path (what settings.parse_database_url wants).
+        database_url = f"sqlite://{base / 'e2e.sqlite'}"
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    env.pop("TEST_DATABASE_URL", None)
+    env.update(
+        {
+            "MARKETPLACE_VAR_DIR": str(var_dir),
+            "DATABASE_URL": database_url,
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+
+    proc: subprocess.Popen | None = None
+    try:
+        _run_cli(["migrate"], env)
+        _run_cli(["seed-demo"], env)
+        with open(log_path, "wb") as log_file:
+            proc = subprocess.Popen(
+                [str(MARKETPLACE), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                cwd=REPO_ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: teardown signals all of it
+            )
+        _wait_healthy(proc, url, log_path)
+        yield LiveServer(url, database_url=database_url, var_dir=var_dir, log_path=log_path, env=env)
+    finally:
+        if proc is not None:
+            _stop(proc)
+        if created_db is not None:
+            _pg_admin(test_db_url, f'DROP DATABASE IF EXISTS "{created_db}" WITH (FORCE)')
+
+
+# --- browser -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} not found: run scripts/system-deps.sh (Debian package chromium)", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _artifact_name(item: pytest.Item) -> str:
+    module = Path(str(item.path)).stem
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "_", f"{module}__{item.name}").strip("_")[:180]
+
+
+@pytest.fixture
+def page(browser, live_server: LiveServer, request: pytest.FixtureRequest):
+    context = browser.new_context(
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 1280, "height": 900},
+        base_url=live_server.url,
+    )
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        failed = any(
+            getattr(getattr(request.node, f"rep_{when}", None), "failed", False) for when in ("setup", "call")
+        )
+        if failed:
+            RESULTS_DIR.mkdir(exist_ok=True)
+            name = _artifact_name(request.node)
+            try:
+                page.screenshot(path=str(RESULTS_DIR / f"{name}.png"), full_page=True)
+                (RESULTS_DIR / f"{name}.html").write_text(page.content(), encoding="utf-8")
+            except Exception as exc:  # a crashed page must not hide the test's own failure
+                sys.stderr.write(f"could not save the failure screenshot for {request.node.nodeid}: {exc}\n")
+        context.close()
