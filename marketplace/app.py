@@ -59,7 +59,7 @@ def handle_internal_error(request: Request, exc: Exception) -> Response:
     return _error_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后再试。")
 
 
-@get("/healthz", include_in_schema=False, sync_to_thread=False)
+@get("/healthz", include_in_schema=False)
 async def healthz() -> dict:
     """Liveness and readiness: the database answers."""
     from marketplace.departments.tables import Department
