@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from litestar import Litestar, Request, Response, get
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Tag
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
@@ -27,16 +29,20 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path.startswith("/schema")
 
 
-def _error_response(request: Request, status_code: int, message: str, errors: dict | None = None) -> Response:
+def _error_response(
+    request: Request, status_code: int, message: str, errors: dict | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     if _wants_json(request):
         body = {"status_code": status_code, "detail": message}
         if errors:
             body["errors"] = errors
-        return Response(body, status_code=status_code)
+        return Response(body, status_code=status_code, headers=headers)
     return Template(
         template_name="error.html",
         context={"status_code": status_code, "message": message, "errors": errors or {}},
         status_code=status_code,
+        headers=headers,
     )
 
 
@@ -44,14 +50,50 @@ def handle_domain_error(request: Request, exc: DomainError) -> Response:
     return _error_response(request, exc.status_code, exc.message, exc.details.get("errors"))
 
 
+_HTTP_MESSAGES = {
+    401: "请先登录。",
+    403: "没有权限执行此操作。",
+    405: "不支持该请求方法。",
+    413: "请求内容过大。",
+    415: "不支持该请求内容类型。",
+    429: "请求过于频繁，请稍后再试。",
+}
+
+
+def _validation_message(key: str, message: str) -> str:
+    """A Chinese message for one of Litestar's (msgspec's) validation messages."""
+    if match := re.fullmatch(r"Expected `int` >= (-?\d+)", message):
+        return f"{key} 必须大于或等于 {match[1]}。"
+    if match := re.fullmatch(r"Expected `int` <= (-?\d+)", message):
+        return f"{key} 必须小于或等于 {match[1]}。"
+    if re.match(r"Expected `int`", message):
+        return f"{key} 必须是整数。"
+    if message.startswith("Missing required"):
+        return f"缺少参数 {key}。"
+    return f"{key} 的取值无效。"
+
+
+def _validation_errors(exc: ValidationException) -> dict[str, str]:
+    """Litestar's ``extra`` ([{key, message, source}, ...]) as {parameter: Chinese message}."""
+    errors: dict[str, str] = {}
+    items = exc.extra if isinstance(exc.extra, list) else []
+    for item in items:
+        if isinstance(item, dict) and item.get("key"):
+            key = str(item["key"])
+            errors.setdefault(key, _validation_message(key, str(item.get("message") or "")))
+    return errors
+
+
 def handle_http_exception(request: Request, exc: HTTPException) -> Response:
+    errors: dict[str, str] | None = None
     if isinstance(exc, NotFoundException):
         message = "页面或资源不存在。"
     elif isinstance(exc, ValidationException):
-        message = "请求参数有误：" + (exc.detail or "")
+        errors = _validation_errors(exc)
+        message = "请求参数有误：" + ("；".join(errors.values()) if errors else "请检查请求内容。")
     else:
-        message = exc.detail or "请求无法处理。"
-    return _error_response(request, exc.status_code, message)
+        message = _HTTP_MESSAGES.get(exc.status_code) or "请求无法处理。"
+    return _error_response(request, exc.status_code, message, errors, headers=exc.headers)
 
 
 def handle_internal_error(request: Request, exc: Exception) -> Response:
@@ -91,17 +133,33 @@ def _route_handlers() -> list:
 
 
 def _openapi_config() -> OpenAPIConfig:
-    # Swagger UI is served from the npm install (swagger-ui-dist), never from a CDN.
+    # Swagger UI is served from the npm install (swagger-ui-dist), never from a CDN: scripts,
+    # stylesheet and favicon (Litestar's default favicon is a CDN URL). It is also the page at
+    # /schema itself, so no CDN-based Redoc page is ever rendered.
     vendor = "/static/vendor/swagger-ui-dist"
     return OpenAPIConfig(
         title="数园区场景开放平台 API",
         version="1.0.0",
-        description="Public read API of the 数园区 scenario marketplace.",
+        description=(
+            "数园区（苏州工业园区）场景开放平台的公开只读 API：已公开的应用场景、会员企业名录，"
+            "以及构造筛选条件所需的能力分类和部门。\n\n"
+            "错误统一返回 JSON：`{\"status_code\", \"detail\", \"errors\"}`。"
+            "参数有误返回 400，errors 列出每个出错的参数；不存在或未公开返回 404。"
+            "路径中的 id 须为 1 到 2147483647 的整数：超出范围返回 400，不是整数返回 404。"
+            "每页最多 100 条。"
+        ),
         path="/schema",
+        tags=[
+            Tag(name="scenarios", description="已公开的应用场景"),
+            Tag(name="companies", description="会员企业名录"),
+            Tag(name="taxonomy", description="能力分类（含同义词）"),
+            Tag(name="departments", description="发布场景的部门"),
+        ],
         render_plugins=[SwaggerRenderPlugin(
             js_url=f"{vendor}/swagger-ui-bundle.js",
             css_url=f"{vendor}/swagger-ui.css",
             standalone_preset_js_url=f"{vendor}/swagger-ui-standalone-preset.js",
+            favicon=f"<link rel='icon' type='image/png' href='{vendor}/favicon-32x32.png'>",
             path="/swagger",
         )],
     )

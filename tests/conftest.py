@@ -24,6 +24,7 @@ import piccolo_conf  # noqa: E402,F401
 from marketplace.core import clock  # noqa: E402
 from marketplace.core.migrations import migrate  # noqa: E402
 from marketplace.piccolo_app import APP_CONFIG  # noqa: E402
+from marketplace.taxonomy.tables import Capability  # noqa: E402
 from piccolo.engine import engine_finder  # noqa: E402
 from piccolo.table import sort_table_classes  # noqa: E402
 
@@ -50,6 +51,8 @@ async def empty_all_tables() -> None:
         await engine.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     else:
         for table in reversed(TABLES):
+            if table is Capability:  # self-referencing: children before their groups
+                await Capability.delete().where(Capability.parent.is_not_null())
             await table.delete(force=True)
     _state["contents"] = "empty"
 

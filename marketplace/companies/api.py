@@ -1,6 +1,84 @@
-"""Placeholder: being written."""
-from litestar import Controller
+"""Public read JSON API of the member directory under ``/api/v1/companies``.
+
+Only approved companies that publish their profile are shown; any other id answers 404, like an
+unknown one. Query parameters are documented in the signature and validated by the same parser
+the directory page uses (``parse_company_filters``); see ``marketplace.scenarios.api`` for the
+shared error shapes and helpers.
+"""
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get
+from litestar.params import PathParameter
+
+from marketplace.companies.params import parse_company_filters
+from marketplace.companies.schemas import CompanyDetail, CompanySummary
+from marketplace.companies.services import SIZE_LABELS, get_public_company, list_public_companies
+from marketplace.scenarios.api import (
+    API_PREFIX,
+    DETAIL_RAISES,
+    DETAIL_RESPONSES,
+    LIST_RAISES,
+    LIST_RESPONSES,
+    CapabilityQuery,
+    PageQuery,
+    PageSizeQuery,
+    choice_query,
+    given,
+    page_fields,
+)
+from marketplace.scenarios.params import MAX_ID
+
+CompanyId = Annotated[int, PathParameter(
+    ge=1, le=MAX_ID, description="企业 id（1 到 2147483647；超出范围返回 400，非整数返回 404）。")]
+
+_SIZE_DOC = "；".join(f"{k} {v}" for k, v in SIZE_LABELS.items())
+
+
+class CompanyPage(msgspec.Struct):
+    """One page of the member directory; ``pages`` is at least 1."""
+
+    items: list[CompanySummary]
+    total: int
+    page: int
+    page_size: int
+    pages: int
 
 
 class CompanyApiController(Controller):
-    path = "/_placeholder_CompanyApiController"
+    """The public member directory and company profiles."""
+
+    path = f"{API_PREFIX}/companies"
+    tags = ["companies"]
+
+    @get(
+        "/",
+        operation_id="listCompanies",
+        summary="会员企业名录",
+        description="已审核通过并公开资料的会员企业，大型企业在前，再按名称排序；与网页上的企业名录数据一致。",
+        raises=LIST_RAISES,
+        responses=LIST_RESPONSES,
+    )
+    async def list_companies(
+        self,
+        size: Annotated[str | None, choice_query(f"企业规模：{_SIZE_DOC}。", tuple(SIZE_LABELS))] = None,
+        capability: CapabilityQuery = None,
+        page: PageQuery = None,
+        page_size: PageSizeQuery = None,
+    ) -> CompanyPage:
+        filters = parse_company_filters(given(
+            size=size, capability=capability, page=page, page_size=page_size))
+        result = await list_public_companies(filters)
+        return CompanyPage(items=result.items, **page_fields(result))
+
+    @get(
+        "/{company_id:int}",
+        operation_id="getCompany",
+        summary="企业公开资料",
+        description="企业简介、能力（含佐证等级）和过往项目。未审核、已暂停或不公开资料的企业返回 404。",
+        raises=DETAIL_RAISES,
+        responses=DETAIL_RESPONSES,
+    )
+    async def get_company(self, company_id: CompanyId) -> CompanyDetail:
+        return await get_public_company(company_id)

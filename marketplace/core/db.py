@@ -42,3 +42,13 @@ def constraint_name(exc: BaseException) -> str | None:
     if "UNIQUE constraint failed" in text:
         return "unique:" + text.split("UNIQUE constraint failed:", 1)[1].strip()
     return None
+
+
+def for_update(query):
+    """Lock the selected rows until the transaction ends, where the engine needs it.
+
+    PostgreSQL's default isolation lets two transactions read the same row and both write
+    (a lost update); ``SELECT ... FOR UPDATE`` makes the second wait. SQLite has no row locks
+    and needs none: ``write_transaction`` already holds the database's write lock.
+    """
+    return query if is_sqlite() else query.lock_rows()

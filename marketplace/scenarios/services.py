@@ -14,7 +14,7 @@ import msgspec
 
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
-from marketplace.core.db import constraint_name, write_transaction
+from marketplace.core.db import constraint_name, for_update, write_transaction
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.outbox import enqueue
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, Page
@@ -50,9 +50,9 @@ async def _transition(
     if require_reason and not reason.strip():
         raise ValidationFailed("请填写原因。", {"reason": "请填写原因。"})
     async with write_transaction():
-        row = await Scenario.select(
+        row = await for_update(Scenario.select(
             Scenario.status, Scenario.opened_at, Scenario.result_published_at
-        ).where(Scenario.id == scenario_id).first()
+        ).where(Scenario.id == scenario_id)).first()
         if row is None:
             raise NotFound("场景不存在。")
         current = row["status"]
@@ -166,8 +166,8 @@ TRANSITION_FUNCTIONS = {
 async def publish_scenario_result(scenario_id: int, actor: Actor) -> None:
     """Make the internal decision public: the public status follows the internal one again."""
     async with write_transaction():
-        row = await Scenario.select(Scenario.status, Scenario.opened_at).where(
-            Scenario.id == scenario_id).first()
+        row = await for_update(Scenario.select(Scenario.status, Scenario.opened_at).where(
+            Scenario.id == scenario_id)).first()
         if row is None:
             raise NotFound("场景不存在。")
         if row["status"] not in ("awarded", "piloting", "completed"):
@@ -365,3 +365,22 @@ async def list_departments_with_public_scenarios() -> list[DepartmentRef]:
     rows = await Department.select(Department.id, Department.key, Department.name,
                                    Department.short_name).order_by(Department.name)
     return [DepartmentRef(**r) for r in rows]
+
+
+async def count_public_scenarios_by_domain(status: str | None = None) -> dict[str, int]:
+    """Public scenarios per programme domain (every domain present, zero when empty).
+
+    ``status`` restricts the count to one public status (e.g. ``"open"`` for the home page's
+    "now inviting proposals" figures). Read-only; raises nothing.
+    """
+    from piccolo.query.functions.aggregate import Count
+
+    where = Scenario.public_status.is_not_null()
+    if status:
+        where &= Scenario.public_status == status
+    rows = await Scenario.select(Scenario.domain, Count(alias="n")).where(where).group_by(
+        Scenario.domain)
+    counts = dict.fromkeys(sm.DOMAINS, 0)
+    for r in rows:
+        counts[r["domain"]] = r["n"]
+    return counts

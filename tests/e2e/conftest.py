@@ -14,9 +14,11 @@ Fixtures:
   live server, so ``page.goto("/scenarios")`` works). On failure a screenshot and the page's
   HTML are saved to ``test-results/<module>__<test>.png`` / ``.html``.
 
-Every test under ``tests/e2e`` gets the ``e2e`` marker (``pytest -m "not e2e"`` skips them).
-Tests here are plain sync functions: the sync Playwright API cannot run inside a running
-asyncio loop, so do not make them ``async``.
+Every test under ``tests/e2e`` gets the ``e2e`` marker (``pytest -m "not e2e"`` skips them) and
+runs after all other tests. Tests here are plain sync functions using sync fixtures only: once
+the session's Playwright has started, its event loop counts as running in the main thread, so
+pytest-asyncio cannot run an async test or function-scoped async fixture any more. Put data in
+place through the browser, HTTP, or ``marketplace`` CLI calls with ``live_server.env``.
 """
 
 from __future__ import annotations
@@ -71,12 +73,28 @@ _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 # --- collection and outcome hooks ----------------------------------------------------------
 
 
+def _is_e2e(item: pytest.Item) -> bool:
+    path = Path(str(item.path)).resolve()
+    return path == E2E_DIR or E2E_DIR in path.parents
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test under tests/e2e with ``e2e`` (this hook sees the whole session's items)."""
-    for item in items:
-        path = Path(str(item.path)).resolve()
-        if path == E2E_DIR or E2E_DIR in path.parents:
-            item.add_marker(pytest.mark.e2e)
+    """Mark every test under tests/e2e with ``e2e`` and run them after all the others.
+
+    This hook sees the whole session's items, hence the path check. The order matters: while the
+    session's Playwright is alive its event loop counts as running in the main thread, and
+    pytest-asyncio then refuses to run async tests and fixtures ("Runner.run() cannot be called
+    from a running event loop"). So the async tests go first, and e2e tests and their fixtures
+    must be sync (session fixtures set up before the browser, like the autouse schema fixture,
+    are fine).
+    """
+    e2e = [item for item in items if _is_e2e(item)]
+    for item in e2e:
+        item.add_marker(pytest.mark.e2e)
+    if e2e:
+        others = [item for item in items if not _is_e2e(item)]
+        items[:] = others + e2e
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -154,6 +172,7 @@ def _pg_admin(server_url: str, sql: str) -> None:
 def _run_cli(args: list[str], env: dict[str, str]) -> None:
     """Run ``marketplace <args>``; on failure stop the session with its full output."""
     cmd = [str(MARKETPLACE), *args]
+    shown = " ".join(cmd)
     try:
         proc = subprocess.run(
             cmd,
@@ -165,13 +184,15 @@ def _run_cli(args: list[str], env: dict[str, str]) -> None:
             check=True,
         )
     except subprocess.CalledProcessError as exc:
-        pytest.fail(
-            f"`{' '.join(cmd)}` exited with {exc.returncode}\n"
-            f"--- stdout ---\n{exc.stdout}\n--- stderr ---\n{exc.stderr}",
-            pytrace=False,
-        )
+        problem = f"`{shown}` exited with {exc.returncode}"
+        out, err = exc.stdout, exc.stderr
     except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"`{' '.join(cmd)}` took longer than {CLI_TIMEOUT:.0f} s\n{exc.stdout}\n{exc.stderr}", pytrace=False)
+        problem = f"`{shown}` took longer than {CLI_TIMEOUT:.0f} s"
+        out, err = exc.stdout, exc.stderr
+    else:
+        problem = None
+    if problem is not None:  # outside the except blocks: no chained traceback in the report
+        pytest.fail(f"{problem}\n--- stdout ---\n{out or ''}\n--- stderr ---\n{err or ''}", pytrace=False)
     # Visible with -s, or in the captured output of the first test if it fails.
     sys.stdout.write(proc.stdout)
     sys.stderr.write(proc.stderr)
