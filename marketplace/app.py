@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from http import HTTPStatus
 from pathlib import Path
 
 from litestar import Litestar, Request, Response, get
@@ -50,6 +51,7 @@ def handle_domain_error(request: Request, exc: DomainError) -> Response:
     return _error_response(request, exc.status_code, exc.message, exc.details.get("errors"))
 
 
+_STATUS_PHRASES = {status.value: status.phrase for status in HTTPStatus}
 _HTTP_MESSAGES = {
     401: "请先登录。",
     403: "没有权限执行此操作。",
@@ -92,7 +94,11 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
         errors = _validation_errors(exc)
         message = "请求参数有误：" + ("；".join(errors.values()) if errors else "请检查请求内容。")
     else:
-        message = _HTTP_MESSAGES.get(exc.status_code) or "请求无法处理。"
+        # Keep a detail someone wrote on purpose; replace Litestar's English default phrase.
+        if exc.detail and exc.detail != _STATUS_PHRASES.get(exc.status_code):
+            message = exc.detail
+        else:
+            message = _HTTP_MESSAGES.get(exc.status_code) or "请求无法处理。"
     return _error_response(request, exc.status_code, message, errors, headers=exc.headers)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -39,16 +39,34 @@ class DatabaseConfig:
 
 
 @dataclass(frozen=True)
+class MailConfig:
+    """SMTP when ``smtp_host`` is set; otherwise mail is written as .eml files to ``outbox_dir``."""
+
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str = field(repr=False)
+    smtp_starttls: bool
+    sender: str
+    outbox_dir: Path
+
+
+@dataclass(frozen=True)
 class Settings:
     var_dir: Path
     database: DatabaseConfig
     host: str
     port: int
     production: bool
-    secret_key: str
+    secret_key: str = field(repr=False)
     timezone: str
     page_size: int
     max_page_size: int
+    base_url: str  # how users reach the site; used in emailed links
+    session_idle_minutes: int
+    session_max_hours: int
+    cookie_secure: bool
+    mail: MailConfig
 
 
 def parse_database_url(url: str | None, var_dir: Path) -> DatabaseConfig:
@@ -108,18 +126,45 @@ def _int(name: str, default: int, lo: int = 1, hi: int = 65535) -> int:
     return value
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
 def load_settings() -> Settings:
     var_dir = Path(os.environ.get("MARKETPLACE_VAR_DIR") or PROJECT_ROOT / "var").resolve()
+    production = os.environ.get("MARKETPLACE_ENV", "development") == "production"
+    host = os.environ.get("HOST") or "127.0.0.1"
+    port = _int("PORT", 8000)
     return Settings(
         var_dir=var_dir,
         database=parse_database_url(os.environ.get("DATABASE_URL"), var_dir),
-        host=os.environ.get("HOST") or "127.0.0.1",
-        port=_int("PORT", 8000),
-        production=os.environ.get("MARKETPLACE_ENV", "development") == "production",
+        host=host,
+        port=port,
+        production=production,
         secret_key=_secret_key(var_dir, os.environ.get("SECRET_KEY")),
         timezone="Asia/Shanghai",
         page_size=20,
         max_page_size=100,
+        base_url=(os.environ.get("BASE_URL") or f"http://{host}:{port}").rstrip("/"),
+        session_idle_minutes=_int("SESSION_IDLE_MINUTES", 120, hi=7 * 24 * 60),
+        session_max_hours=_int("SESSION_MAX_HOURS", 24, hi=24 * 90),
+        cookie_secure=_bool("COOKIE_SECURE", production),
+        mail=MailConfig(
+            smtp_host=os.environ.get("SMTP_HOST", ""),
+            smtp_port=_int("SMTP_PORT", 587),
+            smtp_user=os.environ.get("SMTP_USER", ""),
+            smtp_password=os.environ.get("SMTP_PASSWORD", ""),
+            smtp_starttls=_bool("SMTP_STARTTLS", True),
+            sender=os.environ.get("MAIL_FROM", "数园区 <noreply@localhost>"),
+            outbox_dir=var_dir / "mail",
+        ),
     )
 
 

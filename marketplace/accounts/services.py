@@ -1,39 +1,373 @@
-"""Account use cases. For now: creating admin and staff users from the command line; login,
-sessions and tokens arrive with the accounts issue."""
+"""Account use cases: sign-in with throttling, company registration and approval, staff and
+admin accounts, password reset and invitations by one-time links, personal API tokens.
+
+Every state change records an AuditEvent. Errors are ``core.errors`` (messages in Chinese);
+``LoginFailed`` and ``LoginLocked`` say no more than a user may know.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import secrets
 
-from marketplace.accounts.tables import User
+from marketplace.accounts.credentials import create_api_token, end_all_sessions, hash_secret
+from marketplace.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from marketplace.accounts.tables import ApiToken, LoginThrottle, OneTimeToken, User
+from marketplace.companies.credit_code import is_valid_credit_code
+from marketplace.companies.tables import Company
+from marketplace.core import clock
 from marketplace.core.audit import Actor, record
-from marketplace.core.db import write_transaction
-from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.db import for_update, write_transaction
+from marketplace.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from marketplace.core.mail import send_mail
+from marketplace.core.outbox import enqueue
 from marketplace.departments.tables import Department
+from marketplace.settings import get_settings
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_FAILURES = 10
+LOCK_MINUTES = 15
+RESET_LINK_HOURS = 2
+INVITATION_DAYS = 7
 
 
-async def create_user(*, email: str, role: str, department_key: str | None, display_name: str,
-                      actor: Actor) -> int:
-    """Create an admin or staff user. Raises ValidationFailed or Conflict (email taken)."""
-    email = email.strip().lower()
-    if not EMAIL_RE.match(email):
-        raise ValidationFailed("邮箱格式不正确。", {"email": "邮箱格式不正确。"})
-    if role not in ("admin", "staff"):
-        raise ValidationFailed("角色只能是 admin 或 staff。", {"role": "角色无效。"})
+class LoginFailed(DomainError):
+    status_code = 401
+
+
+class LoginLocked(DomainError):
+    status_code = 429
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _check_email(email: str, errors: dict) -> str:
+    email = normalize_email(email)
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        errors["email"] = "请输入有效的邮箱地址。"
+    return email
+
+
+# --- sign-in and throttling -------------------------------------------------------------------
+
+
+def _throttle_keys(email: str, ip_address: str) -> list[str]:
+    keys = [f"email:{normalize_email(email)}"[:300]]
+    if ip_address:
+        keys.append(f"ip:{ip_address}"[:300])
+    return keys
+
+
+def _locked_message(until: dt.datetime) -> str:
+    minutes = max(1, int((until - clock.now()).total_seconds() // 60) + 1)
+    return f"连续输错密码次数过多，登录已被锁定，请在 {minutes} 分钟后再试。"
+
+
+async def _locked_until(keys: list[str]) -> dt.datetime | None:
+    rows = await LoginThrottle.select(LoginThrottle.locked_until).where(LoginThrottle.key.is_in(keys))
+    now = clock.now()
+    locks = [r["locked_until"] for r in rows if r["locked_until"] and r["locked_until"] > now]
+    return max(locks) if locks else None
+
+
+async def _record_failure(keys: list[str]) -> dt.datetime | None:
+    """Count a wrong password for each key; returns the lock end if this try locked one."""
+    now = clock.now()
+    locked = None
     async with write_transaction():
-        department_id = None
+        for key in keys:
+            row = await for_update(LoginThrottle.select().where(LoginThrottle.key == key)).first()
+            if row is None:
+                await LoginThrottle.insert(LoginThrottle(key=key, failures=1, updated_at=now))
+                continue
+            failures = row["failures"] + 1
+            values = {LoginThrottle.failures: failures, LoginThrottle.updated_at: now}
+            if failures >= MAX_FAILURES:
+                locked = now + dt.timedelta(minutes=LOCK_MINUTES)
+                values.update({LoginThrottle.failures: 0, LoginThrottle.locked_until: locked})
+            await LoginThrottle.update(values).where(LoginThrottle.id == row["id"])
+    return locked
+
+
+async def authenticate(email: str, password: str, ip_address: str = "") -> int:
+    """The id of the user with these credentials.
+
+    Raises ``LoginLocked`` while the account or the address is locked (the tenth wrong password
+    in a row locks both for 15 minutes) and ``LoginFailed`` for anything else, without saying
+    whether the email exists.
+    """
+    keys = _throttle_keys(email, ip_address)
+    until = await _locked_until(keys)
+    if until:
+        raise LoginLocked(_locked_message(until))
+    row = await User.select(User.id, User.password_hash, User.active).where(
+        User.email == normalize_email(email)).first()
+    if row is None or not row["active"] or not verify_password(row["password_hash"], password):
+        if row is None:
+            verify_password(hash_password("timing-equaliser"), password)  # same cost either way
+        locked = await _record_failure(keys)
+        if locked:
+            raise LoginLocked(_locked_message(locked))
+        raise LoginFailed("邮箱或密码不正确。")
+    now = clock.now()
+    async with write_transaction():
+        await LoginThrottle.update({LoginThrottle.failures: 0, LoginThrottle.updated_at: now}).where(
+            LoginThrottle.key.is_in(keys))
+        values = {User.last_login_at: now}
+        if needs_rehash(row["password_hash"]):
+            values[User.password_hash] = hash_password(password)
+        await User.update(values).where(User.id == row["id"])
+    return row["id"]
+
+
+async def issue_api_token_for_credentials(email: str, password: str, ip_address: str, name: str) -> str:
+    """``POST /api/v1/auth/token``: the same checks and throttling as the login form."""
+    user_id = await authenticate(email, password, ip_address)
+    _, token = await create_api_token(user_id, name)
+    await record(Actor(user_id=user_id, label=normalize_email(email), role="user", ip_address=ip_address),
+                 "api_token.create", "user", user_id, after={"name": name})
+    return token
+
+
+async def list_api_tokens(user_id: int) -> list[dict]:
+    return await ApiToken.select(
+        ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.created_at, ApiToken.last_used_at,
+        ApiToken.revoked_at,
+    ).where(ApiToken.user == user_id).order_by(ApiToken.created_at, ascending=False)
+
+
+async def create_personal_token(user_id: int, name: str, actor: Actor) -> str:
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise ValidationFailed("请为令牌起一个名字（80 字以内）。", {"name": "请填写 1–80 个字符。"})
+    token_id, token = await create_api_token(user_id, name)
+    await record(actor, "api_token.create", "api_token", token_id, after={"name": name})
+    return token
+
+
+async def revoke_api_token(user_id: int, token_id: int, actor: Actor) -> None:
+    """Revoke one of the user's own tokens. ``NotFound`` for another user's token."""
+    async with write_transaction():
+        row = await ApiToken.select(ApiToken.id, ApiToken.revoked_at).where(
+            (ApiToken.id == token_id) & (ApiToken.user == user_id)).first()
+        if row is None:
+            raise NotFound("令牌不存在。")
+        if row["revoked_at"] is None:
+            await ApiToken.update({ApiToken.revoked_at: clock.now()}).where(ApiToken.id == token_id)
+            await record(actor, "api_token.revoke", "api_token", token_id)
+
+
+# --- registration and approval ----------------------------------------------------------------
+
+
+async def register_company(*, company_name: str, credit_code: str, size: str, contact_name: str,
+                           email: str, password: str, ip_address: str = "") -> int:
+    """A company applies for membership: the company (``pending``) and its manager account.
+
+    Raises ``ValidationFailed`` with a message per field; nothing is stored then.
+    """
+    errors: dict[str, str] = {}
+    company_name = company_name.strip()
+    if not 2 <= len(company_name) <= 120:
+        errors["company_name"] = "请填写企业全称（2–120 个字符）。"
+    credit_code = credit_code.strip().upper()
+    if not is_valid_credit_code(credit_code):
+        errors["credit_code"] = "统一社会信用代码应为 18 位，且校验位正确，请核对营业执照。"
+    if size not in ("large", "sme"):
+        errors["size"] = "请选择企业规模。"
+    contact_name = contact_name.strip()
+    if not 1 <= len(contact_name) <= 60:
+        errors["contact_name"] = "请填写联系人姓名。"
+    email = _check_email(email, errors)
+    problem = password_problem(password, email)
+    if problem:
+        errors["password"] = problem
+    if errors:
+        raise ValidationFailed("请修改标出的内容后再提交。", errors)
+    async with write_transaction():
+        if await Company.exists().where(Company.name == company_name):
+            errors["company_name"] = "该企业已注册。如需加入，请联系本企业的管理员邀请您。"
+        if await Company.exists().where(Company.credit_code == credit_code):
+            errors["credit_code"] = "该统一社会信用代码已注册。"
+        if await User.exists().where(User.email == email):
+            errors["email"] = "该邮箱已注册，请直接登录或找回密码。"
+        if errors:
+            raise ValidationFailed("请修改标出的内容后再提交。", errors)
+        now = clock.now()
+        company = Company(name=company_name, credit_code=credit_code, size=size, status="pending",
+                          contact_name=contact_name, created_at=now, updated_at=now)
+        await company.save()
+        user = User(email=email, display_name=contact_name, password_hash=hash_password(password),
+                    role="member", company=company.id, is_company_manager=True, created_at=now)
+        await user.save()
+        actor = Actor(user_id=user.id, label=email, role="member", ip_address=ip_address)
+        await record(actor, "company.register", "company", company.id,
+                     after={"name": company_name, "credit_code": credit_code, "status": "pending"})
+        await enqueue("company", company.id)
+    return user.id
+
+
+COMPANY_TRANSITIONS = {
+    ("pending", "approved"): "approve",
+    ("suspended", "approved"): "reinstate",
+    ("approved", "suspended"): "suspend",
+    ("pending", "suspended"): "suspend",
+}
+
+
+async def set_company_status(company_id: int, target: str, actor: Actor, reason: str = "") -> None:
+    """Approve, suspend or reinstate a member company (admins). ``Conflict`` if not allowed."""
+    async with write_transaction():
+        row = await for_update(Company.select(Company.status, Company.approved_at).where(
+            Company.id == company_id)).first()
+        if row is None:
+            raise NotFound("企业不存在。")
+        action = COMPANY_TRANSITIONS.get((row["status"], target))
+        if action is None:
+            raise Conflict("该企业当前状态不能进行此操作。")
+        if target == "suspended" and not reason.strip():
+            raise ValidationFailed("暂停会员资格需要填写原因。", {"reason": "请填写原因。"})
+        now = clock.now()
+        values = {Company.status: target, Company.updated_at: now}
+        if target == "approved" and row["approved_at"] is None:
+            values[Company.approved_at] = now
+        await Company.update(values).where(Company.id == company_id)
+        await record(actor, f"company.{action}", "company", company_id,
+                     before={"status": row["status"]}, after={"status": target}, reason=reason.strip())
+        await enqueue("company", company_id)
+
+
+# --- staff, admins, invitations and password reset --------------------------------------------
+
+
+async def create_user(*, email: str, role: str, department_key: str | None = None, department_id: int | None = None,
+                      display_name: str = "", actor: Actor, password: str | None = None,
+                      is_cdo: bool = False, is_evaluator: bool = False) -> int:
+    """Create an admin or a staff user of one department. Without ``password`` the user sets
+    one through the emailed link (see ``send_set_password_link``). Raises ValidationFailed or
+    Conflict (email taken)."""
+    errors: dict[str, str] = {}
+    email = _check_email(email, errors)
+    if role not in ("admin", "staff"):
+        errors["role"] = "角色只能是协会管理员（admin）或部门工作人员（staff）。"
+    if password is not None:
+        problem = password_problem(password, email)
+        if problem:
+            errors["password"] = problem
+    async with write_transaction():
         if role == "staff":
-            if not department_key:
-                raise ValidationFailed("部门工作人员必须指定部门（--department）。", {"department": "必填"})
-            dep = await Department.select(Department.id).where(Department.key == department_key).first()
-            if dep is None:
-                raise ValidationFailed(f"部门「{department_key}」不存在。", {"department": "不存在"})
-            department_id = dep["id"]
+            if department_id is None and department_key:
+                dep = await Department.select(Department.id).where(Department.key == department_key).first()
+                department_id = dep["id"] if dep else None
+                if dep is None:
+                    errors["department"] = f"部门「{department_key}」不存在。"
+            elif department_id is not None and not await Department.exists().where(Department.id == department_id):
+                errors["department"] = "部门不存在。"
+            if department_id is None and "department" not in errors:
+                errors["department"] = "部门工作人员必须属于一个部门。"
+        if errors:
+            raise ValidationFailed("请修改标出的内容后再提交。", errors)
         if await User.exists().where(User.email == email):
             raise Conflict(f"邮箱 {email} 已被使用。")
-        user = User(email=email, role=role, department=department_id, display_name=display_name)
+        user = User(email=email, role=role, department=department_id if role == "staff" else None,
+                    display_name=display_name.strip(), is_cdo=is_cdo and role == "staff",
+                    is_evaluator=is_evaluator and role == "staff",
+                    password_hash=hash_password(password) if password else "", created_at=clock.now())
         await user.save()
-        await record(actor, "user.create", "user", user.id, after={"email": email, "role": role})
+        await record(actor, "user.create", "user", user.id,
+                     after={"email": email, "role": role, "department": department_id,
+                            "is_cdo": user.is_cdo, "is_evaluator": user.is_evaluator})
     return user.id
+
+
+async def _issue_one_time_link(user_id: int, purpose: str, lifetime: dt.timedelta) -> str:
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    await OneTimeToken.insert(OneTimeToken(purpose=purpose, token_hash=hash_secret(token), user=user_id,
+                                           created_at=now, expires_at=now + lifetime))
+    path = "password/reset" if purpose == "password_reset" else "invitations"
+    return f"{get_settings().base_url}/{path}/{token}"
+
+
+async def send_set_password_link(user_id: int) -> str:
+    """Email a new user the link to choose a password (7 days); returns the link."""
+    user = await User.select(User.email, User.display_name).where(User.id == user_id).first()
+    link = await _issue_one_time_link(user_id, "invitation", dt.timedelta(days=INVITATION_DAYS))
+    await send_mail(user["email"], "数园区：请设置您的登录密码",
+                    f"{user['display_name'] or user['email']}，您好：\n\n已为您开通数园区场景开放平台账号。"
+                    f"请在 {INVITATION_DAYS} 天内打开下面的链接设置密码：\n\n{link}\n\n如非本人操作，请忽略本邮件。\n")
+    return link
+
+
+async def invite_company_user(*, manager_id: int, email: str, display_name: str, actor: Actor) -> int:
+    """A company's manager invites a colleague; the colleague sets a password via the link."""
+    errors: dict[str, str] = {}
+    email = _check_email(email, errors)
+    if not display_name.strip():
+        errors["display_name"] = "请填写同事的姓名。"
+    if errors:
+        raise ValidationFailed("请修改标出的内容后再提交。", errors)
+    manager = await User.select(User.company, User.is_company_manager, User.company.status).where(
+        User.id == manager_id).first()
+    if manager is None or not manager["is_company_manager"] or manager["company"] is None:
+        raise DomainError("只有企业管理员可以邀请同事。", details={})
+    async with write_transaction():
+        if await User.exists().where(User.email == email):
+            raise Conflict("该邮箱已注册。")
+        user = User(email=email, display_name=display_name.strip(), role="member",
+                    company=manager["company"], created_at=clock.now())
+        await user.save()
+        await record(actor, "user.invite", "user", user.id, after={"email": email, "company": manager["company"]})
+    await send_set_password_link(user.id)
+    return user.id
+
+
+async def _consume_one_time_token(token: str, purpose: str) -> int:
+    """The user id behind an unused, unexpired link; marks it used. ``NotFound`` otherwise."""
+    async with write_transaction():
+        row = await for_update(OneTimeToken.select().where(
+            (OneTimeToken.token_hash == hash_secret(token)) & (OneTimeToken.purpose == purpose))).first()
+        if row is None or row["used_at"] is not None or row["expires_at"] < clock.now():
+            raise NotFound("链接无效或已过期，请重新申请。")
+        await OneTimeToken.update({OneTimeToken.used_at: clock.now()}).where(OneTimeToken.id == row["id"])
+    return row["user"]
+
+
+async def check_one_time_link(token: str, purpose: str) -> bool:
+    row = await OneTimeToken.select(OneTimeToken.used_at, OneTimeToken.expires_at).where(
+        (OneTimeToken.token_hash == hash_secret(token)) & (OneTimeToken.purpose == purpose)).first()
+    return row is not None and row["used_at"] is None and row["expires_at"] >= clock.now()
+
+
+async def set_password_with_link(token: str, purpose: str, password: str, ip_address: str = "") -> int:
+    """Set a password through a reset or invitation link; ends the user's other sessions."""
+    if len(token) > 200:
+        raise NotFound("链接无效或已过期，请重新申请。")
+    if not await check_one_time_link(token, purpose):
+        raise NotFound("链接无效或已过期，请重新申请。")
+    user = await User.select(User.id, User.email).where(
+        User.id == (await OneTimeToken.select(OneTimeToken.user).where(
+            OneTimeToken.token_hash == hash_secret(token)).first())["user"]).first()
+    problem = password_problem(password, user["email"])
+    if problem:
+        raise ValidationFailed(problem, {"password": problem})
+    user_id = await _consume_one_time_token(token, purpose)
+    await User.update({User.password_hash: hash_password(password)}).where(User.id == user_id)
+    await end_all_sessions(user_id)
+    await record(Actor(user_id=user_id, label=user["email"], role="user", ip_address=ip_address),
+                 "user.set_password", "user", user_id, reason=purpose)
+    return user_id
+
+
+async def request_password_reset(email: str) -> None:
+    """Email a one-time reset link if the account exists; says nothing either way."""
+    row = await User.select(User.id, User.email, User.active).where(User.email == normalize_email(email)).first()
+    if row is None or not row["active"]:
+        return
+    link = await _issue_one_time_link(row["id"], "password_reset", dt.timedelta(hours=RESET_LINK_HOURS))
+    await send_mail(row["email"], "数园区：重置密码",
+                    f"您好：\n\n有人（希望是您）申请重置数园区账号的密码。请在 {RESET_LINK_HOURS} 小时内打开下面的链接"
+                    f"设置新密码，链接只能使用一次：\n\n{link}\n\n如非本人操作，请忽略本邮件，您的密码不会改变。\n")

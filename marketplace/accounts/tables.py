@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -22,3 +22,47 @@ class User(Table, tablename="app_user"):
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+
+
+class UserSession(Table, tablename="user_session"):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so a
+    leaked table gives no usable cookie. Several workers share these rows, and restarts keep them."""
+
+    token_hash = Varchar(length=64, unique=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+    ip_address = Varchar(length=64, default="")
+    user_agent = Varchar(length=300, default="")
+
+
+class ApiToken(Table, tablename="api_token"):
+    """A personal API token (``Authorization: Bearer …``), shown once, stored hashed."""
+
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=80)
+    token_hash = Varchar(length=64, unique=True)
+    prefix = Varchar(length=16)  # the first characters, so the owner can tell tokens apart
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class LoginThrottle(Table, tablename="login_throttle"):
+    """Wrong passwords in a row, per account (``email:…``) and per address (``ip:…``)."""
+
+    key = Varchar(length=300, unique=True)
+    failures = Integer(default=0)
+    locked_until = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class OneTimeToken(Table, tablename="one_time_token"):
+    """An emailed one-time link: password reset or an invitation to join a company."""
+
+    purpose = Varchar(length=20)  # password_reset | invitation
+    token_hash = Varchar(length=64, unique=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)

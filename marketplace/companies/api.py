@@ -22,6 +22,7 @@ from marketplace.scenarios.api import (
     LIST_RAISES,
     LIST_RESPONSES,
     CapabilityQuery,
+    FilterOperation,
     PageQuery,
     PageSizeQuery,
     choice_query,
@@ -59,6 +60,7 @@ class CompanyApiController(Controller):
         description="已审核通过并公开资料的会员企业，大型企业在前，再按名称排序；与网页上的企业名录数据一致。",
         raises=LIST_RAISES,
         responses=LIST_RESPONSES,
+        operation_class=FilterOperation,
     )
     async def list_companies(
         self,

@@ -18,6 +18,7 @@ class Company(Table, tablename="company"):
     status = Varchar(length=12, default="pending", index=True)
     description = Text(default="")
     website = Varchar(length=200, default="")
+    contact_name = Varchar(length=60, default="")
     location = Varchar(length=120, default="")
     team_size = Integer(null=True, default=None)
     founded_year = Integer(null=True, default=None)

@@ -48,3 +48,30 @@ async def record(
             ip_address=actor.ip_address,
         )
     )
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    action: str | None = None  # a prefix, e.g. "company." or "scenario.approve"
+    entity_type: str | None = None
+    entity_id: int | None = None
+    actor: str | None = None  # part of the actor's label (email)
+    page: int = 1
+    page_size: int = 50
+
+
+async def list_audit_events(filters: AuditFilters) -> tuple[list[dict], int]:
+    """Audit events, newest first, filtered; returns (page of rows, total)."""
+    where = AuditEvent.id.is_not_null()
+    if filters.action:
+        where &= AuditEvent.action.like(filters.action.replace("%", "") + "%")
+    if filters.entity_type:
+        where &= AuditEvent.entity_type == filters.entity_type
+    if filters.entity_id:
+        where &= AuditEvent.entity_id == filters.entity_id
+    if filters.actor:
+        where &= AuditEvent.actor_label.ilike("%" + filters.actor.replace("%", "") + "%")
+    total = await AuditEvent.count().where(where)
+    rows = await AuditEvent.select().where(where).order_by(AuditEvent.id, ascending=False).limit(
+        filters.page_size).offset((filters.page - 1) * filters.page_size).output(load_json=True)
+    return rows, total

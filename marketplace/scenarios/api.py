@@ -17,13 +17,14 @@ with ``marketplace.companies.api``, as ``companies.params`` shares ``scenarios.p
 """
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import OpenAPIType
+from litestar.openapi.spec import OpenAPIType, Operation, Parameter
 from litestar.params import PathParameter, QueryParameter
 
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, Page
@@ -68,6 +69,18 @@ LIST_RESPONSES = {400: ERROR_400}
 DETAIL_RESPONSES = {400: ERROR_400, 404: ERROR_404}
 LIST_RAISES = [ValidationException]
 DETAIL_RAISES = [ValidationException, NotFoundException]
+
+
+@dataclass
+class FilterOperation(Operation):
+    """OpenAPI operation of a list endpoint: an empty query value means "not given" (as HTML
+    forms send it), which the shared parsers accept, so say ``allowEmptyValue`` (Litestar
+    always writes ``false``)."""
+
+    def __post_init__(self) -> None:
+        for parameter in self.parameters or []:
+            if isinstance(parameter, Parameter) and parameter.param_in == "query":
+                parameter.allow_empty_value = True
 
 
 def int_query(description: str, *, lo: int, hi: int, default: int | None = None) -> QueryParameter:
@@ -137,6 +150,7 @@ class ScenarioApiController(Controller):
         description="只含已公开的场景（征集中及之后的状态），可筛选、排序、分页；与网页上的场景大厅数据一致。",
         raises=LIST_RAISES,
         responses=LIST_RESPONSES,
+        operation_class=FilterOperation,
     )
     async def list_scenarios(
         self,

@@ -384,3 +384,32 @@ async def count_public_scenarios_by_domain(status: str | None = None) -> dict[st
     for r in rows:
         counts[r["domain"]] = r["n"]
     return counts
+
+
+async def count_departments_with_public_scenarios() -> int:
+    """How many departments have published at least one scenario (the home page's figure).
+
+    Read-only; raises nothing.
+    """
+    rows = await Scenario.select(Scenario.department).where(
+        Scenario.public_status.is_not_null()).distinct()
+    return len(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Staff reads
+
+
+async def list_department_scenarios(department_id: int | None) -> list[dict]:
+    """A department's scenarios in every status, for its staff (None: all departments, admins)."""
+    query = Scenario.select(
+        Scenario.id, Scenario.key, Scenario.title, Scenario.domain, Scenario.status,
+        Scenario.public_status, Scenario.proposal_deadline, Scenario.updated_at,
+        Scenario.department.name,
+    )
+    if department_id is not None:
+        query = query.where(Scenario.department == department_id)
+    rows = await query.order_by(Scenario.updated_at, ascending=False)
+    for r in rows:
+        r["status_label"] = sm.STATUS_LABELS[r["status"]]
+    return rows

@@ -23,6 +23,7 @@ from marketplace.scenarios.params import MAX_ID, parse_scenario_filters
 from marketplace.scenarios.services import (
     ScenarioFilters,
     count_public_scenarios_by_domain,
+    count_departments_with_public_scenarios,
     count_public_scenarios_by_status,
     get_public_scenario,
     list_departments_with_public_scenarios,
@@ -35,10 +36,10 @@ ScenarioId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 # What each programme means, in one line, for the home page and the list's filter help.
 DOMAIN_DESCRIPTIONS = {
-    "一网通办": "政务服务：让企业和群众办事少跑腿、好办事，材料更少、审批更快。",
-    "一网统管": "城市治理：城市运行一屏统览、事件联动处置，让管理更精细、响应更及时。",
-    "一网提优": "经济发展：用数据助企惠企，优化营商环境，服务产业升级与招商引资。",
-    "一网协同": "政府运行：部门之间数据共享、业务协同，让机关办文办会办事更高效。",
+    "一网通办": "让企业和群众办事少跑腿、好办事，材料更少、审批更快。",
+    "一网统管": "城市运行一屏统览、事件联动处置，让管理更精细、响应更及时。",
+    "一网提优": "用数据助企惠企，优化营商环境，服务产业升级与招商引资。",
+    "一网协同": "部门之间数据共享、业务协同，让机关办文办会办事更高效。",
 }
 DOMAIN_SUBTITLES = {
     "一网通办": "政务服务",
@@ -117,7 +118,7 @@ class HomePageController(Controller):
         open_by_domain = await count_public_scenarios_by_domain(status="open")
         all_by_domain = await count_public_scenarios_by_domain()
         companies = await count_companies_by_size()
-        departments = await list_departments_with_public_scenarios()
+        departments = await count_departments_with_public_scenarios()
         newest = await list_public_scenarios(
             ScenarioFilters(status="open", sort="newest", page_size=HOME_NEWEST))
         return Template(
@@ -129,7 +130,7 @@ class HomePageController(Controller):
                     "companies": companies["large"] + companies["sme"],
                     "large": companies["large"],
                     "sme": companies["sme"],
-                    "departments": len(departments),
+                    "departments": departments,
                 },
                 "domains": [
                     {"name": d, "subtitle": DOMAIN_SUBTITLES[d], "name_en": DOMAIN_LABELS_EN[d],
@@ -161,7 +162,7 @@ class ScenarioPagesController(Controller):
             filters = None
         tree, capability_names = await _capability_choices()
         departments = await list_departments_with_public_scenarios()
-        department_names = {d.id: d.short_name or d.name for d in departments}
+        department_names = {d.id: d.name for d in departments}
         if filters is not None:
             page = await list_public_scenarios(filters)
             params = filter_params(filters)

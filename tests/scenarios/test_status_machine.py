@@ -134,3 +134,22 @@ async def test_concurrent_transitions_apply_once(db):
     assert sum(r == "closed" for r in results) == 1
     assert all(isinstance(r, Conflict) for r in results if r != "closed")
     assert await AuditEvent.count() == 1
+
+
+async def test_expired_open_scenarios_close_by_the_clock(db):
+    """With the clock moved past the deadline, the periodic close moves exactly those scenarios."""
+    import datetime as dt
+
+    from marketplace.core import clock
+    from marketplace.core.audit import SYSTEM
+
+    start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
+    clock.set_now(start)
+    due = await make_scenario("open", proposal_deadline=start + dt.timedelta(days=2))
+    later = await make_scenario("open", proposal_deadline=start + dt.timedelta(days=10))
+    draft = await make_scenario("draft", proposal_deadline=start + dt.timedelta(days=1))
+    assert await services.close_expired_scenarios(SYSTEM) == []
+    clock.advance(dt.timedelta(days=2, seconds=1))
+    assert await services.close_expired_scenarios(SYSTEM) == [due]
+    statuses = {r["id"]: r["status"] for r in await Scenario.select(Scenario.id, Scenario.status)}
+    assert statuses == {due: "closed", later: "open", draft: "draft"}

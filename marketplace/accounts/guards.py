@@ -1,0 +1,41 @@
+"""Route guards. 401 when nobody is signed in (pages redirect to the login form), 403 when the
+signed-in user's role may not use the route. Finer rules (whose row is it) live in queries and
+answer 404, so ids of other companies' things reveal nothing."""
+
+from __future__ import annotations
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+
+def _user(connection: ASGIConnection):
+    user = connection.scope.get("user")
+    if user is None or not user.is_authenticated:
+        raise NotAuthorizedException("请先登录。")
+    return user
+
+
+def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    _user(connection)
+
+
+def requires_member(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if not _user(connection).is_member:
+        raise PermissionDeniedException("此功能仅向会员企业用户开放。")
+
+
+def requires_company_manager(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    user = _user(connection)
+    if not (user.is_member and user.is_company_manager):
+        raise PermissionDeniedException("此功能仅向企业管理员开放。")
+
+
+def requires_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if not _user(connection).is_staff:
+        raise PermissionDeniedException("此功能仅向部门工作人员开放。")
+
+
+def requires_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if not _user(connection).is_admin:
+        raise PermissionDeniedException("此功能仅向协会管理员开放。")

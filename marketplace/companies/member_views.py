@@ -1,0 +1,23 @@
+"""The member area: the signed-in company's own status, profile and colleagues."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get
+from litestar.response import Template
+
+from marketplace.accounts.guards import requires_member
+from marketplace.accounts.tables import User
+from marketplace.companies.services import get_member_company
+
+
+class MemberAreaController(Controller):
+    path = "/member"
+    guards = [requires_member]
+    include_in_schema = False
+
+    @get("/")
+    async def home(self, request: Request) -> Template:
+        company = await get_member_company(request.user.company_id)
+        colleagues = await User.select(User.email, User.display_name, User.is_company_manager).where(
+            User.company == request.user.company_id).order_by(User.id)
+        return Template("member/home.html", context={"company": company, "colleagues": colleagues})

@@ -1,0 +1,374 @@
+"""The scoring engine: three signals computed for every (scenario, company) pair with matrix code.
+
+Signals, each in [0, 1]:
+
+- **coverage**: for each required capability r (weights normalised to 1), the company's best
+  credit ``evidence(k) x relation(k, r)`` over its capabilities k, where relation is 1 for the
+  same capability (synonyms already map to it), 0.9 when the company has a capability inside the
+  required group, 0.6 when it declared only the group of the required capability, 0.35 for a
+  sibling in the same group, and 0.8 for an unmapped tag that contains a capability's name; and
+  evidence is 1.0 verified, 0.9 past project, 0.7 self-declared. Coverage is
+  ``0.7 x weighted credit + 0.3 x weighted share of requirements covered (credit >= 0.4)``,
+  so a missing capability costs more than weaker evidence for one that is there.
+- **text**: BM25 of the scenario text (query) against the company's description, capabilities
+  and projects (documents), over character bigrams, ASCII words and concept tokens (see
+  ``text.py``); concept tokens count ``concept_weight`` times a bigram. Divided by the best
+  company's score for that scenario, so 1.0 is "the closest text among the candidates".
+- **track record**: park scenarios the company won (completed 1.0, piloting 0.8, awarded 0.6;
+  x0.8 as a consortium member) and its own delivered projects (0.5), credited to their
+  capabilities and spread through the taxonomy like coverage; 0.7 x weighted credit on the
+  scenario's requirements + 0.3 x best award in the scenario's domain.
+
+``score = w_coverage x coverage + w_text x text + w_track x track`` (0.5 / 0.35 / 0.15; when a
+scenario lists no capability, the coverage weight goes to text). Everything is built once into
+dense (companies x capabilities) and sparse (companies x terms) matrices; ranking one scenario
+is a few matrix-vector products, and recommendations for every company are computed in blocks of
+scenarios with a running top-k, never a Python loop over pairs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from scipy import sparse
+
+from marketplace.matching.model import CompanyData, ScenarioData, Taxonomy, company_text
+from marketplace.matching.text import Analyzed, ConceptMatcher, analyze, build_matcher, normalize_text
+
+RELATION_CREDIT = {"exact": 1.0, "child": 0.9, "parent": 0.6, "sibling": 0.35}
+TAG_CREDIT = 0.8
+EVIDENCE_CREDIT = {"verified": 1.0, "past_project": 0.9, "self_declared": 0.7}
+COVERED_AT = 0.4
+COMPLETENESS_SHARE = 0.3
+AWARD_CREDIT = {"completed": 1.0, "piloting": 0.8, "awarded": 0.6}
+MEMBER_FACTOR = 0.8
+PROJECT_CREDIT = 0.5
+TRACK_DOMAIN_SHARE = 0.3
+DOMAINS = ("一网通办", "一网统管", "一网提优", "一网协同")
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    """Weights and switches; the switches exist so the evaluation can measure each part."""
+
+    w_coverage: float = 0.5
+    w_text: float = 0.35
+    w_track: float = 0.15
+    taxonomy_credit: bool = True  # partial credit through parent/child/sibling and tags
+    evidence_weighting: bool = True  # verified > past project > self-declared
+    concepts: bool = True  # the domain dictionary's concept tokens
+    taxonomy_concepts: bool = True  # the taxonomy's names and synonyms as concept tokens
+    concept_weight: float = 2.0
+    k1: float = 1.2
+    b: float = 0.75
+
+    def with_(self, **changes) -> "MatchConfig":
+        return replace(self, **changes)
+
+
+def relation_matrix(taxonomy: Taxonomy, cap_ids: list[int], partial: bool = True) -> np.ndarray:
+    """``rel[k, r]``: credit that having capability k gives for needing capability r."""
+    pos = {c: i for i, c in enumerate(cap_ids)}
+    rel = np.eye(len(cap_ids), dtype=np.float32)
+    if not partial:
+        return rel
+    children: dict[int, list[int]] = {}
+    for c in cap_ids:
+        p = taxonomy.parent(c)
+        if p is not None and p in pos:
+            children.setdefault(p, []).append(c)
+    for group, kids in children.items():
+        g = pos[group]
+        for kid in kids:
+            rel[pos[kid], g] = RELATION_CREDIT["child"]
+            rel[g, pos[kid]] = RELATION_CREDIT["parent"]
+            for other in kids:
+                if other != kid:
+                    rel[pos[kid], pos[other]] = RELATION_CREDIT["sibling"]
+    return rel
+
+
+def tag_capabilities(tag: str, taxonomy: Taxonomy) -> list[int]:
+    """Capabilities an unmapped free-text word most likely means: those with a name or synonym
+    (two characters or more) contained in the word, or containing it. Leaves before groups."""
+    t = "".join(normalize_text(tag).split())
+    if len(t) < 2:
+        return []
+    found = []
+    for node in sorted(taxonomy.nodes.values(), key=lambda n: n.parent is None):
+        for word in (node.name, *node.words):
+            w = "".join(normalize_text(word).split())
+            if len(w) >= 2 and (w in t or t in w):
+                found.append(node.id)
+                break
+    leaves = [c for c in found if taxonomy.parent(c) is not None]
+    return leaves or found
+
+
+def expand_through(values: sparse.csc_matrix, rel: np.ndarray) -> np.ndarray:
+    """``out[n, r] = max_k values[n, k] * rel[k, r]`` for a sparse (N x K) ``values``.
+
+    One vectorised block update per capability k (over the companies that have it and the
+    capabilities it gives credit for), so the cost is nnz x (related capabilities)."""
+    n_rows, k_caps = values.shape
+    out = np.zeros((n_rows, k_caps), dtype=np.float32)
+    for k in range(k_caps):
+        lo, hi = values.indptr[k], values.indptr[k + 1]
+        if lo == hi:
+            continue
+        rows = values.indices[lo:hi]
+        vals = values.data[lo:hi]
+        targets = np.flatnonzero(rel[k])
+        block = vals[:, None] * rel[k, targets][None, :]
+        ix = np.ix_(rows, targets)
+        out[ix] = np.maximum(out[ix], block)
+    return out
+
+
+@dataclass
+class TextIndex:
+    vocab: dict[str, int]
+    doc_terms: sparse.csr_matrix  # (terms x companies) BM25 weights, rows = terms
+    queries: sparse.csr_matrix  # (scenarios x terms) query weights
+    idf: np.ndarray
+    doc_analyses: list[Analyzed] = field(repr=False, default_factory=list)
+    query_analyses: list[Analyzed] = field(repr=False, default_factory=list)
+
+
+def _csr(rows: list[dict[int, float]], n_cols: int) -> sparse.csr_matrix:
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    for i, r in enumerate(rows):
+        indptr[i + 1] = indptr[i] + len(r)
+    indices = np.fromiter((k for r in rows for k in r), dtype=np.int32, count=int(indptr[-1]))
+    data = np.fromiter((v for r in rows for v in r.values()), dtype=np.float32, count=int(indptr[-1]))
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), n_cols))
+
+
+def build_text_index(doc_texts: list[str], query_texts: list[str], matcher: ConceptMatcher | None,
+                     config: MatchConfig) -> TextIndex:
+    docs = [analyze(t, matcher) for t in doc_texts]
+    queries = [analyze(t, matcher) for t in query_texts]
+    vocab: dict[str, int] = {}
+    doc_rows = []
+    for a in docs:
+        doc_rows.append({vocab.setdefault(term, len(vocab)): float(tf) for term, tf in a.terms.items()})
+    n_terms = len(vocab)
+    tf = _csr(doc_rows, n_terms)
+    n_docs = max(len(docs), 1)
+    df = np.bincount(tf.indices, minlength=n_terms).astype(np.float32)
+    idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+    dl = np.asarray(tf.sum(axis=1)).ravel()
+    avgdl = float(dl.mean()) if len(dl) else 1.0
+    row_of = np.repeat(np.arange(tf.shape[0]), np.diff(tf.indptr))
+    denom = tf.data + config.k1 * (1 - config.b + config.b * dl[row_of] / max(avgdl, 1e-9))
+    bm25 = tf.copy()
+    bm25.data = (idf[tf.indices] * tf.data * (config.k1 + 1) / denom).astype(np.float32)
+    is_concept = np.zeros(n_terms, dtype=bool)
+    for term, i in vocab.items():
+        if term[:2] in ("k:", "c:"):
+            is_concept[i] = True
+    q_rows = []
+    for a in queries:
+        row = {}
+        for term, count in a.terms.items():
+            i = vocab.get(term)
+            if i is None:
+                continue
+            w = 1.0 + math.log(count)
+            row[i] = w * (config.concept_weight if is_concept[i] else 1.0)
+        q_rows.append(row)
+    return TextIndex(vocab=vocab, doc_terms=bm25.T.tocsr(), queries=_csr(q_rows, n_terms), idf=idf,
+                     doc_analyses=docs, query_analyses=queries)
+
+
+@dataclass
+class SignalScores:
+    """Each signal and the total for one scenario against every company (arrays of N)."""
+
+    coverage: np.ndarray
+    text: np.ndarray
+    track: np.ndarray
+    total: np.ndarray
+
+
+class MatchEngine:
+    """All companies and scenarios, pre-scored into matrices. Immutable once built.
+
+    ``company_mask`` (optional) restricts which companies are ranked (e.g. approved members);
+    the others still exist (so indexes stay stable) but always score -inf.
+    """
+
+    def __init__(self, taxonomy: Taxonomy, companies: list[CompanyData], scenarios: list[ScenarioData],
+                 config: MatchConfig | None = None):
+        self.config = config or MatchConfig()
+        self.taxonomy = taxonomy
+        self.companies = companies
+        self.scenarios = scenarios
+        self.company_pos = {c.id: i for i, c in enumerate(companies)}
+        self.scenario_pos = {s.id: i for i, s in enumerate(scenarios)}
+        self.cap_ids = sorted(taxonomy.nodes)
+        self.cap_pos = {c: i for i, c in enumerate(self.cap_ids)}
+        cfg = self.config
+        self.rel = relation_matrix(taxonomy, self.cap_ids, partial=cfg.taxonomy_credit)
+        self._build_capabilities()
+        self._build_text()
+
+    # -- building ---------------------------------------------------------------------------
+
+    def evidence_credit(self, evidence: str) -> float:
+        if not self.config.evidence_weighting:
+            return 1.0
+        return EVIDENCE_CREDIT.get(evidence, EVIDENCE_CREDIT["self_declared"])
+
+    def company_credits(self, company: CompanyData) -> dict[int, float]:
+        """Capability id -> credit before the taxonomy (evidence, and tags when allowed)."""
+        credits = {c: self.evidence_credit(ev) for c, ev in company.capabilities.items() if c in self.cap_pos}
+        if self.config.taxonomy_credit:
+            for tag in company.tags:
+                for cap in tag_capabilities(tag, self.taxonomy):
+                    value = self.evidence_credit("self_declared") * TAG_CREDIT
+                    if credits.get(cap, 0.0) < value:
+                        credits[cap] = value
+        return credits
+
+    def _build_capabilities(self) -> None:
+        n, k = len(self.companies), len(self.cap_ids)
+        rows, cols, vals = [], [], []
+        t_rows, t_cols, t_vals = [], [], []
+        self.domain_credit = np.zeros((n, len(DOMAINS)), dtype=np.float32)
+        dom_pos = {d: i for i, d in enumerate(DOMAINS)}
+        for i, company in enumerate(self.companies):
+            for cap, credit in self.company_credits(company).items():
+                rows.append(i)
+                cols.append(self.cap_pos[cap])
+                vals.append(credit)
+            track: dict[int, float] = {}
+            for p in company.projects:
+                if p.capability in self.cap_pos:
+                    track[p.capability] = max(track.get(p.capability, 0.0), PROJECT_CREDIT)
+            for a in company.awards:
+                credit = AWARD_CREDIT.get(a.status, 0.0) * (1.0 if a.role == "lead" else MEMBER_FACTOR)
+                for cap in a.capabilities:
+                    if cap in self.cap_pos:
+                        track[cap] = max(track.get(cap, 0.0), credit)
+                d = dom_pos.get(a.domain)
+                if d is not None:
+                    self.domain_credit[i, d] = max(self.domain_credit[i, d], credit)
+            for cap, credit in track.items():
+                t_rows.append(i)
+                t_cols.append(self.cap_pos[cap])
+                t_vals.append(credit)
+        have = sparse.csc_matrix((np.array(vals, dtype=np.float32), (rows, cols)), shape=(n, k))
+        have.sum_duplicates()
+        self.cap_credit = expand_through(have, self.rel)  # (N x K)
+        self.cap_covered = (self.cap_credit >= COVERED_AT).astype(np.float32)
+        done = sparse.csc_matrix((np.array(t_vals, dtype=np.float32), (t_rows, t_cols)), shape=(n, k))
+        done.sum_duplicates()
+        self.track_credit = expand_through(done, self.rel)
+        # Requirement weights (S x K), each row normalised to 1.
+        w = np.zeros((len(self.scenarios), k), dtype=np.float32)
+        for j, sc in enumerate(self.scenarios):
+            for cap, weight in sc.requirements.items():
+                if cap in self.cap_pos:
+                    w[j, self.cap_pos[cap]] = weight
+        sums = w.sum(axis=1, keepdims=True)
+        self.req_weights = np.divide(w, sums, out=np.zeros_like(w), where=sums > 0)
+        self.has_requirements = sums.ravel() > 0
+        self.scenario_domain = np.array([dom_pos.get(s.domain, -1) for s in self.scenarios], dtype=np.int64)
+
+    def _build_text(self) -> None:
+        cfg = self.config
+        words = None
+        if cfg.taxonomy_concepts:
+            words = {n.id: (n.name, [n.name, *n.words]) for n in self.taxonomy.nodes.values()}
+        self.matcher = build_matcher(words, use_dictionary=cfg.concepts)
+        self.text = build_text_index([company_text(c, self.taxonomy) for c in self.companies],
+                                     [s.text for s in self.scenarios], self.matcher, cfg)
+
+    # -- scoring ----------------------------------------------------------------------------
+
+    def _signals(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(coverage, text, track) for the scenarios at ``rows``: three (len(rows) x N) arrays."""
+        w = self.req_weights[rows]
+        coverage = (1 - COMPLETENESS_SHARE) * (w @ self.cap_credit.T) + COMPLETENESS_SHARE * (w @ self.cap_covered.T)
+        raw = (self.text.queries[rows] @ self.text.doc_terms).toarray()
+        top = raw.max(axis=1, keepdims=True) if raw.shape[1] else np.zeros((len(rows), 1))
+        text = np.divide(raw, top, out=np.zeros_like(raw), where=top > 0)
+        track = (1 - TRACK_DOMAIN_SHARE) * (w @ self.track_credit.T)
+        dom = self.scenario_domain[rows]
+        known = dom >= 0
+        if known.any():
+            track[known] += TRACK_DOMAIN_SHARE * self.domain_credit[:, dom[known]].T
+        return coverage.astype(np.float32), text.astype(np.float32), track.astype(np.float32)
+
+    def _combine(self, rows: np.ndarray, coverage, text, track) -> np.ndarray:
+        cfg = self.config
+        w_cov = np.where(self.has_requirements[rows], cfg.w_coverage, 0.0)[:, None]
+        w_text = np.where(self.has_requirements[rows], cfg.w_text, cfg.w_text + cfg.w_coverage)[:, None]
+        return (w_cov * coverage + w_text * text + cfg.w_track * track).astype(np.float32)
+
+    def scenario_signals(self, scenario_index: int) -> SignalScores:
+        rows = np.array([scenario_index])
+        coverage, text, track = self._signals(rows)
+        total = self._combine(rows, coverage, text, track)
+        return SignalScores(coverage[0], text[0], track[0], total[0])
+
+    def rank_companies(self, scenario_index: int, *, company_mask: np.ndarray | None = None,
+                       limit: int | None = None) -> tuple[np.ndarray, SignalScores]:
+        """Company indexes best first (ties by index), and the signal arrays."""
+        sig = self.scenario_signals(scenario_index)
+        total = sig.total if company_mask is None else np.where(company_mask, sig.total, -np.inf)
+        order = top_indexes(total, limit, valid=company_mask)
+        return order, sig
+
+    def score_block(self, rows: np.ndarray) -> np.ndarray:
+        """Totals for a block of scenarios (len(rows) x N)."""
+        coverage, text, track = self._signals(rows)
+        return self._combine(rows, coverage, text, track)
+
+    def recommend_all(self, k: int, *, scenario_mask: np.ndarray | None = None, block: int = 256,
+                      company_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` scenarios for every company: (N x k) scenario indexes and scores, best first
+        (-1 / -inf where fewer than k scenarios qualify)."""
+        return top_k_per_company(self.score_block, len(self.scenarios), len(self.companies), k,
+                                 scenario_mask=scenario_mask, block=block, company_rows=company_rows)
+
+
+def top_indexes(values: np.ndarray, limit: int | None, valid: np.ndarray | None = None) -> np.ndarray:
+    """Indexes of the ``limit`` largest values, best first; ties broken by index (stable)."""
+    idx = np.arange(len(values)) if valid is None else np.flatnonzero(valid)
+    vals = values[idx]
+    if limit is not None and limit < len(idx):
+        part = np.argpartition(-vals, limit - 1)[:limit]
+        # Keep everything tied with the limit-th value, so the stable sort decides ties by index.
+        cut = vals[part].min()
+        part = np.flatnonzero(vals >= cut)
+        idx, vals = idx[part], vals[part]
+    order = np.lexsort((idx, -vals))
+    out = idx[order]
+    return out[:limit] if limit is not None else out
+
+
+def top_k_per_company(score_block, n_scenarios: int, n_companies: int, k: int, *,
+                      scenario_mask: np.ndarray | None = None, block: int = 256,
+                      company_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Running top-k over blocks of scenarios; ``score_block(rows) -> (len(rows) x N)``."""
+    cols = np.arange(n_companies) if company_rows is None else company_rows
+    best_idx = np.full((len(cols), k), -1, dtype=np.int64)
+    best_val = np.full((len(cols), k), -np.inf, dtype=np.float32)
+    rows_all = np.arange(n_scenarios) if scenario_mask is None else np.flatnonzero(scenario_mask)
+    for start in range(0, len(rows_all), block):
+        rows = rows_all[start:start + block]
+        scores = score_block(rows)[:, cols].T  # (companies x block)
+        cand_val = np.concatenate([best_val, scores], axis=1)
+        cand_idx = np.concatenate([best_idx, np.broadcast_to(rows, scores.shape)], axis=1)
+        if cand_val.shape[1] > k:
+            part = np.argpartition(-cand_val, k - 1, axis=1)[:, :k]
+            best_val = np.take_along_axis(cand_val, part, axis=1)
+            best_idx = np.take_along_axis(cand_idx, part, axis=1)
+        else:
+            best_val, best_idx = cand_val, cand_idx
+    order = np.argsort(-best_val, axis=1, kind="stable")
+    return np.take_along_axis(best_idx, order, axis=1), np.take_along_axis(best_val, order, axis=1)
