@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import re
 from http import HTTPStatus
+from urllib.parse import urlencode
 from pathlib import Path
 
 from litestar import Litestar, Request, Response, get
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Tag
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.template.config import TemplateConfig
 
+from marketplace.accounts.middleware import authentication_middleware
 from marketplace.core.errors import DomainError
+from marketplace.core.security import security_headers_middleware
 from marketplace.core.templating import configure_environment
 from marketplace.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -56,6 +60,8 @@ _HTTP_MESSAGES = {
     401: "请先登录。",
     403: "没有权限执行此操作。",
     405: "不支持该请求方法。",
+    # Litestar's CSRF refusal; forms carry the token, so this means a stale or forged form.
+    "CSRF token verification failed": "表单已过期或来源无效，请刷新页面后重新提交。",
     413: "请求内容过大。",
     415: "不支持该请求内容类型。",
     429: "请求过于频繁，请稍后再试。",
@@ -95,7 +101,9 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
         message = "请求参数有误：" + ("；".join(errors.values()) if errors else "请检查请求内容。")
     else:
         # Keep a detail someone wrote on purpose; replace Litestar's English default phrase.
-        if exc.detail and exc.detail != _STATUS_PHRASES.get(exc.status_code):
+        if exc.detail in _HTTP_MESSAGES:
+            message = _HTTP_MESSAGES[exc.detail]
+        elif exc.detail and exc.detail != _STATUS_PHRASES.get(exc.status_code):
             message = exc.detail
         else:
             message = _HTTP_MESSAGES.get(exc.status_code) or "请求无法处理。"
@@ -116,14 +124,34 @@ async def healthz() -> dict:
     return {"status": "ok", "database": "ok"}
 
 
+def handle_not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
+    """Pages send the visitor to the login form and back; the API answers 401."""
+    if _wants_json(request):
+        return _error_response(request, 401, "需要登录：请在请求头中发送 Authorization: Bearer <令牌>。",
+                               headers={"WWW-Authenticate": "Bearer"})
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"/login?{urlencode({'next': target})}", status_code=303)
+
+
 def _route_handlers() -> list:
+    from marketplace.accounts.api import AccountApiController
+    from marketplace.accounts.views import AccountPagesController, AuthPagesController
+    from marketplace.admin.views import AdminController
     from marketplace.companies.api import CompanyApiController
+    from marketplace.companies.member_views import MemberAreaController
     from marketplace.companies.views import CompanyPagesController
     from marketplace.scenarios.api import ScenarioApiController, TaxonomyApiController
+    from marketplace.scenarios.staff_views import StaffAreaController
     from marketplace.scenarios.views import HomePageController, ScenarioPagesController
 
     handlers: list = [
         healthz,
+        AuthPagesController,
+        AccountPagesController,
+        AccountApiController,
+        MemberAreaController,
+        StaffAreaController,
+        AdminController,
         HomePageController,
         ScenarioPagesController,
         CompanyPagesController,
@@ -200,7 +228,19 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             engine_callback=lambda engine: configure_environment(engine.engine),
         ),
         openapi_config=_openapi_config(),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="sy_csrf",  # its own name: never clobbered by another app's csrftoken
+            cookie_secure=settings.cookie_secure,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            # The API is exempt: there, a request that changes something must carry a bearer
+            # token (cookies are ignored, see accounts.middleware), which a foreign site cannot send.
+            exclude=["^/api/"],
+        ),
+        middleware=[security_headers_middleware, authentication_middleware],
         exception_handlers={
+            NotAuthorizedException: handle_not_authorized,
             DomainError: handle_domain_error,
             HTTPException: handle_http_exception,
             HTTP_500_INTERNAL_SERVER_ERROR: handle_internal_error,

@@ -66,12 +66,21 @@ def seed_demo_command() -> None:
     """Load the demo data (idempotent). Refused in production mode."""
     if get_settings().production:
         raise click.ClickException("seed-demo 不能在生产模式（MARKETPLACE_ENV=production）下运行。")
-    from marketplace.demo.seed import seed_demo
+    import os
+
+    from marketplace.demo.seed import DEMO_ACCOUNTS, demo_password, seed_demo, seed_demo_accounts
 
     report = _run(seed_demo())
     _print_report(report)
     if report.failures:
         sys.exit(1)
+    password, generated = demo_password(get_settings().var_dir, os.environ.get("MARKETPLACE_DEMO_PASSWORD"))
+    _run(seed_demo_accounts(password))
+    emails = "、".join(email for email, *_ in DEMO_ACCOUNTS)
+    source = "MARKETPLACE_DEMO_PASSWORD" if os.environ.get("MARKETPLACE_DEMO_PASSWORD") else (
+        "新生成，保存在 var/demo_password" if generated else "保存在 var/demo_password")
+    console.print(f"演示账号：{emails}")
+    console.print(f"演示账号密码（{source}）：[bold]{password}[/]", highlight=False)
 
 
 @main.command("import")

@@ -39,3 +39,12 @@ def requires_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 def requires_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if not _user(connection).is_admin:
         raise PermissionDeniedException("此功能仅向协会管理员开放。")
+
+
+def requires_approved_member(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Submitting anything (questions, proposals, invitations) needs an approved company."""
+    user = _user(connection)
+    if not user.is_member:
+        raise PermissionDeniedException("此功能仅向会员企业用户开放。")
+    if not user.is_approved_member:
+        raise PermissionDeniedException("贵企业的会员资格尚未审核通过（或已暂停），暂时不能提交。")

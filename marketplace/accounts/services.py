@@ -19,7 +19,7 @@ from marketplace.companies.tables import Company
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
-from marketplace.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from marketplace.core.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from marketplace.core.mail import send_mail
 from marketplace.core.outbox import enqueue
 from marketplace.departments.tables import Department
@@ -313,7 +313,9 @@ async def invite_company_user(*, manager_id: int, email: str, display_name: str,
     manager = await User.select(User.company, User.is_company_manager, User.company.status).where(
         User.id == manager_id).first()
     if manager is None or not manager["is_company_manager"] or manager["company"] is None:
-        raise DomainError("只有企业管理员可以邀请同事。", details={})
+        raise NotAllowed("只有企业管理员可以邀请同事。")
+    if manager["company.status"] != "approved":
+        raise NotAllowed("企业会员资格审核通过后才能邀请同事。")
     async with write_transaction():
         if await User.exists().where(User.email == email):
             raise Conflict("该邮箱已注册。")

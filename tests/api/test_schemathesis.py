@@ -1,6 +1,6 @@
 """Property-based run of the public API against its own OpenAPI document (schemathesis).
 
-Valid and invalid inputs are generated for every operation (bounded, 100 per operation and
+Valid and invalid inputs are generated for every public read operation (bounded, 100 per operation and
 mode); every response must be documented (status code, content type, body schema), invalid input
 must be refused with a 4xx, and nothing may answer 500. The app is built without the pool
 lifespan (see PITFALLS) and called in process. The ``unsupported_method`` check is left out: it
@@ -20,7 +20,12 @@ from schemathesis.specs.openapi.checks import unsupported_method  # noqa: E402
 
 from marketplace.app import create_app  # noqa: E402
 
-schema = schemathesis.openapi.from_asgi("/schema/openapi.json", create_app(use_pool=False))
+# The public read API only: operations that need a login or write belong to their own runs (and
+# would write into the shared read-only catalog).
+PUBLIC_READ_OPERATIONS = ["listScenarios", "getScenario", "listCompanies", "getCompany",
+                          "listCapabilities", "listDepartments"]
+schema = schemathesis.openapi.from_asgi("/schema/openapi.json", create_app(use_pool=False)).include(
+    operation_id=PUBLIC_READ_OPERATIONS)
 schema.config.generation.update(
     modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
     max_examples=100,

@@ -89,7 +89,7 @@ def company_cards(doc: Element) -> list[dict]:
 
 def result_count(doc: Element) -> int:
     text = doc.find("p", "result-count").text()
-    match = re.search(r"共 (\d+) 个", text)
+    match = re.search(r"共 (\d+) [个家]", text)
     assert match, text
     return int(match[1])
 
