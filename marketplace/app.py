@@ -98,7 +98,12 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
         message = "页面或资源不存在。"
     elif isinstance(exc, ValidationException):
         errors = _validation_errors(exc)
-        message = "请求参数有误：" + ("；".join(errors.values()) if errors else "请检查请求内容。")
+        if errors:
+            message = "请求参数有误：" + "；".join(errors.values())
+        elif exc.detail and not exc.detail.startswith("Validation failed") and exc.detail != "Bad Request":
+            message = "请求参数有误：" + exc.detail  # a detail someone wrote on purpose
+        else:
+            message = "请求参数有误，请检查请求内容。"
     else:
         # Keep a detail someone wrote on purpose; replace Litestar's English default phrase.
         if exc.detail in _HTTP_MESSAGES:

@@ -157,5 +157,11 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     )
 
 
+from marketplace.matching.cli import eval_matching, matches  # noqa: E402
+
+main.add_command(matches)
+main.add_command(eval_matching, "eval-matching")
+
+
 if __name__ == "__main__":
     main()

@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
-from litestar.params import Parameter
+from litestar.params import PathParameter
 
 from marketplace.accounts import services
 from marketplace.accounts.guards import requires_login
@@ -17,7 +17,7 @@ from marketplace.core.web import actor_of, client_address
 from litestar.params import Body
 from litestar.enums import RequestEncodingType
 
-TokenId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
+TokenId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 
 
 class AccountApiController(Controller):

@@ -8,6 +8,7 @@ Every state change records an AuditEvent. Errors are ``core.errors`` (messages i
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import secrets
 
@@ -62,7 +63,7 @@ def _throttle_keys(email: str, ip_address: str) -> list[str]:
 
 
 def _locked_message(until: dt.datetime) -> str:
-    minutes = max(1, int((until - clock.now()).total_seconds() // 60) + 1)
+    minutes = max(1, math.ceil((until - clock.now()).total_seconds() / 60))
     return f"连续输错密码次数过多，登录已被锁定，请在 {minutes} 分钟后再试。"
 
 

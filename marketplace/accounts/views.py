@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
-from litestar.params import Parameter
+from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from marketplace.accounts import services
@@ -18,7 +18,7 @@ from marketplace.core.errors import DomainError, NotFound, ValidationFailed
 from marketplace.core.web import actor_of, client_address, local_path, read_form, see_other
 from marketplace.settings import get_settings
 
-Token = Annotated[str, Parameter(max_length=200)]
+Token = Annotated[str, PathParameter(max_length=200)]
 
 
 def home_for(user) -> str:
@@ -42,7 +42,7 @@ class AuthPagesController(Controller):
     include_in_schema = False
 
     @get("/login")
-    async def login_form(self, request: Request, next: str | None = None) -> Template | Redirect:
+    async def login_form(self, request: Request, next: Annotated[str | None, QueryParameter()] = None) -> Template | Redirect:
         if request.user.is_authenticated:
             return see_other(home_for(request.user))
         return Template("accounts/login.html", context={"next": local_path(next, ""), "form": {}})
@@ -161,7 +161,7 @@ class AccountPagesController(Controller):
 
     @post("/tokens/{token_id:int}/revoke")
     async def revoke_token(self, request: Request,
-                           token_id: Annotated[int, Parameter(ge=1, le=2**31 - 1)]) -> Redirect:
+                           token_id: Annotated[int, PathParameter(ge=1, le=2**31 - 1)]) -> Redirect:
         await services.revoke_api_token(request.user.id, token_id, actor_of(request))
         return see_other("/account")
 

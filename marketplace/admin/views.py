@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
 from marketplace.accounts import services as accounts
@@ -19,7 +19,7 @@ from marketplace.core.web import actor_of, read_form, see_other
 from marketplace.departments.tables import Department
 from marketplace.scenarios.params import MAX_ID, parse_choice, parse_int
 
-Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
+Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 COMPANY_STATUS_LABELS = {"pending": "待审核", "approved": "已批准", "suspended": "已暂停"}
 
 

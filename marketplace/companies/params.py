@@ -20,5 +20,5 @@ def parse_company_filters(params: Mapping[str, str]) -> CompanyFilters:
         page_size=page_size,
     )
     if errors:
-        raise ValidationFailed("查询参数有误：" + "；".join(errors.values()), errors)
+        raise ValidationFailed("查询参数有误：" + "；".join(m.rstrip("。") for m in errors.values()) + "。", errors)
     return filters

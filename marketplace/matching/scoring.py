@@ -28,7 +28,7 @@ scenarios with a running top-k, never a Python loop over pairs.
 
 from __future__ import annotations
 
-import math
+import itertools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -127,6 +127,10 @@ def expand_through(values: sparse.csc_matrix, rel: np.ndarray) -> np.ndarray:
     return out
 
 
+DENSE_TERM_SHARE = 0.05  # a term in more than 5% of the documents ...
+DENSE_TERM_MAX = 256  # ... is kept in a dense block (at most this many terms)
+
+
 @dataclass
 class TextIndex:
     vocab: dict[str, int]
@@ -135,27 +139,61 @@ class TextIndex:
     idf: np.ndarray
     doc_analyses: list[Analyzed] = field(repr=False, default_factory=list)
     query_analyses: list[Analyzed] = field(repr=False, default_factory=list)
+    # The same BM25 weights split for scoring many queries at once: the few very common terms
+    # (数据, 平台, 系统 ... in nearly every profile) as a dense block multiplied with BLAS, the
+    # long tail as a sparse matrix. A sparse product would spend most of its time on the common
+    # terms (their postings are most of the work); the split is exact, not an approximation.
+    dense_terms: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int64))
+    doc_dense: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0), np.float32))
+    doc_rest: sparse.csr_matrix | None = field(repr=False, default=None)
 
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        """Raw BM25 of the queries at ``rows`` against every document: (len(rows) x N)."""
+        q = self.queries[rows]
+        if len(rows) < 8 or self.doc_rest is None:
+            return (q @ self.doc_terms).toarray()
+        out = (q @ self.doc_rest).toarray()
+        if len(self.dense_terms):
+            out += q[:, self.dense_terms].toarray() @ self.doc_dense
+        return out
 
-def _csr(rows: list[dict[int, float]], n_cols: int) -> sparse.csr_matrix:
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    for i, r in enumerate(rows):
-        indptr[i + 1] = indptr[i] + len(r)
-    indices = np.fromiter((k for r in rows for k in r), dtype=np.int32, count=int(indptr[-1]))
-    data = np.fromiter((v for r in rows for v in r.values()), dtype=np.float32, count=int(indptr[-1]))
-    return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), n_cols))
+    def split_common_terms(self) -> None:
+        n_terms, n_docs = self.doc_terms.shape
+        df = np.diff(self.doc_terms.indptr)
+        common = np.flatnonzero(df > DENSE_TERM_SHARE * n_docs)
+        common = common[np.argsort(-df[common], kind="stable")][:DENSE_TERM_MAX]
+        self.dense_terms = np.sort(common)
+        self.doc_dense = np.ascontiguousarray(self.doc_terms[self.dense_terms].toarray(), dtype=np.float32)
+        keep = np.ones(n_terms, dtype=np.float32)
+        keep[self.dense_terms] = 0
+        rest = (sparse.diags(keep) @ self.doc_terms).tocsr()
+        rest.eliminate_zeros()
+        self.doc_rest = rest
 
 
 def build_text_index(doc_texts: list[str], query_texts: list[str], matcher: ConceptMatcher | None,
                      config: MatchConfig) -> TextIndex:
     docs = [analyze(t, matcher) for t in doc_texts]
     queries = [analyze(t, matcher) for t in query_texts]
+    # Term ids without a Python statement per term: ``map(vocab.setdefault, terms, count())``
+    # gives new terms fresh numbers (skipping some); np.unique makes them contiguous after.
     vocab: dict[str, int] = {}
-    doc_rows = []
+    counter = itertools.count()
+    indptr = [0]
+    cols: list[int] = []
+    vals: list[float] = []
     for a in docs:
-        doc_rows.append({vocab.setdefault(term, len(vocab)): float(tf) for term, tf in a.terms.items()})
-    n_terms = len(vocab)
-    tf = _csr(doc_rows, n_terms)
+        cols.extend(map(vocab.setdefault, a.terms.keys(), counter))
+        vals.extend(a.terms.values())
+        indptr.append(len(cols))
+    raw = np.array(cols, dtype=np.int64)
+    used = np.unique(raw)
+    remap = np.full(int(used[-1]) + 1 if len(used) else 1, -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    vocab = dict(zip(vocab.keys(), remap[np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))].tolist()))
+    n_terms = len(used)
+    tf = sparse.csr_matrix((np.array(vals, dtype=np.float32), remap[raw].astype(np.int32),
+                            np.array(indptr, dtype=np.int64)), shape=(len(docs), n_terms))
     n_docs = max(len(docs), 1)
     df = np.bincount(tf.indices, minlength=n_terms).astype(np.float32)
     idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
@@ -165,22 +203,27 @@ def build_text_index(doc_texts: list[str], query_texts: list[str], matcher: Conc
     denom = tf.data + config.k1 * (1 - config.b + config.b * dl[row_of] / max(avgdl, 1e-9))
     bm25 = tf.copy()
     bm25.data = (idf[tf.indices] * tf.data * (config.k1 + 1) / denom).astype(np.float32)
-    is_concept = np.zeros(n_terms, dtype=bool)
-    for term, i in vocab.items():
-        if term[:2] in ("k:", "c:"):
-            is_concept[i] = True
-    q_rows = []
+    boost = np.ones(n_terms, dtype=np.float32)
+    concept_ids = [i for term, i in vocab.items() if term[:2] in ("k:", "c:")]
+    boost[concept_ids] = config.concept_weight
+    q_indptr = [0]
+    q_cols: list[int] = []
+    q_counts: list[float] = []
     for a in queries:
-        row = {}
         for term, count in a.terms.items():
             i = vocab.get(term)
-            if i is None:
-                continue
-            w = 1.0 + math.log(count)
-            row[i] = w * (config.concept_weight if is_concept[i] else 1.0)
-        q_rows.append(row)
-    return TextIndex(vocab=vocab, doc_terms=bm25.T.tocsr(), queries=_csr(q_rows, n_terms), idf=idf,
-                     doc_analyses=docs, query_analyses=queries)
+            if i is not None:
+                q_cols.append(i)
+                q_counts.append(count)
+        q_indptr.append(len(q_cols))
+    q_idx = np.array(q_cols, dtype=np.int32)
+    q_val = (1.0 + np.log(np.array(q_counts, dtype=np.float32))) * boost[q_idx] if q_cols else np.zeros(0, np.float32)
+    q = sparse.csr_matrix((q_val.astype(np.float32), q_idx, np.array(q_indptr, dtype=np.int64)),
+                          shape=(len(queries), n_terms))
+    index = TextIndex(vocab=vocab, doc_terms=bm25.T.tocsr(), queries=q, idf=idf,
+                      doc_analyses=docs, query_analyses=queries)
+    index.split_common_terms()
+    return index
 
 
 @dataclass
@@ -262,21 +305,33 @@ class MatchEngine:
                 t_vals.append(credit)
         have = sparse.csc_matrix((np.array(vals, dtype=np.float32), (rows, cols)), shape=(n, k))
         have.sum_duplicates()
-        self.cap_credit = expand_through(have, self.rel)  # (N x K)
-        self.cap_covered = (self.cap_credit >= COVERED_AT).astype(np.float32)
+        credit = expand_through(have, self.rel)  # (N x K): best credit per required capability
+        # Stored capability-major (K x N, C order): a scenario needs a few capabilities, and
+        # their rows are contiguous, so scoring reads only those rows.
+        self.credit_t = np.ascontiguousarray(credit.T)
+        self.coverage_t = np.ascontiguousarray(
+            ((1 - COMPLETENESS_SHARE) * credit + COMPLETENESS_SHARE * (credit >= COVERED_AT)).T, dtype=np.float32)
+        del credit
         done = sparse.csc_matrix((np.array(t_vals, dtype=np.float32), (t_rows, t_cols)), shape=(n, k))
         done.sum_duplicates()
-        self.track_credit = expand_through(done, self.rel)
-        # Requirement weights (S x K), each row normalised to 1.
-        w = np.zeros((len(self.scenarios), k), dtype=np.float32)
+        self.track_t = np.ascontiguousarray(expand_through(done, self.rel).T)
+        # Requirement weights (S x K, sparse), each row normalised to 1.
+        w_rows, w_cols, w_vals = [], [], []
         for j, sc in enumerate(self.scenarios):
+            total = sum(wt for cap, wt in sc.requirements.items() if cap in self.cap_pos)
             for cap, weight in sc.requirements.items():
-                if cap in self.cap_pos:
-                    w[j, self.cap_pos[cap]] = weight
-        sums = w.sum(axis=1, keepdims=True)
-        self.req_weights = np.divide(w, sums, out=np.zeros_like(w), where=sums > 0)
-        self.has_requirements = sums.ravel() > 0
+                if cap in self.cap_pos and total > 0:
+                    w_rows.append(j)
+                    w_cols.append(self.cap_pos[cap])
+                    w_vals.append(weight / total)
+        self.req_weights = sparse.csr_matrix((np.array(w_vals, dtype=np.float32), (w_rows, w_cols)),
+                                             shape=(len(self.scenarios), k))
+        self.has_requirements = np.diff(self.req_weights.indptr) > 0
         self.scenario_domain = np.array([dom_pos.get(s.domain, -1) for s in self.scenarios], dtype=np.int64)
+
+    def credit_for(self, capability_id: int) -> np.ndarray:
+        """Every company's credit (after evidence and taxonomy) for one required capability."""
+        return self.credit_t[self.cap_pos[capability_id]]
 
     def _build_text(self) -> None:
         cfg = self.config
@@ -291,29 +346,39 @@ class MatchEngine:
 
     def _signals(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(coverage, text, track) for the scenarios at ``rows``: three (len(rows) x N) arrays."""
-        w = self.req_weights[rows]
-        coverage = (1 - COMPLETENESS_SHARE) * (w @ self.cap_credit.T) + COMPLETENESS_SHARE * (w @ self.cap_covered.T)
-        raw = (self.text.queries[rows] @ self.text.doc_terms).toarray()
-        top = raw.max(axis=1, keepdims=True) if raw.shape[1] else np.zeros((len(rows), 1))
-        text = np.divide(raw, top, out=np.zeros_like(raw), where=top > 0)
-        track = (1 - TRACK_DOMAIN_SHARE) * (w @ self.track_credit.T)
+        w = self.req_weights[rows]  # sparse: a few capabilities per scenario
+        coverage = np.asarray(w @ self.coverage_t, dtype=np.float32)
+        track = (1 - TRACK_DOMAIN_SHARE) * np.asarray(w @ self.track_t, dtype=np.float32)
         dom = self.scenario_domain[rows]
         known = dom >= 0
         if known.any():
             track[known] += TRACK_DOMAIN_SHARE * self.domain_credit[:, dom[known]].T
-        return coverage.astype(np.float32), text.astype(np.float32), track.astype(np.float32)
+        text = self.text.scores(rows).astype(np.float32, copy=False)
+        top = text.max(axis=1, keepdims=True) if text.shape[1] else np.zeros((len(rows), 1), np.float32)
+        np.divide(text, top, out=text, where=top > 0)
+        return coverage, text, track
 
     def _combine(self, rows: np.ndarray, coverage, text, track) -> np.ndarray:
+        """The weighted total; reuses ``coverage``'s memory (callers that need the separate
+        signals afterwards pass copies)."""
         cfg = self.config
-        w_cov = np.where(self.has_requirements[rows], cfg.w_coverage, 0.0)[:, None]
-        w_text = np.where(self.has_requirements[rows], cfg.w_text, cfg.w_text + cfg.w_coverage)[:, None]
-        return (w_cov * coverage + w_text * text + cfg.w_track * track).astype(np.float32)
+        has = self.has_requirements[rows]
+        w_text = np.where(has, cfg.w_text, cfg.w_text + cfg.w_coverage).astype(np.float32)[:, None]
+        total = coverage
+        total *= np.float32(cfg.w_coverage)
+        total += w_text * text
+        total += np.float32(cfg.w_track) * track
+        return total
+
+    def block_signals(self, rows: np.ndarray) -> SignalScores:
+        """Each signal and the total for the scenarios at ``rows``: (len(rows) x N) arrays."""
+        coverage, text, track = self._signals(rows)
+        total = self._combine(rows, coverage.copy(), text, track)
+        return SignalScores(coverage, text, track, total)
 
     def scenario_signals(self, scenario_index: int) -> SignalScores:
-        rows = np.array([scenario_index])
-        coverage, text, track = self._signals(rows)
-        total = self._combine(rows, coverage, text, track)
-        return SignalScores(coverage[0], text[0], track[0], total[0])
+        sig = self.block_signals(np.array([scenario_index]))
+        return SignalScores(sig.coverage[0], sig.text[0], sig.track[0], sig.total[0])
 
     def rank_companies(self, scenario_index: int, *, company_mask: np.ndarray | None = None,
                        limit: int | None = None) -> tuple[np.ndarray, SignalScores]:
@@ -346,7 +411,7 @@ def top_indexes(values: np.ndarray, limit: int | None, valid: np.ndarray | None 
         cut = vals[part].min()
         part = np.flatnonzero(vals >= cut)
         idx, vals = idx[part], vals[part]
-    order = np.lexsort((idx, -vals))
+    order = np.argsort(-vals, kind="stable")  # idx is ascending, so ties stay in index order
     out = idx[order]
     return out[:limit] if limit is not None else out
 

@@ -313,9 +313,10 @@ async def recommend_scenarios(company_id: int, *, limit: int = 10,
     rows = np.flatnonzero(snapshot.open_scenarios)
     if len(rows) == 0 or limit <= 0:
         return []
-    coverage, text, track = engine._signals(rows)
-    totals = engine._combine(rows, coverage, text, track)[:, c]
-    order = np.lexsort((rows, -totals))[:limit]
+    sig = engine.block_signals(rows)
+    coverage, text, track = sig.coverage, sig.text, sig.track
+    totals = sig.total[:, c]
+    order = np.argsort(-totals, kind="stable")[:limit]
     out = []
     for j in order:
         s = int(rows[j])
@@ -378,12 +379,13 @@ def consortium_for(snapshot: Snapshot, scenario_id: int, *, alternatives: int = 
     sig = engine.scenario_signals(s)
     ranked = snapshot.ranked_companies
     cols = [engine.cap_pos[c] for c in needs]
-    covered = engine.cap_credit[:, cols] >= COVERED_AT if cols else np.zeros((len(engine.companies), 0), bool)
+    credit = engine.credit_t[cols].T if cols else np.zeros((len(engine.companies), 0), np.float32)
+    covered = credit >= COVERED_AT
     useful = ranked & covered.any(axis=1) if cols else np.zeros(len(engine.companies), bool)
     chosen = set(np.flatnonzero(useful)[np.argsort(-sig.total[useful], kind="stable")][:pool].tolist())
     for j in range(len(cols)):
         strong = np.flatnonzero(useful & covered[:, j])
-        strong = strong[np.argsort(-engine.cap_credit[strong, cols[j]], kind="stable")][:5]
+        strong = strong[np.argsort(-credit[strong, j], kind="stable")][:5]
         chosen.update(strong.tolist())
     candidates = [Candidate(int(i), frozenset(n for n, ok in zip(needs, covered[i]) if ok),
                             engine.companies[i].size, float(sig.total[i])) for i in sorted(chosen)]

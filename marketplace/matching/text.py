@@ -42,20 +42,18 @@ def _is_ascii_alnum(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
 def char_bigrams(text: str) -> list[str]:
     """Overlapping bigrams inside each run of CJK characters; a lone CJK character is kept as a
     unigram so one-character texts are not empty. ``text`` must be normalised."""
     out: list[str] = []
-    run: list[str] = []
-    for ch in text + " ":
-        if _is_cjk(ch):
-            run.append(ch)
-            continue
+    for run in _CJK_RUN.findall(text):
         if len(run) == 1:
-            out.append(run[0])
+            out.append(run)
         else:
-            out.extend(run[i] + run[i + 1] for i in range(len(run) - 1))
-        run = []
+            out.extend(map(str.__add__, run[:-1], run[1:]))
     return out
 
 
@@ -71,50 +69,62 @@ class ConceptHit:
 
 @dataclass
 class ConceptMatcher:
-    """Finds every surface form of every concept in a text, in one pass over its positions.
+    """Finds every surface form of every concept in a text.
 
-    Forms are indexed by their first two characters, so the cost is one dictionary lookup per
-    position plus a ``startswith`` per candidate form, whatever the size of the dictionary.
+    Forms are indexed by a key the text's own terms reveal: the first CJK bigram of a form that
+    starts with Chinese, the first ASCII word of one that starts with letters or digits. Only the
+    buckets whose key is among the text's terms are tried (``form in text``), so the cost grows
+    with the text, not with the dictionary. ASCII forms match whole words only, because the key
+    is a whole ASCII word of the text ("ai" does not hit inside "email").
     """
 
-    forms: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # first2 -> [(form, token)]
-    single: dict[str, list[str]] = field(default_factory=dict)  # one-character forms
+    forms: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # key -> [(form, token)]
     labels: dict[str, str] = field(default_factory=dict)  # token -> readable label
+    keys: set[str] = field(default_factory=set)
 
     def add(self, token: str, label: str, words) -> None:
-        self.labels[token] = label
+        self.labels.setdefault(token, label)
         for word in words:
             form = "".join(normalize_text(word).split())
             if not form:
                 continue
-            if len(form) == 1:
-                self.single.setdefault(form, []).append(token)
-                continue
-            bucket = self.forms.setdefault(form[:2], [])
+            if _is_cjk(form[0]):
+                grams = char_bigrams(form)
+                key = grams[0] if grams else form
+            else:
+                found = ascii_words(form)
+                if not found or not form.startswith(found[0]):
+                    continue
+                key = found[0]
+            bucket = self.forms.setdefault(key, [])
+            self.keys.add(key)
             if (form, token) not in bucket:
                 bucket.append((form, token))
-        for bucket in self.forms.values():
-            bucket.sort(key=lambda ft: -len(ft[0]))
 
-    def find(self, text: str) -> list[ConceptHit]:
-        """Concept hits in ``text`` (normalised), one per (token, surface) pair. ASCII forms
-        must stand as whole words (so "ai" does not hit inside "email")."""
+    def find(self, text: str, keys: set[str] | None = None) -> list[ConceptHit]:
+        """Concept hits in ``text`` (normalised), one per (token, surface form). ``keys`` are
+        the text's bigrams and ASCII words when the caller already has them."""
+        if keys is None:
+            keys = set(char_bigrams(text)) | set(ascii_words(text))
         hits: dict[tuple[str, str], None] = {}
-        n = len(text)
-        for i in range(n - 1):
-            bucket = self.forms.get(text[i:i + 2])
-            if not bucket:
-                continue
-            for form, token in bucket:
-                if not text.startswith(form, i):
-                    continue
-                end = i + len(form)
-                if _is_ascii_alnum(form[0]) and i > 0 and _is_ascii_alnum(text[i - 1]):
-                    continue
-                if _is_ascii_alnum(form[-1]) and end < n and _is_ascii_alnum(text[end]):
-                    continue
-                hits.setdefault((token, form), None)
+        for key in self.keys.intersection(keys):
+            for form, token in self.forms[key]:
+                if form == key or form in text:
+                    if not _is_cjk(form[-1]) and len(form) > len(key) and not _ascii_end_ok(text, form):
+                        continue
+                    hits.setdefault((token, form), None)
         return [ConceptHit(token, surface) for token, surface in hits]
+
+
+def _ascii_end_ok(text: str, form: str) -> bool:
+    """A form ending in a letter or digit must not run on into a longer ASCII word."""
+    start = text.find(form)
+    while start >= 0:
+        end = start + len(form)
+        if end >= len(text) or not _is_ascii_alnum(text[end]):
+            return True
+        start = text.find(form, start + 1)
+    return False
 
 
 def build_matcher(taxonomy_words: dict[int, tuple[str, list[str]]] | None = None,
@@ -145,7 +155,7 @@ def analyze(text: str, matcher: ConceptMatcher | None, *, concept_weight: float 
     norm = normalize_text(text)
     terms: Counter = Counter(char_bigrams(norm))
     terms.update(ascii_words(norm))
-    hits = matcher.find(norm) if matcher is not None else []
+    hits = matcher.find(norm, set(terms)) if matcher is not None else []
     for hit in hits:  # each distinct surface form of a concept counts once
         terms[hit.token] += concept_weight
     return Analyzed(terms=terms, concepts=hits)

@@ -64,5 +64,5 @@ def parse_scenario_filters(params: Mapping[str, str]) -> ScenarioFilters:
         page_size=page_size,
     )
     if errors:
-        raise ValidationFailed("查询参数有误：" + "；".join(errors.values()), errors)
+        raise ValidationFailed("查询参数有误：" + "；".join(m.rstrip("。") for m in errors.values()) + "。", errors)
     return filters

@@ -1,0 +1,90 @@
+"""Every role against every protected page and API route, with the exact status of each cell.
+
+Pages answer 303 (to the login form) for anonymous visitors, 403 for a role that may not use
+them; the API answers 401 and 403. Members' own things answer 404 to others (tested with the
+domains that own such things)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.accounts.helpers import bearer, make_world, sign_in
+
+ROLES = ["anonymous", "member_a", "member_b", "pending", "staff_x", "staff_y", "evaluator", "admin"]
+
+#                 anon  A    B    pend staffX staffY eval admin
+PAGES = {
+    "/account":         [303, 200, 200, 200, 200, 200, 200, 200],
+    "/account/company": [303, 200, 200, 200, 403, 403, 403, 403],
+    "/member":          [303, 200, 200, 200, 403, 403, 403, 403],
+    "/staff":           [303, 403, 403, 403, 200, 200, 200, 403],
+    "/admin":           [303, 403, 403, 403, 403, 403, 403, 200],
+    "/admin/companies": [303, 403, 403, 403, 403, 403, 403, 200],
+    "/admin/staff":     [303, 403, 403, 403, 403, 403, 403, 200],
+    "/admin/audit":     [303, 403, 403, 403, 403, 403, 403, 200],
+}
+API = {
+    ("GET", "/api/v1/me"):        [401, 200, 200, 200, 200, 200, 200, 200],
+    ("GET", "/api/v1/me/tokens"): [401, 200, 200, 200, 200, 200, 200, 200],
+    ("GET", "/api/v1/scenarios"): [200, 200, 200, 200, 200, 200, 200, 200],
+}
+PAGE_CASES = [(path, role, PAGES[path][i]) for path in PAGES for i, role in enumerate(ROLES)]
+API_CASES = [(method, path, role, API[(method, path)][i]) for (method, path) in API for i, role in enumerate(ROLES)]
+
+
+@pytest.mark.parametrize(("path", "role", "expected"), PAGE_CASES)
+async def test_pages(db, client, path, role, expected):
+    world = await make_world()
+    if role != "anonymous":
+        await sign_in(client, world[role])
+    response = await client.get(path)
+    assert response.status_code == expected, response.text[:300]
+    if expected == 303:
+        assert response.headers["location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize(("method", "path", "role", "expected"), API_CASES)
+async def test_api(db, client, method, path, role, expected):
+    world = await make_world()
+    headers = await bearer(world[role]) if role != "anonymous" else {}
+    response = await client.request(method, path, headers=headers)
+    assert response.status_code == expected, response.text[:300]
+    if role != "anonymous" and path == "/api/v1/me":
+        assert response.json()["id"] == world[role]
+
+
+ACTIONS = [
+    # (role, expected status) for admin approving a pending company
+    ("anonymous", 303), ("member_a", 403), ("pending", 403), ("staff_x", 403), ("evaluator", 403), ("admin", 303),
+]
+
+
+@pytest.mark.parametrize(("role", "expected"), ACTIONS)
+async def test_only_admins_approve_companies(db, client, role, expected):
+    from marketplace.companies.tables import Company
+    from tests.accounts.helpers import post_form
+
+    world = await make_world()
+    if role != "anonymous":
+        await sign_in(client, world[role])
+    response = await post_form(client, f"/admin/companies/{world['company_p']}/status", {"target": "approved"})
+    assert response.status_code == expected
+    status = (await Company.select(Company.status).where(Company.id == world["company_p"]).first())["status"]
+    assert status == ("approved" if role == "admin" else "pending")
+    if role == "anonymous":
+        assert response.headers["location"].startswith("/login")
+
+
+@pytest.mark.parametrize(("role", "expected"), [
+    ("anonymous", 303), ("member_a", 200), ("member_b", 200), ("pending", 403), ("staff_x", 403), ("admin", 403)])
+async def test_only_approved_company_managers_invite(db, client, role, expected):
+    from marketplace.accounts.tables import User
+    from tests.accounts.helpers import post_form
+
+    world = await make_world()
+    if role != "anonymous":
+        await sign_in(client, world[role])
+    before = await User.count()
+    response = await post_form(client, "/account/company/invite", {"email": "new@example.com", "display_name": "新同事"})
+    assert response.status_code == expected
+    assert await User.count() == before + (1 if expected == 200 else 0)
