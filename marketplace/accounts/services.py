@@ -268,7 +268,7 @@ async def create_user(*, email: str, role: str, department_key: str | None = Non
             elif department_id is not None and not await Department.exists().where(Department.id == department_id):
                 errors["department"] = "部门不存在。"
             if department_id is None and "department" not in errors:
-                errors["department"] = "部门工作人员必须属于一个部门。"
+                errors["department"] = "请选择部门：部门工作人员必须属于一个部门。"
         if errors:
             raise ValidationFailed("请修改标出的内容后再提交。", errors)
         if await User.exists().where(User.email == email):

@@ -27,8 +27,8 @@ TAXONOMY = Taxonomy.of([
 
 
 def company(cid: int, caps: dict | None = None, **kw) -> CompanyData:
-    return CompanyData(id=cid, name=kw.pop("name", f"企业{cid}"), key=f"co-{cid}", capabilities=caps or {}, **kw)
+    return CompanyData(id=cid, name=kw.pop("name", "某企业"), key=f"co-{cid}", capabilities=caps or {}, **kw)
 
 
 def scenario(sid: int, reqs: dict | None = None, **kw) -> ScenarioData:
-    return ScenarioData(id=sid, title=kw.pop("title", f"场景{sid}"), key=f"sc-{sid}", requirements=reqs or {}, **kw)
+    return ScenarioData(id=sid, title=kw.pop("title", "某场景"), key=f"sc-{sid}", requirements=reqs or {}, **kw)
