@@ -374,3 +374,23 @@ async def request_password_reset(email: str) -> None:
     await send_mail(row["email"], "数园区：重置密码",
                     f"您好：\n\n有人（希望是您）申请重置数园区账号的密码。请在 {RESET_LINK_HOURS} 小时内打开下面的链接"
                     f"设置新密码，链接只能使用一次：\n\n{link}\n\n如非本人操作，请忽略本邮件，您的密码不会改变。\n")
+
+
+async def update_staff_account(user_id: int, *, is_cdo: bool, is_evaluator: bool, active: bool, actor: Actor) -> None:
+    """Change a staff user's duties (CDO, evaluator) or deactivate the account (admins).
+
+    Deactivating ends the user's sessions; their API tokens stop working with the account."""
+    async with write_transaction():
+        row = await for_update(User.select(User.role, User.is_cdo, User.is_evaluator, User.active).where(
+            User.id == user_id)).first()
+        if row is None or row["role"] != "staff":
+            raise NotFound("工作人员账号不存在。")
+        after = {"is_cdo": is_cdo, "is_evaluator": is_evaluator, "active": active}
+        before = {k: row[k] for k in after}
+        if before == after:
+            return
+        await User.update({User.is_cdo: is_cdo, User.is_evaluator: is_evaluator, User.active: active}).where(
+            User.id == user_id)
+        await record(actor, "user.update_staff", "user", user_id, before=before, after=after)
+    if not active:
+        await end_all_sessions(user_id)

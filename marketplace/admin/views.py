@@ -14,9 +14,13 @@ from marketplace.accounts.tables import User
 from marketplace.companies.services import list_companies_for_admin
 from marketplace.companies.tables import Company
 from marketplace.core.audit import AuditFilters, list_audit_events
-from marketplace.core.errors import DomainError, ValidationFailed
+from marketplace.core.errors import DomainError, NotFound, ValidationFailed
 from marketplace.core.web import actor_of, read_form, see_other
+from marketplace.departments.services import FIELDS as DEPARTMENT_FIELDS
+from marketplace.departments.services import list_departments, save_department
 from marketplace.departments.tables import Department
+from marketplace.taxonomy.services import list_capability_tree_with_synonyms, save_capability
+from marketplace.taxonomy.tables import Capability
 from marketplace.scenarios.params import MAX_ID, parse_choice, parse_int
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
@@ -59,7 +63,8 @@ class AdminController(Controller):
     async def _staff_page(self, request: Request, **extra) -> Template:
         status_code = extra.pop("status_code", 200)
         staff = await User.select(
-            User.id, User.email, User.display_name, User.department.name, User.is_cdo, User.is_evaluator,
+            User.id, User.email, User.role, User.active, User.display_name, User.department.name, User.is_cdo,
+            User.is_evaluator,
             User.password_hash, User.last_login_at,
         ).where(User.role.is_in(["staff", "admin"])).order_by(User.role).order_by(User.email)
         for s in staff:
@@ -106,3 +111,106 @@ class AdminController(Controller):
         return Template("admin/audit.html", context={
             "events": rows, "total": total, "filters": filters,
             "pages": max(1, -(-total // filters.page_size)), "params": dict(params)})
+
+    @post("/staff/{user_id:int}")
+    async def update_staff(self, request: Request, user_id: Id) -> Redirect:
+        form = await read_form(request)
+        await accounts.update_staff_account(
+            user_id, is_cdo=form.get("is_cdo") == "on", is_evaluator=form.get("is_evaluator") == "on",
+            active=form.get("active") == "on", actor=actor_of(request))
+        return see_other("/admin/staff")
+
+    # --- departments ----------------------------------------------------------------------
+
+    async def _departments_page(self, **extra) -> Template:
+        status_code = extra.pop("status_code", 200)
+        return Template("admin/departments.html", status_code=status_code, context={
+            "departments": await list_departments(), "form": extra.pop("form", {}), **extra})
+
+    @get("/departments")
+    async def departments(self) -> Template:
+        return await self._departments_page()
+
+    @post("/departments")
+    async def create_department(self, request: Request) -> Template | Redirect:
+        form = await read_form(request)
+        try:
+            await save_department(None, form, actor_of(request))
+        except ValidationFailed as exc:
+            return await self._departments_page(form=form, errors=exc.errors, message=exc.message, status_code=400)
+        return see_other("/admin/departments")
+
+    @get("/departments/{department_id:int}")
+    async def edit_department(self, department_id: Id) -> Template:
+        row = await Department.select().where(Department.id == department_id).first()
+        if row is None:
+            raise NotFound("部门不存在。")
+        return Template("admin/department_form.html", context={
+            "department_id": department_id, "form": {f: row[f] for f in DEPARTMENT_FIELDS}, "errors": {}})
+
+    @post("/departments/{department_id:int}")
+    async def update_department(self, request: Request, department_id: Id) -> Template | Redirect:
+        form = await read_form(request)
+        try:
+            await save_department(department_id, form, actor_of(request))
+        except ValidationFailed as exc:
+            return Template("admin/department_form.html", status_code=400, context={
+                "department_id": department_id, "form": form, "errors": exc.errors, "message": exc.message})
+        return see_other("/admin/departments")
+
+    # --- capability taxonomy --------------------------------------------------------------
+
+    async def _taxonomy_page(self, **extra) -> Template:
+        status_code = extra.pop("status_code", 200)
+        return Template("admin/taxonomy.html", status_code=status_code, context={
+            "groups": await list_capability_tree_with_synonyms(), "form": extra.pop("form", {}), **extra})
+
+    @get("/taxonomy")
+    async def taxonomy(self) -> Template:
+        return await self._taxonomy_page()
+
+    async def _save_capability(self, request: Request, capability_id: int | None) -> dict:
+        form = await read_form(request)
+        errors: dict = {}
+        parent_id = parse_int(form, "parent", errors, lo=1, hi=MAX_ID)
+        if errors:
+            raise ValidationFailed("上级分组无效。", {"parent": "上级分组无效。"})
+        await save_capability(capability_id=capability_id, key=form.get("key", ""), name=form.get("name", ""),
+                              name_en=form.get("name_en", ""), synonyms=form.get("synonyms", ""),
+                              description=form.get("description", ""), parent_id=parent_id,
+                              actor=actor_of(request))
+        return form
+
+    @post("/taxonomy")
+    async def create_capability(self, request: Request) -> Template | Redirect:
+        try:
+            await self._save_capability(request, None)
+        except ValidationFailed as exc:
+            return await self._taxonomy_page(form=await read_form(request), errors=exc.errors,
+                                             message=exc.message, status_code=400)
+        return see_other("/admin/taxonomy")
+
+    @get("/taxonomy/{capability_id:int}")
+    async def edit_capability(self, capability_id: Id) -> Template:
+        row = await Capability.select().where(Capability.id == capability_id).output(load_json=True).first()
+        if row is None:
+            raise NotFound("能力不存在。")
+        form = {"key": row["key"], "name": row["name"], "name_en": row["name_en"],
+                "synonyms": "、".join(row["synonyms"] or []), "description": row["description"],
+                "parent": str(row["parent"] or "")}
+        return await self._capability_form(capability_id, form, {})
+
+    async def _capability_form(self, capability_id: int, form: dict, errors: dict, **extra) -> Template:
+        groups = await Capability.select(Capability.id, Capability.name).where(
+            Capability.parent.is_null() & (Capability.id != capability_id)).order_by(Capability.position)
+        return Template("admin/capability_form.html", status_code=extra.pop("status_code", 200), context={
+            "capability_id": capability_id, "form": form, "errors": errors, "groups": groups, **extra})
+
+    @post("/taxonomy/{capability_id:int}")
+    async def update_capability(self, request: Request, capability_id: Id) -> Template | Redirect:
+        try:
+            await self._save_capability(request, capability_id)
+        except ValidationFailed as exc:
+            return await self._capability_form(capability_id, await read_form(request), exc.errors,
+                                               message=exc.message, status_code=400)
+        return see_other("/admin/taxonomy")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re as _re
 import unicodedata
 from dataclasses import dataclass, field
 
+from marketplace.core.audit import Actor, record
+from marketplace.core.db import write_transaction
+from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.taxonomy.tables import Capability
 
 
@@ -93,3 +97,68 @@ async def list_capability_tree_with_synonyms() -> list[dict]:
         if r["parent"] is not None and r["parent"] in by_id:
             by_id[r["parent"]]["children"].append(r)
     return groups
+
+
+# --------------------------------------------------------------------------------------------
+# Keeping the taxonomy (association admins)
+
+_KEY_RE = _re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+
+
+def _split_synonyms(raw: str) -> list[str]:
+    """Synonyms typed as one line, separated by commas (either width), 、 or semicolons."""
+    words = [w.strip() for w in _re.split(r"[,，、;；\n]", raw)]
+    seen: list[str] = []
+    for w in words:
+        if w and w not in seen:
+            seen.append(w)
+    return seen
+
+
+async def save_capability(*, capability_id: int | None, key: str, name: str, name_en: str, synonyms: str,
+                          description: str, parent_id: int | None, actor: Actor) -> int:
+    """Create (``capability_id`` None) or edit a group or a capability of a group.
+
+    Refuses, with a message per field: a malformed or taken key, a taken name, a parent that is
+    not a group (the taxonomy has two levels), and a synonym another capability already uses
+    (it would make free-text mapping ambiguous).
+    """
+    errors: dict[str, str] = {}
+    key, name, name_en = key.strip().lower(), name.strip(), name_en.strip()
+    words = _split_synonyms(synonyms)
+    if not _KEY_RE.match(key):
+        errors["key"] = "标识只能用小写字母、数字、点、横线和下划线（80 字以内）。"
+    if not 1 <= len(name) <= 80:
+        errors["name"] = "请填写名称（80 字以内）。"
+    async with write_transaction():
+        if parent_id is not None:
+            parent = await Capability.select(Capability.parent).where(Capability.id == parent_id).first()
+            if parent is None or parent["parent"] is not None:
+                errors["parent"] = "上级必须是一个能力分组（分类只有两级）。"
+            elif capability_id is not None and await Capability.exists().where(Capability.parent == capability_id):
+                errors["parent"] = "这个分组下还有能力，不能把它变成某个分组的下级。"
+        if await Capability.exists().where((Capability.key == key) & (Capability.id != (capability_id or 0))):
+            errors["key"] = "这个标识已被使用。"
+        if await Capability.exists().where((Capability.name == name) & (Capability.id != (capability_id or 0))):
+            errors["name"] = "这个名称已被使用。"
+        index = await load_capability_index()
+        clashes = [w for w in [name, name_en, *words] if w and index.lookup(w) not in (None, capability_id)]
+        if clashes:
+            errors["synonyms"] = f"这些词已属于其他能力：{'、'.join(clashes)}。"
+        if errors:
+            raise ValidationFailed("请修改标出的内容后再保存。", errors)
+        values = {"key": key, "name": name, "name_en": name_en, "synonyms": words,
+                  "description": description.strip(), "parent": parent_id}
+        if capability_id is None:
+            row = Capability(**values)
+            await row.save()
+            await record(actor, "capability.create", "capability", row.id, after=values)
+            return row.id
+        before = await Capability.select().where(Capability.id == capability_id).output(load_json=True).first()
+        if before is None:
+            raise NotFound("能力不存在。")
+        await Capability.update({getattr(Capability, k): v for k, v in values.items()}).where(
+            Capability.id == capability_id)
+        await record(actor, "capability.update", "capability", capability_id,
+                     before={k: before[k] for k in values}, after=values)
+        return capability_id
