@@ -144,7 +144,7 @@ def child(method: str, n_companies: int, n_scenarios: int, k: int) -> dict:
         "rank_one_ms_p95": round(1000 * float(np.percentile(times, 95)), 1),
         "recommend_all_s": round(recommend, 2),
         "rss_data_mib": round(rss_data / 1024), "peak_rss_mib": round(_rss_kib("VmHWM") / 1024),
-        "terms": len(ranker.text.vocab) if method == "ours" else ranker.doc_terms.shape[0],
+        "terms": (ranker.text.docs if method == "ours" else ranker.docs).shape[0],
     }
 
 

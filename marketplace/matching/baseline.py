@@ -13,7 +13,7 @@ import numpy as np
 from scipy import sparse
 
 from marketplace.matching.model import CompanyData, ScenarioData
-from marketplace.matching.scoring import top_indexes, top_k_per_company
+from marketplace.matching.scoring import TermMatrix, top_indexes, top_k_per_company
 from marketplace.matching.text import ascii_words, char_bigrams, normalize_text
 
 
@@ -49,8 +49,8 @@ class BaselineRanker:
                     q_cols.append(i)
                     q_vals.append(count)
         q = sparse.csr_matrix((np.array(q_vals, dtype=np.float32), (q_rows, q_cols)), shape=(len(scenarios), n_terms))
-        self.queries = self._weigh(q)
-        self.doc_terms = docs.T.tocsr()
+        self.queries = self._weigh(q).tocsr()
+        self.docs = TermMatrix(docs.T.tocsr())
 
     def _weigh(self, tf: sparse.csr_matrix) -> sparse.csr_matrix:
         out = tf.copy()
@@ -60,14 +60,14 @@ class BaselineRanker:
         return sparse.diags(1 / norms) @ out
 
     def score_block(self, rows: np.ndarray) -> np.ndarray:
-        return (self.queries[rows] @ self.doc_terms).toarray().astype(np.float32)
+        return self.docs.product(self.queries[rows])
 
     def rank_companies(self, scenario_index: int, *, company_mask: np.ndarray | None = None,
                        limit: int | None = None) -> np.ndarray:
         total = self.score_block(np.array([scenario_index]))[0]
         return top_indexes(total, limit, valid=company_mask)
 
-    def recommend_all(self, k: int, *, scenario_mask: np.ndarray | None = None, block: int = 256,
+    def recommend_all(self, k: int, *, scenario_mask: np.ndarray | None = None, block: int = 512,
                       company_rows: np.ndarray | None = None):
         return top_k_per_company(self.score_block, len(self.scenarios), len(self.companies), k,
                                  scenario_mask=scenario_mask, block=block, company_rows=company_rows)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from marketplace.matching.model import (
-    AWARD_STATUS_LABELS, EVIDENCE_LABELS, SIZE_LABELS, CompanyData, ScenarioData,
+    AWARD_STATUS_LABELS, EVIDENCE_LABELS, SIZE_LABELS, CompanyData, ScenarioData, company_text,
 )
 from marketplace.matching.scoring import (
     COVERED_AT, EVIDENCE_CREDIT, RELATION_CREDIT, TAG_CREDIT, MatchEngine, tag_capabilities,
 )
-from marketplace.matching.text import char_bigrams, common_phrases, normalize_text
+from marketplace.matching.text import analyze, char_bigrams, common_phrases, normalize_text
 
 RELATION_LABELS = {
     "exact": "",
@@ -177,8 +177,8 @@ def explain(engine: MatchEngine, scenario_index: int, company_index: int,
         sig = engine.scenario_signals(scenario_index)
         signals = (float(sig.coverage[company_index]), float(sig.text[company_index]),
                    float(sig.track[company_index]))
-    query = engine.text.query_analyses[scenario_index]
-    doc = engine.text.doc_analyses[company_index]
+    query = analyze(scenario.text, engine.matcher)
+    doc = analyze(company_text(company, engine.taxonomy), engine.matcher)
     doc_words: dict[str, list[str]] = {}
     for hit in doc.concepts:
         doc_words.setdefault(hit.token, []).append(hit.surface)

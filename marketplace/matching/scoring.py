@@ -35,7 +35,7 @@ import numpy as np
 from scipy import sparse
 
 from marketplace.matching.model import CompanyData, ScenarioData, Taxonomy, company_text
-from marketplace.matching.text import Analyzed, ConceptMatcher, analyze, build_matcher, normalize_text
+from marketplace.matching.text import ConceptMatcher, analyze, build_matcher, normalize_text
 
 RELATION_CREDIT = {"exact": 1.0, "child": 0.9, "parent": 0.6, "sibling": 0.35}
 TAG_CREDIT = 0.8
@@ -131,50 +131,60 @@ DENSE_TERM_SHARE = 0.05  # a term in more than 5% of the documents ...
 DENSE_TERM_MAX = 256  # ... is kept in a dense block (at most this many terms)
 
 
-@dataclass
-class TextIndex:
-    vocab: dict[str, int]
-    doc_terms: sparse.csr_matrix  # (terms x companies) BM25 weights, rows = terms
-    queries: sparse.csr_matrix  # (scenarios x terms) query weights
-    idf: np.ndarray
-    doc_analyses: list[Analyzed] = field(repr=False, default_factory=list)
-    query_analyses: list[Analyzed] = field(repr=False, default_factory=list)
-    # The same BM25 weights split for scoring many queries at once: the few very common terms
-    # (数据, 平台, 系统 ... in nearly every profile) as a dense block multiplied with BLAS, the
-    # long tail as a sparse matrix. A sparse product would spend most of its time on the common
-    # terms (their postings are most of the work); the split is exact, not an approximation.
-    dense_terms: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int64))
-    doc_dense: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0), np.float32))
-    doc_rest: sparse.csr_matrix | None = field(repr=False, default=None)
+class TermMatrix:
+    """Document term weights (terms x documents), multiplied by blocks of query rows.
 
-    def scores(self, rows: np.ndarray) -> np.ndarray:
-        """Raw BM25 of the queries at ``rows`` against every document: (len(rows) x N)."""
-        q = self.queries[rows]
-        if len(rows) < 8 or self.doc_rest is None:
-            return (q @ self.doc_terms).toarray()
-        out = (q @ self.doc_rest).toarray()
+    The few very common terms (数据, 平台, 系统 ... in nearly every profile) sit in a dense
+    block multiplied with BLAS, the long tail in a sparse matrix: a sparse product would spend
+    most of its time on the common terms, whose postings are most of the work. The split is
+    exact, not an approximation; a single query uses the plain sparse product.
+    """
+
+    def __init__(self, doc_terms: sparse.csr_matrix):
+        self.doc_terms = doc_terms
+        n_terms, n_docs = doc_terms.shape
+        df = np.diff(doc_terms.indptr)
+        common = np.flatnonzero(df > DENSE_TERM_SHARE * n_docs)
+        self.dense_terms = np.sort(common[np.argsort(-df[common], kind="stable")][:DENSE_TERM_MAX])
+        self.doc_dense = np.ascontiguousarray(doc_terms[self.dense_terms].toarray(), dtype=np.float32)
+        keep = np.ones(n_terms, dtype=np.float32)
+        keep[self.dense_terms] = 0
+        rest = (sparse.diags(keep) @ doc_terms).tocsr()
+        rest.eliminate_zeros()
+        self.doc_rest = rest
+
+    @property
+    def shape(self):
+        return self.doc_terms.shape
+
+    def product(self, q: sparse.csr_matrix) -> np.ndarray:
+        """``q @ doc_terms`` as a dense float32 (queries x documents) array."""
+        if q.shape[0] < 8:
+            return (q @ self.doc_terms).toarray().astype(np.float32, copy=False)
+        out = (q @ self.doc_rest).toarray().astype(np.float32, copy=False)
         if len(self.dense_terms):
             out += q[:, self.dense_terms].toarray() @ self.doc_dense
         return out
 
-    def split_common_terms(self) -> None:
-        n_terms, n_docs = self.doc_terms.shape
-        df = np.diff(self.doc_terms.indptr)
-        common = np.flatnonzero(df > DENSE_TERM_SHARE * n_docs)
-        common = common[np.argsort(-df[common], kind="stable")][:DENSE_TERM_MAX]
-        self.dense_terms = np.sort(common)
-        self.doc_dense = np.ascontiguousarray(self.doc_terms[self.dense_terms].toarray(), dtype=np.float32)
-        keep = np.ones(n_terms, dtype=np.float32)
-        keep[self.dense_terms] = 0
-        rest = (sparse.diags(keep) @ self.doc_terms).tocsr()
-        rest.eliminate_zeros()
-        self.doc_rest = rest
+
+@dataclass
+class TextIndex:
+    vocab: dict[str, int]
+    docs: TermMatrix  # BM25 weights of every company's text
+    queries: sparse.csr_matrix  # (scenarios x terms) query weights
+    idf: np.ndarray
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        """Raw BM25 of the queries at ``rows`` against every document: (len(rows) x N)."""
+        return self.docs.product(self.queries[rows])
 
 
 def build_text_index(doc_texts: list[str], query_texts: list[str], matcher: ConceptMatcher | None,
                      config: MatchConfig) -> TextIndex:
-    docs = [analyze(t, matcher) for t in doc_texts]
-    queries = [analyze(t, matcher) for t in query_texts]
+    # Analyses are not kept (a Counter per text is most of the memory at 50,000 companies);
+    # explanations re-analyse the two texts they show.
+    docs = (analyze(t, matcher) for t in doc_texts)
+    queries = (analyze(t, matcher) for t in query_texts)
     # Term ids without a Python statement per term: ``map(vocab.setdefault, terms, count())``
     # gives new terms fresh numbers (skipping some); np.unique makes them contiguous after.
     vocab: dict[str, int] = {}
@@ -193,8 +203,8 @@ def build_text_index(doc_texts: list[str], query_texts: list[str], matcher: Conc
     vocab = dict(zip(vocab.keys(), remap[np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))].tolist()))
     n_terms = len(used)
     tf = sparse.csr_matrix((np.array(vals, dtype=np.float32), remap[raw].astype(np.int32),
-                            np.array(indptr, dtype=np.int64)), shape=(len(docs), n_terms))
-    n_docs = max(len(docs), 1)
+                            np.array(indptr, dtype=np.int64)), shape=(len(indptr) - 1, n_terms))
+    n_docs = max(len(indptr) - 1, 1)
     df = np.bincount(tf.indices, minlength=n_terms).astype(np.float32)
     idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
     dl = np.asarray(tf.sum(axis=1)).ravel()
@@ -219,11 +229,8 @@ def build_text_index(doc_texts: list[str], query_texts: list[str], matcher: Conc
     q_idx = np.array(q_cols, dtype=np.int32)
     q_val = (1.0 + np.log(np.array(q_counts, dtype=np.float32))) * boost[q_idx] if q_cols else np.zeros(0, np.float32)
     q = sparse.csr_matrix((q_val.astype(np.float32), q_idx, np.array(q_indptr, dtype=np.int64)),
-                          shape=(len(queries), n_terms))
-    index = TextIndex(vocab=vocab, doc_terms=bm25.T.tocsr(), queries=q, idf=idf,
-                      doc_analyses=docs, query_analyses=queries)
-    index.split_common_terms()
-    return index
+                          shape=(len(q_indptr) - 1, n_terms))
+    return TextIndex(vocab=vocab, docs=TermMatrix(bm25.T.tocsr()), queries=q, idf=idf)
 
 
 @dataclass
@@ -393,7 +400,7 @@ class MatchEngine:
         coverage, text, track = self._signals(rows)
         return self._combine(rows, coverage, text, track)
 
-    def recommend_all(self, k: int, *, scenario_mask: np.ndarray | None = None, block: int = 256,
+    def recommend_all(self, k: int, *, scenario_mask: np.ndarray | None = None, block: int = 512,
                       company_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` scenarios for every company: (N x k) scenario indexes and scores, best first
         (-1 / -inf where fewer than k scenarios qualify)."""
@@ -417,23 +424,42 @@ def top_indexes(values: np.ndarray, limit: int | None, valid: np.ndarray | None 
 
 
 def top_k_per_company(score_block, n_scenarios: int, n_companies: int, k: int, *,
-                      scenario_mask: np.ndarray | None = None, block: int = 256,
+                      scenario_mask: np.ndarray | None = None, block: int = 512,
                       company_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Running top-k over blocks of scenarios; ``score_block(rows) -> (len(rows) x N)``."""
-    cols = np.arange(n_companies) if company_rows is None else company_rows
-    best_idx = np.full((len(cols), k), -1, dtype=np.int64)
-    best_val = np.full((len(cols), k), -np.inf, dtype=np.float32)
+    """Running top-k over blocks of scenarios; ``score_block(rows) -> (len(rows) x N)`` with
+    scores >= 0.
+
+    Each block only touches the pairs that beat a company's current k-th best (after the first
+    blocks that is a few per company), and merges them with one sort on a combined key
+    (company, -score), so the cost follows the number of candidates, not companies x block.
+    """
+    cols = np.arange(n_companies) if company_rows is None else np.asarray(company_rows)
+    n = len(cols)
+    best_val = np.full((n, k), -1.0, dtype=np.float64)  # -1: empty slot (scores are >= 0)
+    best_idx = np.full((n, k), -1, dtype=np.int64)
     rows_all = np.arange(n_scenarios) if scenario_mask is None else np.flatnonzero(scenario_mask)
+    owner = np.repeat(np.arange(n), k)
     for start in range(0, len(rows_all), block):
         rows = rows_all[start:start + block]
-        scores = score_block(rows)[:, cols].T  # (companies x block)
-        cand_val = np.concatenate([best_val, scores], axis=1)
-        cand_idx = np.concatenate([best_idx, np.broadcast_to(rows, scores.shape)], axis=1)
-        if cand_val.shape[1] > k:
-            part = np.argpartition(-cand_val, k - 1, axis=1)[:, :k]
-            best_val = np.take_along_axis(cand_val, part, axis=1)
-            best_idx = np.take_along_axis(cand_idx, part, axis=1)
-        else:
-            best_val, best_idx = cand_val, cand_idx
-    order = np.argsort(-best_val, axis=1, kind="stable")
-    return np.take_along_axis(best_idx, order, axis=1), np.take_along_axis(best_val, order, axis=1)
+        scores = score_block(rows)
+        if company_rows is not None:
+            scores = scores[:, cols]
+        # candidates: (scenario j, company i) with a score above company i's k-th best
+        j, i = np.nonzero(scores > best_val[:, -1][None, :])
+        if len(i) == 0:
+            continue
+        vals = np.concatenate([best_val.ravel(), scores[j, i].astype(np.float64)])
+        idxs = np.concatenate([best_idx.ravel(), rows[j]])
+        whose = np.concatenate([owner, i])
+        # one sort: by company, then by score descending (scores lie in [-1, 2))
+        order = np.argsort(whose * 4.0 + (2.0 - vals), kind="stable")
+        whose, vals, idxs = whose[order], vals[order], idxs[order]
+        first = np.searchsorted(whose, np.arange(n))
+        take = first[:, None] + np.arange(k)[None, :]
+        best_val = vals[take]
+        best_idx = idxs[take]
+    empty = best_val < 0
+    best_val = best_val.astype(np.float32)
+    best_val[empty] = -np.inf
+    best_idx[empty] = -1
+    return best_idx, best_val

@@ -84,11 +84,12 @@ def test_admin_suspends_a_member_and_creates_staff(page: Page, live_server):
     expect(page.get_by_text(name, exact=True)).to_have_count(0)
 
     page.goto("/admin/staff")
-    page.get_by_label("姓名").fill("钱晓")
-    page.get_by_label("邮箱").fill("qianxiao@example.com")
-    page.get_by_label("所属部门").select_option(index=1)
-    page.get_by_label(re.compile("评审专家")).check()
-    page.get_by_role("button", name=re.compile("创建")).click()
+    form = page.locator("form[action='/admin/staff']")
+    form.get_by_label("姓名").fill("钱晓")
+    form.get_by_label("邮箱").fill("qianxiao@example.com")
+    form.get_by_label("所属部门").select_option(index=1)
+    form.get_by_label(re.compile("评审专家")).check()
+    form.get_by_role("button", name=re.compile("创建")).click()
     expect(page.get_by_text("已创建 qianxiao@example.com")).to_be_visible()
     _logout(page)
 

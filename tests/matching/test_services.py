@@ -81,7 +81,7 @@ async def test_match_companies_ranks_and_explains(catalog):
     assert [r.name for r in first.covered] == ["语音识别", "自然语言处理"]
     assert "有项目案例" in first.summary() and "某区热线转写" in first.summary()
     big = next(m for m in matches if m.company_key == "co-big")
-    assert "缺少：自然语言处理" in big.explanation.summary()
+    assert "部分相关：自然语言处理（仅有同类相近能力「语音识别」）" in big.explanation.summary()
     assert matches[0].score > big.score
     row = matches[0].to_dict()
     assert {"company_key", "company_id", "score", "explanation"} <= set(row)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from marketplace.matching.baseline import BaselineRanker
@@ -92,7 +93,7 @@ def test_wording_robust_text_match(title, description, right):
     bare = MatchEngine(TAXONOMY, companies, scenarios, MatchConfig(concepts=False, taxonomy_concepts=False))
     assert bare.scenario_signals(0).text[1] == 0, "plain bigrams cannot see it"
     baseline = BaselineRanker(companies, scenarios)
-    assert baseline.score_block([0])[0][1] == 0
+    assert baseline.score_block(np.array([0]))[0][1] == 0
 
 
 def test_capabilities_beat_a_distractor_that_shares_surface_words():
