@@ -10,6 +10,7 @@ DOMAIN_TABLE_MODULES = [
     "marketplace.taxonomy.tables",
     "marketplace.companies.tables",
     "marketplace.accounts.tables",
+    "marketplace.notifications.tables",
     "marketplace.scenarios.tables",
     "marketplace.proposals.tables",
     "marketplace.evaluation.tables",

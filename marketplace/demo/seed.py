@@ -27,6 +27,11 @@ def demo_import_data(today: dt.date | None = None) -> dict:
     for company in data["companies"]:
         company.setdefault("credit_code", demo_credit_code(company["key"]))
     for scenario in data["scenarios"]:
+        days = scenario.get("deadline_in_days")
+        if days is not None and scenario.get("status") not in ("draft", "in_review", "changes_requested"):
+            # Scenarios are open for about six weeks; spread the opening days so "newest" means something.
+            opened = today + dt.timedelta(days=min(days - 42, -1 - len(scenario["key"]) % 9))
+            scenario.setdefault("opened_at", opened.isoformat())
         for rel, absolute in (("deadline_in_days", "deadline"), ("question_deadline_in_days", "question_deadline")):
             days = scenario.pop(rel, None)
             if days is not None:

@@ -78,6 +78,7 @@ class ScenarioIn(msgspec.Struct, forbid_unknown_fields=True):
     status: ScenarioStatus = "open"
     deadline: str | None = None  # ISO date or datetime; a date means 17:00 park time
     question_deadline: str | None = None
+    opened_at: str | None = None  # when it opened for proposals (default: when first imported)
     expected_outcome: str = ""
     target_users: str = ""
     data_offered: str = ""

@@ -300,7 +300,10 @@ async def _import_scenario(raw: Any, actor: Actor, index: CapabilityIndex, repor
         "public_status": public_status_for(sc.status, result_published=published, was_opened=was_opened),
     }
     prior = existing or {}
-    if was_opened and not prior.get("opened_at"):
+    opened_at = parse_deadline(sc.opened_at, "opened_at")
+    if was_opened and opened_at:
+        desired["opened_at"] = opened_at
+    elif was_opened and not prior.get("opened_at"):
         desired["opened_at"] = now
     if sc.status not in ("draft", "in_review", "changes_requested", "open", "cancelled") and not prior.get("closed_at"):
         desired["closed_at"] = now

@@ -12,7 +12,7 @@ from marketplace.matching.model import (
     AWARD_STATUS_LABELS, EVIDENCE_LABELS, SIZE_LABELS, CompanyData, ScenarioData, company_text,
 )
 from marketplace.matching.scoring import (
-    COVERED_AT, EVIDENCE_CREDIT, RELATION_CREDIT, TAG_CREDIT, MatchEngine, tag_capabilities,
+    COVERED_AT, RELATION_CREDIT, TAG_CREDIT, MatchEngine, tag_capabilities,
 )
 from marketplace.matching.text import analyze, char_bigrams, common_phrases, normalize_text
 
@@ -221,4 +221,4 @@ def size_label(size: str) -> str:
     return SIZE_LABELS.get(size, size)
 
 
-__all__ = ["Explanation", "RequirementMatch", "ConceptMatch", "explain", "size_label", "EVIDENCE_CREDIT"]
+__all__ = ["Explanation", "RequirementMatch", "ConceptMatch", "explain", "size_label"]

@@ -29,7 +29,7 @@ scenarios with a running top-k, never a Python loop over pairs.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse

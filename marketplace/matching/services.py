@@ -24,7 +24,7 @@ import numpy as np
 
 from marketplace.companies.tables import Company, CompanyCapability, PastProject
 from marketplace.core.errors import NotFound
-from marketplace.matching.consortium import ConsortiumPlan, minimum_teams, Candidate
+from marketplace.matching.consortium import Candidate, ConsortiumPlan, minimum_teams
 from marketplace.matching.explain import Explanation, explain
 from marketplace.matching.model import (
     SIZE_LABELS, Award, CapabilityNode, CompanyData, Project, ScenarioData, Taxonomy,

@@ -40,6 +40,12 @@ class Scenario(Table, tablename="scenario"):
     closed_at = Timestamptz(null=True, default=None)
     awarded_at = Timestamptz(null=True, default=None)
     result_published_at = Timestamptz(null=True, default=None)
+    # Review: when it was last submitted, the CDO's latest comment when sending it back, and the
+    # approval (``opens_at`` in the future: approved, waiting for its scheduled opening).
+    submitted_at = Timestamptz(null=True, default=None)
+    review_comment = Text(default="")
+    approved_at = Timestamptz(null=True, default=None)
+    approved_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
 
 
 class ScenarioCapability(Table, tablename="scenario_capability"):
@@ -83,3 +89,17 @@ class ScenarioAmendment(Table, tablename="scenario_amendment"):
     changes = JSON(default={})
     created_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ScenarioAttachment(Table, tablename="scenario_attachment"):
+    """A PDF the department attaches to a scenario. The file lives outside the web root under
+    ``var/attachments/`` as ``stored_name``; it is served only by the attachment route, which
+    checks who may read it."""
+
+    scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
+    filename = Varchar(length=200)  # as uploaded, shown to readers
+    stored_name = Varchar(length=80, unique=True)
+    size = Integer()
+    sha256 = Varchar(length=64)
+    uploaded_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    uploaded_at = Timestamptz(default=TimestamptzNow())

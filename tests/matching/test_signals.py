@@ -162,17 +162,18 @@ def test_company_mask_leaves_out_unranked_companies():
     assert list(order) == [1]
 
 
-def test_recommend_all_agrees_with_scoring_each_pair():
+@pytest.mark.parametrize("block", [7, 16, 512])
+def test_recommend_all_agrees_with_scoring_each_pair(block):
     rng = np.random.default_rng(3)
     leaves = [ASR, NLP, KG, SENSOR, PLATFORM, IDRES, COLD, CHAIN]
     words = ["语音", "热线", "扬尘", "冷链", "追溯", "区块链", "数据平台", "图谱", "传感器", "存证"]
     companies = [company(i, {int(c): "self_declared" for c in rng.choice(leaves, 2, replace=False)},
-                         description="".join(rng.choice(words, 4))) for i in range(1, 41)]
+                         description="".join(rng.choice(words, 4)) + "数据平台") for i in range(1, 41)]
     scenarios = [scenario(j, {int(c): 50 for c in rng.choice(leaves, 2, replace=False)},
                           description="".join(rng.choice(words, 5))) for j in range(1, 31)]
     engine = MatchEngine(TAXONOMY, companies, scenarios)
     full = np.stack([engine.scenario_signals(j).total for j in range(len(scenarios))])  # (S x N)
-    idx, val = engine.recommend_all(5, block=7)
+    idx, val = engine.recommend_all(5, block=block)
     for i in range(len(companies)):
         best = np.sort(full[:, i])[::-1][:5]
         assert np.allclose(val[i], best, atol=1e-5)

@@ -1,0 +1,29 @@
+from piccolo.columns import ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from marketplace.accounts.tables import User
+
+NOTIFICATION_KINDS = (
+    "scenario_match", "question_answered", "question_asked", "amendment", "deadline_extended",
+    "scenario_cancelled", "deadline_reminder", "review_requested", "changes_requested", "approved",
+)
+EMAIL_STATUSES = ("none", "pending", "sending", "sent", "failed")
+
+
+class Notification(Table, tablename="notification"):
+    """One message to one user. ``dedupe_key`` (unique when set) makes sending idempotent;
+    ``email_status`` is the mail's progress: pending -> sending -> sent | failed."""
+
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=30)
+    title = Varchar(length=200)
+    body = Text(default="")
+    link = Varchar(length=300, default="")
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    read_at = Timestamptz(null=True, default=None)
+    dedupe_key = Varchar(length=200, unique=True, null=True, default=None)
+    email_status = Varchar(length=10, default="none", index=True)
+    emailed_at = Timestamptz(null=True, default=None)
+    email_error = Text(default="")
