@@ -19,7 +19,7 @@ from marketplace.core.web import actor_of, read_form, see_other
 from marketplace.departments.services import FIELDS as DEPARTMENT_FIELDS
 from marketplace.departments.services import list_departments, save_department
 from marketplace.departments.tables import Department
-from marketplace.taxonomy.services import list_capability_tree_with_synonyms, save_capability
+from marketplace.taxonomy.services import list_capability_tree, save_capability
 from marketplace.taxonomy.tables import Capability
 from marketplace.scenarios.params import MAX_ID, parse_choice, parse_int
 
@@ -163,7 +163,7 @@ class AdminController(Controller):
     async def _taxonomy_page(self, **extra) -> Template:
         status_code = extra.pop("status_code", 200)
         return Template("admin/taxonomy.html", status_code=status_code, context={
-            "groups": await list_capability_tree_with_synonyms(), "form": extra.pop("form", {}), **extra})
+            "groups": await list_capability_tree(), "form": extra.pop("form", {}), **extra})
 
     @get("/taxonomy")
     async def taxonomy(self) -> Template:

@@ -38,7 +38,7 @@ from marketplace.scenarios.services import (
     list_public_scenarios,
 )
 from marketplace.scenarios.status import DOMAIN_LABELS_EN, DOMAINS, PUBLIC_STATUSES, STATUS_LABELS
-from marketplace.taxonomy.services import list_capability_tree_with_synonyms
+from marketplace.taxonomy.services import list_capability_tree
 
 API_PREFIX = "/api/v1"
 
@@ -234,7 +234,7 @@ class TaxonomyApiController(Controller):
         "id 用于场景和企业列表的 capability 参数。",
     )
     async def list_capabilities(self) -> CapabilityTree:
-        groups = await list_capability_tree_with_synonyms()
+        groups = await list_capability_tree()
         return CapabilityTree(items=msgspec.convert(groups, list[CapabilityGroup]))
 
     @get(

@@ -64,27 +64,9 @@ async def load_capability_index() -> CapabilityIndex:
 
 
 async def list_capability_tree() -> list[dict]:
-    """Groups in order, each with ``children`` (its capabilities), for filters and forms."""
-    rows = await Capability.select(
-        Capability.id, Capability.key, Capability.name, Capability.name_en, Capability.parent,
-        Capability.position,
-    ).order_by(Capability.position).order_by(Capability.id)
-    groups = [dict(r, children=[]) for r in rows if r["parent"] is None]
-    by_id = {g["id"]: g for g in groups}
-    for r in rows:
-        if r["parent"] is not None and r["parent"] in by_id:
-            by_id[r["parent"]]["children"].append(r)
-    return groups
-
-
-# --------------------------------------------------------------------------------------------
-# Added for the public JSON API (GET /api/v1/capabilities): the tree with synonyms.
-
-
-async def list_capability_tree_with_synonyms() -> list[dict]:
-    """Like ``list_capability_tree``, with each node's ``synonyms`` and ``description`` too,
-    so API clients can map their own words onto capability ids. Groups in order, each with
-    ``children``; plain dicts (the API converts them to its Structs)."""
+    """Groups in order, each with ``children`` (its capabilities in order); every node with its
+    id, key, names, ``synonyms`` and ``description``. Plain dicts, for filters, forms and the API
+    (API clients map their own words onto capability ids with the synonyms)."""
     rows = await Capability.select(
         Capability.id, Capability.key, Capability.name, Capability.name_en, Capability.synonyms,
         Capability.description, Capability.parent, Capability.position,
