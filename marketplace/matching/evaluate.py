@@ -101,8 +101,10 @@ def evaluate_data(data, judgments: dict[str, dict[str, int]], *, k: int = 10) ->
     from marketplace.matching.baseline import BaselineRanker
     from marketplace.matching.scoring import MatchEngine
 
-    ranked_mask = np.array([data.company_status.get(c.id) == "approved" for c in data.companies])
-    keys = [c.key for c in data.companies]
+    # As in the service: only approved members enter the engine and are ranked.
+    companies = [c for c in data.companies if data.company_status.get(c.id) == "approved"]
+    ranked_mask = np.ones(len(companies), dtype=bool)
+    keys = [c.key for c in companies]
     s_pos = {s.key: i for i, s in enumerate(data.scenarios)}
     missing = sorted(k_ for k_ in judgments if k_ not in s_pos)
     judged = {k_: v for k_, v in judgments.items() if k_ in s_pos}
@@ -117,9 +119,9 @@ def evaluate_data(data, judgments: dict[str, dict[str, int]], *, k: int = 10) ->
         results.append({"name": name, "label": label, **summarize(rankings, judged), "rankings": rankings})
 
     for name, label, config in ablations():
-        run(name, label, MatchEngine(data.taxonomy, data.companies, data.scenarios, config))
+        run(name, label, MatchEngine(data.taxonomy, companies, data.scenarios, config))
         if name == "full":
-            run("baseline", "基线：字符二元组 TF-IDF（仅描述）", BaselineRanker(data.companies, data.scenarios))
+            run("baseline", "基线：字符二元组 TF-IDF（仅描述）", BaselineRanker(companies, data.scenarios))
     return {"methods": results, "missing_scenarios": missing,
             "companies": int(ranked_mask.sum()), "judged": len(judged)}
 

@@ -14,7 +14,7 @@ from marketplace.matching.model import (
 from marketplace.matching.scoring import (
     COVERED_AT, RELATION_CREDIT, TAG_CREDIT, MatchEngine, tag_capabilities,
 )
-from marketplace.matching.text import analyze, char_bigrams, common_phrases, normalize_text
+from marketplace.matching.text import analyze, char_bigrams, common_phrases, normalize_text, tidy_phrase
 
 RELATION_LABELS = {
     "exact": "",
@@ -102,11 +102,11 @@ class Explanation:
         else:
             parts.append("场景未列出所需能力，仅按文字相关度排序")
         words = []
-        for c in self.concepts[:4]:
+        for c in self.concepts[:3]:
             s, o = "、".join(c.scenario_words[:2]), "、".join(c.company_words[:2])
             words.append(f"「{s}」与「{o}」同属{c.label}" if s != o else f"都提到「{s}」")
         if self.phrases:
-            words.append("相同词语：" + "、".join(self.phrases[:5]))
+            words.append("相同词语：" + "、".join(self.phrases[:4]))
         if words:
             parts.append("文字相关：" + "；".join(words))
         if self.record:
@@ -203,6 +203,9 @@ def explain(engine: MatchEngine, scenario_index: int, company_index: int,
     n_docs = max(len(engine.companies), 1)
     phrases = []
     for phrase in common_phrases(scenario.text, doc_bigrams):
+        phrase = tidy_phrase(phrase)
+        if not phrase or any(phrase in p for _, p in phrases):
+            continue
         grams = char_bigrams(normalize_text(phrase))
         best_idf = max((idf[vocab[g]] for g in grams if g in vocab), default=0.0)
         # Skip words nearly every company uses (平台, 数据, 系统): they explain nothing.

@@ -165,11 +165,12 @@ class Snapshot:
 
     engine: MatchEngine
     fingerprint: tuple
-    ranked_companies: np.ndarray  # bool mask: approved companies
+    ranked_companies: np.ndarray  # bool mask over the engine's companies (all approved)
     open_scenarios: np.ndarray  # bool mask
     built_in: float  # seconds
     key_to_company: dict[str, int] = field(default_factory=dict)
     key_to_scenario: dict[str, int] = field(default_factory=dict)
+    company_status: dict[int, str] = field(default_factory=dict)  # every company, ranked or not
 
 
 _cache: dict[MatchConfig, Snapshot] = {}
@@ -177,14 +178,16 @@ _lock = asyncio.Lock()
 
 
 def build_snapshot(data: MatchingData, fingerprint: tuple, config: MatchConfig | None = None) -> Snapshot:
+    """Score the data. Only approved companies enter the engine: they are the only ones ranked,
+    and text relevance is relative to the best of them."""
     started = time.perf_counter()
-    engine = MatchEngine(data.taxonomy, data.companies, data.scenarios, config)
-    ranked = np.array([data.company_status.get(c.id) in RANKED_COMPANY_STATUSES for c in data.companies],
-                      dtype=bool)
+    companies = [c for c in data.companies if data.company_status.get(c.id) in RANKED_COMPANY_STATUSES]
+    engine = MatchEngine(data.taxonomy, companies, data.scenarios, config)
+    ranked = np.ones(len(companies), dtype=bool)
     open_ = np.array([s.status in RECOMMENDED_SCENARIO_STATUSES for s in data.scenarios], dtype=bool)
     return Snapshot(engine, fingerprint, ranked, open_, time.perf_counter() - started,
-                    {c.key: c.id for c in data.companies if c.key},
-                    {s.key: s.id for s in data.scenarios if s.key})
+                    {c.key: c.id for c in companies if c.key},
+                    {s.key: s.id for s in data.scenarios if s.key}, dict(data.company_status))
 
 
 async def get_snapshot(config: MatchConfig | None = None) -> Snapshot:
@@ -300,7 +303,8 @@ async def match_companies(scenario_id: int, *, limit: int = 20, config: MatchCon
 
 async def recommend_scenarios(company_id: int, *, limit: int = 10,
                               config: MatchConfig | None = None) -> list[ScenarioMatch]:
-    """Open scenarios that best fit the company, best first, each explained.
+    """Open scenarios that best fit the company, best first, each explained; empty for a
+    company that is not an approved member.
 
     Scores are the same pair scores as ``match_companies`` (text relevance is relative to the
     best company for each scenario, so a scenario where this company is the closest text scores
@@ -309,6 +313,8 @@ async def recommend_scenarios(company_id: int, *, limit: int = 10,
     engine = snapshot.engine
     c = engine.company_pos.get(company_id)
     if c is None:
+        if company_id in snapshot.company_status:
+            return []  # not an approved member (pending or suspended): nothing is recommended
         raise NotFound("企业不存在")
     rows = np.flatnonzero(snapshot.open_scenarios)
     if len(rows) == 0 or limit <= 0:

@@ -161,6 +161,27 @@ def analyze(text: str, matcher: ConceptMatcher | None, *, concept_weight: float 
     return Analyzed(terms=terms, concepts=hits)
 
 
+# Function words and generic verbs that make a poor explanation ("以及", "提升"); used only to
+# trim the phrases shown to people, never in scoring.
+EDGE_CHARS = set("的和与及或并等在对为了是把被将由从向以其该各")
+GENERIC_WORDS = {
+    "以及", "提升", "提高", "实现", "进行", "开展", "处理", "提示", "相关", "需要", "通过", "能够",
+    "可以", "工作", "情况", "问题", "系统", "平台", "服务", "数据", "管理", "建设", "应用", "自动",
+    "智能", "支持", "提供", "形成", "推动", "加强", "有效", "及时", "全区", "园区", "企业", "部门",
+}
+
+
+def tidy_phrase(phrase: str) -> str:
+    """Trim function characters from both ends; '' when nothing specific is left."""
+    while phrase and phrase[0] in EDGE_CHARS:
+        phrase = phrase[1:]
+    while phrase and phrase[-1] in EDGE_CHARS:
+        phrase = phrase[:-1]
+    if len(phrase) < 2 or phrase in GENERIC_WORDS:
+        return ""
+    return phrase
+
+
 def common_phrases(query: str, doc_bigrams: set[str], *, min_len: int = 2) -> list[str]:
     """Maximal substrings of ``query`` (normalised) whose every bigram occurs in the document:
     the readable form of "these characters matched" (e.g. 热线工单 rather than 热线, 线工, 工单)."""

@@ -149,3 +149,8 @@ async def test_no_consortium_needed_when_one_member_covers_all(catalog):
     plan = await services.suggest_consortium(scenario_id)
     assert not plan.needed and plan.min_size == 1
     assert plan.single_cover[0] == await ids(Company, "co-voice")
+
+
+async def test_a_pending_company_gets_no_recommendations(catalog):
+    pending = await ids(Company, "co-pending")
+    assert await services.recommend_scenarios(pending) == []

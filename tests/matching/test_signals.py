@@ -203,3 +203,19 @@ def test_explanation_of_a_group_level_declaration():
     why = explain(engine, 0, 0)
     assert why.covered[0].relation == "parent"
     assert "仅申报了所属大类「物联感知」" in why.summary()
+
+
+def test_score_block_equals_the_signals_combined():
+    rng = np.random.default_rng(5)
+    leaves = [ASR, NLP, KG, SENSOR, PLATFORM, IDRES, COLD, CHAIN]
+    words = ["语音", "热线", "扬尘", "冷链", "追溯", "区块链", "数据平台", "图谱", "传感器", "存证"]
+    companies = [company(i, {int(c): "past_project" for c in rng.choice(leaves, 2, replace=False)},
+                         description="".join(rng.choice(words, 4)),
+                         awards=(Award(99, "试点", "一网统管", (int(rng.choice(leaves)),), "completed"),) if i % 3 else ())
+                 for i in range(1, 31)]
+    scenarios = [scenario(j, {int(c): 50 for c in rng.choice(leaves, 2, replace=False)} if j % 4 else {},
+                          domain=["一网通办", "一网统管", "一网提优", "一网协同"][j % 4],
+                          description="".join(rng.choice(words, 5))) for j in range(1, 21)]
+    engine = MatchEngine(TAXONOMY, companies, scenarios)
+    rows = np.arange(len(scenarios))
+    assert np.allclose(engine.score_block(rows), engine.block_signals(rows).total, atol=1e-5)
