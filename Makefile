@@ -6,6 +6,7 @@
 #   make test-sqlite    just the SQLite run        make test-postgres   just the PostgreSQL run
 #   PYTEST_ARGS='-x -k scenarios' make test        extra arguments for pytest
 #   make constraints    re-pin constraints.txt from .venv after changing pyproject.toml
+#   make bench-matching the matching benchmark (figures in BENCHMARKS.md)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -24,7 +25,7 @@ export SCARF_ANALYTICS := false
 
 header = @printf '\n==> %s\n' "$(1)"
 
-.PHONY: help venv install run system-deps test test-sqlite test-postgres constraints clean
+.PHONY: help venv install run system-deps test test-sqlite test-postgres constraints clean bench-matching
 
 help:
 	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -75,6 +76,12 @@ test-sqlite: install system-deps
 
 test-postgres: install system-deps
 	scripts/run-tests.sh postgres $(PYTEST_ARGS)
+
+# --- benchmarks (figures go to BENCHMARKS.md; never timed assertions in tests) -------------------
+
+bench-matching: install
+	$(call header,Matching benchmark: 50,000 companies x 10,000 scenarios in memory)
+	$(BIN)/python bench/bench_matching.py
 
 # --- maintenance ---------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -23,11 +24,13 @@ from marketplace.accounts.middleware import authentication_middleware
 from marketplace.core.errors import DomainError
 from marketplace.core.security import security_headers_middleware
 from marketplace.core.templating import configure_environment
+from marketplace.notifications.middleware import unread_notifications_middleware
 from marketplace.settings import PROJECT_ROOT, Settings, get_settings
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
 NODE_MODULES = PROJECT_ROOT / "node_modules"
+VENDOR_PACKAGES = ("htmx.org", "swagger-ui-dist")
 
 
 def _wants_json(request: Request) -> bool:
@@ -121,12 +124,17 @@ def handle_internal_error(request: Request, exc: Exception) -> Response:
 
 
 @get("/healthz", include_in_schema=False)
-async def healthz() -> dict:
-    """Liveness and readiness: the database answers."""
+async def healthz(request: Request) -> dict:
+    """Liveness and readiness: 200 as long as the database answers (a failing query is a 500).
+    Search is reported separately: ok, unavailable (pages fall back to the database) or disabled,
+    with the number of outbox rows not yet indexed."""
     from marketplace.departments.tables import Department
+    from marketplace.search.indexer import pending_count
 
     await Department.count()
-    return {"status": "ok", "database": "ok"}
+    search = await request.app.state.search.health()
+    search["pending"] = await pending_count()
+    return {"status": "ok", "database": "ok", "search": search}
 
 
 def handle_not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
@@ -145,9 +153,14 @@ def _route_handlers() -> list:
     from marketplace.companies.api import CompanyApiController
     from marketplace.companies.member_views import MemberAreaController
     from marketplace.companies.views import CompanyPagesController
+    from marketplace.matching.api import MatchingApiController
     from marketplace.scenarios.api import ScenarioApiController, TaxonomyApiController
+    from marketplace.search.api import ProposalSearchApiController
     from marketplace.scenarios.staff_views import StaffAreaController
     from marketplace.scenarios.views import HomePageController, ScenarioPagesController
+    from marketplace.notifications.views import NotificationController
+    from marketplace.scenarios.authoring_views import ScenarioAuthoringController
+    from marketplace.scenarios.participation_views import FeedController, ScenarioParticipationController
 
     handlers: list = [
         healthz,
@@ -157,17 +170,26 @@ def _route_handlers() -> list:
         MemberAreaController,
         StaffAreaController,
         AdminController,
+        MatchingApiController,
         HomePageController,
         ScenarioPagesController,
         CompanyPagesController,
         ScenarioApiController,
         TaxonomyApiController,
         CompanyApiController,
+        ProposalSearchApiController,
+        ScenarioAuthoringController,
+        ScenarioParticipationController,
+        FeedController,
+        NotificationController,
         create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
     ]
-    if NODE_MODULES.exists():
-        handlers.append(create_static_files_router(
-            path="/static/vendor", directories=[NODE_MODULES], name="vendor", include_in_schema=False))
+    # Only the front-end packages are served from node_modules (not, say, the Meilisearch binary).
+    for package in VENDOR_PACKAGES:
+        if (NODE_MODULES / package).exists():
+            handlers.append(create_static_files_router(
+                path=f"/static/vendor/{package}", directories=[NODE_MODULES / package],
+                name=f"vendor-{package}", include_in_schema=False))
     return handlers
 
 
@@ -221,9 +243,16 @@ async def _close_database_pool() -> None:
 
 
 def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Litestar:
-    """Build the app. ``use_pool=False`` skips the PostgreSQL pool (for in-loop test clients)."""
+    """Build the app. ``use_pool=False`` skips the lifespan work, the PostgreSQL pool and the
+    periodic tasks (opening scheduled and closing expired scenarios, reminders, mail), for
+    in-loop test clients that drive the clock themselves."""
     settings = settings or get_settings()
     import piccolo_conf  # noqa: F401  (selects the database engine)
+    from marketplace.scenarios.periodic import PeriodicRunner
+    from marketplace.search.runtime import SearchRuntime
+
+    periodic = PeriodicRunner()
+    search = SearchRuntime(settings.search)  # app.state.search; the indexer runs in the lifespan
 
     return Litestar(
         route_handlers=_route_handlers(),
@@ -243,14 +272,15 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             # token (cookies are ignored, see accounts.middleware), which a foreign site cannot send.
             exclude=["^/api/"],
         ),
-        middleware=[security_headers_middleware, authentication_middleware],
+        middleware=[security_headers_middleware, authentication_middleware, unread_notifications_middleware],
         exception_handlers={
             NotAuthorizedException: handle_not_authorized,
             DomainError: handle_domain_error,
             HTTPException: handle_http_exception,
             HTTP_500_INTERNAL_SERVER_ERROR: handle_internal_error,
         },
-        on_startup=[_open_database_pool] if use_pool else [],
-        on_shutdown=[_close_database_pool] if use_pool else [],
+        state=State({"search": search.engine}),
+        on_startup=[_open_database_pool, periodic.start, search.start] if use_pool else [],
+        on_shutdown=[search.stop, periodic.stop, _close_database_pool] if use_pool else [],
         debug=False,
     )
