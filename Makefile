@@ -80,7 +80,7 @@ test-postgres: install system-deps
 # --- benchmarks (figures go to BENCHMARKS.md; never timed assertions in tests) -------------------
 
 bench-matching: install
-	$(call header,Matching benchmark: 50,000 companies x 10,000 scenarios in memory)
+	$(call header,Matching benchmark: 50000 companies x 10000 scenarios in memory)
 	$(BIN)/python bench/bench_matching.py
 
 # --- maintenance ---------------------------------------------------------------------------
