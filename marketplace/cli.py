@@ -1,4 +1,4 @@
-"""The ``marketplace`` command: serve, migrate, seed-demo, import, create-user, close-expired.
+"""The ``marketplace`` command: serve, migrate, seed-demo, import, create-user, close-expired, tick.
 
 Every subcommand uses the same settings (``DATABASE_URL`` and friends) as the web app.
 """
@@ -118,6 +118,17 @@ def close_expired_command() -> None:
     click.echo(f"已截止 {len(closed)} 个场景。")
 
 
+@main.command("tick")
+def tick_command() -> None:
+    """One round of the periodic tasks the app runs every minute: open scheduled scenarios,
+    close expired ones, send deadline reminders, mail pending notifications."""
+    from marketplace.scenarios.periodic import run_periodic_tasks
+
+    report = _run(run_periodic_tasks())
+    click.echo(f"已公开 {len(report.opened)} 个、已截止 {len(report.closed)} 个场景；"
+               f"截止提醒 {report.reminders} 条；发送邮件 {report.mailed} 封。")
+
+
 @main.command("create-user")
 @click.option("--email", required=True)
 @click.option("--role", type=click.Choice(["admin", "staff"]), required=True)
@@ -142,25 +153,34 @@ def create_user_command(email: str, role: str, department: str | None, display_n
 @click.option("--port", type=int, default=None, help="Port (default PORT or 8000).")
 @click.option("--workers", type=int, default=1, show_default=True)
 def serve(host: str | None, port: int | None, workers: int) -> None:
-    """Serve the web app with uvicorn."""
+    """Serve the web app with uvicorn.
+
+    Without MEILI_URL, a managed local Meilisearch (var/meili) is started first and stopped after.
+    """
     import uvicorn
 
+    from marketplace.search.cli import managed_search
+
     settings = get_settings()
-    uvicorn.run(
-        "marketplace.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        proxy_headers=False,
-        log_level="info",
-    )
+    with managed_search(settings):
+        uvicorn.run(
+            "marketplace.app:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            proxy_headers=False,
+            log_level="info",
+        )
 
 
 from marketplace.matching.cli import eval_matching, matches  # noqa: E402
+from marketplace.search.cli import index_command, reindex_command  # noqa: E402
 
 main.add_command(matches)
 main.add_command(eval_matching, "eval-matching")
+main.add_command(index_command, "index")
+main.add_command(reindex_command, "reindex")
 
 
 if __name__ == "__main__":

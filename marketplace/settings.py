@@ -52,6 +52,33 @@ class MailConfig:
 
 
 @dataclass(frozen=True)
+class SearchConfig:
+    """Meilisearch. ``url`` None: no server configured; ``marketplace serve`` then starts a
+    managed local one (and sets ``MEILI_URL``/``MEILI_MASTER_KEY`` for the app it serves), and an
+    app built without one answers from the database (search disabled).
+
+    ``timeout`` bounds every query (seconds); ``index_timeout`` every indexing call and task wait.
+    ``index_prefix`` namespaces the index uids (several sites or test runs on one server).
+    """
+
+    url: str | None
+    master_key: str = field(repr=False, default="")
+    index_prefix: str = ""
+    timeout: float = 2.0
+    index_timeout: float = 60.0
+    indexer: bool = True  # run the outbox indexer in the app's lifespan
+    indexer_poll: float = 1.0  # seconds between looks at the outbox when idle
+    indexer_batch: int = 500
+    startup_sync: float = 30.0  # seconds the app waits at start-up for the first sync
+    managed_port: int = 0  # port of the managed server; 0 picks a free one
+    retry_after: float = 5.0  # after a failure, queries go to the database for this long
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
+@dataclass(frozen=True)
 class Settings:
     var_dir: Path
     database: DatabaseConfig
@@ -67,6 +94,7 @@ class Settings:
     session_max_hours: int
     cookie_secure: bool
     mail: MailConfig
+    search: SearchConfig = field(default_factory=lambda: SearchConfig(url=None))
 
 
 def parse_database_url(url: str | None, var_dir: Path) -> DatabaseConfig:
@@ -126,6 +154,45 @@ def _int(name: str, default: int, lo: int = 1, hi: int = 65535) -> int:
     return value
 
 
+def _float(name: str, default: float, lo: float, hi: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise SettingsError(f"{name} must be between {lo:g} and {hi:g}, got {value:g}")
+    return value
+
+
+def load_search_config() -> SearchConfig:
+    """``MEILI_URL`` (unset: none configured), ``MEILI_MASTER_KEY``, ``MEILI_INDEX_PREFIX``,
+    ``MEILI_TIMEOUT``, ``MEILI_INDEX_TIMEOUT``, ``MEILI_INDEXER`` (run the indexer in the app),
+    ``MEILI_INDEXER_POLL``, ``MEILI_INDEXER_BATCH``, ``MEILI_STARTUP_SYNC``, ``MEILI_MANAGED_PORT``,
+    ``MEILI_RETRY_AFTER``. Raises ``SettingsError``."""
+    url = (os.environ.get("MEILI_URL") or "").strip().rstrip("/") or None
+    if url and urlparse(url).scheme not in ("http", "https"):
+        raise SettingsError(f"MEILI_URL must be an http(s) URL, got {url!r}")
+    prefix = os.environ.get("MEILI_INDEX_PREFIX", "")
+    if prefix and not all(ch.isalnum() or ch in "-_" for ch in prefix):
+        raise SettingsError("MEILI_INDEX_PREFIX may contain only letters, digits, - and _")
+    return SearchConfig(
+        url=url,
+        master_key=os.environ.get("MEILI_MASTER_KEY", ""),
+        index_prefix=prefix,
+        timeout=_float("MEILI_TIMEOUT", 2.0, 0.05, 60),
+        index_timeout=_float("MEILI_INDEX_TIMEOUT", 60.0, 1, 3600),
+        indexer=_bool("MEILI_INDEXER", True),
+        indexer_poll=_float("MEILI_INDEXER_POLL", 1.0, 0.01, 60),
+        indexer_batch=_int("MEILI_INDEXER_BATCH", 500, hi=10_000),
+        startup_sync=_float("MEILI_STARTUP_SYNC", 30.0, 0, 600),
+        managed_port=_int("MEILI_MANAGED_PORT", 0, lo=0),
+        retry_after=_float("MEILI_RETRY_AFTER", 5.0, 0, 600),
+    )
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -165,6 +232,7 @@ def load_settings() -> Settings:
             sender=os.environ.get("MAIL_FROM", "数园区 <noreply@localhost>"),
             outbox_dir=var_dir / "mail",
         ),
+        search=load_search_config(),
     )
 
 

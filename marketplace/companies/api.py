@@ -9,12 +9,12 @@ shared error shapes and helpers.
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.params import PathParameter
 
 from marketplace.companies.params import parse_company_filters
 from marketplace.companies.schemas import CompanyDetail, CompanySummary
-from marketplace.companies.services import SIZE_LABELS, get_public_company, list_public_companies
+from marketplace.companies.services import SIZE_LABELS, get_public_company
 from marketplace.scenarios.api import (
     API_PREFIX,
     DETAIL_RAISES,
@@ -25,11 +25,14 @@ from marketplace.scenarios.api import (
     FilterOperation,
     PageQuery,
     PageSizeQuery,
+    TextQuery,
     choice_query,
     given,
     page_fields,
 )
 from marketplace.scenarios.params import MAX_ID
+from marketplace.search.queries import search_companies
+from marketplace.search.schemas import HighlightOut, SearchInfo, highlights_out, search_info
 
 CompanyId = Annotated[int, PathParameter(
     ge=1, le=MAX_ID, description="企业 id（1 到 2147483647；超出范围返回 400，非整数返回 404）。")]
@@ -38,13 +41,17 @@ _SIZE_DOC = "；".join(f"{k} {v}" for k, v in SIZE_LABELS.items())
 
 
 class CompanyPage(msgspec.Struct):
-    """One page of the member directory; ``pages`` is at least 1."""
+    """One page of the member directory; ``pages`` is at least 1. With ``q``: ``highlights`` of
+    the matches, ``facets`` (size counts); ``search`` says where the results came from."""
 
     items: list[CompanySummary]
     total: int
     page: int
     page_size: int
     pages: int
+    facets: dict[str, dict[str, int]]
+    highlights: list[HighlightOut]
+    search: SearchInfo
 
 
 class CompanyApiController(Controller):
@@ -57,22 +64,26 @@ class CompanyApiController(Controller):
         "/",
         operation_id="listCompanies",
         summary="会员企业名录",
-        description="已审核通过并公开资料的会员企业，大型企业在前，再按名称排序；与网页上的企业名录数据一致。",
+        description="已审核通过并公开资料的会员企业，大型企业在前，再按名称排序；与网页上的企业名录数据一致。"
+        "传 q 时按关键词检索（名称、简介、能力及其同义词），按相关度排序。",
         raises=LIST_RAISES,
         responses=LIST_RESPONSES,
         operation_class=FilterOperation,
     )
     async def list_companies(
         self,
+        request: Request,
+        q: TextQuery = None,
         size: Annotated[str | None, choice_query(f"企业规模：{_SIZE_DOC}。", tuple(SIZE_LABELS))] = None,
         capability: CapabilityQuery = None,
         page: PageQuery = None,
         page_size: PageSizeQuery = None,
     ) -> CompanyPage:
         filters = parse_company_filters(given(
-            size=size, capability=capability, page=page, page_size=page_size))
-        result = await list_public_companies(filters)
-        return CompanyPage(items=result.items, **page_fields(result))
+            q=q, size=size, capability=capability, page=page, page_size=page_size))
+        result = await search_companies(request.app.state.search, filters)
+        return CompanyPage(items=result.page.items, **page_fields(result.page), facets=result.facets,
+                           highlights=highlights_out(result), search=search_info(result))
 
     @get(
         "/{company_id:int}",

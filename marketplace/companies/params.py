@@ -6,14 +6,16 @@ from collections.abc import Mapping
 
 from marketplace.companies.services import CompanyFilters
 from marketplace.core.errors import ValidationFailed
-from marketplace.scenarios.params import MAX_ID, parse_choice, parse_int, parse_paging
+from marketplace.scenarios.params import MAX_ID, parse_choice, parse_int, parse_paging, parse_query_text
 
 
 def parse_company_filters(params: Mapping[str, str]) -> CompanyFilters:
-    """size (large/sme), capability (id; a group includes its capabilities), page, page_size."""
+    """q (search text), size (large/sme), capability (id; a group includes its capabilities),
+    page, page_size."""
     errors: dict[str, str] = {}
     page, page_size = parse_paging(params, errors)
     filters = CompanyFilters(
+        q=parse_query_text(params, errors),
         size=parse_choice(params, "size", ("large", "sme"), errors),
         capability=parse_int(params, "capability", errors, lo=1, hi=MAX_ID),
         page=page,

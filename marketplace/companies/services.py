@@ -11,6 +11,7 @@ from marketplace.companies.schemas import (
     PastProjectOut,
 )
 from marketplace.companies.tables import Company, CompanyCapability, PastProject
+from marketplace.core.db import contains_text
 from marketplace.core.errors import NotFound
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, Page
 from marketplace.scenarios.schemas import CapabilityRef
@@ -23,6 +24,9 @@ EVIDENCE_ORDER = {"verified": 0, "past_project": 1, "self_declared": 2}
 
 @dataclass(frozen=True)
 class CompanyFilters:
+    """``q``: search text (Meilisearch in ``marketplace.search``; here a plain text match)."""
+
+    q: str = ""
     size: str | None = None
     capability: int | None = None
     page: int = 1
@@ -62,6 +66,9 @@ async def list_public_companies(filters: CompanyFilters) -> Page[CompanySummary]
         where &= Company.id.is_in(
             CompanyCapability.select(CompanyCapability.company).where(
                 CompanyCapability.capability.is_in(ids)))
+    if filters.q and (text := contains_text((Company.name, Company.description, Company.location),
+                                            filters.q)) is not None:
+        where &= text
     total = await Company.count().where(where)
     rows = await Company.select(
         Company.id, Company.key, Company.name, Company.size, Company.description, Company.location

@@ -20,19 +20,21 @@ from marketplace.companies.services import (
     SIZE_LABELS,
     CompanyFilters,
     get_public_company,
-    list_public_companies,
 )
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, Page
+from marketplace.search.queries import search_companies
 from marketplace.taxonomy.services import list_capability_tree
 
 MAX_ID = 2**31 - 1
 CompanyId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
-FILTER_KEYS = ("size", "capability", "page_size")
+FILTER_KEYS = ("q", "size", "capability", "page_size")
 
 
 def _filter_params(filters: CompanyFilters) -> dict[str, str]:
     params: dict[str, str] = {}
+    if filters.q:
+        params["q"] = filters.q
     if filters.size:
         params["size"] = filters.size
     if filters.capability:
@@ -70,10 +72,14 @@ class CompanyPagesController(Controller):
         capability_names = {g["id"]: g["name"] for g in tree}
         capability_names.update({c["id"]: c["name"] for g in tree for c in g["children"]})
         chips = []
+        result = None
         if filters is not None:
-            page = await list_public_companies(filters)
+            result = await search_companies(request.app.state.search, filters)
+            page = result.page
             params = _filter_params(filters)
             selected = {k: params.get(k, "") for k in FILTER_KEYS}
+            if filters.q:
+                chips.append({"key": "q", "name": "关键词", "label": f"“{filters.q}”"})
             if filters.size:
                 chips.append({"key": "size", "name": "规模", "label": SIZE_LABELS[filters.size]})
             if filters.capability:
@@ -93,6 +99,8 @@ class CompanyPagesController(Controller):
                 "errors": errors,
                 "error_message": message,
                 "sizes": list(SIZE_LABELS.items()),
+                "search": result,
+                "highlights": result.highlights if result else {},
                 "capability_tree": tree,
             },
             status_code=HTTP_400_BAD_REQUEST if errors else 200,

@@ -52,3 +52,25 @@ def for_update(query):
     and needs none: ``write_transaction`` already holds the database's write lock.
     """
     return query if is_sqlite() else query.lock_rows()
+
+
+def contains_text(columns, text: str):
+    """A condition: every whitespace-separated word of ``text`` occurs (case-insensitively, as
+    a plain substring: no wildcards, no escaping pitfalls) in at least one of ``columns``.
+
+    The search engine's database fallback (``marketplace.search``) relies on it. Returns None
+    when ``text`` has no words.
+    """
+    from piccolo.columns.combination import WhereRaw
+
+    find = "instr({hay}, {{}}) > 0" if is_sqlite() else "strpos({hay}, {{}}) > 0"
+    condition = None
+    for word in text.split()[:10]:
+        word = word.lower()
+        any_column = None
+        for column in columns:
+            name = f'lower("{column._meta.table._meta.tablename}"."{column._meta.db_column_name}")'
+            part = WhereRaw(find.format(hay=name), word)
+            any_column = part if any_column is None else any_column | part
+        condition = any_column if condition is None else condition & any_column
+    return condition

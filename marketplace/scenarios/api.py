@@ -21,21 +21,22 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import OpenAPIType, Operation, Parameter
 from litestar.params import PathParameter, QueryParameter
 
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, Page
-from marketplace.scenarios.params import MAX_ID, parse_scenario_filters
+from marketplace.scenarios.params import MAX_ID, MAX_QUERY_LENGTH, parse_scenario_filters
+from marketplace.search.queries import search_scenarios
+from marketplace.search.schemas import HighlightOut, SearchInfo, highlights_out, search_info
 from marketplace.scenarios.schemas import DepartmentRef, ScenarioDetail, ScenarioSummary
 from marketplace.scenarios.services import (
     DEADLINE_WINDOWS,
     SORTS,
     get_public_scenario,
     list_departments_with_public_scenarios,
-    list_public_scenarios,
 )
 from marketplace.scenarios.status import DOMAIN_LABELS_EN, DOMAINS, PUBLIC_STATUSES, STATUS_LABELS
 from marketplace.taxonomy.services import list_capability_tree
@@ -110,6 +111,9 @@ PageSizeQuery = Annotated[str | None, int_query(
     f"每页条数，最多 {MAX_PAGE_SIZE}。", lo=1, hi=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)]
 CapabilityQuery = Annotated[str | None, int_query(
     "能力 id（见 GET /api/v1/capabilities）；传能力分组的 id 时包含该组下的全部能力。", lo=1, hi=MAX_ID)]
+TextQuery = Annotated[str | None, QueryParameter(
+    description=f"检索词（最多 {MAX_QUERY_LENGTH} 个字符），中文、英文均可；能力的同义词（如 ASR 与语音识别）视为相同。",
+    schema_extra={"max_length": MAX_QUERY_LENGTH})]
 
 
 def page_fields(page: Page) -> dict:
@@ -124,13 +128,18 @@ ScenarioId = Annotated[int, PathParameter(
 
 
 class ScenarioPage(msgspec.Struct):
-    """One page of the public catalog; ``pages`` is at least 1."""
+    """One page of the public catalog; ``pages`` is at least 1. ``facets``: counts per domain,
+    status, department_id and capability_ids (each ignoring its own filter); ``highlights``: the
+    matches of ``q`` in the items, in their order; ``search``: where the results came from."""
 
     items: list[ScenarioSummary]
     total: int
     page: int
     page_size: int
     pages: int
+    facets: dict[str, dict[str, int]]
+    highlights: list[HighlightOut]
+    search: SearchInfo
 
 
 _DOMAIN_DOC = "；".join(f"{d}（{DOMAIN_LABELS_EN[d]}）" for d in DOMAINS)
@@ -147,13 +156,17 @@ class ScenarioApiController(Controller):
         "/",
         operation_id="listScenarios",
         summary="公开场景列表",
-        description="只含已公开的场景（征集中及之后的状态），可筛选、排序、分页；与网页上的场景大厅数据一致。",
+        description="只含已公开的场景（征集中及之后的状态），可按关键词检索（q）、筛选、排序、分页；"
+        "与网页上的场景大厅数据一致。检索由搜索引擎完成；搜索引擎不可用时退回数据库的简单文字匹配，"
+        "search.degraded 为 true 并附说明。",
         raises=LIST_RAISES,
         responses=LIST_RESPONSES,
         operation_class=FilterOperation,
     )
     async def list_scenarios(
         self,
+        request: Request,
+        q: TextQuery = None,
         domain: Annotated[str | None, choice_query(f"所属「一网」平台：{_DOMAIN_DOC}。", DOMAINS)] = None,
         department: Annotated[str | None, int_query(
             "发布部门 id（见 GET /api/v1/departments）。", lo=1, hi=MAX_ID)] = None,
@@ -163,16 +176,18 @@ class ScenarioApiController(Controller):
             "提交截止时间：7d、30d、90d 为今后 7、30、90 天内截止（尚未截止）；passed 为已截止。",
             tuple(DEADLINE_WINDOWS))] = None,
         sort: Annotated[str | None, choice_query(
-            "排序：newest 最新发布在前（默认）；deadline 截止时间最近的在前。", SORTS, default="newest")] = None,
+            "排序：relevance 相关度（有 q 时默认）；newest 最新发布在前（无 q 时默认）；"
+            "deadline 截止时间最近的在前。", SORTS)] = None,
         page: PageQuery = None,
         page_size: PageSizeQuery = None,
     ) -> ScenarioPage:
         filters = parse_scenario_filters(given(
-            domain=domain, department=department, capability=capability, status=status,
+            q=q, domain=domain, department=department, capability=capability, status=status,
             deadline=deadline, sort=sort, page=page, page_size=page_size,
         ))
-        result = await list_public_scenarios(filters)
-        return ScenarioPage(items=result.items, **page_fields(result))
+        result = await search_scenarios(request.app.state.search, filters)
+        return ScenarioPage(items=result.page.items, **page_fields(result.page), facets=result.facets,
+                            highlights=highlights_out(result), search=search_info(result))
 
     @get(
         "/{scenario_id:int}",

@@ -48,18 +48,34 @@ def parse_paging(params: Mapping[str, str], errors: dict) -> tuple[int, int]:
     return page, page_size
 
 
+MAX_QUERY_LENGTH = 200
+
+
+def parse_query_text(params: Mapping[str, str], errors: dict, name: str = "q") -> str:
+    """The search text: whitespace collapsed, control characters dropped, at most 200 characters."""
+    raw = params.get(name) or ""
+    text = " ".join("".join(ch for ch in raw if ch.isprintable() or ch.isspace()).split())
+    if len(text) > MAX_QUERY_LENGTH:
+        errors[name] = f"{name} 不能超过 {MAX_QUERY_LENGTH} 个字符。"
+        return ""
+    return text
+
+
 def parse_scenario_filters(params: Mapping[str, str]) -> ScenarioFilters:
-    """Filters from query parameters: domain, department, capability, status, deadline
-    (7d/30d/90d/passed), sort (newest/deadline), page, page_size (at most 100)."""
+    """Filters from query parameters: q (search text), domain, department, capability, status,
+    deadline (7d/30d/90d/passed), sort (relevance/newest/deadline; default relevance with q,
+    else newest), page, page_size (at most 100)."""
     errors: dict[str, str] = {}
     page, page_size = parse_paging(params, errors)
+    q = parse_query_text(params, errors)
     filters = ScenarioFilters(
+        q=q,
         domain=parse_choice(params, "domain", DOMAINS, errors),
         department=parse_int(params, "department", errors, lo=1, hi=MAX_ID),
         capability=parse_int(params, "capability", errors, lo=1, hi=MAX_ID),
         status=parse_choice(params, "status", PUBLIC_STATUSES, errors),
         deadline=parse_choice(params, "deadline", tuple(DEADLINE_WINDOWS), errors),
-        sort=parse_choice(params, "sort", SORTS, errors) or "newest",
+        sort=parse_choice(params, "sort", SORTS, errors) or ("relevance" if q else "newest"),
         page=page,
         page_size=page_size,
     )

@@ -14,7 +14,7 @@ import msgspec
 
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
-from marketplace.core.db import constraint_name, for_update, write_transaction
+from marketplace.core.db import constraint_name, contains_text, for_update, write_transaction
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.outbox import enqueue
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, Page
@@ -201,13 +201,16 @@ async def close_expired_scenarios(actor: Actor) -> list[int]:
 # Public reads
 
 DEADLINE_WINDOWS = {"7d": 7, "30d": 30, "90d": 90, "passed": None}
-SORTS = ("newest", "deadline")
+SORTS = ("relevance", "newest", "deadline")  # relevance: search results (marketplace.search)
 
 
 @dataclass(frozen=True)
 class ScenarioFilters:
-    """Validated filters of the public catalog (pages and API share them)."""
+    """Validated filters of the public catalog (pages and API share them). ``q`` is the search
+    text: Meilisearch handles it (``marketplace.search``); the database query below is the plain
+    text match used when the search engine is unavailable (relevance then means newest)."""
 
+    q: str = ""
     domain: str | None = None
     department: int | None = None
     capability: int | None = None
@@ -239,6 +242,9 @@ def _public_where(filters: ScenarioFilters, capability_ids: list[int] | None):
         else:
             where &= (Scenario.proposal_deadline >= now) & (
                 Scenario.proposal_deadline <= now + dt.timedelta(days=days))
+    if filters.q and (text := contains_text(
+            (Scenario.title, Scenario.summary, Scenario.description), filters.q)) is not None:
+        where &= text
     return where
 
 

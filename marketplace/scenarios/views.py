@@ -31,6 +31,7 @@ from marketplace.scenarios.services import (
 )
 from marketplace.scenarios.status import DOMAIN_LABELS_EN, DOMAINS, PUBLIC_STATUSES, STATUS_LABELS
 from marketplace.taxonomy.services import list_capability_tree
+from marketplace.search.queries import search_scenarios
 
 ScenarioId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
@@ -53,14 +54,14 @@ DEADLINE_LABELS = {
     "90d": "90 天内截止",
     "passed": "已过截止时间",
 }
-SORT_LABELS = {"newest": "最新发布", "deadline": "截止时间最近"}
+SORT_LABELS = {"relevance": "相关度", "newest": "最新发布", "deadline": "截止时间最近"}
 CHANGE_KIND_LABELS = {
     "amendment": "内容变更",
     "extension": "延期",
     "deadline_extension": "延期",
     "cancellation": "取消",
 }
-FILTER_KEYS = ("domain", "department", "capability", "status", "deadline", "sort", "page_size")
+FILTER_KEYS = ("q", "domain", "department", "capability", "status", "deadline", "sort", "page_size")
 HOME_NEWEST = 6
 
 
@@ -72,11 +73,11 @@ def _query_dict(request: Request) -> dict[str, str]:
 def filter_params(filters: ScenarioFilters) -> dict[str, str]:
     """The filters as query parameters (defaults left out), for links that keep the filters."""
     params: dict[str, str] = {}
-    for key in ("domain", "department", "capability", "status", "deadline"):
+    for key in ("q", "domain", "department", "capability", "status", "deadline"):
         value = getattr(filters, key)
         if value not in (None, ""):
             params[key] = str(value)
-    if filters.sort != "newest":
+    if filters.sort != ("relevance" if filters.q else "newest"):
         params["sort"] = filters.sort
     if filters.page_size != DEFAULT_PAGE_SIZE:
         params["page_size"] = str(filters.page_size)
@@ -152,6 +153,8 @@ class ScenarioPagesController(Controller):
 
     @get("/", name="scenarios:list", include_in_schema=False)
     async def list_scenarios(self, request: Request) -> Template:
+        """The catalog, searched through Meilisearch (database fallback with a notice). An htmx
+        request for ``#results`` (as-you-type) gets only the results and the filter fields."""
         raw = _query_dict(request)
         errors: dict[str, str] = {}
         message = ""
@@ -163,10 +166,14 @@ class ScenarioPagesController(Controller):
         tree, capability_names = await _capability_choices()
         departments = await list_departments_with_public_scenarios()
         department_names = {d.id: d.name for d in departments}
+        result = None
         if filters is not None:
-            page = await list_public_scenarios(filters)
+            result = await search_scenarios(request.app.state.search, filters)
+            page = result.page
             params = filter_params(filters)
             selected = {k: params.get(k, "") for k in FILTER_KEYS}
+            if not selected["sort"]:
+                selected["sort"] = filters.sort
         else:
             page = Page(items=[], total=0, page=1, page_size=DEFAULT_PAGE_SIZE)
             params = {}
@@ -175,6 +182,7 @@ class ScenarioPagesController(Controller):
         chips = []
         if filters is not None:
             labels = {
+                "q": lambda v: f"“{v}”",
                 "domain": lambda v: v,
                 "department": lambda v: department_names.get(int(v), f"部门 #{v}"),
                 "capability": lambda v: capability_names.get(int(v), f"能力 #{v}"),
@@ -182,13 +190,17 @@ class ScenarioPagesController(Controller):
                 "deadline": lambda v: DEADLINE_LABELS[v],
                 "sort": lambda v: SORT_LABELS[v],
             }
-            names = {"domain": "领域", "department": "部门", "capability": "能力", "status": "状态",
+            names = {"q": "关键词", "domain": "领域", "department": "部门", "capability": "能力", "status": "状态",
                      "deadline": "截止时间", "sort": "排序"}
             for key, label in labels.items():
                 if key in params:
                     chips.append({"key": key, "name": names[key], "label": label(params[key])})
+        fragment = (request.headers.get("hx-request") == "true"
+                    and request.headers.get("hx-target") == "results"
+                    and not request.headers.get("hx-history-restore-request"))
+        has_q = bool(filters.q) if filters is not None else bool(selected.get("q"))
         return Template(
-            template_name="scenarios/list.html",
+            template_name="scenarios/_results.html" if fragment else "scenarios/list.html",
             context={
                 "page": page,
                 "params": params,
@@ -196,15 +208,19 @@ class ScenarioPagesController(Controller):
                 "chips": chips,
                 "errors": errors,
                 "error_message": message,
+                "search": result,
+                "highlights": result.highlights if result else {},
+                "facets": result.facets if result else {},
                 "domains": DOMAINS,
                 "domain_subtitles": DOMAIN_SUBTITLES,
                 "departments": departments,
                 "capability_tree": tree,
                 "statuses": [(s, STATUS_LABELS[s]) for s in PUBLIC_STATUSES],
                 "deadlines": list(DEADLINE_LABELS.items()),
-                "sorts": list(SORT_LABELS.items()),
+                "sorts": [(k, v) for k, v in SORT_LABELS.items() if k != "relevance" or has_q],
             },
             status_code=HTTP_400_BAD_REQUEST if errors else 200,
+            headers={"Vary": "HX-Request, HX-Target"},
         )
 
     @get(
@@ -213,7 +229,9 @@ class ScenarioPagesController(Controller):
         include_in_schema=False,
         exception_handlers={ValidationException: path_id_out_of_range},
     )
-    async def scenario_detail(self, scenario_id: ScenarioId) -> Template:
+    async def scenario_detail(self, request: Request, scenario_id: ScenarioId) -> Template:
+        from marketplace.scenarios.participation_views import detail_extras
+
         scenario = await get_public_scenario(scenario_id)  # NotFound -> the 404 page
         return Template(
             template_name="scenarios/detail.html",
@@ -221,5 +239,7 @@ class ScenarioPagesController(Controller):
                 "scenario": scenario,
                 "domain_subtitle": DOMAIN_SUBTITLES.get(scenario.domain, ""),
                 "change_kinds": CHANGE_KIND_LABELS,
+                # Q&A form, the visitor's own questions, attachments, feed links (publishing).
+                **await detail_extras(request, scenario),
             },
         )

@@ -32,7 +32,7 @@ async def keys(client, **params) -> tuple[list[str], int]:
 
 async def test_directory_lists_public_companies_large_firms_first(client, api_catalog):
     body = (await client.get(URL)).json()
-    assert set(body) == {"items", "total", "page", "page_size", "pages"}
+    assert set(body) == {"items", "total", "page", "page_size", "pages", "facets", "highlights", "search"}
     assert (body["total"], body["page"], body["page_size"], body["pages"]) == (5, 1, 20, 1)
     assert {i["key"] for i in body["items"]} == PUBLIC
     sizes = [i["size"] for i in body["items"]]

@@ -61,7 +61,8 @@ async def test_openapi_lists_every_endpoint_with_its_error_responses(client):
 async def test_list_parameters_are_documented_with_types_enums_and_bounds(client):
     document = await openapi(client)
     scenario = parameters(document, "/api/v1/scenarios")
-    assert set(scenario) == {"domain", "department", "capability", "status", "deadline", "sort", "page", "page_size"}
+    assert set(scenario) == {"q", "domain", "department", "capability", "status", "deadline", "sort", "page",
+                             "page_size"}
     assert scenario["domain"]["schema"]["enum"] == list(DOMAINS)
     assert scenario["status"]["schema"]["enum"] == list(PUBLIC_STATUSES)
     assert scenario["deadline"]["schema"]["enum"] == list(DEADLINE_WINDOWS)
@@ -75,7 +76,7 @@ async def test_list_parameters_are_documented_with_types_enums_and_bounds(client
         assert parameter["allowEmptyValue"] is True, name  # an empty value means "not given"
     assert scenario["department"]["schema"]["type"] == "integer"
     company = parameters(document, "/api/v1/companies")
-    assert set(company) == {"size", "capability", "page", "page_size"}
+    assert set(company) == {"q", "size", "capability", "page", "page_size"}
     assert company["size"]["schema"]["enum"] == ["large", "sme"]
     for path, name in [("/api/v1/scenarios/{scenario_id}", "scenario_id"),
                        ("/api/v1/companies/{company_id}", "company_id")]:

@@ -60,7 +60,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
-STARTUP_TIMEOUT = 30.0  # seconds until /healthz must answer 200
+STARTUP_TIMEOUT = 60.0  # seconds until /healthz must answer 200 (start-up indexes the demo data)
 STOP_TIMEOUT = 10.0  # seconds between SIGTERM and SIGKILL
 CLI_TIMEOUT = 300.0  # seconds for migrate / seed-demo
 DEFAULT_TIMEOUT_MS = 10_000  # Playwright actions and expectations
@@ -225,6 +225,27 @@ def _wait_healthy(proc: subprocess.Popen, url: str, log_path: Path) -> None:
     )
 
 
+def _wait_search_ready(url: str, log_path: Path, timeout: float = 60.0) -> None:
+    """``serve`` runs a managed Meilisearch and indexes the seeded data at start-up: wait until
+    /healthz reports search ok with no outbox row pending, so pages show the whole catalog."""
+    import json
+
+    deadline = time.monotonic() + timeout
+    body: dict = {}
+    while time.monotonic() < deadline:
+        try:
+            with _NO_PROXY.open(f"{url}/healthz", timeout=2) as response:
+                body = json.loads(response.read())
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError, ValueError):
+            body = {}
+        search = body.get("search") or {}
+        if search.get("status") == "ok" and search.get("pending") == 0:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"search did not become ready within {timeout:.0f} s (last /healthz: {body})\n"
+                f"--- server log ---\n{_read(log_path)}", pytrace=False)
+
+
 def _stop(proc: subprocess.Popen) -> None:
     """SIGTERM the server's process group, SIGKILL it if it is still there after 10 s."""
     if proc.poll() is not None:
@@ -292,6 +313,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 start_new_session=True,  # its own process group: teardown signals all of it
             )
         _wait_healthy(proc, url, log_path)
+        _wait_search_ready(url, log_path)
         yield LiveServer(url, database_url=database_url, var_dir=var_dir, log_path=log_path, env=env)
     finally:
         if proc is not None:

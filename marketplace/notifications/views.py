@@ -1,0 +1,58 @@
+"""The notifications page (``/notifications``) and marking notifications read (HTML)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import ValidationException
+from litestar.params import PathParameter
+from litestar.response import Redirect, Template
+
+from marketplace.accounts.guards import requires_login
+from marketplace.core.errors import ValidationFailed
+from marketplace.core.web import local_path, see_other
+from marketplace.notifications import services
+from marketplace.scenarios.params import MAX_ID, parse_int
+
+Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+
+
+def _not_found(request: Request, exc: ValidationException):
+    from marketplace.scenarios.views import not_found_page
+
+    return not_found_page("通知不存在。")
+
+
+class NotificationController(Controller):
+    path = "/notifications"
+    guards = [requires_login]
+    include_in_schema = False
+    exception_handlers = {ValidationException: _not_found}
+
+    @get("/")
+    async def index(self, request: Request) -> Template:
+        errors: dict = {}
+        page = parse_int(request.query_params, "page", errors, lo=1, hi=10_000, default=1)
+        if errors:
+            raise ValidationFailed("查询参数有误。", errors)
+        result = await services.list_notifications(request.user.id, page)
+        return Template("notifications/list.html", context={
+            "page": result, "unread": await services.unread_count(request.user.id),
+            "done": request.query_params.get("done")})
+
+    @post("/{notification_id:int}/open")
+    async def open(self, request: Request, notification_id: Id) -> Redirect:
+        """Mark read and go to what it is about."""
+        link = await services.mark_read(request.user.id, notification_id)
+        return see_other(local_path(link, "/notifications"))
+
+    @post("/{notification_id:int}/read")
+    async def read(self, request: Request, notification_id: Id) -> Redirect:
+        await services.mark_read(request.user.id, notification_id)
+        return see_other("/notifications")
+
+    @post("/read-all")
+    async def read_all(self, request: Request) -> Redirect:
+        await services.mark_all_read(request.user.id)
+        return see_other("/notifications?done=all")

@@ -1,0 +1,85 @@
+"""Who hears about a scenario: the user ids that a notification about it goes to.
+
+Read-only queries over the accounts, companies and (for amendments) proposals tables; only
+active users of approved companies (members) or of the scenario's department (staff).
+"""
+
+from __future__ import annotations
+
+from marketplace.accounts.tables import User
+from marketplace.companies.tables import Company, CompanyCapability
+from marketplace.scenarios.tables import Question, Scenario, ScenarioCapability
+
+ACTIVE_PROPOSAL_STATUSES = ("draft", "submitted")
+
+
+async def member_users_of(company_ids: set[int]) -> list[int]:
+    if not company_ids:
+        return []
+    approved = await Company.select(Company.id).where(
+        Company.id.is_in(sorted(company_ids)) & (Company.status == "approved"))
+    ids = [r["id"] for r in approved]
+    if not ids:
+        return []
+    rows = await User.select(User.id).where(
+        User.company.is_in(ids) & (User.role == "member") & (User.active == True))  # noqa: E712
+    return [r["id"] for r in rows]
+
+
+async def department_staff(department_id: int, *, cdo_only: bool = False) -> list[int]:
+    where = (User.department == department_id) & (User.role == "staff") & (User.active == True)  # noqa: E712
+    if cdo_only:
+        where &= User.is_cdo == True  # noqa: E712
+    return [r["id"] for r in await User.select(User.id).where(where)]
+
+
+async def companies_matching(scenario_id: int) -> set[int]:
+    """Approved companies declaring at least one of the scenario's required capabilities."""
+    caps = [r["capability"] for r in await ScenarioCapability.select(ScenarioCapability.capability).where(
+        ScenarioCapability.scenario == scenario_id)]
+    if not caps:
+        return set()
+    rows = await CompanyCapability.select(CompanyCapability.company).where(
+        CompanyCapability.capability.is_in(caps) & (CompanyCapability.company.status == "approved"))
+    return {r["company"] for r in rows}
+
+
+async def companies_with_proposals(scenario_id: int) -> set[int]:
+    """Companies with a draft or submitted proposal on the scenario, consortium members included."""
+    from marketplace.proposals.tables import Proposal, ProposalMember  # a later lifecycle stage: read only
+
+    rows = await Proposal.select(Proposal.id, Proposal.company).where(
+        (Proposal.scenario == scenario_id) & Proposal.status.is_in(list(ACTIVE_PROPOSAL_STATUSES)))
+    companies = {r["company"] for r in rows}
+    if rows:
+        members = await ProposalMember.select(ProposalMember.company).where(
+            ProposalMember.proposal.is_in([r["id"] for r in rows]) & (ProposalMember.status == "accepted"))
+        companies |= {m["company"] for m in members}
+    return companies
+
+
+async def companies_that_asked(scenario_id: int) -> set[int]:
+    rows = await Question.select(Question.company).where(
+        (Question.scenario == scenario_id) & Question.company.is_not_null())
+    return {r["company"] for r in rows}
+
+
+async def matching_members(scenario_id: int) -> list[int]:
+    return await member_users_of(await companies_matching(scenario_id))
+
+
+async def proposal_holders(scenario_id: int) -> list[int]:
+    return await member_users_of(await companies_with_proposals(scenario_id))
+
+
+async def interested_members(scenario_id: int) -> list[int]:
+    """Members who would want a deadline reminder: proposal holders, companies that asked a
+    question, and companies whose capabilities match the scenario."""
+    companies = (await companies_with_proposals(scenario_id)) | (await companies_that_asked(scenario_id)) | (
+        await companies_matching(scenario_id))
+    return await member_users_of(companies)
+
+
+async def scenario_department(scenario_id: int) -> int | None:
+    row = await Scenario.select(Scenario.department).where(Scenario.id == scenario_id).first()
+    return row["department"] if row else None

@@ -1,0 +1,113 @@
+"""Public-side pages of publishing: members ask questions on the scenario page, anyone allowed
+downloads attachments, and everyone subscribes to the Atom and iCalendar feeds.
+
+``detail_extras`` is what the scenario detail page (``views.scenario_detail``) adds for these:
+the visitor's own questions, whether they may ask, the attachments, the feed links.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import ValidationException
+from litestar.params import PathParameter
+from litestar.response import File, Redirect, Template
+from urllib.parse import quote
+
+from marketplace.accounts.guards import requires_approved_member
+from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.web import actor_of, read_form, see_other
+from marketplace.scenarios import feeds, publishing, questions
+from marketplace.scenarios.params import MAX_ID
+from marketplace.scenarios.schemas import ScenarioDetail
+from marketplace.scenarios.tables import Scenario
+
+Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+
+
+def feed_links(scenario: ScenarioDetail | None = None) -> list[dict]:
+    """``<link rel="alternate">`` targets for a page: the scenario's domain and capabilities."""
+    links = []
+    if scenario is not None:
+        links.append({"type": "application/atom+xml", "title": f"{scenario.domain}领域的新场景",
+                      "href": f"/feeds/scenarios.atom?domain={quote(scenario.domain)}"})
+        for rc in scenario.required_capabilities:
+            links.append({"type": "application/atom+xml", "title": f"需要「{rc.capability.name}」的新场景",
+                          "href": f"/feeds/scenarios.atom?capability={rc.capability.id}"})
+    return links
+
+
+async def detail_extras(request: Request, scenario: ScenarioDetail) -> dict:
+    user = request.user
+    row = await Scenario.select(Scenario.status, Scenario.question_deadline, Scenario.proposal_deadline).where(
+        Scenario.id == scenario.id).first()
+    asking_open = questions.can_ask_now(row)
+    my_questions = []
+    if user.is_authenticated and user.is_member and user.company_id:
+        my_questions = await questions.list_company_questions(scenario.id, user.company_id)
+    return {
+        "asking_open": asking_open,
+        "can_ask": asking_open and user.is_approved_member,
+        "my_questions": my_questions,
+        "attachments": await publishing.list_attachments(scenario.id),
+        "feed_links": feed_links(scenario),
+    }
+
+
+def _not_found(request: Request, exc: ValidationException) -> Response:
+    from marketplace.scenarios.views import not_found_page
+
+    return not_found_page()
+
+
+class ScenarioParticipationController(Controller):
+    path = "/scenarios"
+    include_in_schema = False
+    exception_handlers = {ValidationException: _not_found}
+
+    @post("/{scenario_id:int}/questions", guards=[requires_approved_member])
+    async def ask(self, request: Request, scenario_id: Id) -> Template | Redirect:
+        form = await read_form(request)
+        try:
+            await questions.ask_question(scenario_id, actor_of(request), form.get("question", ""))
+        except (ValidationFailed, Conflict) as exc:
+            from marketplace.scenarios.services import get_public_scenario
+            from marketplace.scenarios.views import CHANGE_KIND_LABELS, DOMAIN_SUBTITLES
+
+            scenario = await get_public_scenario(scenario_id)
+            return Template("scenarios/detail.html", status_code=exc.status_code, context={
+                "scenario": scenario, "domain_subtitle": DOMAIN_SUBTITLES.get(scenario.domain, ""),
+                "change_kinds": CHANGE_KIND_LABELS, **await detail_extras(request, scenario),
+                "question_form": form, "question_errors": getattr(exc, "errors", {}) or {"question": exc.message},
+                "question_message": exc.message,
+            })
+        return see_other(f"/scenarios/{scenario_id}?asked=1#my-questions")
+
+    @get("/{scenario_id:int}/attachments/{attachment_id:int}")
+    async def attachment(self, request: Request, scenario_id: Id, attachment_id: Id) -> File:
+        path, filename = await publishing.open_attachment(scenario_id, attachment_id, request.user)
+        return File(path=path, filename=filename, media_type="application/pdf",
+                    content_disposition_type="attachment",
+                    headers={"Cache-Control": "private, max-age=0", "X-Content-Type-Options": "nosniff"})
+
+
+class FeedController(Controller):
+    """``/feeds/scenarios.atom`` (newly opened; ``?domain=`` or ``?capability=``) and
+    ``/feeds/deadlines.ics`` (deadlines of open scenarios, same filters)."""
+
+    path = "/feeds"
+    include_in_schema = False
+
+    @get("/scenarios.atom")
+    async def atom(self, request: Request) -> Response:
+        flt = await feeds.parse_feed_filter(request.query_params)
+        return Response(await feeds.atom_feed(flt), media_type="application/atom+xml; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=300"})
+
+    @get("/deadlines.ics")
+    async def calendar(self, request: Request) -> Response:
+        flt = await feeds.parse_feed_filter(request.query_params)
+        return Response(await feeds.deadline_calendar(flt), media_type="text/calendar; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=300",
+                                 "Content-Disposition": 'inline; filename="deadlines.ics"'})

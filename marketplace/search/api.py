@@ -1,0 +1,121 @@
+"""Staff search over proposals: ``GET /api/v1/search/proposals``.
+
+Staff see the proposals of their own department's scenarios (never those of a sealed scenario
+before its deadline); association admins see all; members and anonymous callers are refused
+(401 without credentials, 403 otherwise). The rights are a filter of every Meilisearch query,
+applied on the server, and the database fallback applies the same rules.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, ValidationException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi import ResponseSpec
+
+from marketplace.core.errors import ValidationFailed
+from marketplace.proposals.tables import PROPOSAL_STATUSES
+from marketplace.scenarios.api import (
+    API_PREFIX,
+    ERROR_400,
+    ApiError,
+    FilterOperation,
+    PageQuery,
+    PageSizeQuery,
+    choice_query,
+    TextQuery,
+    given,
+    int_query,
+)
+from marketplace.scenarios.params import MAX_ID, parse_choice, parse_int, parse_paging, parse_query_text
+from marketplace.search.queries import ProposalFilters, search_proposals
+from marketplace.search.schemas import SearchInfo, search_info
+
+
+def requires_staff_or_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    user = connection.scope.get("user")
+    if user is None or not user.is_authenticated:
+        raise NotAuthorizedException("请先登录。")
+    if not (user.is_staff or user.is_admin):
+        raise PermissionDeniedException("此功能仅向部门工作人员和协会管理员开放。")
+
+
+class ProposalHit(msgspec.Struct):
+    id: int
+    number: str | None
+    status: str
+    scenario_id: int
+    scenario_title: str
+    company_names: list[str]
+    summary: str
+    submitted_at: str | None
+    highlight: dict[str, str] | None = None
+
+
+class ProposalSearchPage(msgspec.Struct):
+    items: list[ProposalHit]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+    facets: dict[str, dict[str, int]]
+    search: SearchInfo
+
+
+def parse_proposal_filters(params) -> ProposalFilters:
+    errors: dict[str, str] = {}
+    page, page_size = parse_paging(params, errors)
+    filters = ProposalFilters(
+        q=parse_query_text(params, errors),
+        status=parse_choice(params, "status", PROPOSAL_STATUSES[1:], errors),
+        scenario=parse_int(params, "scenario", errors, lo=1, hi=MAX_ID),
+        page=page, page_size=page_size,
+    )
+    if errors:
+        raise ValidationFailed("查询参数有误：" + "；".join(m.rstrip("。") for m in errors.values()) + "。", errors)
+    return filters
+
+
+class ProposalSearchApiController(Controller):
+    path = f"{API_PREFIX}/search"
+    tags = ["search"]
+    guards = [requires_staff_or_admin]
+
+    @get(
+        "/proposals",
+        operation_id="searchProposals",
+        summary="方案检索（部门工作人员）",
+        description="按关键词检索方案。部门工作人员只能看到本部门场景收到的方案（密封场景在截止前不可见），"
+        "协会管理员可以看到全部；权限在服务端过滤。需要登录（Bearer 令牌）。",
+        raises=[ValidationException, NotAuthorizedException, PermissionDeniedException],
+        responses={
+            400: ERROR_400,
+            401: ResponseSpec(data_container=ApiError, generate_examples=False, description="未登录。"),
+            403: ResponseSpec(data_container=ApiError, generate_examples=False, description="无权使用。"),
+        },
+        operation_class=FilterOperation,
+    )
+    async def search(
+        self,
+        request: Request,
+        q: TextQuery = None,
+        status: Annotated[str | None, choice_query("方案状态。", PROPOSAL_STATUSES[1:])] = None,
+        scenario: Annotated[str | None, int_query("场景 id。", lo=1, hi=MAX_ID)] = None,
+        page: PageQuery = None,
+        page_size: PageSizeQuery = None,
+    ) -> ProposalSearchPage:
+        filters = parse_proposal_filters(given(q=q, status=status, scenario=scenario, page=page,
+                                               page_size=page_size))
+        result = await search_proposals(request.app.state.search, request.scope["user"], filters)
+        items = []
+        for row in result.page.items:
+            h = result.highlights.get(row["id"])
+            items.append(ProposalHit(**row, highlight={"scenario_title": str(h.title), "summary": str(h.summary),
+                                                       "snippet": str(h.snippet)} if h else None))
+        return ProposalSearchPage(items=items, total=result.page.total, page=result.page.page,
+                                  page_size=result.page.page_size, pages=result.page.pages,
+                                  facets=result.facets, search=search_info(result))

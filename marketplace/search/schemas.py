@@ -1,0 +1,40 @@
+"""msgspec shapes of search results at the API edge."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class SearchInfo(msgspec.Struct):
+    """Where the results came from. ``engine``: meilisearch, or database (the fallback, or a
+    listing without search text); ``degraded`` with a ``notice`` when search was wanted but
+    Meilisearch could not answer."""
+
+    engine: str
+    degraded: bool
+    notice: str
+
+
+class HighlightOut(msgspec.Struct):
+    """HTML fragments: the text is escaped and only ``<mark>`` tags are added. ``snippet`` is a
+    cropped passage of the description when the match is there rather than in title or summary."""
+
+    id: int
+    title: str
+    summary: str
+    snippet: str
+
+
+def search_info(result) -> SearchInfo:
+    return SearchInfo(engine=result.engine, degraded=result.degraded, notice=result.notice)
+
+
+def highlights_out(result) -> list[HighlightOut]:
+    """Highlights in the order of the page's items."""
+    out = []
+    for item in result.page.items:
+        item_id = item["id"] if isinstance(item, dict) else item.id
+        h = result.highlights.get(item_id)
+        if h is not None:
+            out.append(HighlightOut(id=h.id, title=str(h.title), summary=str(h.summary), snippet=str(h.snippet)))
+    return out
