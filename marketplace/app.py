@@ -154,6 +154,7 @@ def _route_handlers() -> list:
     from marketplace.companies.member_views import MemberAreaController
     from marketplace.companies.views import CompanyPagesController
     from marketplace.matching.api import MatchingApiController
+    from marketplace.matching.views import StaffMatchesController
     from marketplace.scenarios.api import ScenarioApiController, TaxonomyApiController
     from marketplace.search.api import ProposalSearchApiController
     from marketplace.scenarios.staff_views import StaffAreaController
@@ -171,6 +172,7 @@ def _route_handlers() -> list:
         StaffAreaController,
         AdminController,
         MatchingApiController,
+        StaffMatchesController,
         HomePageController,
         ScenarioPagesController,
         CompanyPagesController,

@@ -8,6 +8,7 @@ from marketplace.accounts.tables import User
 NOTIFICATION_KINDS = (
     "scenario_match", "question_answered", "question_asked", "amendment", "deadline_extended",
     "scenario_cancelled", "deadline_reminder", "review_requested", "changes_requested", "approved",
+    "invitation_to_apply",
 )
 EMAIL_STATUSES = ("none", "pending", "sending", "sent", "failed")
 
