@@ -11,7 +11,7 @@ from marketplace.accounts.credentials import create_api_token, start_session
 from marketplace.accounts.middleware import SESSION_COOKIE
 from marketplace.accounts.passwords import hash_password
 from marketplace.accounts.tables import User
-from tests.factories import make_company, make_department
+from tests.factories import make_company, make_department, make_scenario
 
 PASSWORD = "correct-horse-battery-42"
 _CSRF_RE = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -63,7 +63,20 @@ async def make_world() -> dict:
         "evaluator": await make_user("e@example.com", role="staff", department=dept_x, is_evaluator=True),
         "admin": await make_user("admin@example.com", role="admin"),
         "company_a": company_a, "company_p": company_p,
+        "open_x": await _open_scenario(dept_x),
+        "draft_x": await make_scenario("draft", department=dept_x, title="部门X的草稿"),
     }
+
+
+async def _open_scenario(department: int) -> int:
+    import datetime as dt
+
+    from marketplace.core import clock
+
+    soon = clock.now() + dt.timedelta(days=20)
+    return await make_scenario("open", department=department, title="部门X的征集中场景",
+                               question_deadline=soon, proposal_deadline=soon + dt.timedelta(days=5),
+                               public_status="open", opened_at=clock.now())
 
 
 async def bearer(user_id: int) -> dict:

@@ -24,11 +24,22 @@ PAGES = {
     "/admin/audit":     [303, 403, 403, 403, 403, 403, 403, 200],
     "/admin/departments": [303, 403, 403, 403, 403, 403, 403, 200],
     "/admin/taxonomy":  [303, 403, 403, 403, 403, 403, 403, 200],
+    "/notifications":   [303, 200, 200, 200, 200, 200, 200, 200],
+    "/staff/scenarios/new": [303, 403, 403, 403, 200, 200, 200, 403],
+    # Another department's draft is not even known to exist: 404.
+    "/staff/scenarios/{draft_x}": [303, 403, 403, 403, 200, 404, 200, 403],
+    "/staff/scenarios/{draft_x}/matches": [303, 404, 404, 404, 200, 404, 200, 200],
+    "/staff/scenarios/{open_x}/matches": [303, 403, 403, 403, 200, 403, 200, 200],
 }
 API = {
     ("GET", "/api/v1/me"):        [401, 200, 200, 200, 200, 200, 200, 200],
     ("GET", "/api/v1/me/tokens"): [401, 200, 200, 200, 200, 200, 200, 200],
     ("GET", "/api/v1/scenarios"): [200, 200, 200, 200, 200, 200, 200, 200],
+    ("GET", "/api/v1/scenarios/{draft_x}"): [404, 404, 404, 404, 404, 404, 404, 404],
+    ("GET", "/api/v1/scenarios/{open_x}"): [200, 200, 200, 200, 200, 200, 200, 200],
+    ("GET", "/api/v1/scenarios/{draft_x}/matches"): [401, 404, 404, 404, 200, 404, 200, 200],
+    ("GET", "/api/v1/scenarios/{open_x}/matches"): [401, 403, 403, 403, 200, 403, 200, 200],
+    ("GET", "/api/v1/companies/{company_a}/recommendations"): [401, 200, 403, 403, 200, 200, 200, 200],
 }
 PAGE_CASES = [(path, role, PAGES[path][i]) for path in PAGES for i, role in enumerate(ROLES)]
 API_CASES = [(method, path, role, API[(method, path)][i]) for (method, path) in API for i, role in enumerate(ROLES)]
@@ -39,7 +50,7 @@ async def test_pages(db, client, path, role, expected):
     world = await make_world()
     if role != "anonymous":
         await sign_in(client, world[role])
-    response = await client.get(path)
+    response = await client.get(path.format(**world))
     assert response.status_code == expected, response.text[:300]
     if expected == 303:
         assert response.headers["location"].startswith("/login?next=")
@@ -49,7 +60,7 @@ async def test_pages(db, client, path, role, expected):
 async def test_api(db, client, method, path, role, expected):
     world = await make_world()
     headers = await bearer(world[role]) if role != "anonymous" else {}
-    response = await client.request(method, path, headers=headers)
+    response = await client.request(method, path.format(**world), headers=headers)
     assert response.status_code == expected, response.text[:300]
     if role != "anonymous" and path == "/api/v1/me":
         assert response.json()["id"] == world[role]
@@ -90,3 +101,21 @@ async def test_only_approved_company_managers_invite(db, client, role, expected)
     response = await post_form(client, "/account/company/invite", {"email": "new@example.com", "display_name": "新同事"})
     assert response.status_code == expected
     assert await User.count() == before + (1 if expected == 200 else 0)
+
+
+@pytest.mark.parametrize(("role", "expected"), [
+    ("anonymous", 303), ("member_a", 303), ("member_b", 303), ("pending", 403), ("staff_x", 403), ("admin", 403)])
+async def test_only_approved_members_ask_questions(db, client, role, expected):
+    """A pending company cannot submit anything: here, a clarification question."""
+    from marketplace.scenarios.tables import Question
+    from tests.accounts.helpers import post_form
+
+    world = await make_world()
+    if role != "anonymous":
+        await sign_in(client, world[role])
+    response = await post_form(client, f"/scenarios/{world['open_x']}/questions",
+                               {"question": "数据接口是否提供测试环境？"}, token_from="/password/forgot")
+    assert response.status_code == expected
+    assert await Question.count() == (1 if role in ("member_a", "member_b") else 0)
+    if role == "anonymous":
+        assert response.headers["location"].startswith("/login")
