@@ -1,12 +1,15 @@
 # 数园区 scenario marketplace: build, run and test. GNU make; works from a clean clone.
 #
 #   make run            venv + pip + npm ci (only when their inputs changed), migrate, demo seed,
-#                       serve on $HOST:$PORT (default 127.0.0.1:8000; DATABASE_URL respected)
+#                       serve on $HOST:$PORT (default 127.0.0.1:8000; DATABASE_URL respected),
+#                       with a managed Meilisearch under var/ unless MEILI_URL is set
 #   make test           the whole suite on SQLite, then again on a throwaway PostgreSQL cluster
 #   make test-sqlite    just the SQLite run        make test-postgres   just the PostgreSQL run
 #   PYTEST_ARGS='-x -k scenarios' make test        extra arguments for pytest
 #   make constraints    re-pin constraints.txt from .venv after changing pyproject.toml
 #   make bench-matching the matching benchmark (figures in BENCHMARKS.md)
+#   make bench-search   the search benchmark: 100,000 scenarios, Meilisearch vs API vs fallback
+#   make reindex        rebuild the search indexes from the database (fresh indexes + swap)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -25,7 +28,7 @@ export SCARF_ANALYTICS := false
 
 header = @printf '\n==> %s\n' "$(1)"
 
-.PHONY: help venv install run system-deps test test-sqlite test-postgres constraints clean bench-matching
+.PHONY: help venv install run system-deps test test-sqlite test-postgres constraints clean bench-matching bench-search reindex
 
 help:
 	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -82,6 +85,13 @@ test-postgres: install system-deps
 bench-matching: install
 	$(call header,Matching benchmark: 50000 companies x 10000 scenarios in memory)
 	$(BIN)/python bench/bench_matching.py
+
+bench-search: install
+	$(call header,Search benchmark: 100000 scenarios - reindex and query latency)
+	$(BIN)/python bench/bench_search.py
+
+reindex: install
+	$(BIN)/marketplace reindex
 
 # --- maintenance ---------------------------------------------------------------------------
 

@@ -217,6 +217,7 @@ def _openapi_config() -> OpenAPIConfig:
             Tag(name="companies", description="会员企业名录"),
             Tag(name="taxonomy", description="能力分类（含同义词）"),
             Tag(name="departments", description="发布场景的部门"),
+            Tag(name="search", description="方案检索（部门工作人员与协会管理员，按权限过滤）"),
         ],
         render_plugins=[SwaggerRenderPlugin(
             js_url=f"{vendor}/swagger-ui-bundle.js",

@@ -16,6 +16,8 @@ _TMP = Path(tempfile.mkdtemp(prefix="marketplace-tests-"))
 os.environ["MARKETPLACE_VAR_DIR"] = str(_TMP / "var")
 os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.sqlite'}"
 os.environ.setdefault("MARKETPLACE_ENV", "test")
+for _name in [n for n in os.environ if n.startswith("MEILI_")]:
+    del os.environ[_name]  # apps under test get their search engine from the tests (tests/search)
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402

@@ -172,8 +172,6 @@ class ScenarioPagesController(Controller):
             page = result.page
             params = filter_params(filters)
             selected = {k: params.get(k, "") for k in FILTER_KEYS}
-            if not selected["sort"]:
-                selected["sort"] = filters.sort
         else:
             page = Page(items=[], total=0, page=1, page_size=DEFAULT_PAGE_SIZE)
             params = {}
@@ -198,7 +196,6 @@ class ScenarioPagesController(Controller):
         fragment = (request.headers.get("hx-request") == "true"
                     and request.headers.get("hx-target") == "results"
                     and not request.headers.get("hx-history-restore-request"))
-        has_q = bool(filters.q) if filters is not None else bool(selected.get("q"))
         return Template(
             template_name="scenarios/_results.html" if fragment else "scenarios/list.html",
             context={
@@ -217,7 +214,7 @@ class ScenarioPagesController(Controller):
                 "capability_tree": tree,
                 "statuses": [(s, STATUS_LABELS[s]) for s in PUBLIC_STATUSES],
                 "deadlines": list(DEADLINE_LABELS.items()),
-                "sorts": [(k, v) for k, v in SORT_LABELS.items() if k != "relevance" or has_q],
+                "sorts": list(SORT_LABELS.items()),
             },
             status_code=HTTP_400_BAD_REQUEST if errors else 200,
             headers={"Vary": "HX-Request, HX-Target"},

@@ -243,8 +243,10 @@ async def fill(engine: SearchEngine, kind: str, uid: str | None = None, *, batch
                progress=None, waiting=None) -> int:
     """Add every document of ``kind`` to ``uid`` (default: the live index); return the count.
 
-    Batches are queued without waiting (Meilisearch indexes them back to back), then awaited.
-    ``progress(sent_docs)`` is called as batches are queued, ``waiting()`` once all are.
+    Each batch read is queued at once without waiting for the previous one, so Meilisearch
+    indexes while the next batch is read (on 2 cores this overlap beat reading everything first
+    and queueing it together: 32 s against 40 s for 100,000 scenarios). The tasks are awaited at
+    the end. ``progress(docs)`` is called as batches are queued, ``waiting()`` once all are.
     """
     index = engine.index_client.index(uid or engine.uid(kind))
     task_uids: list[int] = []

@@ -26,6 +26,7 @@ from marketplace.core import clock
 from marketplace.core.pagination import Page
 from marketplace.search.client import SearchEngine, SearchUnavailable
 from marketplace.search.highlight import has_match, search_params, to_html
+from marketplace.search.indexes import phrase_query
 
 NOTICE_DEGRADED = "搜索服务暂时不可用：以下结果来自数据库的简单文字匹配（不含同义词和相关度排序），筛选条件照常有效。"
 NOTICE_DISABLED = "搜索服务未启用：以下结果来自数据库的简单文字匹配。"
@@ -144,9 +145,10 @@ def scenario_queries(engine: SearchEngine, filters) -> list[dict]:
     """The multi-search body for one catalog request: the page itself, then one facet-only query
     per active facet filter (disjunctive counts)."""
     uid = engine.uid("scenario")
+    q = phrase_query(filters.q)
     main = {
         "indexUid": uid,
-        "q": filters.q,
+        "q": q,
         "filter": scenario_filter_expressions(filters),
         "page": filters.page,
         "hitsPerPage": filters.page_size,
@@ -168,7 +170,7 @@ def scenario_queries(engine: SearchEngine, filters) -> list[dict]:
     for name, attribute in SCENARIO_FACETS.items():
         if getattr(filters, name):
             queries.append({
-                "indexUid": uid, "q": filters.q, "matchingStrategy": "all",
+                "indexUid": uid, "q": q, "matchingStrategy": "all",
                 "filter": scenario_filter_expressions(filters, skip=name),
                 "facets": [attribute], "limit": 0,
             })
@@ -266,7 +268,7 @@ async def search_companies(engine: SearchEngine, filters) -> SearchResult:
 
     if filters.q and engine.available:
         query = {
-            "indexUid": engine.uid("company"), "q": filters.q, "matchingStrategy": "all",
+            "indexUid": engine.uid("company"), "q": phrase_query(filters.q), "matchingStrategy": "all",
             "filter": company_filter_expressions(filters), "page": filters.page,
             "hitsPerPage": filters.page_size, "facets": ["size"],
             "attributesToHighlight": ["name", "description"], "attributesToCrop": ["description:60"],
@@ -336,7 +338,7 @@ async def search_proposals(engine: SearchEngine, user, filters: ProposalFilters)
         expressions.append(f"scenario_id = {int(filters.scenario)}")
     if engine.available:
         query = {
-            "indexUid": engine.uid("proposal"), "q": filters.q, "matchingStrategy": "all",
+            "indexUid": engine.uid("proposal"), "q": phrase_query(filters.q), "matchingStrategy": "all",
             "filter": expressions, "page": filters.page, "hitsPerPage": filters.page_size,
             "sort": ["submitted_at_us:desc"] if not filters.q else None,
             "facets": ["status"],

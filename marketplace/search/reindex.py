@@ -58,7 +58,7 @@ async def rebuild(
     on_progress: Callable[[str, int], None] | None = None,
     on_phase: Callable[[str, str], None] | None = None,
     lock_timeout: float = 120.0,
-    batch: int = 5000,
+    batch: int = 10_000,
 ) -> list[RebuildResult]:
     """Rebuild ``kinds``; callbacks report (kind, total), (kind, docs sent), (kind, phase).
 

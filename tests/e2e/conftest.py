@@ -6,7 +6,9 @@ Fixtures:
   with its own ``MARKETPLACE_VAR_DIR`` and its own database: a fresh ``marketplace_e2e_<hex>``
   database on the server of ``TEST_DATABASE_URL`` when that is a postgres URL (created here,
   dropped at teardown), else a SQLite file in a temporary folder. ``marketplace migrate`` and
-  ``marketplace seed-demo`` run first, so the demo data is there. The value is a ``str`` (the
+  ``marketplace seed-demo`` run first, so the demo data is there. ``serve`` starts its managed
+  Meilisearch (data and key in the server's own var dir, a free port) and indexes the data at
+  start-up; the fixture waits until /healthz reports search ready. The value is a ``str`` (the
   base URL, no trailing slash) that also carries ``.url``, ``.database_url``, ``.var_dir``,
   ``.log_path`` and ``.env`` (the environment the server runs with, for extra CLI calls).
 * ``browser`` (session): Debian's chromium through ``playwright.sync_api``, headless.
@@ -288,6 +290,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
     env.pop("TEST_DATABASE_URL", None)
+    for name in [n for n in env if n.startswith("MEILI_")]:
+        env.pop(name)  # the server runs its own managed Meilisearch, never a developer's
     env.update(
         {
             "MARKETPLACE_VAR_DIR": str(var_dir),

@@ -30,35 +30,38 @@ def test_visitor_searches_as_they_type_and_sees_highlights(page: Page, live_serv
     box.press_sequentially("孪生", delay=80)  # no Enter: the list follows the typing
 
     expect(page).to_have_url(re.compile(r"[?&]q=%E5%AD%AA%E7%94%9F"))
-    expect(page.locator(".result-count")).to_contain_text("共 1 个场景")
-    title = page.locator("article.scenario-card .card-title a")
-    expect(title).to_have_count(1)
-    expect(title.locator("mark")).to_have_text("孪生")
+    # The scenario with 孪生 in its title comes first (others mention it further down the text).
+    title = page.locator("article.scenario-card .card-title a").first
     expect(title).to_have_text(twin["title"])
+    expect(title.locator("mark")).to_have_text("孪生")
+    count = int(re.search(r"共 (\d+) 个场景", page.locator(".result-count").inner_text()).group(1))
+    assert 1 <= count < 10
     expect(box).to_be_focused()  # the box was not replaced while typing
     expect(page.locator(".search-notice")).to_have_count(0)
 
     # Change the query: 12345热线 (one word of the programme, kept whole)
     box.fill("")
     box.press_sequentially("12345热线", delay=60)
-    expect(page.locator(".result-count")).not_to_contain_text("共 1 个场景", timeout=10_000)
+    expect(page).to_have_url(re.compile(r"q=12345%E7%83%AD%E7%BA%BF"))
     marks = page.locator("article.scenario-card mark")
-    expect(marks.first).to_be_visible()
-    assert any(t in ("12345热线", "12345", "热线") for t in marks.all_inner_texts())
+    expect(marks.first).to_have_text(re.compile(r"^(12345热线|12345|热线)$"))
+    expect(page.locator("article.scenario-card .card-title a").first).to_contain_text("12345")
 
     # A filter combines with the query, and the facet counts sit beside the options.
-    domain_option = page.locator("#f-domain option[value='一网统管']")
-    expect(domain_option).to_contain_text(re.compile(r"（\d+）"))
-    page.get_by_label("领域").select_option("一网统管")
-    expect(page).to_have_url(re.compile(r"domain=%E4%B8%80%E7%BD%91%E7%BB%9F%E7%AE%A1"))
+    hotline = next(s for s in _public() if "12345" in s["title"])
+    domain_option = page.locator(f"#f-domain option[value='{hotline['domain']}']")
+    expect(domain_option).to_contain_text(re.compile(r"（[1-9]\d*）"))
+    page.get_by_label("领域").select_option(hotline["domain"])
+    expect(page).to_have_url(re.compile(r"domain=%E4%B8%80%E7%BD%91"))
     tags = page.locator("article.scenario-card .domain-tag")
-    expect(tags.first).to_have_text("一网统管")
-    assert all(t.strip() == "一网统管" for t in tags.all_inner_texts())
+    expect(tags.first).to_have_text(hotline["domain"])
+    assert all(t.strip() == hotline["domain"] for t in tags.all_inner_texts())
 
     # Reloading the pushed URL gives the same page without JavaScript's help.
     page.reload()
     expect(page.get_by_label("搜索场景")).to_have_value("12345热线")
-    expect(page.get_by_label("领域")).to_have_value("一网统管")
+    expect(page.get_by_label("领域")).to_have_value(hotline["domain"])
+    expect(page.locator("article.scenario-card .card-title a").first).to_have_text(hotline["title"])
     assert not [e for e in errors if "Content Security Policy" in e], errors
 
 

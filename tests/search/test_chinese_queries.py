@@ -90,7 +90,7 @@ async def test_catalog_page_shows_highlighted_results(search_client, engine, sea
     assert "共 <strong>1</strong> 个场景" in html
     assert re.search(r'<a href="/scenarios/\d+">数字<mark>孪生</mark>河道运行监测</a>', html)
     assert "search-notice" not in html
-    assert '<option value="relevance" selected>相关度</option>' in html
+    assert '<option value="" selected>默认：有关键词时按相关度，否则最新发布</option>' in html
     assert 'value="孪生"' in html  # the box keeps the query
 
 
