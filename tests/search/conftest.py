@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -44,6 +45,7 @@ def meili():
         pytest.fail(f"Meilisearch could not start: {exc}", pytrace=False)
     yield server
     server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def search_config(url: str, key: str, prefix: str, **overrides) -> SearchConfig:

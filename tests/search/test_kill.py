@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -82,6 +83,7 @@ async def test_sigkill_during_writes_loses_nothing(search_catalog):
         stop.set()
         await asyncio.wait_for(loop_task, 30)
         server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
         from tests.conftest import _state
 
         _state["contents"] = "dirty"  # the shared catalog is reloaded by the next test using it
