@@ -283,8 +283,7 @@ async def test_empty_result_shows_an_empty_state(client, demo_db, demo):
     taken = {(s["domain"], s.get("status", "open")) for s in public_scenarios(demo)}
     combo = next(((d, st) for d in DOMAINS for st in ("completed", "piloting", "awarded", "cancelled", "closed")
                   if (d, st) not in taken), None)
-    if combo is None:
-        pytest.skip("every domain/status combination has a scenario")
+    assert combo is not None, "the demo data must leave a domain/status combination empty for this test"
     doc = await get_page(client, f"/scenarios?domain={combo[0]}&status={combo[1]}")
     assert result_count(doc) == 0
     assert "没有符合条件的场景" in doc.find("div", "empty-state").text()
@@ -358,8 +357,7 @@ async def test_unmapped_capability_words_show_as_tags(client, demo_db):
     row = await Scenario.select(Scenario.id, Scenario.tags).where(
         Scenario.public_status.is_not_null()).output(load_json=True)
     tagged = next((r for r in row if r["tags"]), None)
-    if tagged is None:
-        pytest.skip("no demo scenario has unmapped capability words")
+    assert tagged is not None, "the demo data must have a public scenario with unmapped capability words"
     doc = await get_page(client, f"/scenarios/{tagged['id']}")
     shown = [li.text() for li in doc.find_all("li", "cap-tag")]
     assert shown == tagged["tags"]
@@ -367,8 +365,7 @@ async def test_unmapped_capability_words_show_as_tags(client, demo_db):
 
 async def test_non_public_scenario_answers_404(client, demo_db, demo):
     hidden = [s for s in demo["scenarios"] if s.get("status", "open") in PRIVATE_STATUSES]
-    if not hidden:
-        pytest.skip("the demo data has no draft scenario")
+    assert hidden, "the demo data must have a non-public scenario"
     response = await client.get(f"/scenarios/{await scenario_id(hidden[0]['key'])}")
     assert response.status_code == 404
     assert_clean_markup(response.text)
@@ -457,8 +454,7 @@ async def test_company_profile(client, demo_db, demo):
 
 async def test_unlisted_company_answers_404(client, demo_db, demo):
     unlisted = [c for c in demo["companies"] if c.get("status", "approved") != "approved"]
-    if not unlisted:
-        pytest.skip("every demo company is approved")
+    assert unlisted, "the demo data must have a company that is not approved"
     row = await Company.select(Company.id).where(Company.key == unlisted[0]["key"]).first()
     response = await client.get(f"/companies/{row['id']}")
     assert response.status_code == 404
