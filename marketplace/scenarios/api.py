@@ -36,7 +36,7 @@ from marketplace.scenarios.services import (
     DEADLINE_WINDOWS,
     SORTS,
     get_public_scenario,
-    list_departments_with_public_scenarios,
+    list_department_refs,
 )
 from marketplace.scenarios.status import DOMAIN_LABELS_EN, DOMAINS, PUBLIC_STATUSES, STATUS_LABELS
 from marketplace.taxonomy.services import list_capability_tree
@@ -260,4 +260,4 @@ class TaxonomyApiController(Controller):
         description="发布场景的园区部门；id 用于场景列表的 department 参数。",
     )
     async def list_departments(self) -> DepartmentList:
-        return DepartmentList(items=await list_departments_with_public_scenarios())
+        return DepartmentList(items=await list_department_refs())

@@ -367,7 +367,8 @@ async def count_public_scenarios_by_status() -> dict[str, int]:
     return counts
 
 
-async def list_departments_with_public_scenarios() -> list[DepartmentRef]:
+async def list_department_refs() -> list[DepartmentRef]:
+    """Every department, by name, as references (for filters and the API)."""
     rows = await Department.select(Department.id, Department.key, Department.name,
                                    Department.short_name).order_by(Department.name)
     return [DepartmentRef(**r) for r in rows]

@@ -26,7 +26,7 @@ from marketplace.scenarios.services import (
     count_departments_with_public_scenarios,
     count_public_scenarios_by_status,
     get_public_scenario,
-    list_departments_with_public_scenarios,
+    list_department_refs,
     list_public_scenarios,
 )
 from marketplace.scenarios.status import DOMAIN_LABELS_EN, DOMAINS, PUBLIC_STATUSES, STATUS_LABELS
@@ -164,7 +164,7 @@ class ScenarioPagesController(Controller):
             errors, message = exc.errors, exc.message
             filters = None
         tree, capability_names = await _capability_choices()
-        departments = await list_departments_with_public_scenarios()
+        departments = await list_department_refs()
         department_names = {d.id: d.name for d in departments}
         result = None
         if filters is not None:
