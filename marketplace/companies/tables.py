@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -25,6 +25,10 @@ class Company(Table, tablename="company"):
     # Free-text capability words that the taxonomy could not map; kept, never dropped.
     tags = JSON(default=[])
     publish_profile = Boolean(default=True)
+    # Contact details are private unless the company chooses to publish them.
+    contact_email = Varchar(length=120, default="")
+    contact_phone = Varchar(length=40, default="")
+    publish_contact = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     approved_at = Timestamptz(null=True, default=None)
@@ -35,6 +39,8 @@ class CompanyCapability(Table, tablename="company_capability"):
     capability = ForeignKey(Capability, on_delete=OnDelete.restrict, index=True)
     evidence = Varchar(length=16, default="self_declared")
     note = Text(default="")
+    # Set when an association admin marks the capability verified (who: in the audit log).
+    verified_at = Timestamptz(null=True, default=None)
 
 
 class PastProject(Table, tablename="past_project"):
@@ -46,4 +52,33 @@ class PastProject(Table, tablename="past_project"):
     client = Varchar(length=120, default="")
     year = Integer(null=True, default=None)
     delivered = Text(default="")
-    reference_contact = Varchar(length=120, default="")
+    reference_contact = Varchar(length=120, default="")  # never shown publicly
+    published = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CompanyCertificate(Table, tablename="company_certificate"):
+    """A certificate or qualification (e.g. CMMI 3, ISO 27001), optionally evidence for a capability."""
+
+    company = ForeignKey(Company, on_delete=OnDelete.cascade, index=True)
+    capability = ForeignKey(Capability, null=True, default=None, on_delete=OnDelete.set_null)
+    name = Varchar(length=120)
+    issuer = Varchar(length=120, default="")
+    number = Varchar(length=80, default="")
+    valid_until = Date(null=True, default=None)
+    published = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CaseStudy(Table, tablename="case_study"):
+    """A case study the company tells about itself: the problem, what it did, the result."""
+
+    company = ForeignKey(Company, on_delete=OnDelete.cascade, index=True)
+    title = Varchar(length=200)
+    client = Varchar(length=120, default="")
+    year = Integer(null=True, default=None)
+    summary = Text(default="")
+    outcome = Text(default="")
+    published = Boolean(default=True)
+    position = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())

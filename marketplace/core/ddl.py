@@ -30,3 +30,10 @@ def check_constraint_sql(engine_type: str, table: str, name: str, condition: str
 def unique_index_sql(table: str, name: str, columns: list[str]) -> str:
     cols = ", ".join(f'"{c}"' for c in columns)
     return f'CREATE UNIQUE INDEX "{name}" ON "{table}" ({cols})'
+
+
+def drop_check_constraint_sql(engine_type: str, table: str, name: str) -> list[str]:
+    """Undo ``check_constraint_sql`` (to replace a rule with a new version of it)."""
+    if engine_type == "postgres":
+        return [f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"']
+    return [f'DROP TRIGGER IF EXISTS "{name}_{event}"' for event in ("insert", "update")]

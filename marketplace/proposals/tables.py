@@ -39,6 +39,7 @@ class Proposal(Table, tablename="proposal"):
     submitted_at = Timestamptz(null=True, default=None)
     withdrawn_at = Timestamptz(null=True, default=None)
     outcome_published = Boolean(default=False)
+    autosaved_at = Timestamptz(null=True, default=None)
 
 
 class ProposalMember(Table, tablename="proposal_member"):
@@ -51,7 +52,10 @@ class ProposalMember(Table, tablename="proposal_member"):
     status = Varchar(length=10, default="invited")
     is_lead = Boolean(default=False)
     invited_at = Timestamptz(default=TimestamptzNow())
+    invited_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
     answered_at = Timestamptz(null=True, default=None)
+    answered_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    decline_reason = Text(default="")
 
 
 class ProposalVersion(Table, tablename="proposal_version"):
@@ -60,3 +64,16 @@ class ProposalVersion(Table, tablename="proposal_version"):
     content = JSON(default={})
     content_hash = Varchar(length=64)
     submitted_at = Timestamptz(default=TimestamptzNow())
+
+
+class ProposalAttachment(Table, tablename="proposal_attachment"):
+    """A PDF or image attached to a proposal, stored outside the web root under a random name."""
+
+    proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
+    filename = Varchar(length=200)  # cleaned name as uploaded, shown to readers
+    stored_name = Varchar(length=80, unique=True)
+    content_type = Varchar(length=40)  # from the content, never from the name
+    size = Integer()
+    sha256 = Varchar(length=64)
+    uploaded_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    uploaded_at = Timestamptz(default=TimestamptzNow())

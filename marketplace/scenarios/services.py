@@ -135,6 +135,11 @@ async def award_scenario(scenario_id: int, actor: Actor) -> str:
     return await _transition(scenario_id, "awarded", actor)
 
 
+async def declare_scenario_unsuccessful(scenario_id: int, actor: Actor, reason: str) -> str:
+    """No partner selected; the reason is shown once the result is published."""
+    return await _transition(scenario_id, "unsuccessful", actor, reason=reason, require_reason=True)
+
+
 async def start_scenario_pilot(scenario_id: int, actor: Actor) -> str:
     return await _transition(scenario_id, "piloting", actor)
 

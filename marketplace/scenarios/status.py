@@ -15,9 +15,9 @@ DOMAIN_LABELS_EN = {
 
 STATUSES = (
     "draft", "in_review", "changes_requested", "open", "closed", "evaluating",
-    "shortlisted", "awarded", "piloting", "completed", "cancelled",
+    "shortlisted", "awarded", "piloting", "completed", "cancelled", "unsuccessful",
 )
-FINAL_STATUSES = frozenset({"completed", "cancelled"})
+FINAL_STATUSES = frozenset({"completed", "cancelled", "unsuccessful"})
 
 STATUS_LABELS = {
     "draft": "草稿",
@@ -36,7 +36,8 @@ STATUS_LABELS = {
 
 # What the public sees. Evaluation decisions stay internal ("evaluating") until the result is
 # published; drafts and reviews are not public at all.
-PUBLIC_STATUSES = ("open", "closed", "evaluating", "awarded", "piloting", "completed", "cancelled")
+PUBLIC_STATUSES = ("open", "closed", "evaluating", "awarded", "piloting", "completed", "cancelled",
+                   "unsuccessful")
 
 # (from, to) -> action name. Cancellation is allowed from every non-final status (added below).
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -49,6 +50,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("closed", "evaluating"): "start_evaluation",
     ("evaluating", "shortlisted"): "shortlist",
     ("shortlisted", "awarded"): "award",
+    ("evaluating", "unsuccessful"): "declare_unsuccessful",
+    ("shortlisted", "unsuccessful"): "declare_unsuccessful",
     ("awarded", "piloting"): "start_pilot",
     ("piloting", "completed"): "complete",
 }
@@ -70,8 +73,8 @@ def transition_action(current: str, target: str) -> str | None:
 def public_status_for(status: str, *, result_published: bool, was_opened: bool) -> str | None:
     """The status shown to the public for an internal ``status`` (None: not public).
 
-    A cancelled scenario that was never opened stays private; awarded, piloting and completed
-    show as "evaluating" until the result is published.
+    A cancelled scenario that was never opened stays private; awarded, piloting, completed and
+    unsuccessful show as "evaluating" until the result is published.
     """
     if status in ("draft", "in_review", "changes_requested"):
         return None
@@ -79,6 +82,6 @@ def public_status_for(status: str, *, result_published: bool, was_opened: bool) 
         return "cancelled" if was_opened else None
     if status in ("evaluating", "shortlisted"):
         return "evaluating"
-    if status in ("awarded", "piloting", "completed"):
+    if status in ("awarded", "piloting", "completed", "unsuccessful"):
         return status if result_published else "evaluating"
     return status

@@ -22,8 +22,9 @@ LIFECYCLE = [
     ("changes_requested", "in_review"), ("in_review", "open"), ("open", "closed"),
     ("closed", "evaluating"), ("evaluating", "shortlisted"), ("shortlisted", "awarded"),
     ("awarded", "piloting"), ("piloting", "completed"),
+    ("evaluating", "unsuccessful"), ("shortlisted", "unsuccessful"),
 ]
-CANCELLABLE = [s for s in sm.STATUSES if s not in ("completed", "cancelled")]
+CANCELLABLE = [s for s in sm.STATUSES if s not in ("completed", "cancelled", "unsuccessful")]
 ALLOWED = set(LIFECYCLE) | {(s, "cancelled") for s in CANCELLABLE}
 REFUSED = [pair for pair in itertools.product(sm.STATUSES, sm.STATUSES) if pair not in ALLOWED]
 
@@ -45,6 +46,8 @@ async def _do(target: str, scenario_id: int):
         return await services.request_scenario_changes(scenario_id, ACTOR, "请补充数据说明。")
     if target == "cancelled":
         return await services.cancel_scenario(scenario_id, ACTOR, "需求已由其他项目覆盖。")
+    if target == "unsuccessful":
+        return await services.declare_scenario_unsuccessful(scenario_id, ACTOR, "无方案达到评审要求。")
     return await FUNCTION_FOR_TARGET[target](scenario_id, ACTOR)
 
 
