@@ -30,7 +30,7 @@ from marketplace.settings import PROJECT_ROOT, Settings, get_settings
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
 NODE_MODULES = PROJECT_ROOT / "node_modules"
-VENDOR_PACKAGES = ("htmx.org", "swagger-ui-dist")
+VENDOR_PACKAGES = ("htmx.org", "swagger-ui-dist", "chart.js")
 
 
 def _wants_json(request: Request) -> bool:
