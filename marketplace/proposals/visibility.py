@@ -1,0 +1,196 @@
+"""Who may see which proposal: the one place that says it, as query conditions.
+
+Every route that shows proposals (member pages and API, staff pages, attachment downloads,
+exports, search and its database fallback) filters with ``proposal_visibility_condition(user)``
+or the helpers below, so the rules hold in queries, not only in templates.
+
+The rules (``now`` is ``marketplace.core.clock.now()``):
+
+* **Members** (approved or not) see the proposals of their own company: those it leads and those
+  it was invited to join as a consortium member while the invitation is open (``invited``, so it
+  can decide) or ``accepted``. A company that **declined** loses access. Any status, drafts
+  included (a consortium prepares the draft together).
+* **Staff** (evaluators included; their assignment and conflict rules live with evaluation) see
+  the proposals of their own department's scenarios, **never drafts**. For a **sealed** scenario
+  (``Scenario.sealed``) nothing at all before its ``proposal_deadline`` (a sealed scenario without
+  a deadline stays sealed). For other scenarios, submitted proposals are visible before the
+  deadline (read only). **Withdrawn** proposals are visible whenever the scenario's other
+  proposals are, shown with their status ``withdrawn`` (so staff can account for every number
+  issued); they are not judged.
+* **Association admins**: like staff, for every department (sealed scenarios stay sealed until
+  the deadline for them too).
+* **Anonymous** callers, staff without a department and anyone else: nothing. The public never
+  sees proposals; the published outcome is shown by the evaluation module.
+
+Callers that must not reveal whether a proposal exists (``get_visible_proposal``) raise
+``NotFound`` for "absent" and "not yours" alike.
+"""
+
+from __future__ import annotations
+
+from marketplace.core import clock
+from marketplace.core.errors import NotFound
+from marketplace.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from marketplace.proposals.tables import Proposal, ProposalMember
+from marketplace.scenarios.tables import Scenario
+
+MEMBER_ACCESS_STATUSES = ("invited", "accepted")  # a company that declined loses access
+NOT_FOUND_MESSAGE = "方案不存在或您无权查看。"
+SEALED_NOTICE = "本场景为密封征集，截止前不可查看方案。"
+
+
+def _is_staff_like(user) -> bool:
+    return bool(getattr(user, "is_staff", False) or getattr(user, "is_admin", False))
+
+
+def _member_condition(company_id: int):
+    invited_or_accepted = ProposalMember.select(ProposalMember.proposal).where(
+        (ProposalMember.company == company_id) & ProposalMember.status.is_in(list(MEMBER_ACCESS_STATUSES)))
+    return (Proposal.company == company_id) | Proposal.id.is_in(invited_or_accepted)
+
+
+def unsealed_scenarios_condition(now=None):
+    """Scenarios whose proposals staff may read now: not sealed, or sealed and past the deadline."""
+    now = now or clock.now()
+    return (Scenario.sealed == False) | (Scenario.proposal_deadline <= now)  # noqa: E712
+
+
+def staff_scenarios_condition(user, now=None):
+    """The scenarios whose (non-draft) proposals ``user`` may read now, or None for none."""
+    if getattr(user, "is_admin", False):
+        return unsealed_scenarios_condition(now)
+    if getattr(user, "is_staff", False) and getattr(user, "department_id", None):
+        return (Scenario.department == user.department_id) & unsealed_scenarios_condition(now)
+    return None
+
+
+def proposal_visibility_condition(user, now=None):
+    """A Piccolo where clause on ``Proposal`` limiting rows to those ``user`` may see, or None when
+    the user may see no proposal at all (callers then return nothing without a query)."""
+    if getattr(user, "is_member", False):
+        company_id = getattr(user, "company_id", None)
+        return _member_condition(company_id) if company_id else None
+    scenarios = staff_scenarios_condition(user, now)
+    if scenarios is None:
+        return None
+    return (Proposal.status != "draft") & Proposal.scenario.is_in(Scenario.select(Scenario.id).where(scenarios))
+
+
+def is_sealed_now(scenario: dict, now=None) -> bool:
+    """True when ``scenario`` (a row with ``sealed`` and ``proposal_deadline``) hides its proposals
+    from staff at this moment."""
+    if not scenario.get("sealed"):
+        return False
+    deadline = scenario.get("proposal_deadline")
+    return deadline is None or deadline > (now or clock.now())
+
+
+def may_see_scenario_proposals(user, scenario: dict, now=None) -> bool:
+    """Whether a staff user or admin may read ``scenario``'s proposals now (department and seal)."""
+    if getattr(user, "is_admin", False):
+        pass
+    elif not (getattr(user, "is_staff", False) and getattr(user, "department_id", None)
+              and scenario.get("department") == user.department_id):
+        return False
+    return not is_sealed_now(scenario, now)
+
+
+PROPOSAL_COLUMNS = (
+    Proposal.id, Proposal.number, Proposal.status, Proposal.scenario, Proposal.scenario.title,
+    Proposal.scenario.department, Proposal.scenario.sealed, Proposal.scenario.proposal_deadline,
+    Proposal.company, Proposal.company.name, Proposal.company.size, Proposal.summary,
+    Proposal.needs_confirmation, Proposal.version, Proposal.content_hash, Proposal.created_at,
+    Proposal.updated_at, Proposal.submitted_at, Proposal.withdrawn_at, Proposal.outcome_published,
+)
+
+
+async def attach_consortium(rows: list[dict]) -> list[dict]:
+    """Adds ``members`` to each proposal row: its consortium (lead first) with company name, size
+    (``is_sme``), role, work share and answer. A proposal without member rows lists its lead."""
+    from marketplace.companies.tables import Company
+
+    if not rows:
+        return rows
+    ids = [r["id"] for r in rows]
+    members = await ProposalMember.select(
+        ProposalMember.proposal, ProposalMember.company, ProposalMember.company.name,
+        ProposalMember.company.size, ProposalMember.role, ProposalMember.work_share,
+        ProposalMember.status, ProposalMember.is_lead,
+    ).where(ProposalMember.proposal.is_in(ids)).order_by(ProposalMember.is_lead, ascending=False).order_by(
+        ProposalMember.id)
+    by_proposal: dict[int, list[dict]] = {}
+    for m in members:
+        by_proposal.setdefault(m["proposal"], []).append({
+            "company_id": m["company"], "name": m["company.name"], "is_sme": m["company.size"] == "sme",
+            "role": m["role"], "work_share": m["work_share"], "status": m["status"], "is_lead": m["is_lead"],
+        })
+    lead_ids = {r["company"] for r in rows}
+    sizes = {c["id"]: c for c in await Company.select(Company.id, Company.name, Company.size).where(
+        Company.id.is_in(list(lead_ids)))}
+    for r in rows:
+        listed = by_proposal.get(r["id"], [])
+        if not any(m["company_id"] == r["company"] for m in listed):
+            lead = sizes.get(r["company"], {})
+            listed.insert(0, {"company_id": r["company"], "name": lead.get("name", ""),
+                              "is_sme": lead.get("size") == "sme", "role": "", "work_share": None,
+                              "status": "accepted", "is_lead": True})
+        r["members"] = listed
+    return rows
+
+
+async def list_visible_proposals(user, *, scenario_id: int | None = None, status: str | None = None,
+                                 page: int = 1, page_size: int = DEFAULT_PAGE_SIZE, now=None,
+                                 with_consortium: bool = True) -> Page[dict]:
+    """The proposals ``user`` may see (newest submission first, then newest created), optionally of
+    one scenario and one status, one page of them. Each item is a dict of ``PROPOSAL_COLUMNS``
+    (plus ``members`` unless ``with_consortium`` is false)."""
+    page = max(1, min(int(page), 10_000))
+    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    where = proposal_visibility_condition(user, now)
+    if where is None:
+        return Page(items=[], total=0, page=page, page_size=page_size)
+    if scenario_id is not None:
+        where &= Proposal.scenario == scenario_id
+    if status is not None:
+        where &= Proposal.status == status
+    total = await Proposal.count().where(where)
+    rows = await Proposal.select(*PROPOSAL_COLUMNS).where(where).order_by(
+        Proposal.submitted_at, ascending=False).order_by(Proposal.id, ascending=False).limit(
+        page_size).offset((page - 1) * page_size)
+    if with_consortium:
+        await attach_consortium(rows)
+    return Page(items=rows, total=total, page=page, page_size=page_size)
+
+
+async def all_visible_proposals(user, *, scenario_id: int, now=None) -> list[dict]:
+    """Every proposal of one scenario that ``user`` may see, with consortium (for exports)."""
+    where = proposal_visibility_condition(user, now)
+    if where is None:
+        return []
+    rows = await Proposal.select(*PROPOSAL_COLUMNS).where(where & (Proposal.scenario == scenario_id)).order_by(
+        Proposal.submitted_at).order_by(Proposal.id)
+    return await attach_consortium(rows)
+
+
+async def get_visible_proposal(user, proposal_id: int, now=None) -> dict:
+    """The proposal row (``PROPOSAL_COLUMNS`` and all content fields, plus ``members``) if ``user``
+    may see it. Raises ``NotFound`` otherwise, with the same message as for a missing id."""
+    where = proposal_visibility_condition(user, now)
+    if where is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    row = await Proposal.select(
+        *PROPOSAL_COLUMNS, Proposal.understanding, Proposal.approach, Proposal.capability_answers,
+        Proposal.data_needs, Proposal.team, Proposal.timeline, Proposal.cost_estimate, Proposal.pilot_plan,
+        Proposal.success_indicators, Proposal.declaration_accepted,
+    ).where(where & (Proposal.id == proposal_id)).first().output(load_json=True)
+    if row is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    await attach_consortium([row])
+    return row
+
+
+async def can_see_proposal(user, proposal_id: int, now=None) -> bool:
+    where = proposal_visibility_condition(user, now)
+    if where is None:
+        return False
+    return await Proposal.exists().where(where & (Proposal.id == proposal_id))
