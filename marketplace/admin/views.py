@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from marketplace.accounts import services as accounts
 from marketplace.accounts.guards import requires_admin
 from marketplace.accounts.tables import User
+from marketplace.companies import profile
 from marketplace.companies.services import list_companies_for_admin
 from marketplace.companies.tables import Company
 from marketplace.core.audit import AuditFilters, list_audit_events
@@ -25,6 +26,7 @@ from marketplace.scenarios.params import MAX_ID, parse_choice, parse_int
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 COMPANY_STATUS_LABELS = {"pending": "待审核", "approved": "已批准", "suspended": "已暂停"}
+VERIFY_MESSAGES = {"verify": "已认证该能力。", "unverify": "已取消认证。", "size": "企业规模已更新。"}
 
 
 class AdminController(Controller):
@@ -59,6 +61,31 @@ class AdminController(Controller):
             raise ValidationFailed("操作无效。")
         await accounts.set_company_status(company_id, target, actor_of(request), form.get("reason", ""))
         return see_other(f"/admin/companies?done={target}")
+
+    # --- a company's profile: capability verification and size -----------------------------
+
+    @get("/companies/{company_id:int}")
+    async def company_profile(self, request: Request, company_id: Id) -> Template:
+        data = await profile.get_profile(company_id)
+        return Template("admin/company.html", context={
+            **data, "labels": COMPANY_STATUS_LABELS, "kinds": profile.ITEM_KINDS,
+            "message": VERIFY_MESSAGES.get(request.query_params.get("done", ""))})
+
+    @post("/companies/{company_id:int}/capabilities/{capability_id:int}")
+    async def verify_capability(self, request: Request, company_id: Id, capability_id: Id) -> Redirect:
+        """``target`` verify or unverify: the association vouches for a declared capability."""
+        form = await read_form(request)
+        if form.get("target") not in ("verify", "unverify"):
+            raise ValidationFailed("操作无效。")
+        await profile.set_capability_verified(company_id, capability_id, form["target"] == "verify",
+                                              actor_of(request))
+        return see_other(f"/admin/companies/{company_id}?done={form['target']}#capabilities")
+
+    @post("/companies/{company_id:int}/size")
+    async def set_size(self, request: Request, company_id: Id) -> Redirect:
+        form = await read_form(request)
+        await profile.set_company_size(company_id, form.get("size", ""), actor_of(request))
+        return see_other(f"/admin/companies/{company_id}?done=size")
 
     async def _staff_page(self, request: Request, **extra) -> Template:
         status_code = extra.pop("status_code", 200)

@@ -8,6 +8,7 @@ from litestar.response import Template
 
 from marketplace.accounts.guards import requires_member
 from marketplace.accounts.tables import User
+from marketplace.companies.profile import profile_completeness
 from marketplace.companies.services import get_member_company
 from marketplace.matching.services import recommend_scenarios
 
@@ -24,4 +25,5 @@ class MemberAreaController(Controller):
             User.company == request.user.company_id).order_by(User.id)
         recommended = await recommend_scenarios(request.user.company_id, limit=5)
         return Template("member/home.html", context={
-            "company": company, "colleagues": colleagues, "recommended": recommended})
+            "company": company, "colleagues": colleagues, "recommended": recommended,
+            "completeness": await profile_completeness(request.user.company_id)})

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from marketplace.companies.schemas import (
+    CaseStudyOut,
+    CertificateOut,
     CompanyDetail,
+    ContactOut,
     CompanySummary,
     DeclaredCapability,
     PastProjectOut,
 )
-from marketplace.companies.tables import Company, CompanyCapability, PastProject
+from marketplace.companies.tables import CaseStudy, Company, CompanyCapability, CompanyCertificate, PastProject
 from marketplace.core.db import contains_text
 from marketplace.core.errors import NotFound
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, Page
@@ -84,30 +87,61 @@ async def list_public_companies(filters: CompanyFilters) -> Page[CompanySummary]
 
 
 async def get_public_company(company_id: int) -> CompanyDetail:
-    """A public company profile. ``NotFound`` unless the company is approved and published."""
+    """A public company profile. ``NotFound`` unless the company is approved and published.
+
+    Only what the company publishes: unpublished projects, certificates and case studies are
+    left out, reference contacts never leave the database, the contact only with
+    ``publish_contact``."""
     row = await Company.select(
         Company.id, Company.key, Company.name, Company.credit_code, Company.size,
         Company.description, Company.website, Company.location, Company.team_size,
-        Company.founded_year, Company.tags,
+        Company.founded_year, Company.tags, Company.publish_contact, Company.contact_name,
+        Company.contact_email, Company.contact_phone,
     ).where((Company.id == company_id) & _public_where()).output(load_json=True).first()
     if row is None:
         raise NotFound("企业不存在或未公开。")
-    caps = (await _capabilities_of([company_id])).get(company_id, [])
+    caps = await CompanyCapability.select(
+        CompanyCapability.evidence, CompanyCapability.note, CompanyCapability.capability,
+        CompanyCapability.capability.key, CompanyCapability.capability.name,
+        CompanyCapability.capability.name_en,
+    ).where(CompanyCapability.company == company_id).order_by(CompanyCapability.id)
+    caps.sort(key=lambda c: EVIDENCE_ORDER.get(c["evidence"], 9))
     projects = await PastProject.select(
         PastProject.title, PastProject.client, PastProject.year, PastProject.delivered,
         PastProject.capability.name,
-    ).where(PastProject.company == company_id).order_by(PastProject.year, ascending=False)
+    ).where((PastProject.company == company_id) & (PastProject.published == True)).order_by(  # noqa: E712
+        PastProject.year, ascending=False)
+    certificates = await CompanyCertificate.select(
+        CompanyCertificate.name, CompanyCertificate.issuer, CompanyCertificate.number,
+        CompanyCertificate.valid_until, CompanyCertificate.capability.name,
+    ).where((CompanyCertificate.company == company_id) & (CompanyCertificate.published == True)).order_by(  # noqa: E712
+        CompanyCertificate.id)
+    cases = await CaseStudy.select(
+        CaseStudy.title, CaseStudy.client, CaseStudy.year, CaseStudy.summary, CaseStudy.outcome,
+    ).where((CaseStudy.company == company_id) & (CaseStudy.published == True)).order_by(  # noqa: E712
+        CaseStudy.position).order_by(CaseStudy.id)
+    contact = None
+    if row["publish_contact"] and (row["contact_name"] or row["contact_email"] or row["contact_phone"]):
+        contact = ContactOut(name=row["contact_name"], email=row["contact_email"], phone=row["contact_phone"])
+    private = ("tags", "publish_contact", "contact_name", "contact_email", "contact_phone")
     return CompanyDetail(
-        **{k: v for k, v in row.items() if k != "tags"},
+        **{k: v for k, v in row.items() if k not in private},
         size_label=SIZE_LABELS[row["size"]],
-        capabilities=[DeclaredCapability(capability=c, evidence=e, evidence_label=EVIDENCE_LABELS[e])
-                      for c, e in caps],
+        capabilities=[DeclaredCapability(
+            capability=CapabilityRef(id=c["capability"], key=c["capability.key"], name=c["capability.name"],
+                                     name_en=c["capability.name_en"]),
+            evidence=c["evidence"], evidence_label=EVIDENCE_LABELS[c["evidence"]], note=c["note"]) for c in caps],
         tags=list(row["tags"] or []),
         past_projects=[
             PastProjectOut(title=p["title"], client=p["client"], year=p["year"],
                            delivered=p["delivered"], capability=p["capability.name"])
             for p in projects
         ],
+        certificates=[CertificateOut(
+            name=c["name"], issuer=c["issuer"], number=c["number"], capability=c["capability.name"],
+            valid_until=c["valid_until"].isoformat() if c["valid_until"] else None) for c in certificates],
+        case_studies=[CaseStudyOut(**c) for c in cases],
+        contact=contact,
     )
 
 

@@ -114,4 +114,7 @@ class CompanyPagesController(Controller):
     )
     async def company_detail(self, company_id: CompanyId) -> Template:
         company = await get_public_company(company_id)  # NotFound -> the 404 page
-        return Template(template_name="companies/detail.html", context={"company": company})
+        # ``completed_pilots``: the platform's track record of the company (the pilots module
+        # fills it; the template's ``track_record`` block shows it).
+        return Template(template_name="companies/detail.html",
+                        context={"company": company, "completed_pilots": []})

@@ -189,8 +189,10 @@ async def _company_docs(rows: list[dict]) -> list[dict]:
     for c in caps:
         by_company.setdefault(c["company"], []).append(
             (EVIDENCE_ORDER.get(c["evidence"], 9), _cap_ref(c, "capability")))
+    # Only published projects: an unpublished one must not be findable by its title.
     projects = await PastProject.select(PastProject.company, PastProject.title).where(
-        _ids_condition(PastProject.company, ids)).order_by(PastProject.id)
+        _ids_condition(PastProject.company, ids) & (PastProject.published == True)).order_by(  # noqa: E712
+        PastProject.id)
     titles: dict[int, list[str]] = {}
     for p in projects:
         titles.setdefault(p["company"], []).append(clean(p["title"]))
