@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
-import unicodedata
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from marketplace.accounts.tables import User
-from marketplace.core import clock
+from marketplace.core import clock, files
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -52,7 +49,6 @@ from marketplace.taxonomy.tables import Capability
 EDITABLE_STATUSES = ("draft", "changes_requested")
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 MAX_ATTACHMENTS = 10
-PDF_MAGIC = b"%PDF-"
 
 
 # --------------------------------------------------------------------------------------------
@@ -497,30 +493,18 @@ def attachments_dir() -> Path:
 
 def clean_filename(name: str) -> str:
     """A display name safe in headers and pages: no path, no control characters, ends in .pdf."""
-    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".")
-    name = re.sub(r"\s+", " ", name)[:150] or "附件"
-    return name if name.lower().endswith(".pdf") else name + ".pdf"
+    return files.clean_filename(name, files.PDF)
 
 
 def check_pdf(filename: str, content: bytes) -> str | None:
     """Why ``content`` is not an acceptable attachment, or None. The content decides, not the
     name or the browser's content type: a PDF starts with ``%PDF-``."""
-    if not content:
-        return "文件是空的。"
-    if len(content) > MAX_ATTACHMENT_BYTES:
-        return f"文件过大：最大 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB。"
-    if not content.startswith(PDF_MAGIC):
-        return "只能上传 PDF 文件（文件内容不是 PDF）。"
-    return None
+    _, problem = files.check_upload(content, allowed=(files.PDF,), max_bytes=MAX_ATTACHMENT_BYTES)
+    return problem
 
 
 def _store_file(content: bytes) -> Path:
-    folder = attachments_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}.pdf"
-    path.write_bytes(content)
-    return path
+    return files.store_file(attachments_dir(), content, files.PDF)
 
 
 async def _insert_attachment(scenario_id: int, staff: StaffMember, actor: Actor, filename: str, content: bytes,

@@ -1,0 +1,69 @@
+"""Uploaded files: what a file is (decided by its content, never by its name or the browser's
+content type), a display name safe in pages and headers, and storage under ``var/`` (outside the
+web root) with random names. Shared by scenario and proposal attachments."""
+
+from __future__ import annotations
+
+import re
+import struct
+import unicodedata
+import uuid
+from pathlib import Path
+
+PDF = "application/pdf"
+PNG = "image/png"
+JPEG = "image/jpeg"
+EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg"}
+TYPE_LABELS = {PDF: "PDF", PNG: "PNG 图片", JPEG: "JPEG 图片"}
+_NAME_EXTENSIONS = {PDF: (".pdf",), PNG: (".png",), JPEG: (".jpg", ".jpeg")}
+
+
+def sniff_content_type(content: bytes) -> str | None:
+    """The content type of a PDF, PNG or JPEG judged by its bytes, or None for anything else.
+
+    PNG must start with its signature followed by an IHDR chunk of plausible size; JPEG with a
+    start-of-image marker followed by another marker, and end with an end-of-image marker
+    (trailing padding allowed); PDF with ``%PDF-``.
+    """
+    if content.startswith(b"%PDF-"):
+        return PDF
+    if content.startswith(b"\x89PNG\r\n\x1a\n") and len(content) >= 33 and content[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", content[16:24])
+        if 0 < width <= 100_000 and 0 < height <= 100_000:
+            return PNG
+    if content.startswith(b"\xff\xd8\xff") and b"\xff\xd9" in content[-64:]:
+        return JPEG
+    return None
+
+
+def clean_filename(name: str, content_type: str = PDF) -> str:
+    """A display name safe in headers and pages: no path (``../../etc/passwd.pdf`` becomes
+    ``passwd.pdf``), no control characters, at most 150 characters, ending in an extension that
+    fits ``content_type``."""
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".")
+    name = re.sub(r"\s+", " ", name)[:150] or "附件"
+    if name.lower().endswith(_NAME_EXTENSIONS[content_type]):
+        return name
+    return name + EXTENSIONS[content_type]
+
+
+def check_upload(content: bytes, *, allowed: tuple[str, ...], max_bytes: int) -> tuple[str | None, str | None]:
+    """(content type, None) for an acceptable file, or (None, why not) in Chinese."""
+    if not content:
+        return None, "文件是空的。"
+    if len(content) > max_bytes:
+        return None, f"文件过大：最大 {max_bytes // (1024 * 1024)} MB。"
+    kind = sniff_content_type(content)
+    if kind not in allowed:
+        names = "、".join(TYPE_LABELS[a] for a in allowed)
+        return None, f"只能上传 {names} 文件（文件内容不是 {names}）。"
+    return kind, None
+
+
+def store_file(folder: Path, content: bytes, content_type: str = PDF) -> Path:
+    """Write ``content`` under ``folder`` with a random name (never the uploaded one)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}{EXTENSIONS[content_type]}"
+    path.write_bytes(content)
+    return path
