@@ -162,6 +162,8 @@ def _route_handlers() -> list:
     from marketplace.scenarios.staff_views import StaffAreaController
     from marketplace.scenarios.views import HomePageController, ScenarioPagesController
     from marketplace.notifications.views import NotificationController
+    from marketplace.evaluation.pilot_views import MemberPilotController, StaffPilotController
+    from marketplace.evaluation.stats_views import PublicStatisticsController, StaffDashboardController
     from marketplace.scenarios.authoring_views import ScenarioAuthoringController
     from marketplace.scenarios.participation_views import FeedController, ScenarioParticipationController
 
@@ -188,6 +190,10 @@ def _route_handlers() -> list:
         ScenarioParticipationController,
         FeedController,
         NotificationController,
+        StaffPilotController,
+        MemberPilotController,
+        StaffDashboardController,
+        PublicStatisticsController,
         create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
     ]
     # Only the front-end packages are served from node_modules (not, say, the Meilisearch binary).

@@ -227,6 +227,7 @@ class ScenarioPagesController(Controller):
         exception_handlers={ValidationException: path_id_out_of_range},
     )
     async def scenario_detail(self, request: Request, scenario_id: ScenarioId) -> Template:
+        from marketplace.evaluation.pilots import get_public_pilot
         from marketplace.scenarios.participation_views import detail_extras
 
         scenario = await get_public_scenario(scenario_id)  # NotFound -> the 404 page
@@ -238,5 +239,6 @@ class ScenarioPagesController(Controller):
                 "change_kinds": CHANGE_KIND_LABELS,
                 # Q&A form, the visitor's own questions, attachments, feed links (publishing).
                 **await detail_extras(request, scenario),
+                "public_pilot": await get_public_pilot(scenario_id),  # after a published award
             },
         )
