@@ -39,11 +39,11 @@ from marketplace.evaluation.tables import (
 )
 from marketplace.proposals.tables import ProposalMember
 
-AFFILIATION_RELATIONS = {
+AFFILIATION_RELATIONS = {  # the values the database accepts
     "former_employer": "原任职单位",
-    "relative": "亲属任职",
-    "shareholding": "持股或投资",
-    "advisor": "顾问或兼职",
+    "current_employer": "现任职或兼职单位",
+    "shareholder": "持股或投资",
+    "family": "亲属任职",
     "other": "其他关系",
 }
 NOT_ASSIGNED = "您不是本场景的评审专家。"
