@@ -40,7 +40,12 @@ def demo_import_data(today: dt.date | None = None) -> dict:
 
 
 async def seed_demo(today: dt.date | None = None) -> ImportReport:
-    return await import_catalog(demo_import_data(today), SEED_ACTOR)
+    report = await import_catalog(demo_import_data(today), SEED_ACTOR)
+    if report.ok:  # proposals, evaluations, outcomes and pilots for scenarios past their deadline
+        from marketplace.demo.seed_evaluation import seed_evaluation
+
+        await seed_evaluation()
+    return report
 
 
 # --- demo accounts ------------------------------------------------------------------------------
