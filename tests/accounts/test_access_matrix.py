@@ -30,6 +30,12 @@ PAGES = {
     "/staff/scenarios/{draft_x}": [303, 403, 403, 403, 200, 404, 200, 403],
     "/staff/scenarios/{draft_x}/matches": [303, 404, 404, 404, 200, 404, 200, 200],
     "/staff/scenarios/{open_x}/matches": [303, 403, 403, 403, 200, 403, 200, 200],
+    # Pilots: the department's staff on the scenario (another department: 404); partners' members.
+    "/staff/scenarios/{open_x}/pilot": [303, 403, 403, 403, 200, 404, 200, 403],
+    "/member/pilots":   [303, 200, 200, 200, 403, 403, 403, 403],
+    # Dashboards: staff see their department, admins every department; statistics are public.
+    "/staff/dashboard": [303, 403, 403, 403, 200, 200, 200, 200],
+    "/statistics":      [200, 200, 200, 200, 200, 200, 200, 200],
 }
 API = {
     ("GET", "/api/v1/me"):        [401, 200, 200, 200, 200, 200, 200, 200],
