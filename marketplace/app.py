@@ -162,6 +162,7 @@ def _route_handlers() -> list:
     from marketplace.scenarios.staff_views import StaffAreaController
     from marketplace.scenarios.views import HomePageController, ScenarioPagesController
     from marketplace.notifications.views import NotificationController
+    from marketplace.proposals.staff_views import StaffProposalController
     from marketplace.evaluation.pilot_views import MemberPilotController, StaffPilotController
     from marketplace.evaluation.stats_views import PublicStatisticsController, StaffDashboardController
     from marketplace.scenarios.authoring_views import ScenarioAuthoringController
@@ -190,6 +191,7 @@ def _route_handlers() -> list:
         ScenarioParticipationController,
         FeedController,
         NotificationController,
+        StaffProposalController,
         StaffPilotController,
         MemberPilotController,
         StaffDashboardController,

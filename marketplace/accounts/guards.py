@@ -48,3 +48,10 @@ def requires_approved_member(connection: ASGIConnection, _: BaseRouteHandler) ->
         raise PermissionDeniedException("此功能仅向会员企业用户开放。")
     if not user.is_approved_member:
         raise PermissionDeniedException("贵企业的会员资格尚未审核通过（或已暂停），暂时不能提交。")
+
+
+def requires_staff_or_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Department staff and association admins (proposal pages and search; what each may see
+    inside is decided by ``proposals.visibility``)."""
+    if not (user := _user(connection)).is_staff and not user.is_admin:
+        raise PermissionDeniedException("此功能仅向部门工作人员和协会管理员开放。")

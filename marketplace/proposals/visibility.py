@@ -95,6 +95,23 @@ def may_see_scenario_proposals(user, scenario: dict, now=None) -> bool:
     return not is_sealed_now(scenario, now)
 
 
+async def get_scenario_for_proposals(user, scenario_id: int, now=None) -> dict:
+    """The scenario whose proposals a staff user (own department) or admin (any) is looking at,
+    with ``sealed_now`` (its proposals are hidden at this moment). ``NotFound`` for a scenario of
+    another department or a missing one, alike."""
+    row = await Scenario.select(
+        Scenario.id, Scenario.title, Scenario.status, Scenario.department, Scenario.department.name,
+        Scenario.sealed, Scenario.proposal_deadline,
+    ).where(Scenario.id == scenario_id).first()
+    own = row is not None and (getattr(user, "is_admin", False) or (
+        getattr(user, "is_staff", False) and getattr(user, "department_id", None)
+        and row["department"] == user.department_id))
+    if not own:
+        raise NotFound("场景不存在。")
+    row["sealed_now"] = is_sealed_now(row, now)
+    return row
+
+
 PROPOSAL_COLUMNS = (
     Proposal.id, Proposal.number, Proposal.status, Proposal.scenario, Proposal.scenario.title,
     Proposal.scenario.department, Proposal.scenario.sealed, Proposal.scenario.proposal_deadline,

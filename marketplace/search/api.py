@@ -1,7 +1,8 @@
 """Staff search over proposals: ``GET /api/v1/search/proposals``.
 
-Staff see the proposals of their own department's scenarios (never those of a sealed scenario
-before its deadline); association admins see all; members and anonymous callers are refused
+Staff see the proposals of their own department's scenarios, association admins those of every
+department; for both, never a draft and never a sealed scenario's proposal before its deadline
+(the rule of ``marketplace.proposals.visibility``). Members and anonymous callers are refused
 (401 without credentials, 403 otherwise). The rights are a filter of every Meilisearch query,
 applied on the server, and the database fallback applies the same rules.
 """
@@ -12,11 +13,10 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get
-from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, ValidationException
-from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import ResponseSpec
 
+from marketplace.accounts.guards import requires_staff_or_admin
 from marketplace.core.errors import ValidationFailed
 from marketplace.proposals.tables import PROPOSAL_STATUSES
 from marketplace.scenarios.api import (
@@ -34,14 +34,6 @@ from marketplace.scenarios.api import (
 from marketplace.scenarios.params import MAX_ID, parse_choice, parse_int, parse_paging, parse_query_text
 from marketplace.search.queries import ProposalFilters, search_proposals
 from marketplace.search.schemas import SearchInfo, search_info
-
-
-def requires_staff_or_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    user = connection.scope.get("user")
-    if user is None or not user.is_authenticated:
-        raise NotAuthorizedException("请先登录。")
-    if not (user.is_staff or user.is_admin):
-        raise PermissionDeniedException("此功能仅向部门工作人员和协会管理员开放。")
 
 
 class ProposalHit(msgspec.Struct):
@@ -90,7 +82,7 @@ class ProposalSearchApiController(Controller):
         operation_id="searchProposals",
         summary="方案检索（部门工作人员）",
         description="按关键词检索方案。部门工作人员只能看到本部门场景收到的方案（密封场景在截止前不可见），"
-        "协会管理员可以看到全部；权限在服务端过滤。需要登录（Bearer 令牌）。",
+        "协会管理员可以看到所有部门的方案（密封场景同样在截止后才可见）；权限在服务端过滤。需要登录（Bearer 令牌）。",
         raises=[ValidationException, NotAuthorizedException, PermissionDeniedException],
         responses={
             400: ERROR_400,

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from marketplace.search.highlight import clean
 
 CHUNK = 1000  # ids per query (well under SQLite's variable limit)
+SEALED_FOREVER_US = 253_402_300_799_000_000  # 9999-12-31T23:59:59Z: no deadline yet, never visible
 
 
 def _us(value: dt.datetime | None) -> int | None:
@@ -216,7 +217,8 @@ async def _company_docs(rows: list[dict]) -> list[dict]:
 
 
 # --------------------------------------------------------------------------------------------
-# Proposals (staff only: the index is never queried without the caller's rights as a filter)
+# Proposals (staff only: the index is never queried without the caller's rights as a filter).
+# Drafts are never indexed; a proposal that returns to draft (or is deleted) is removed.
 
 
 def _indexed_proposals():
@@ -259,7 +261,9 @@ async def _proposal_docs(rows: list[dict]) -> list[dict]:
             if cid not in company_ids:
                 company_ids.append(cid)
                 names.append(clean(name))
-        sealed_until = _us(r["scenario.proposal_deadline"]) if r["scenario.sealed"] else None
+        sealed_until = 0
+        if r["scenario.sealed"]:  # a sealed scenario without a deadline stays sealed
+            sealed_until = _us(r["scenario.proposal_deadline"]) or SEALED_FOREVER_US
         docs.append({
             "id": r["id"],
             "number": r["number"],
@@ -277,9 +281,10 @@ async def _proposal_docs(rows: list[dict]) -> list[dict]:
             "company_names": names,
             "submitted_at": _iso(r["submitted_at"]),
             "submitted_at_us": _us(r["submitted_at"]),
-            # Sealed scenarios hide proposals from staff until the deadline: a query filters on
-            # visible_from_us <= now. 0 = visible at once.
-            "visible_from_us": sealed_until or 0,
+            # Sealed scenarios hide proposals from staff and admins until the deadline (the rule of
+            # marketplace.proposals.visibility): a query filters on visible_from_us <= now, as the
+            # index cannot know "now". 0 = visible at once.
+            "visible_from_us": sealed_until,
         })
     return docs
 

@@ -9,9 +9,10 @@ Filters are the same validated filters the database catalog uses (``parse_scenar
 are disjunctive: the counts of one facet ignore that facet's own filter (one multi-search
 request), so choosing a domain still shows how many results the other domains have.
 
-Rights on proposals are enforced here, on the server, for every query: staff see the proposals
-of their own department's scenarios (never before a sealed scenario's deadline), admins see all,
-anyone else gets nothing.
+Rights on proposals are enforced here, on the server, for every query, and agree with
+``marketplace.proposals.visibility``: staff see the proposals of their own department's
+scenarios, admins those of every department, both never a draft and never a sealed scenario's
+proposal before its deadline; anyone else gets nothing.
 """
 
 from __future__ import annotations
@@ -317,11 +318,18 @@ class ProposalFilters:
 
 
 def proposal_rights_filter(user) -> list[str] | None:
-    """The filter that limits a user to the proposals they may see; None: nothing at all."""
+    """The Meilisearch filter that limits a user to the proposals they may see; None: nothing.
+
+    The same rule as ``marketplace.proposals.visibility`` for staff and admins (drafts are never
+    indexed): staff their own department, admins every department, and for both nothing of a
+    sealed scenario before its deadline. ``visible_from_us`` is compared with the current time
+    at each query, as the index cannot know "now". Members and anonymous callers get None (this
+    search is for staff; members list their own proposals through the proposals API)."""
+    visible = f"visible_from_us <= {_now_us()}"
     if getattr(user, "is_admin", False):
-        return []
+        return [visible]
     if getattr(user, "is_staff", False) and getattr(user, "department_id", None):
-        return [f"department_id = {int(user.department_id)}", f"visible_from_us <= {_now_us()}"]
+        return [f"department_id = {int(user.department_id)}", visible]
     return None
 
 
@@ -373,17 +381,10 @@ async def fallback_proposals(engine: SearchEngine, user, filters: ProposalFilter
     """The same rights and filters as a database query (plain text match)."""
     from marketplace.core.db import contains_text
     from marketplace.proposals.tables import Proposal
-    from marketplace.scenarios.tables import Scenario
+    from marketplace.proposals.visibility import proposal_visibility_condition
 
-    where = Proposal.status != "draft"
-    if getattr(user, "is_admin", False):
-        pass
-    elif getattr(user, "is_staff", False) and getattr(user, "department_id", None):
-        now = clock.now()
-        where &= Proposal.scenario.is_in(Scenario.select(Scenario.id).where(
-            (Scenario.department == user.department_id)
-            & ((Scenario.sealed == False) | (Scenario.proposal_deadline <= now))))  # noqa: E712
-    else:
+    where = proposal_visibility_condition(user) if proposal_rights_filter(user) is not None else None
+    if where is None:
         return SearchResult(page=Page(items=[], total=0, page=filters.page, page_size=filters.page_size),
                             engine="database", query=filters.q)
     if filters.status:
