@@ -165,6 +165,8 @@ def _route_handlers() -> list:
     from marketplace.proposals.staff_views import StaffProposalController
     from marketplace.evaluation.pilot_views import MemberPilotController, StaffPilotController
     from marketplace.evaluation.stats_views import PublicStatisticsController, StaffDashboardController
+    from marketplace.evaluation.decision_views import DecisionController
+    from marketplace.evaluation.result_views import MemberResultController
     from marketplace.scenarios.authoring_views import ScenarioAuthoringController
     from marketplace.scenarios.participation_views import FeedController, ScenarioParticipationController
 
@@ -196,6 +198,8 @@ def _route_handlers() -> list:
         MemberPilotController,
         StaffDashboardController,
         PublicStatisticsController,
+        DecisionController,
+        MemberResultController,
         create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
     ]
     # Only the front-end packages are served from node_modules (not, say, the Meilisearch binary).

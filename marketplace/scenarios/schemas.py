@@ -47,6 +47,31 @@ class ChangeLogEntry(msgspec.Struct):
     created_at: dt.datetime
 
 
+class ResultCompany(msgspec.Struct):
+    """A company of the selected partner's consortium (the lead first), as published."""
+
+    id: int
+    name: str
+    is_sme: bool
+    is_lead: bool
+    role: str
+    work_share: int  # percent
+    profile_public: bool  # the company publishes its profile (/companies/{id})
+
+
+class PublishedResult(msgspec.Struct):
+    """The published outcome of a scenario: the selected partner, or no partner with the reason.
+    Present only after staff publish the result; scores, rankings, evaluators and shortlists are
+    never part of it."""
+
+    result: str  # awarded | unsuccessful
+    result_label: str
+    published_at: dt.datetime
+    reason: str  # why no partner was selected (unsuccessful only)
+    partner: ResultCompany | None  # the lead company of the selected proposal
+    consortium: list[ResultCompany]
+
+
 class ScenarioSummary(msgspec.Struct):
     id: int
     key: str | None
@@ -93,3 +118,4 @@ class ScenarioDetail(msgspec.Struct):
     questions: list[PublicQuestion]
     change_log: list[ChangeLogEntry]
     cancel_reason: str
+    result: PublishedResult | None = None  # after the result is published

@@ -169,14 +169,17 @@ TRANSITION_FUNCTIONS = {
 
 
 async def publish_scenario_result(scenario_id: int, actor: Actor) -> None:
-    """Make the internal decision public: the public status follows the internal one again."""
+    """Make the internal decision public: the public status follows the internal one again.
+
+    The evaluation module's ``publication.publish_result`` calls it inside its own transaction,
+    with the outcome, proposal statuses and notifications."""
     async with write_transaction():
         row = await for_update(Scenario.select(Scenario.status, Scenario.opened_at).where(
             Scenario.id == scenario_id)).first()
         if row is None:
             raise NotFound("场景不存在。")
-        if row["status"] not in ("awarded", "piloting", "completed"):
-            raise Conflict("只有已选定合作伙伴的场景才能公布结果。")
+        if row["status"] not in ("awarded", "piloting", "completed", "unsuccessful"):
+            raise Conflict("只有已作出决定（选定合作伙伴或未成交）的场景才能公布结果。")
         now = clock.now()
         await Scenario.update({
             Scenario.result_published_at: now,
@@ -332,6 +335,10 @@ async def get_public_scenario(scenario_id: int) -> ScenarioDetail:
         load_json=True).first()
     if row is None:
         raise NotFound("场景不存在或尚未公开。")
+    # The published outcome (partner or "未成交"); a later lifecycle stage, read only. It is
+    # None until staff publish the result, so nothing internal shows before that.
+    from marketplace.evaluation.publication import published_result
+
     caps = (await _capabilities_of([scenario_id])).get(scenario_id, [])
     criteria = await ScenarioCriterion.select(
         ScenarioCriterion.name, ScenarioCriterion.description, ScenarioCriterion.weight
@@ -361,6 +368,7 @@ async def get_public_scenario(scenario_id: int) -> ScenarioDetail:
         questions=msgspec.convert(questions, list[PublicQuestion]),
         change_log=msgspec.convert(changes, list[ChangeLogEntry]),
         cancel_reason=row["cancel_reason"],
+        result=await published_result(scenario_id),
     )
 
 
