@@ -162,6 +162,8 @@ def _route_handlers() -> list:
     from marketplace.scenarios.staff_views import StaffAreaController
     from marketplace.scenarios.views import HomePageController, ScenarioPagesController
     from marketplace.notifications.views import NotificationController
+    from marketplace.proposals.api import ProposalApiController
+    from marketplace.proposals.member_views import MemberProposalController
     from marketplace.proposals.staff_views import StaffProposalController
     from marketplace.evaluation.pilot_views import MemberPilotController, StaffPilotController
     from marketplace.evaluation.stats_views import PublicStatisticsController, StaffDashboardController
@@ -193,6 +195,8 @@ def _route_handlers() -> list:
         ScenarioParticipationController,
         FeedController,
         NotificationController,
+        MemberProposalController,
+        ProposalApiController,
         StaffProposalController,
         StaffPilotController,
         MemberPilotController,

@@ -1,0 +1,140 @@
+"""The member pages of proposals, driven over HTTP as a browser would (forms with CSRF)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from marketplace.core import clock
+from marketplace.proposals import consortium as pc
+from marketplace.proposals import services as ps
+from marketplace.proposals.tables import Proposal
+from tests.accounts.helpers import csrf_token, post_form, sign_in
+from tests.proposals.helpers import actor, complete_content, proposal_world
+
+
+@pytest.fixture
+async def w(db):
+    clock.set_now(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.timezone.utc))
+    return await proposal_world()
+
+
+def form_of(w, **overrides) -> dict:
+    c = complete_content(w)
+    data = {k: c[k] for k in ps.TEXT_FIELDS}
+    data.update({f"cap_{w['asr']}": c["capability_answers"][str(w["asr"])],
+                 f"cap_{w['kb']}": c["capability_answers"][str(w["kb"])],
+                 "milestone_title_0": "需求调研", "milestone_due_0": "2027-01-15", "milestone_deliverable_0": "调研报告",
+                 "cost_estimate": "800000", "declaration_accepted": "1"})
+    data.update(overrides)
+    return data
+
+
+async def test_start_fill_submit_and_see_the_receipt(client, w):
+    await sign_in(client, w["lead_manager"])
+    page = await client.get(f"/scenarios/{w['scenario']}")
+    assert "提交方案" in page.text and f'action="/member/scenarios/{w["scenario"]}/proposals"' in page.text
+    r = await post_form(client, f"/member/scenarios/{w['scenario']}/proposals", {})
+    assert r.status_code == 303 and r.headers["location"].endswith("/edit")
+    pid = int(re.search(r"/member/proposals/(\d+)/edit", r.headers["location"])[1])
+    form = await client.get(f"/member/proposals/{pid}/edit")
+    assert "如何覆盖「语音识别」" in form.text and "如何覆盖「知识图谱」" in form.text
+    assert 'src="/static/js/proposal-form.js"' in form.text and "<script>" not in form.text
+
+    r = await post_form(client, f"/member/proposals/{pid}/edit",
+                        form_of(w, approach="", **{f"cap_{w['kb']}": "", "milestone_deliverable_0": ""},
+                                action="submit"))
+    assert r.status_code == 400
+    assert "共 3 处" in r.text and "请填写技术路线与实施方法。" in r.text
+    assert "请说明如何覆盖所需能力「知识图谱」。" in r.text and "第 1 个里程碑缺少交付成果" in r.text
+    assert (await Proposal.select(Proposal.status).where(Proposal.id == pid).first())["status"] == "draft"
+
+    r = await post_form(client, f"/member/proposals/{pid}/edit", form_of(w, action="submit"))
+    assert r.status_code == 303 and "/receipt" in r.headers["location"]
+    receipt = await client.get(r.headers["location"])
+    row = await Proposal.select().where(Proposal.id == pid).first()
+    assert row["number"] in receipt.text and row["content_hash"] in receipt.text and "第 1 版" in receipt.text
+
+
+async def test_autosave_endpoint_saves_and_answers_the_time(client, w):
+    pid = await ps.create_draft(w["scenario"], actor(w["lead_user"]))
+    await sign_in(client, w["lead_user"])
+    token = await csrf_token(client, f"/member/proposals/{pid}/edit")
+    r = await client.post(f"/member/proposals/{pid}/autosave", data={"_csrf_token": token, "summary": "自动保存的摘要"})
+    assert r.status_code == 200 and r.json() == {"saved_at": "10:00"}  # park time of 02:00 UTC
+    assert (await Proposal.select(Proposal.summary).where(Proposal.id == pid).first())["summary"] == "自动保存的摘要"
+    page = await client.get(f"/member/proposals/{pid}/edit")
+    assert "已自动保存 10:00" in page.text
+    clock.set_now(w["deadline"])
+    await sign_in(client, w["lead_user"])  # (the first session has expired by then)
+    r = await client.post(f"/member/proposals/{pid}/autosave", data={"_csrf_token": token, "summary": "晚了"})
+    assert r.status_code == 409 and "已截止" in r.json()["detail"]
+
+
+async def test_other_companies_get_404_and_invitees_answer_on_their_page(client, w):
+    pid = await ps.create_draft(w["scenario"], actor(w["lead_manager"]))
+    await sign_in(client, w["sme_manager"])
+    for path in (f"/member/proposals/{pid}", f"/member/proposals/{pid}/edit", f"/member/invitations/{pid}"):
+        assert (await client.get(path)).status_code == 404, path
+    await pc.invite_member(pid, actor(w["lead_manager"]), w["sme"], "数据治理", 30)
+    panel = await client.get("/member/proposals/panel")
+    assert "邀请贵企业加入联合体" in panel.text and f"/member/invitations/{pid}" in panel.text
+    page = await client.get(f"/member/invitations/{pid}")
+    assert page.status_code == 200 and "接受邀请" in page.text and "中小企业" in page.text
+    r = await post_form(client, f"/member/invitations/{pid}", {"decision": "accept"})
+    assert r.status_code == 303
+    detail = await client.get(f"/member/proposals/{pid}")
+    assert detail.status_code == 200 and "已接受" in detail.text and "修改方案" not in detail.text
+
+
+async def test_lead_invites_by_company_search_and_sees_share_problems(client, w):
+    pid = await ps.create_draft(w["scenario"], actor(w["lead_manager"]))
+    await sign_in(client, w["lead_manager"])
+    found = await client.get(f"/member/proposals/{pid}?q=小微")
+    assert "邀请「小微智能有限公司」" in found.text and "待审企业" not in found.text
+    r = await post_form(client, f"/member/proposals/{pid}/members",
+                        {"company_id": str(w["sme"]), "role": "", "work_share": "abc"})
+    assert r.status_code == 400 and "工作量占比应为 0 到 100 的整数" in r.text
+    r = await post_form(client, f"/member/proposals/{pid}/members",
+                        {"company_id": str(w["pending"]), "role": "x", "work_share": "5"})
+    assert r.status_code == 400 and "只能邀请已批准的会员企业" in r.text
+    r = await post_form(client, f"/member/proposals/{pid}/members",
+                        {"company_id": str(w["sme"]), "role": "数据治理", "work_share": "30"})
+    assert r.status_code == 303
+    page = await client.get(f"/member/proposals/{pid}")
+    assert "合计：<strong>130%</strong>" in page.text and "待答复" in page.text
+
+
+async def test_attachment_upload_refuses_a_renamed_executable_and_serves_only_the_consortium(client, w):
+    pid = await ps.create_draft(w["scenario"], actor(w["lead_manager"]))
+    await sign_in(client, w["lead_manager"])
+    token = await csrf_token(client, f"/member/proposals/{pid}")
+    r = await client.post(f"/member/proposals/{pid}/attachments", data={"_csrf_token": token},
+                          files={"attachment": ("方案.pdf", b"MZ\x90\x00" + b"\x00" * 100, "application/pdf")})
+    assert r.status_code == 400 and "只能上传 PDF、PNG 图片、JPEG 图片 文件" in r.text
+    r = await client.post(f"/member/proposals/{pid}/attachments", data={"_csrf_token": token},
+                          files={"attachment": ("../../方案.pdf", b"%PDF-1.4\n%%EOF", "application/pdf")})
+    assert r.status_code == 303
+    page = await client.get(f"/member/proposals/{pid}")
+    aid = re.search(rf"/member/proposals/{pid}/attachments/(\d+)\"", page.text)[1]
+    download = await client.get(f"/member/proposals/{pid}/attachments/{aid}")
+    assert download.status_code == 200 and download.content.startswith(b"%PDF")
+    assert "方案.pdf" in download.headers["content-disposition"] or "%E6" in download.headers["content-disposition"]
+    await sign_in(client, w["sme_manager"])
+    assert (await client.get(f"/member/proposals/{pid}/attachments/{aid}")).status_code == 404
+
+
+async def test_after_the_deadline_the_page_is_read_only_and_writes_are_refused(client, w):
+    pid = await ps.create_draft(w["scenario"], actor(w["lead_manager"]))
+    await ps.save_proposal(pid, actor(w["lead_manager"]), complete_content(w))
+    await ps.submit_proposal(pid, actor(w["lead_manager"]))
+    clock.set_now(w["deadline"] + dt.timedelta(seconds=1))
+    await sign_in(client, w["lead_manager"])
+    token = await csrf_token(client, f"/member/proposals/{pid}")
+    page = await client.get(f"/member/proposals/{pid}")
+    assert "方案已锁定" in page.text and "撤回方案" not in page.text
+    r = await client.post(f"/member/proposals/{pid}/withdraw", data={"_csrf_token": token})
+    assert r.status_code == 409 and "已截止" in r.text
+    assert (await Proposal.select(Proposal.status).where(Proposal.id == pid).first())["status"] == "submitted"
