@@ -31,6 +31,10 @@ PAGES = {
     "/staff/scenarios/{draft_x}": [303, 403, 403, 403, 200, 404, 200, 403],
     "/staff/scenarios/{draft_x}/matches": [303, 404, 404, 404, 200, 404, 200, 200],
     "/staff/scenarios/{open_x}/matches": [303, 403, 403, 403, 200, 403, 200, 200],
+    # Proposals of a scenario: own department's staff and admins; another department's: 404.
+    "/staff/scenarios/{open_x}/proposals": [303, 403, 403, 403, 200, 404, 200, 200],
+    "/staff/scenarios/{open_x}/proposals.csv": [303, 403, 403, 403, 200, 404, 200, 200],
+    "/staff/proposals/999999": [303, 403, 403, 403, 404, 404, 404, 404],
     # Pilots: the department's staff on the scenario (another department: 404); partners' members.
     "/staff/scenarios/{open_x}/pilot": [303, 403, 403, 403, 200, 404, 200, 403],
     "/member/pilots":   [303, 200, 200, 200, 403, 403, 403, 403],
@@ -45,6 +49,7 @@ API = {
     ("GET", "/api/v1/scenarios/{draft_x}"): [404, 404, 404, 404, 404, 404, 404, 404],
     ("GET", "/api/v1/scenarios/{open_x}"): [200, 200, 200, 200, 200, 200, 200, 200],
     ("GET", "/api/v1/proposals"): [401, 200, 200, 200, 200, 200, 200, 200],
+    ("GET", "/api/v1/search/proposals"): [401, 403, 403, 403, 200, 200, 200, 200],
     ("POST", "/api/v1/scenarios/{open_x}/proposals"): [401, 201, 201, 403, 403, 403, 403, 403],
     ("GET", "/api/v1/scenarios/{draft_x}/matches"): [401, 404, 404, 404, 200, 404, 200, 200],
     ("GET", "/api/v1/scenarios/{open_x}/matches"): [401, 403, 403, 403, 200, 403, 200, 200],
