@@ -169,6 +169,8 @@ def _route_handlers() -> list:
     from marketplace.evaluation.stats_views import PublicStatisticsController, StaffDashboardController
     from marketplace.evaluation.decision_views import DecisionController
     from marketplace.evaluation.result_views import MemberResultController
+    from marketplace.evaluation.member_views import MemberClarificationController
+    from marketplace.evaluation.staff_views import EvaluationStaffController
     from marketplace.scenarios.authoring_views import ScenarioAuthoringController
     from marketplace.scenarios.participation_views import FeedController, ScenarioParticipationController
 
@@ -196,14 +198,16 @@ def _route_handlers() -> list:
         FeedController,
         NotificationController,
         MemberProposalController,
-        ProposalApiController,
         StaffProposalController,
+        ProposalApiController,
         StaffPilotController,
         MemberPilotController,
         StaffDashboardController,
         PublicStatisticsController,
         DecisionController,
         MemberResultController,
+        EvaluationStaffController,
+        MemberClarificationController,
         create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
     ]
     # Only the front-end packages are served from node_modules (not, say, the Meilisearch binary).
