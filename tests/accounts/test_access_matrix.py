@@ -31,6 +31,13 @@ PAGES = {
     "/staff/scenarios/{draft_x}": [303, 403, 403, 403, 200, 404, 200, 403],
     "/staff/scenarios/{draft_x}/matches": [303, 404, 404, 404, 200, 404, 200, 200],
     "/staff/scenarios/{open_x}/matches": [303, 403, 403, 403, 200, 403, 200, 200],
+    # Evaluation: the department's staff and admins run it; only assigned evaluators declare.
+    "/staff/scenarios/{open_x}/evaluation": [303, 403, 403, 403, 200, 403, 200, 200],
+    "/staff/scenarios/{open_x}/evaluation/conflicts": [303, 403, 403, 403, 403, 403, 403, 403],
+    "/staff/scenarios/{open_x}/evaluation/score": [303, 403, 403, 403, 403, 403, 403, 403],
+    "/staff/evaluations": [303, 403, 403, 403, 200, 200, 200, 200],
+    "/staff/affiliations": [303, 403, 403, 403, 200, 200, 200, 200],
+    "/member/clarifications": [303, 200, 200, 200, 403, 403, 403, 403],
     # Proposals of a scenario: own department's staff and admins; another department's: 404.
     "/staff/scenarios/{open_x}/proposals": [303, 403, 403, 403, 200, 404, 200, 200],
     "/staff/scenarios/{open_x}/proposals.csv": [303, 403, 403, 403, 200, 404, 200, 200],
