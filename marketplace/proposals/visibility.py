@@ -85,14 +85,17 @@ def is_sealed_now(scenario: dict, now=None) -> bool:
     return deadline is None or deadline > (now or clock.now())
 
 
+def _reads_department(user, department_id: int | None) -> bool:
+    """Admins read every department's proposals, staff their own department's."""
+    if getattr(user, "is_admin", False):
+        return True
+    own = getattr(user, "department_id", None)
+    return bool(getattr(user, "is_staff", False) and own and department_id == own)
+
+
 def may_see_scenario_proposals(user, scenario: dict, now=None) -> bool:
     """Whether a staff user or admin may read ``scenario``'s proposals now (department and seal)."""
-    if getattr(user, "is_admin", False):
-        pass
-    elif not (getattr(user, "is_staff", False) and getattr(user, "department_id", None)
-              and scenario.get("department") == user.department_id):
-        return False
-    return not is_sealed_now(scenario, now)
+    return _reads_department(user, scenario.get("department")) and not is_sealed_now(scenario, now)
 
 
 async def get_scenario_for_proposals(user, scenario_id: int, now=None) -> dict:
@@ -103,10 +106,7 @@ async def get_scenario_for_proposals(user, scenario_id: int, now=None) -> dict:
         Scenario.id, Scenario.title, Scenario.status, Scenario.department, Scenario.department.name,
         Scenario.sealed, Scenario.proposal_deadline,
     ).where(Scenario.id == scenario_id).first()
-    own = row is not None and (getattr(user, "is_admin", False) or (
-        getattr(user, "is_staff", False) and getattr(user, "department_id", None)
-        and row["department"] == user.department_id))
-    if not own:
+    if row is None or not _reads_department(user, row["department"]):
         raise NotFound("场景不存在。")
     row["sealed_now"] = is_sealed_now(row, now)
     return row

@@ -118,3 +118,17 @@ async def test_filters_and_consortium_with_sme_badges(world):
     assert members[0]["company_id"] == w["lead"] and members[0]["is_lead"] and not members[0]["is_sme"]
     partner = next(m for m in members if m["company_id"] == w["partner"])
     assert partner["is_sme"] and partner["work_share"] == 30
+
+
+async def test_the_scenario_level_checks_agree(world):
+    w = world
+    scenario = await v.get_scenario_for_proposals(staff(w["dx"]), w["sealed_x"])
+    assert scenario["sealed_now"] is True
+    assert not v.may_see_scenario_proposals(staff(w["dx"]), scenario)
+    assert v.may_see_scenario_proposals(staff(w["dx"]), scenario, now=w["deadline"])
+    assert not v.may_see_scenario_proposals(staff(w["dy"]), scenario, now=w["deadline"])
+    assert v.may_see_scenario_proposals(ADMIN, scenario, now=w["deadline"])
+    for user in (staff(w["dy"]), staff(None), member(w["lead"]), ANONYMOUS):
+        with pytest.raises(NotFound):
+            await v.get_scenario_for_proposals(user, w["sealed_x"])
+    assert (await v.get_scenario_for_proposals(ADMIN, w["open_y"]))["sealed_now"] is False
