@@ -151,7 +151,7 @@ async def _seed_proposals(scenario: dict, rng: random.Random) -> list[dict]:
     budget_high = scenario["budget_max"] or budget_low * 2
     out = []
     for i, lead in enumerate(leads):
-        partner = smes.pop(0) if lead["size"] == "large" and smes and (i == 0 or rng.random() < 0.4) else None
+        partner = smes.pop(0) if lead["size"] == "large" and smes and rng.random() < (0.6 if i == 0 else 0.35) else None
         fmt = {"cap0": cap_names[0], "cap1": cap_names[min(1, len(cap_names) - 1)], "title": scenario["title"]}
         submitted = deadline - dt.timedelta(days=rng.randrange(1, 12), hours=rng.randrange(1, 9))
         row = Proposal(

@@ -106,12 +106,12 @@ async def partner_company_ids(proposal_id: int) -> list[int]:
 
 
 async def _pilot_row(pilot_id: int, *, lock: bool = False) -> dict:
-    query = Pilot.select(Pilot.id, Pilot.scenario, Pilot.proposal, Pilot.status,
-                         Pilot.scenario.department).where(Pilot.id == pilot_id)
-    row = await (for_update(query) if lock else query).first()
+    query = Pilot.select(Pilot.id, Pilot.scenario, Pilot.proposal, Pilot.status).where(Pilot.id == pilot_id)
+    row = await (for_update(query) if lock else query).first()  # no join: PostgreSQL locks one table
     if row is None:
         raise NotFound("试点不存在。")
-    return row
+    scenario = await Scenario.select(Scenario.department).where(Scenario.id == row["scenario"]).first()
+    return {**row, "scenario.department": scenario["department"]}
 
 
 async def _check_pilot_actor(pilot: dict, actor: Actor, *, staff_only: bool = False) -> str:
