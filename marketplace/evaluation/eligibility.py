@@ -17,6 +17,7 @@ from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from marketplace.evaluation.assignments import EVALUATION_STATUSES, require_manager
+from marketplace.evaluation.conflicts import require_not_conflicted
 from marketplace.evaluation.tables import ProposalReview
 from marketplace.notifications.services import Message, notify
 
@@ -34,6 +35,7 @@ async def _review_for_manager(proposal_id: int, actor: Actor) -> dict:
     if review is None:
         raise NotFound(REVIEW_NOT_FOUND)
     scenario, _ = await require_manager(review["scenario"], actor)
+    await require_not_conflicted(proposal_id, actor.user_id)
     if scenario["status"] not in EVALUATION_STATUSES:
         raise Conflict("场景不在评审阶段，资格审查结果不能再修改。")
     return review

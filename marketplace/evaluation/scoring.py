@@ -31,7 +31,12 @@ from marketplace.evaluation.assignments import (
     require_manager,
     reviewed_proposals,
 )
-from marketplace.evaluation.conflicts import CONFLICTED, NOT_ASSIGNED, conflicted_proposals, proposal_companies
+from marketplace.evaluation.conflicts import (
+    NOT_ASSIGNED,
+    conflicted_proposals,
+    proposal_companies,
+    require_not_conflicted,
+)
 from marketplace.evaluation.tables import ConflictDeclaration, EvaluationScore, EvaluatorAssignment, ProposalReview
 from marketplace.proposals.tables import ProposalVersion
 from marketplace.scenarios.tables import ScenarioCriterion
@@ -69,8 +74,7 @@ async def _evaluator_for_proposal(proposal_id: int, user_id: int | None) -> tupl
         raise NotAllowed(NOT_ASSIGNED)
     if assignment["conflicts_declared_at"] is None:
         raise NotAllowed(DECLARE_FIRST)
-    if proposal_id in await conflicted_proposals(scenario["id"], user_id):
-        raise NotAllowed(CONFLICTED)
+    await require_not_conflicted(proposal_id, user_id)
     if scenario["proposal_deadline"] is not None and clock.now() < scenario["proposal_deadline"]:
         raise NotAllowed("征集截止前不能查看方案。")
     if review["eligibility"] != "eligible":
@@ -323,6 +327,7 @@ async def save_consensus_note(proposal_id: int, note: str, actor: Actor) -> None
     if review is None:
         raise NotFound("方案不存在或不在评审中。")
     scenario, _ = await require_manager(review["scenario"], actor)
+    await require_not_conflicted(proposal_id, actor.user_id)
     if scenario["status"] not in EVALUATION_STATUSES:
         raise Conflict("场景不在评审阶段。")
     note = note.strip()

@@ -122,8 +122,10 @@ class EvaluationStaffController(Controller):
         started = scenario["status"] in STARTED_STATUSES
         progress = await scoring.progress(scenario_id, request.user.id) if started else None
         reviews = progress["proposals"] if progress else []
+        conflicted = progress["rights"]["conflicted"] if progress else set()
         for r in reviews:
             r["eligibility_label"] = eligibility.ELIGIBILITY_LABELS[r["eligibility"]]
+            r["hidden"] = r["proposal"] in conflicted  # the viewer recused himself: no content
         assigned = {a["evaluator"] for a in progress["assignments"]} if progress else set()
         candidates = [c for c in await assignments.candidate_evaluators(scenario_id) if c["id"] not in assigned]
         ranking = progress["ranking"] if progress else None

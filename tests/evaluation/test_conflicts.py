@@ -150,3 +150,31 @@ async def test_affiliations_need_a_known_company_and_are_private(db):
     with pytest.raises(NotFound):
         await conflicts.remove_affiliation(aid, w.actor(w.evaluator_2))
     assert [a["relation_label"] for a in await conflicts.list_affiliations(w.evaluator_1)] == ["持股或投资"]
+
+
+async def test_a_conflicted_manager_stays_out_of_the_proposal_everywhere(db, client):
+    from marketplace.evaluation.eligibility import mark_eligible
+    from marketplace.proposals.tables import Proposal
+    from tests.accounts.helpers import post_form, sign_in
+
+    w = await make_evaluation_world()
+    await begin_evaluation(w)
+    await conflicts.declare_conflicts(w.scenario, _answers(w, {w.proposal_c: "丁智能的创始人是我的同学"}),
+                                      w.actor(w.evaluator_1))
+    # the shared query condition leaves the proposal out for him only
+    mine = await Proposal.select(Proposal.id).where(
+        conflicts.not_conflicted_condition(w.evaluator_1) & (Proposal.scenario == w.scenario))
+    assert {r["id"] for r in mine} == {w.proposal_a, w.proposal_b}
+    theirs = await Proposal.select(Proposal.id).where(conflicts.not_conflicted_condition(w.evaluator_2))
+    assert {r["id"] for r in theirs} == set(w.proposals)
+    # as department staff he may run the workspace, but not decide that proposal's eligibility
+    with pytest.raises(NotAllowed, match="回避"):
+        await mark_eligible(w.proposal_c, w.actor(w.evaluator_1))
+    await sign_in(client, w.evaluator_1)
+    page = await client.get(f"/staff/scenarios/{w.scenario}/evaluation")
+    assert page.status_code == 200
+    assert "无人机巡河" not in page.text and "您已就此方案声明利益冲突" in page.text
+    response = await post_form(client, f"/staff/scenarios/{w.scenario}/evaluation/eligibility",
+                               {"proposal_id": str(w.proposal_c), "decision": "eligible"},
+                               token_from=f"/staff/scenarios/{w.scenario}/evaluation")
+    assert response.status_code == 403
