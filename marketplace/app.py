@@ -154,8 +154,6 @@ def _route_handlers() -> list:
     from marketplace.companies.member_views import MemberAreaController
     from marketplace.companies.profile_api import CompanyProfileApiController
     from marketplace.companies.profile_views import MemberProfileController
-    from marketplace.companies.profile_api import CompanyProfileApiController
-    from marketplace.companies.profile_views import MemberProfileController
     from marketplace.companies.views import CompanyPagesController
     from marketplace.matching.api import MatchingApiController
     from marketplace.matching.views import StaffMatchesController
@@ -182,8 +180,6 @@ def _route_handlers() -> list:
         AccountPagesController,
         AccountApiController,
         MemberAreaController,
-        MemberProfileController,
-        CompanyProfileApiController,
         MemberProfileController,
         CompanyProfileApiController,
         StaffAreaController,
@@ -246,7 +242,6 @@ def _openapi_config() -> OpenAPIConfig:
             Tag(name="taxonomy", description="能力分类（含同义词）"),
             Tag(name="departments", description="发布场景的部门"),
             Tag(name="search", description="方案检索（部门工作人员与协会管理员，按权限过滤）"),
-            Tag(name="profile", description="本企业资料（企业管理员，凭令牌）"),
             Tag(name="profile", description="本企业资料（企业管理员，凭令牌）"),
         ],
         render_plugins=[SwaggerRenderPlugin(
