@@ -264,7 +264,7 @@ async def _seed_decision(scenario: dict, proposals: list[dict], totals: dict[int
         await ProposalReview.update({
             ProposalReview.shortlisted: True,
             ProposalReview.shortlist_reason: "加权总分排名前列，技术路线清晰，可落地性强。",
-            ProposalReview.pitch_at: (deadline + (14 + rank) * DAY) if rank == 0 else None,
+            ProposalReview.pitch_at: deadline + 10 * DAY if rank == 0 else None,
             ProposalReview.pitch_place: "园区数据局三楼会议室" if rank == 0 else "",
             ProposalReview.pitch_note: "请准备20分钟方案演示和10分钟答疑。" if rank == 0 else "",
             ProposalReview.consensus_note: "评审专家对技术方案评分分歧较大，经合议以实测数据为准。" if rank == 0 else "",
@@ -273,7 +273,7 @@ async def _seed_decision(scenario: dict, proposals: list[dict], totals: dict[int
         return None
     winner = shortlist[0]
     now = clock.now()
-    awarded = min(deadline + 20 * DAY, now - 2 * DAY)
+    awarded = min(deadline + (12 + zlib.crc32(scenario["key"].encode()) % 24) * DAY, now - 2 * DAY)
     published = min(awarded + 3 * DAY, now - DAY) if publish else None
     for p in proposals:
         chosen = p["id"] == winner

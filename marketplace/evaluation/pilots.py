@@ -30,6 +30,7 @@ from marketplace.evaluation.tables import (
     PilotUpdate,
     ScenarioOutcome,
 )
+from marketplace.notifications.services import Message, notify
 from marketplace.proposals.tables import Proposal, ProposalMember, ProposalVersion
 from marketplace.scenarios import services as scenario_services
 from marketplace.scenarios.tables import Scenario
@@ -103,6 +104,13 @@ async def partner_company_ids(proposal_id: int) -> list[int]:
     ids = [lead["company"]] if lead else []
     ids += [m["company"] for m in members if m["company"] not in ids]
     return ids
+
+
+async def _partner_users(proposal_id: int) -> list[int]:
+    """The active member users of the partner companies (whom pilot news is for)."""
+    rows = await User.select(User.id).where(User.company.is_in(await partner_company_ids(proposal_id))
+                                           & (User.role == "member") & (User.active == True))  # noqa: E712
+    return [r["id"] for r in rows]
 
 
 async def _pilot_row(pilot_id: int, *, lock: bool = False) -> dict:
@@ -301,7 +309,7 @@ async def start_pilot(scenario_id: int, actor: Actor) -> int:
     user = await _user_row(actor)
     async with write_transaction():
         scenario = await for_update(Scenario.select(
-            Scenario.id, Scenario.status, Scenario.department, Scenario.result_published_at,
+            Scenario.id, Scenario.title, Scenario.status, Scenario.department, Scenario.result_published_at,
         ).where(Scenario.id == scenario_id)).first()
         if scenario is None or user["role"] != "staff" or user["department"] != scenario["department"]:
             raise NotFound("场景不存在。")
@@ -324,6 +332,10 @@ async def start_pilot(scenario_id: int, actor: Actor) -> int:
         await scenario_services.start_scenario_pilot(scenario_id, actor)
         await record(actor, "pilot.start", "pilot", pilot.id,
                      after={"scenario": scenario_id, "proposal": selected["id"], "milestones": len(milestones)})
+        await notify(await _partner_users(selected["id"]), Message(
+            "pilot_started", f"试点已启动：{scenario['title']}",
+            f"部门已启动试点，{len(milestones)} 个里程碑已从贵方方案的实施计划导入。请在试点页面发布进展、更新里程碑。",
+            f"/member/pilots/{pilot.id}"))
     return pilot.id
 
 
@@ -394,4 +406,8 @@ async def complete_pilot(pilot_id: int, actor: Actor, outcome_note: str) -> None
         # The partners' profiles show the new track record: refresh their search documents.
         for company_id in await partner_company_ids(pilot["proposal"]):
             await enqueue("company", company_id)
+        title = (await Scenario.select(Scenario.title).where(Scenario.id == pilot["scenario"]).first())["title"]
+        await notify(await _partner_users(pilot["proposal"]), Message(
+            "pilot_completed", f"试点已完成：{title}",
+            "部门已确认试点完成，成效说明已在场景页面公开，并计入贵企业的业绩。", f"/scenarios/{pilot['scenario']}"))
 

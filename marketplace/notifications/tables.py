@@ -12,6 +12,7 @@ NOTIFICATION_KINDS = (
     "proposal_submitted", "proposal_withdrawn", "consortium_invitation", "consortium_answer", "consortium_change",
     "pitch_invitation", "evaluation_result",
     "evaluation_assigned", "clarification_requested",
+    "pilot_started", "pilot_completed",
 )
 EMAIL_STATUSES = ("none", "pending", "sending", "sent", "failed")
 

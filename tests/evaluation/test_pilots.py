@@ -10,6 +10,7 @@ import pytest
 from marketplace.core import clock
 from marketplace.evaluation.pilots import list_completed_pilots, milestones_from_timeline
 from marketplace.evaluation.tables import Pilot, PilotMilestone, PilotUpdate, ScenarioOutcome
+from marketplace.notifications.tables import Notification
 from marketplace.proposals.tables import ProposalVersion
 from marketplace.scenarios.tables import Scenario
 from tests.accounts.helpers import make_user, post_form, sign_in
@@ -91,6 +92,10 @@ async def test_staff_start_the_pilot_with_milestones_from_the_latest_submitted_v
     assert scenario == {"status": "piloting", "public_status": "piloting"}
     page = await client.get(f"/staff/scenarios/{w['scenario']}/pilot?done=started")
     assert "试点已启动" in page.text and "模型训练与联调" in page.text
+
+    # The partner companies' members are told (the lead and the accepted member; nobody else).
+    told = {n["user"] for n in await Notification.select(Notification.user).where(Notification.kind == "pilot_started")}
+    assert told == {w["lead_user"], w["sme_user"]}
 
     again = await post_form(client, f"/staff/scenarios/{w['scenario']}/pilot/start", {})
     assert again.status_code == 409 and "试点已经启动" in again.text
@@ -210,6 +215,9 @@ async def test_completion_closes_the_scenario_and_becomes_public_track_record(cl
     assert pilot["status"] == "completed" and pilot["outcome_note"] == note and pilot["completed_at"]
     scenario = await Scenario.select(Scenario.status, Scenario.public_status).where(Scenario.id == w["scenario"]).first()
     assert scenario == {"status": "completed", "public_status": "completed"}
+
+    told = {n["user"] for n in await Notification.select(Notification.user).where(Notification.kind == "pilot_completed")}
+    assert told == {w["lead_user"], w["sme_user"]}
 
     # Over: no more updates.
     late = await post_form(client, f"/staff/scenarios/{w['scenario']}/pilot/updates", {"note": "补充"})
