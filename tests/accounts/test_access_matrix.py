@@ -41,6 +41,13 @@ PAGES = {
     "/staff/evaluations": [303, 403, 403, 403, 200, 200, 200, 200],
     "/staff/affiliations": [303, 403, 403, 403, 200, 200, 200, 200],
     "/member/clarifications": [303, 200, 200, 200, 403, 403, 403, 403],
+    # Decision and exports: department staff and admins (409 while the call is open), other
+    # departments 404; applicants read their own results.
+    "/staff/scenarios/{open_x}/decision": [303, 403, 403, 403, 409, 404, 409, 409],
+    "/staff/scenarios/{open_x}/evaluation/export.xlsx": [303, 403, 403, 403, 409, 404, 409, 409],
+    "/staff/scenarios/{open_x}/evaluation/ranking.csv": [303, 403, 403, 403, 409, 404, 409, 409],
+    "/staff/scenarios/{open_x}/evaluation/report": [303, 403, 403, 403, 409, 404, 409, 409],
+    "/member/results":  [303, 200, 200, 200, 403, 403, 403, 403],
     # Proposals of a scenario: own department's staff and admins; another department's: 404.
     "/staff/scenarios/{open_x}/proposals": [303, 403, 403, 403, 200, 404, 200, 200],
     "/staff/scenarios/{open_x}/proposals.csv": [303, 403, 403, 403, 200, 404, 200, 200],
