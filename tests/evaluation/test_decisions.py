@@ -209,3 +209,36 @@ async def test_nothing_to_decide_before_the_deadline(db):
     with pytest.raises(Conflict, match="尚未截止"):
         await decisions.read_board(w.actor(w.staff), w.scenario)
 
+
+
+async def test_the_decision_page_forms(db, client):
+    from tests.accounts.helpers import post_form, sign_in
+
+    w = await scored_world()
+    await sign_in(client, w.staff)
+    page_url = f"/staff/scenarios/{w.scenario}/decision"
+    page = await client.get(page_url)
+    assert page.status_code == 200 and "决定与公布：河道漂浮物智能发现" in page.text and "分歧较大" in page.text
+
+    missing = await post_form(client, f"{page_url}/shortlist", {"proposal_id": str(w.proposal_a)}, token_from=page_url)
+    assert missing.status_code == 400 and "请填写入围理由。" in missing.text
+    assert not (await _review(w.proposal_a))["shortlisted"]
+    done = await post_form(client, f"{page_url}/shortlist",
+                           {"proposal_id": str(w.proposal_a), "shortlist_reason": "总分第一"}, token_from=page_url)
+    assert done.status_code == 303 and done.headers["location"] == f"{page_url}?done=shortlisted"
+    bad_time = await post_form(client, f"{page_url}/pitch", {"proposal_id": str(w.proposal_a), "pitch_at": "明天下午",
+                                                             "pitch_place": "会议室"}, token_from=page_url)
+    assert bad_time.status_code == 400 and "路演时间格式不正确。" in bad_time.text
+    wrong = await post_form(client, f"{page_url}/select", {"proposal_id": str(w.proposal_b), "reason": "好"},
+                            token_from=page_url)
+    assert wrong.status_code == 409 and "只能从入围方案中选定合作伙伴。" in wrong.text
+    chosen = await post_form(client, f"{page_url}/select", {"proposal_id": str(w.proposal_a), "reason": "最好"},
+                             token_from=page_url)
+    assert chosen.status_code == 303
+    unconfirmed = await post_form(client, f"{page_url}/publish", {}, token_from=page_url)
+    assert unconfirmed.status_code == 400 and "请勾选确认后再公布结果。" in unconfirmed.text
+    assert (await _scenario(w))["public_status"] == "evaluating"
+    published = await post_form(client, f"{page_url}/publish", {"confirm": "yes"}, token_from=page_url)
+    assert published.status_code == 303
+    assert (await _scenario(w))["public_status"] == "awarded"
+    assert "结果已公布" in (await client.get(published.headers["location"])).text
