@@ -142,11 +142,13 @@ async def declare_conflicts(scenario_id: int, answers: list[ConflictAnswer], act
     for item in form:
         answer = by_proposal.get(item["proposal"])
         key = f"conflicted_{item['proposal']}"
-        if answer is None and not item["system_flag"]:
+        if item["system_flag"]:
+            continue  # conflicted whatever the answer; the flag says why
+        if answer is None:
             errors[key] = f"请对方案 {item['number'] or item['proposal']} 作出声明。"
-        elif answer is not None and answer.conflicted and not answer.relation.strip():
+        elif answer.conflicted and not answer.relation.strip():
             errors[f"relation_{item['proposal']}"] = f"请说明与方案 {item['number'] or item['proposal']} 的关系。"
-        elif answer is not None and len(answer.relation) > 500:
+        elif len(answer.relation) > 500:
             errors[f"relation_{item['proposal']}"] = "关系说明不能超过 500 字。"
     unknown = set(by_proposal) - {i["proposal"] for i in form}
     if unknown:
@@ -164,7 +166,7 @@ async def declare_conflicts(scenario_id: int, answers: list[ConflictAnswer], act
             answer = by_proposal.get(item["proposal"])
             flag = item["system_flag"]
             conflicted = bool(flag) or bool(answer and answer.conflicted)
-            relation = (answer.relation.strip() if answer else "") if conflicted else ""
+            relation = (answer.relation.strip()[:500] if answer else "") if conflicted else ""
             lead = next((c["company"] for c in item["companies"] if c["is_lead"]), None)
             values = {ConflictDeclaration.conflicted: conflicted, ConflictDeclaration.relation: relation,
                       ConflictDeclaration.system_flag: flag, ConflictDeclaration.declared_at: now}

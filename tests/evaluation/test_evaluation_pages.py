@@ -113,8 +113,15 @@ async def test_a_system_flag_shows_and_cannot_be_answered_away(db, client):
     path = f"{_ws(w)}/conflicts"
     page = await client.get(path)
     assert "系统标记为存在利益冲突" in page.text and "甲视觉科技有限公司" in page.text
-    # a crafted "no" for the flagged proposal changes nothing
+    # the form as the browser sends it: the flagged proposal's hidden "yes", no relation typed
     form = {f"conflicted_{p}": "no" for p in w.proposals}
+    form[f"conflicted_{w.proposal_a}"] = "yes"
+    form[f"relation_{w.proposal_a}"] = ""
+    assert (await post_form(client, path, form, token_from=path)).status_code == 303
+    row = await ConflictDeclaration.select().where(ConflictDeclaration.proposal == w.proposal_a).first()
+    assert row["conflicted"] and "原任职单位" in row["system_flag"]
+    # a crafted "no" for the flagged proposal changes nothing
+    form[f"conflicted_{w.proposal_a}"] = "no"
     assert (await post_form(client, path, form, token_from=path)).status_code == 303
     assert (await client.get(f"{_ws(w)}/score/{w.proposal_a}")).status_code == 403
     assert (await client.get(f"{_ws(w)}/score/{w.proposal_b}")).status_code == 200
