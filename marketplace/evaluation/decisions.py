@@ -274,15 +274,20 @@ def _require_undecided(scenario: dict) -> None:
         raise Conflict("本场景已作出决定，不能再修改入围名单。")
 
 
+async def _undecided_review(actor: Actor, scenario_id: int, proposal_id: int) -> tuple[dict, dict]:
+    """The locked scenario (not decided yet, the actor may decide) and the proposal's review."""
+    scenario = await board_scenario(actor, scenario_id, lock=True)
+    _require_undecided(scenario)
+    return scenario, await _review_of(scenario_id, proposal_id)
+
+
 async def shortlist_proposal(scenario_id: int, proposal_id: int, actor: Actor, reason: str) -> None:
     """Put an eligible proposal on the shortlist with a reason (required). The first one moves
     the scenario to "shortlisted" (from "evaluating"; a "closed" scenario starts evaluation
     first). Internal: nobody outside staff learns of it. Emits ``evaluation.shortlist``."""
     reason = _reason(reason, "shortlist_reason", "请填写入围理由。")
     async with write_transaction():
-        scenario = await board_scenario(actor, scenario_id, lock=True)
-        _require_undecided(scenario)
-        review = await _review_of(scenario_id, proposal_id)
+        scenario, review = await _undecided_review(actor, scenario_id, proposal_id)
         if review["eligibility"] != "eligible":
             raise Conflict("只有资格审查合格的方案才能入围。")
         if review["shortlisted"]:
@@ -305,9 +310,7 @@ async def remove_from_shortlist(scenario_id: int, proposal_id: int, actor: Actor
     "shortlisted" even when the list becomes empty (the status machine has no way back).
     Emits ``evaluation.unshortlist``."""
     async with write_transaction():
-        scenario = await board_scenario(actor, scenario_id, lock=True)
-        _require_undecided(scenario)
-        review = await _review_of(scenario_id, proposal_id)
+        _, review = await _undecided_review(actor, scenario_id, proposal_id)
         if not review["shortlisted"]:
             raise Conflict("该方案不在入围名单中。")
         await ProposalReview.update({
@@ -355,9 +358,7 @@ async def invite_to_pitch(scenario_id: int, proposal_id: int, actor: Actor, *, w
     if errors:
         raise ValidationFailed("请检查路演邀请。", errors)
     async with write_transaction():
-        scenario = await board_scenario(actor, scenario_id, lock=True)
-        _require_undecided(scenario)
-        review = await _review_of(scenario_id, proposal_id)
+        scenario, review = await _undecided_review(actor, scenario_id, proposal_id)
         if not review["shortlisted"]:
             raise Conflict("只能邀请入围方案参加路演。")
         await ProposalReview.update({
