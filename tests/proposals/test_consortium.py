@@ -19,6 +19,11 @@ from tests.proposals.helpers import actor, complete_content, proposal_world
 @pytest.fixture
 async def w(db):
     clock.set_now(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.timezone.utc))
+    from marketplace.settings import get_settings
+
+    outbox = get_settings().mail.outbox_dir
+    for old_mail in outbox.iterdir() if outbox.exists() else []:
+        old_mail.unlink()
     w = await proposal_world()
     w["pid"] = await ps.create_draft(w["scenario"], actor(w["lead_manager"]))
     await ps.save_proposal(w["pid"], actor(w["lead_manager"]), complete_content(w))
@@ -41,6 +46,8 @@ async def test_invited_company_managers_are_notified_and_submission_waits_for_ac
     await pc.update_member(w["pid"], actor(w["lead_manager"]), w["lead"], "牵头单位", 70)
     receipt = await ps.submit_proposal(w["pid"], actor(w["lead_manager"]))
     assert receipt.version == 1
+    mailed = {m["To"] for m in mails() if receipt.number in m["Subject"]}
+    assert mailed == {f"lead{w['n']}@example.com", f"sme{w['n']}@example.com"}  # submitter + every company's managers
     members = (await ps.get_member_proposal(w["pid"], await _user(w["sme_manager"])))["members"]
     assert [(m["name"], m["work_share"], m["is_sme"]) for m in members] == [
         ("大企业科技有限公司", 70, False), ("小微智能有限公司", 30, True)]
@@ -121,6 +128,17 @@ async def test_company_search_offers_approved_companies_not_yet_in_the_consortiu
     found = await pc.search_invitable_companies(w["pid"], "有限公司")
     assert [c["name"] for c in found] == ["小微智能有限公司"]
     assert found[0]["is_sme"]
+
+
+def mails() -> list:
+    import email
+    import email.policy
+
+    from marketplace.settings import get_settings
+
+    folder = get_settings().mail.outbox_dir
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted(folder.iterdir())] if folder.exists() else []
 
 
 async def _user(user_id):

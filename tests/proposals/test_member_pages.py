@@ -56,6 +56,11 @@ async def test_start_fill_submit_and_see_the_receipt(client, w):
     receipt = await client.get(r.headers["location"])
     row = await Proposal.select().where(Proposal.id == pid).first()
     assert row["number"] in receipt.text and row["content_hash"] in receipt.text and "第 1 版" in receipt.text
+    version = await client.get(f"/member/proposals/{pid}/versions/1")
+    assert version.status_code == 200 and "调研报告" in version.text and row["content_hash"] in version.text
+    assert (await client.get(f"/member/proposals/{pid}/versions/2")).status_code == 404
+    await sign_in(client, w["sme_manager"])
+    assert (await client.get(f"/member/proposals/{pid}/receipt")).status_code == 404
 
 
 async def test_autosave_endpoint_saves_and_answers_the_time(client, w):
