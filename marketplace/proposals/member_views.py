@@ -38,6 +38,11 @@ def _int(value: str) -> int | None:
     return int(value) if value.isdigit() and int(value) <= MAX_ID else None
 
 
+async def _company_lists(company_id: int) -> dict:
+    return {"proposals": await ps.list_company_proposals(company_id),
+            "invitations": await pc.list_invitations(company_id)}
+
+
 class MemberProposalController(Controller):
     path = "/member"
     guards = [requires_member]
@@ -48,20 +53,12 @@ class MemberProposalController(Controller):
 
     @get("/proposals")
     async def index(self, request: Request) -> Template:
-        company = request.user.company_id
-        return Template("proposals/list.html", context={
-            "proposals": await ps.list_company_proposals(company),
-            "invitations": await pc.list_invitations(company),
-        })
+        return Template("proposals/list.html", context=await _company_lists(request.user.company_id))
 
     @get("/proposals/panel")
     async def home_panel(self, request: Request) -> Template:
         """The member-home section (an htmx fragment): drafts and proposals, open invitations."""
-        company = request.user.company_id
-        return Template("proposals/_home_panel.html", context={
-            "proposals": await ps.list_company_proposals(company),
-            "invitations": await pc.list_invitations(company),
-        })
+        return Template("proposals/_home_panel.html", context=await _company_lists(request.user.company_id))
 
     # --- start -------------------------------------------------------------------------------
 
