@@ -43,8 +43,9 @@ def form_from_proposal(row: dict) -> dict:
     return form
 
 
-def milestone_rows(form: dict) -> list[int]:
-    """Indexes of the milestone rows to show: the filled ones plus a few empty ones."""
-    used = sorted({int(m[2]) for key in form if (m := _ROW.match(key)) and int(m[2]) < MAX_ROWS})
+def milestone_rows(form: dict, extra: int = 0) -> list[int]:
+    """Indexes of the milestone rows to show: the filled ones plus a few (and ``extra``) empty ones."""
+    used = sorted({int(m[2]) for key, value in form.items()
+                   if (m := _ROW.match(key)) and int(m[2]) < MAX_ROWS and (value or "").strip()})
     nxt = (used[-1] + 1) if used else 0
-    return used + list(range(nxt, min(MAX_ROWS, nxt + EMPTY_MILESTONE_ROWS)))
+    return used + list(range(nxt, min(MAX_ROWS, nxt + EMPTY_MILESTONE_ROWS + extra)))

@@ -95,10 +95,10 @@ class MemberProposalController(Controller):
         return self._form_page(proposal, pf.form_from_proposal(proposal))
 
     def _form_page(self, proposal: dict, form: dict, *, errors: dict | None = None, message: str = "",
-                   status_code: int = 200) -> Template:
+                   status_code: int = 200, extra_rows: int = 0) -> Template:
         return Template("proposals/form.html", status_code=status_code, context={
             "p": proposal, "form": form, "errors": errors or {}, "message": message,
-            "rows": pf.milestone_rows(form), "labels": ps.FIELD_LABELS,
+            "rows": pf.milestone_rows(form, extra_rows), "labels": ps.FIELD_LABELS,
         })
 
     @post("/proposals/{proposal_id:int}/edit", guards=[requires_approved_member])
@@ -117,8 +117,7 @@ class MemberProposalController(Controller):
             proposal = await ps.get_member_proposal(proposal_id, request.user)
             return self._form_page(proposal, form, errors=exc.errors, message=exc.message, status_code=400)
         if form.get("action") == "add_milestone":
-            form[f"milestone_title_{max(pf.milestone_rows(form)) + 1}"] = ""
-            return self._form_page(await ps.get_member_proposal(proposal_id, request.user), form)
+            return self._form_page(await ps.get_member_proposal(proposal_id, request.user), form, extra_rows=1)
         return see_other(f"/member/proposals/{proposal_id}/edit?saved=1")
 
     @post("/proposals/{proposal_id:int}/autosave", guards=[requires_approved_member], status_code=200)

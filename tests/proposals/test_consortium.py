@@ -145,3 +145,14 @@ async def _user(user_id):
     from marketplace.accounts.credentials import _load_user
 
     return await _load_user(user_id, "session")
+
+
+async def test_consortium_members_read_but_only_the_lead_writes(w):
+    await pc.invite_member(w["pid"], actor(w["lead_manager"]), w["sme"], "数据治理", 30)
+    await pc.answer_invitation(w["pid"], actor(w["sme_manager"]), accept=True)
+    with pytest.raises(NotAllowed, match="只有牵头企业"):
+        await ps.save_proposal(w["pid"], actor(w["sme_manager"]), {"team": "改一下"})
+    with pytest.raises(NotAllowed, match="只有牵头企业"):
+        await pc.invite_member(w["pid"], actor(w["sme_manager"]), w["lead"], "x", 1)
+    detail = await ps.get_member_proposal(w["pid"], await _user(w["sme_user"]))
+    assert not detail["editable"] and not detail["is_lead"]

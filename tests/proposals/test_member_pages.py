@@ -143,3 +143,15 @@ async def test_after_the_deadline_the_page_is_read_only_and_writes_are_refused(c
     r = await client.post(f"/member/proposals/{pid}/withdraw", data={"_csrf_token": token})
     assert r.status_code == 409 and "已截止" in r.text
     assert (await Proposal.select(Proposal.status).where(Proposal.id == pid).first())["status"] == "submitted"
+
+
+async def test_milestone_rows_grow_on_request_and_empty_rows_are_not_stored(client, w):
+    pid = await ps.create_draft(w["scenario"], actor(w["lead_manager"]))
+    await sign_in(client, w["lead_manager"])
+    r = await post_form(client, f"/member/proposals/{pid}/edit",
+                        {"milestone_title_0": "调研", "milestone_due_0": "2027-01-01", "milestone_deliverable_0": "报告",
+                         "milestone_title_1": "", "milestone_title_2": "", "action": "add_milestone"})
+    assert r.status_code == 200
+    assert 'name="milestone_title_3"' in r.text and 'name="milestone_title_4"' not in r.text
+    row = await Proposal.select(Proposal.timeline).where(Proposal.id == pid).first().output(load_json=True)
+    assert row["timeline"] == [{"title": "调研", "due": "2027-01-01", "deliverable": "报告"}]
