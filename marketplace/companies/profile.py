@@ -59,7 +59,7 @@ class Field:
     hi: int = 0
 
 
-def _current_year() -> int:
+def current_year() -> int:
     return clock.now().year
 
 
@@ -82,7 +82,7 @@ def _clean_one(f: Field, value: Any, errors: dict[str, str], declared: set[int])
             return None
         number = int(text)
         if f.kind == "year":
-            last = _current_year()
+            last = current_year()
             if not FIRST_YEAR <= number <= last:
                 errors[f.name] = f"{f.label}须在 {FIRST_YEAR} 到 {last} 年之间。"
         elif f.kind == "int" and not f.lo <= number <= f.hi:

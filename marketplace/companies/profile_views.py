@@ -120,7 +120,7 @@ class MemberProfileController(Controller):
         data = await profile.get_profile(request.user.company_id)
         return Template("member/profile_item.html", status_code=status_code, context={
             "kind": kind, "form": form, "item_id": item_id, "errors": errors or {}, "message": message,
-            "capabilities": data["capabilities"], "current_year": profile._current_year(),
+            "capabilities": data["capabilities"],
             "can_edit": request.user.is_company_manager,
         })
 
