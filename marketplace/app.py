@@ -242,7 +242,6 @@ def _openapi_config() -> OpenAPIConfig:
             Tag(name="taxonomy", description="能力分类（含同义词）"),
             Tag(name="departments", description="发布场景的部门"),
             Tag(name="search", description="方案检索（部门工作人员与协会管理员，按权限过滤）"),
-            Tag(name="profile", description="本企业资料（企业管理员，凭令牌）"),
             Tag(name="proposals", description="方案：会员企业创建、修改、提交、撤回方案，组建联合体（写操作需 Bearer 令牌）；读取按权限过滤"),
             Tag(name="profile", description="本企业资料（企业管理员，凭令牌）"),
         ],
