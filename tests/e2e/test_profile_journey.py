@@ -9,13 +9,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-
-def _login(page: Page, email: str, live_server) -> None:
-    password = (live_server.var_dir / "demo_password").read_text().strip()
-    page.goto("/login")
-    page.get_by_label("邮箱").fill(email)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+from tests.e2e.test_matching_journey import _login  # signs a demo account in
 
 
 def test_member_fills_and_publishes_the_company_profile(page: Page, live_server):
