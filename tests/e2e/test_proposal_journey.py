@@ -39,6 +39,7 @@ def test_two_members_form_a_consortium_and_submit_twice(page: Page, browser: Bro
     page.get_by_role("button", name="提交方案").click()
     expect(page.get_by_role("heading", name=re.compile("填写方案"))).to_be_visible()
     proposal_url = re.sub(r"/edit.*$", "", page.url)
+    page.wait_for_load_state("load")  # the autosave script (deferred) is listening
     page.get_by_label("方案摘要").fill("以智能算法和数据治理解决场景问题，大企业牵头、中小企业参与。")
     expect(page.locator("#autosave-status")).to_contain_text("已自动保存", timeout=15_000)
 
