@@ -195,15 +195,6 @@ async def conflicted_proposals(scenario_id: int, evaluator_id: int | None) -> se
         & (ConflictDeclaration.conflicted == True))}  # noqa: E712
 
 
-def not_conflicted_condition(user_id: int | None):
-    """A where clause on ``Proposal`` leaving out the proposals ``user_id`` is conflicted on, for
-    every route that lists or shows proposals to staff (pages, API, search, exports)."""
-    from marketplace.proposals.tables import Proposal
-
-    return Proposal.id.not_in(ConflictDeclaration.select(ConflictDeclaration.proposal).where(
-        (ConflictDeclaration.evaluator == user_id) & (ConflictDeclaration.conflicted == True)))  # noqa: E712
-
-
 async def require_not_conflicted(proposal_id: int, user_id: int | None) -> None:
     """Raise NotAllowed when ``user_id`` is conflicted on ``proposal_id``."""
     if user_id is not None and await ConflictDeclaration.exists().where(

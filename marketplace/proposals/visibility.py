@@ -19,6 +19,8 @@ The rules (``now`` is ``marketplace.core.clock.now()``):
   issued); they are not judged.
 * **Association admins**: like staff, for every department (sealed scenarios stay sealed until
   the deadline for them too).
+* **Conflicts of interest**: a staff user or admin who declared (or was flagged with) a conflict
+  on a proposal in evaluation does not see that proposal anywhere, whatever the rules above say.
 * **Anonymous** callers, staff without a department and anyone else: nothing. The public never
   sees proposals; the published outcome is shown by the evaluation module.
 
@@ -64,6 +66,30 @@ def staff_scenarios_condition(user, now=None):
     return None
 
 
+def _conflicted_proposals(user_id: int):
+    # Evaluation owns the declarations; this module only reads them so that one rule covers
+    # every route (lists, detail, downloads, exports, search fallback).
+    from marketplace.evaluation.tables import ConflictDeclaration
+
+    return ConflictDeclaration.select(ConflictDeclaration.proposal).where(
+        (ConflictDeclaration.evaluator == user_id) & (ConflictDeclaration.conflicted == True))  # noqa: E712
+
+
+def not_conflicted_condition(user_id: int | None):
+    """A where clause on ``Proposal`` leaving out the proposals ``user_id`` is conflicted on."""
+    if user_id is None:
+        return Proposal.id.is_not_null()
+    return Proposal.id.not_in(_conflicted_proposals(user_id))
+
+
+async def conflicted_proposal_ids(user) -> list[int]:
+    """The proposals a staff user or admin is conflicted on (for the search filter)."""
+    user_id = getattr(user, "id", None)
+    if user_id is None or not _is_staff_like(user):
+        return []
+    return sorted({r["proposal"] for r in await _conflicted_proposals(user_id)})
+
+
 def proposal_visibility_condition(user, now=None):
     """A Piccolo where clause on ``Proposal`` limiting rows to those ``user`` may see, or None when
     the user may see no proposal at all (callers then return nothing without a query)."""
@@ -73,7 +99,8 @@ def proposal_visibility_condition(user, now=None):
     scenarios = staff_scenarios_condition(user, now)
     if scenarios is None:
         return None
-    return (Proposal.status != "draft") & Proposal.scenario.is_in(Scenario.select(Scenario.id).where(scenarios))
+    return ((Proposal.status != "draft") & Proposal.scenario.is_in(Scenario.select(Scenario.id).where(scenarios))
+            & not_conflicted_condition(getattr(user, "id", None)))
 
 
 def is_sealed_now(scenario: dict, now=None) -> bool:

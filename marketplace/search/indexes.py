@@ -93,6 +93,7 @@ PROPOSAL_SETTINGS = {
     ],
     "filterableAttributes": [
         "department_id", "scenario_id", "company_ids", "status", "visible_from_us",
+        "id",  # to leave out the proposals an evaluator declared a conflict on
     ],
     "sortableAttributes": ["submitted_at_us", "id"],
     "rankingRules": ["sort", "words", "typo", "proximity", "attribute", "exactness", "submitted_at_us:desc"],

@@ -340,6 +340,10 @@ async def search_proposals(engine: SearchEngine, user, filters: ProposalFilters)
     if rights is None:
         return SearchResult(page=empty, query=filters.q)
     expressions = list(rights)
+    from marketplace.proposals.visibility import conflicted_proposal_ids
+
+    if conflicted := await conflicted_proposal_ids(user):
+        expressions.append(f"id NOT IN [{', '.join(str(i) for i in conflicted)}]")
     if filters.status:
         expressions.append(f"status = {_quote(filters.status)}")
     if filters.scenario:

@@ -10,6 +10,7 @@ from marketplace.evaluation import conflicts, scoring
 from marketplace.evaluation.conflicts import ConflictAnswer
 from marketplace.evaluation.scoring import ScoreInput
 from marketplace.evaluation.tables import ConflictDeclaration, EvaluationScore, EvaluatorAssignment
+from marketplace.proposals.visibility import not_conflicted_condition
 from tests.evaluation.helpers import (
     begin_evaluation,
     insert_submitted_proposal,
@@ -163,9 +164,9 @@ async def test_a_conflicted_manager_stays_out_of_the_proposal_everywhere(db, cli
                                       w.actor(w.evaluator_1))
     # the shared query condition leaves the proposal out for him only
     mine = await Proposal.select(Proposal.id).where(
-        conflicts.not_conflicted_condition(w.evaluator_1) & (Proposal.scenario == w.scenario))
+        not_conflicted_condition(w.evaluator_1) & (Proposal.scenario == w.scenario))
     assert {r["id"] for r in mine} == {w.proposal_a, w.proposal_b}
-    theirs = await Proposal.select(Proposal.id).where(conflicts.not_conflicted_condition(w.evaluator_2))
+    theirs = await Proposal.select(Proposal.id).where(not_conflicted_condition(w.evaluator_2))
     assert {r["id"] for r in theirs} == set(w.proposals)
     # as department staff he may run the workspace, but not decide that proposal's eligibility
     with pytest.raises(NotAllowed, match="回避"):

@@ -167,3 +167,30 @@ async def test_the_proposals_index_is_empty_until_proposals_exist(search_client,
     admin = await bearer(await make_user("admin@example.com", role="admin"))
     body = (await search_client.get(URL, params={"q": "方案"}, headers=admin)).json()
     assert body["items"] == [] and body["total"] == 0
+
+
+async def test_an_evaluator_never_finds_a_proposal_he_is_conflicted_on(search_client, engine, world):
+    """A declared conflict of interest hides the proposal from that evaluator in search (index and
+    fallback) and in the staff list and API detail, while colleagues still see it."""
+    from marketplace.evaluation.tables import ConflictDeclaration
+    from marketplace.proposals.tables import Proposal
+
+    ids, users, w = world
+    row = await Proposal.select(Proposal.scenario, Proposal.company).where(Proposal.id == ids["x"]).first()
+    evaluator_id = (await search_client.get("/api/v1/me", headers=users["evaluator_x"])).json()["id"]
+    await ConflictDeclaration.insert(ConflictDeclaration(
+        scenario=row["scenario"], evaluator=evaluator_id, proposal=ids["x"], company=row["company"],
+        conflicted=True, relation="曾任该公司技术顾问"))
+    await sync(engine)
+    assert await _found(search_client, users["evaluator_x"]) == {ids["x_withdrawn"]}
+    assert await _found(search_client, users["staff_x"]) == {ids["x"], ids["x_withdrawn"]}
+    detail = await search_client.get(f"/api/v1/proposals/{ids['x']}", headers=users["evaluator_x"])
+    assert detail.status_code == 404
+    assert (await search_client.get(f"/api/v1/proposals/{ids['x']}", headers=users["staff_x"])).status_code == 200
+    listed = (await search_client.get("/api/v1/proposals", headers=users["evaluator_x"])).json()
+    assert ids["x"] not in {p["id"] for p in listed["items"]}
+
+    down = SearchEngine(search_config(f"http://127.0.0.1:{free_port()}", "x" * 20, "down_", timeout=1.0))
+    transport = httpx.ASGITransport(app=app_for(down))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        assert await _found(client, users["evaluator_x"]) == {ids["x_withdrawn"]}
