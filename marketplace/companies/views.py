@@ -113,8 +113,10 @@ class CompanyPagesController(Controller):
         exception_handlers={ValidationException: _not_found},
     )
     async def company_detail(self, company_id: CompanyId) -> Template:
+        from marketplace.evaluation.pilots import list_completed_pilots
+
         company = await get_public_company(company_id)  # NotFound -> the 404 page
-        # ``completed_pilots``: the platform's track record of the company (the pilots module
-        # fills it; the template's ``track_record`` block shows it).
+        # ``completed_pilots``: the platform's track record of the company (completed pilots on
+        # published results; the template's ``track_record`` block shows it).
         return Template(template_name="companies/detail.html",
-                        context={"company": company, "completed_pilots": []})
+                        context={"company": company, "completed_pilots": await list_completed_pilots(company_id)})

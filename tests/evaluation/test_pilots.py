@@ -234,6 +234,12 @@ async def test_completion_closes_the_scenario_and_becomes_public_track_record(cl
         ("网格事件智能分拨", "牵头单位", note)]
     assert [r["role"] for r in await list_completed_pilots(w["sme"])] == ["联合体成员"]
 
+    # ... and on the public company pages.
+    for company, role in ((w["lead"], "牵头单位"), (w["sme"], "联合体成员")):
+        profile = await client.get(f"/companies/{company}")
+        assert profile.status_code == 200
+        assert "已完成的试点" in profile.text and "网格事件智能分拨" in profile.text and role in profile.text
+
     # Matching counts the completed scenario as the partners' track record.
     from marketplace.matching.services import load_matching_data
 
