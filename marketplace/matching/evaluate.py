@@ -154,7 +154,8 @@ async def _apply_history(history: dict) -> list[str]:
         if sc is None or lead is None:
             problems.append(f"awards: 未知的场景或企业 {award}")
             continue
-        proposal = Proposal(scenario=sc["id"], company=lead, status="selected", summary="(评测数据)")
+        proposal = Proposal(scenario=sc["id"], company=lead, status="selected", outcome_published=True,
+                            summary="(评测数据)")
         await proposal.save()
         await ProposalMember.insert(ProposalMember(proposal=proposal.id, company=lead, is_lead=True,
                                                    status="accepted", work_share=50))

@@ -89,8 +89,9 @@ async def load_matching_data() -> MatchingData:
             Project(r["title"], r["delivered"], r["capability"], r["year"], r["client"]))
 
     awards: dict[int, list[Award]] = {}
+    # Only published awards count: an internal decision must not surface in match explanations.
     won = await Proposal.select(Proposal.id, Proposal.scenario, Proposal.company).where(
-        Proposal.status == "selected")
+        (Proposal.status == "selected") & (Proposal.outcome_published == True))  # noqa: E712
     won_by_id = {}
     for r in won:
         sc = by_scenario.get(r["scenario"])
@@ -142,7 +143,7 @@ SELECT
   (SELECT COUNT(*) FROM capability) AS capabilities,
   (SELECT MAX(id) FROM capability) AS capability_max,
   (SELECT SUM(LENGTH(CAST(synonyms AS TEXT))) FROM capability) AS synonyms,
-  (SELECT COUNT(*) FROM proposal WHERE status = 'selected') AS selected,
+  (SELECT COUNT(*) FROM proposal WHERE status = 'selected' AND outcome_published) AS selected,
   (SELECT MAX(updated_at) FROM proposal) AS proposal_updated,
   (SELECT COUNT(*) FROM proposal_member WHERE status = 'accepted') AS members,
   (SELECT MAX(id) FROM audit_event) AS audit_max

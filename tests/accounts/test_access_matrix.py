@@ -17,10 +17,10 @@ PAGES = {
     "/account":         [303, 200, 200, 200, 200, 200, 200, 200],
     "/account/company": [303, 200, 200, 200, 403, 403, 403, 403],
     "/member":          [303, 200, 200, 200, 403, 403, 403, 403],
+    "/member/proposals": [303, 200, 200, 200, 403, 403, 403, 403],
     "/member/profile":  [303, 200, 200, 200, 403, 403, 403, 403],
     "/member/profile/projects/new": [303, 200, 200, 200, 403, 403, 403, 403],
     "/admin/companies/{company_a}": [303, 403, 403, 403, 403, 403, 403, 200],
-    "/member/proposals": [303, 200, 200, 200, 403, 403, 403, 403],
     "/staff":           [303, 403, 403, 403, 200, 200, 200, 403],
     "/admin":           [303, 403, 403, 403, 403, 403, 403, 200],
     "/admin/companies": [303, 403, 403, 403, 403, 403, 403, 200],
@@ -34,6 +34,10 @@ PAGES = {
     "/staff/scenarios/{draft_x}": [303, 403, 403, 403, 200, 404, 200, 403],
     "/staff/scenarios/{draft_x}/matches": [303, 404, 404, 404, 200, 404, 200, 200],
     "/staff/scenarios/{open_x}/matches": [303, 403, 403, 403, 200, 403, 200, 200],
+    # Proposals of a scenario: own department's staff and admins; another department's: 404.
+    "/staff/scenarios/{open_x}/proposals": [303, 403, 403, 403, 200, 404, 200, 200],
+    "/staff/scenarios/{open_x}/proposals.csv": [303, 403, 403, 403, 200, 404, 200, 200],
+    "/staff/proposals/999999": [303, 403, 403, 403, 404, 404, 404, 404],
     # Evaluation: the department's staff and admins run it; only assigned evaluators declare.
     "/staff/scenarios/{open_x}/evaluation": [303, 403, 403, 403, 200, 403, 200, 200],
     "/staff/scenarios/{open_x}/evaluation/conflicts": [303, 403, 403, 403, 403, 403, 403, 403],
@@ -48,10 +52,6 @@ PAGES = {
     "/staff/scenarios/{open_x}/evaluation/ranking.csv": [303, 403, 403, 403, 409, 404, 409, 409],
     "/staff/scenarios/{open_x}/evaluation/report": [303, 403, 403, 403, 409, 404, 409, 409],
     "/member/results":  [303, 200, 200, 200, 403, 403, 403, 403],
-    # Proposals of a scenario: own department's staff and admins; another department's: 404.
-    "/staff/scenarios/{open_x}/proposals": [303, 403, 403, 403, 200, 404, 200, 200],
-    "/staff/scenarios/{open_x}/proposals.csv": [303, 403, 403, 403, 200, 404, 200, 200],
-    "/staff/proposals/999999": [303, 403, 403, 403, 404, 404, 404, 404],
     # Pilots: the department's staff on the scenario (another department: 404); partners' members.
     "/staff/scenarios/{open_x}/pilot": [303, 403, 403, 403, 200, 404, 200, 403],
     "/member/pilots":   [303, 200, 200, 200, 403, 403, 403, 403],

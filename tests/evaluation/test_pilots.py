@@ -40,6 +40,7 @@ async def _world(*, published: bool = True) -> dict:
         public_status="awarded" if published else "evaluating",
         result_published_at=now - dt.timedelta(days=2) if published else None)
     proposal = await make_proposal(scenario, lead, status="selected", timeline=TIMELINE_V1,
+                                   outcome_published=published,
                                    members=[(sme, 30, "accepted"), (invited_only, 10, "declined")])
     for version, timeline in ((1, TIMELINE_V1), (2, TIMELINE)):
         await ProposalVersion.insert(ProposalVersion(proposal=proposal, version=version, content_hash="x" * 64,

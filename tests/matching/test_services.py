@@ -128,7 +128,11 @@ async def test_awards_become_track_record(catalog):
     big = await ids(Company, "co-big")
     scenario_id = await services.resolve_scenario("sc-hotline")
     before = next(m for m in await services.match_companies(scenario_id) if m.company_key == "co-big")
-    await Proposal.insert(Proposal(scenario=done, company=big, status="selected"))
+    unpublished = Proposal(scenario=done, company=big, status="selected")
+    await Proposal.insert(unpublished)
+    internal = next(m for m in await services.match_companies(scenario_id) if m.company_key == "co-big")
+    assert internal.explanation.track == before.explanation.track  # not published: no track record
+    await Proposal.update({Proposal.outcome_published: True}).where(Proposal.id == unpublished.id)
     after = next(m for m in await services.match_companies(scenario_id) if m.company_key == "co-big")
     assert after.explanation.track > before.explanation.track
     assert "往年热线语音试点" in after.explanation.summary()
