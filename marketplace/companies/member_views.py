@@ -1,5 +1,6 @@
-"""The member area: the signed-in company's own status, profile, colleagues and the open
-scenarios the matching module recommends for it (with why)."""
+"""The member area: the signed-in company's own status, profile, colleagues, the open scenarios
+the matching module recommends for it (with why), its proposals and invitations, and the latest
+notifications."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from marketplace.accounts.tables import User
 from marketplace.companies.profile import profile_completeness
 from marketplace.companies.services import get_member_company
 from marketplace.matching.services import recommend_scenarios
+from marketplace.notifications.services import list_notifications
+from marketplace.proposals.member_views import company_proposal_lists
+
+LATEST_NOTIFICATIONS = 5
 
 
 class MemberAreaController(Controller):
@@ -24,6 +29,8 @@ class MemberAreaController(Controller):
         colleagues = await User.select(User.email, User.display_name, User.is_company_manager).where(
             User.company == request.user.company_id).order_by(User.id)
         recommended = await recommend_scenarios(request.user.company_id, limit=5)
+        notifications = (await list_notifications(request.user.id)).items[:LATEST_NOTIFICATIONS]
         return Template("member/home.html", context={
             "company": company, "colleagues": colleagues, "recommended": recommended,
-            "completeness": await profile_completeness(request.user.company_id)})
+            "completeness": await profile_completeness(request.user.company_id),
+            "notifications": notifications, **await company_proposal_lists(request.user.company_id)})

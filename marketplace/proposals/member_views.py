@@ -38,7 +38,8 @@ def _int(value: str) -> int | None:
     return int(value) if value.isdigit() and int(value) <= MAX_ID else None
 
 
-async def _company_lists(company_id: int) -> dict:
+async def company_proposal_lists(company_id: int) -> dict:
+    """The company's drafts and proposals, and the invitations waiting for its answer."""
     return {"proposals": await ps.list_company_proposals(company_id),
             "invitations": await pc.list_invitations(company_id)}
 
@@ -53,12 +54,7 @@ class MemberProposalController(Controller):
 
     @get("/proposals")
     async def index(self, request: Request) -> Template:
-        return Template("proposals/list.html", context=await _company_lists(request.user.company_id))
-
-    @get("/proposals/panel")
-    async def home_panel(self, request: Request) -> Template:
-        """The member-home section (an htmx fragment): drafts and proposals, open invitations."""
-        return Template("proposals/_home_panel.html", context=await _company_lists(request.user.company_id))
+        return Template("proposals/list.html", context=await company_proposal_lists(request.user.company_id))
 
     # --- start -------------------------------------------------------------------------------
 

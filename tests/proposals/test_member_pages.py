@@ -84,8 +84,9 @@ async def test_other_companies_get_404_and_invitees_answer_on_their_page(client,
     for path in (f"/member/proposals/{pid}", f"/member/proposals/{pid}/edit", f"/member/invitations/{pid}"):
         assert (await client.get(path)).status_code == 404, path
     await pc.invite_member(pid, actor(w["lead_manager"]), w["sme"], "数据治理", 30)
-    panel = await client.get("/member/proposals/panel")
-    assert "邀请贵企业加入联合体" in panel.text and f"/member/invitations/{pid}" in panel.text
+    home = await client.get("/member")
+    assert "邀请贵企业加入联合体" in home.text and f"/member/invitations/{pid}" in home.text
+    assert "最新通知" in home.text and "联合体邀请：" in home.text  # the notification, listed on the home
     page = await client.get(f"/member/invitations/{pid}")
     assert page.status_code == 200 and "接受邀请" in page.text and "中小企业" in page.text
     r = await post_form(client, f"/member/invitations/{pid}", {"decision": "accept"})
