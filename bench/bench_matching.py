@@ -30,15 +30,44 @@ from pathlib import Path
 # A run from a checkout without installing still finds the package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from marketplace.matching.concepts import CONCEPTS  # noqa: E402
-from marketplace.matching.model import (  # noqa: E402
-    Award, CapabilityNode, CompanyData, Project, ScenarioData, Taxonomy,
+from marketplace.matching.concepts import CONCEPTS
+from marketplace.matching.model import (
+    Award,
+    CapabilityNode,
+    CompanyData,
+    Project,
+    ScenarioData,
+    Taxonomy,
 )
 
 DOMAINS = ("一网通办", "一网统管", "一网提优", "一网协同")
 EVIDENCE = ("self_declared", "self_declared", "self_declared", "past_project", "verified")
-FILLER = ("平台", "系统", "建设", "服务", "数据", "智能", "提升", "实现", "管理", "应用", "园区", "部门",
-          "企业", "效率", "实时", "自动", "统一", "支撑", "业务", "场景", "能力", "方案", "试点", "推广")
+FILLER = (
+    "平台",
+    "系统",
+    "建设",
+    "服务",
+    "数据",
+    "智能",
+    "提升",
+    "实现",
+    "管理",
+    "应用",
+    "园区",
+    "部门",
+    "企业",
+    "效率",
+    "实时",
+    "自动",
+    "统一",
+    "支撑",
+    "业务",
+    "场景",
+    "能力",
+    "方案",
+    "试点",
+    "推广",
+)
 
 
 def _rss_kib(field: str) -> int:
@@ -65,7 +94,9 @@ def generate(n_companies: int, n_scenarios: int, seed: int = 7):
         next_id += 1
         nodes.append(CapabilityNode(gid, f"能力大类{g}{word(2)}", None, (word(),)))
         for _ in range(10):
-            nodes.append(CapabilityNode(next_id, f"能力{next_id}{word(3)}", gid, (word(), word(), f"CAP{next_id}")))
+            nodes.append(
+                CapabilityNode(next_id, f"能力{next_id}{word(3)}", gid, (word(), word(), f"CAP{next_id}"))
+            )
             leaves.append(next_id)
             next_id += 1
     taxonomy = Taxonomy.of(nodes)
@@ -85,27 +116,50 @@ def generate(n_companies: int, n_scenarios: int, seed: int = 7):
 
     scenarios = []
     for j in range(n_scenarios):
-        caps = rng.sample(leaves[(j % 12) * 10:(j % 12) * 10 + 10], rng.randint(1, 3)) + rng.sample(leaves, rng.randint(0, 2))
+        caps = rng.sample(leaves[(j % 12) * 10 : (j % 12) * 10 + 10], rng.randint(1, 3)) + rng.sample(
+            leaves, rng.randint(0, 2)
+        )
         caps = list(dict.fromkeys(caps))
-        scenarios.append(ScenarioData(
-            id=j + 1, key=f"sc-{j}", title=text(caps, 4), domain=DOMAINS[j % 4], summary=text(caps, 8),
-            description=text(caps, 30), expected_outcome=text(caps, 6),
-            requirements={c: 100 // len(caps) for c in caps}, status="open"))
+        scenarios.append(
+            ScenarioData(
+                id=j + 1,
+                key=f"sc-{j}",
+                title=text(caps, 4),
+                domain=DOMAINS[j % 4],
+                summary=text(caps, 8),
+                description=text(caps, 30),
+                expected_outcome=text(caps, 6),
+                requirements={c: 100 // len(caps) for c in caps},
+                status="open",
+            )
+        )
     companies = []
     for i in range(n_companies):
         home = rng.randrange(12)
-        caps = rng.sample(leaves[home * 10:home * 10 + 10], rng.randint(1, 4)) + rng.sample(leaves, rng.randint(0, 2))
+        caps = rng.sample(leaves[home * 10 : home * 10 + 10], rng.randint(1, 4)) + rng.sample(
+            leaves, rng.randint(0, 2)
+        )
         caps = list(dict.fromkeys(caps))
-        projects = tuple(Project(text(caps, 3), text(caps, 8), rng.choice(caps), 2020 + rng.randrange(6), "某局")
-                         for _ in range(rng.randint(0, 2)))
+        projects = tuple(
+            Project(text(caps, 3), text(caps, 8), rng.choice(caps), 2020 + rng.randrange(6), "某局")
+            for _ in range(rng.randint(0, 2))
+        )
         awards = ()
         if rng.random() < 0.05:
             sc = scenarios[rng.randrange(n_scenarios)]
             awards = (Award(sc.id, sc.title, sc.domain, tuple(sc.requirements), "completed"),)
-        companies.append(CompanyData(
-            id=i + 1, key=f"co-{i}", name=f"测试{word(3)}科技有限公司", size="large" if rng.random() < 0.1 else "sme",
-            description=text(caps, rng.randint(15, 45)),
-            capabilities={c: rng.choice(EVIDENCE) for c in caps}, projects=projects, awards=awards))
+        companies.append(
+            CompanyData(
+                id=i + 1,
+                key=f"co-{i}",
+                name=f"测试{word(3)}科技有限公司",
+                size="large" if rng.random() < 0.1 else "sme",
+                description=text(caps, rng.randint(15, 45)),
+                capabilities={c: rng.choice(EVIDENCE) for c in caps},
+                projects=projects,
+                awards=awards,
+            )
+        )
     return taxonomy, companies, scenarios
 
 
@@ -134,16 +188,20 @@ def child(method: str, n_companies: int, n_scenarios: int, k: int) -> dict:
         order = order[0] if isinstance(order, tuple) else order
         assert len(order) == n_companies
     t = time.perf_counter()
-    idx, val = ranker.recommend_all(k)
+    idx, _val = ranker.recommend_all(k)
     recommend = time.perf_counter() - t
     assert idx.shape == (n_companies, k) and (idx >= 0).all()
     return {
-        "method": method, "companies": n_companies, "scenarios": n_scenarios, "k": k,
+        "method": method,
+        "companies": n_companies,
+        "scenarios": n_scenarios,
+        "k": k,
         "build_s": round(build, 2),
         "rank_one_ms_median": round(1000 * float(np.median(times)), 1),
         "rank_one_ms_p95": round(1000 * float(np.percentile(times, 95)), 1),
         "recommend_all_s": round(recommend, 2),
-        "rss_data_mib": round(rss_data / 1024), "peak_rss_mib": round(_rss_kib("VmHWM") / 1024),
+        "rss_data_mib": round(rss_data / 1024),
+        "peak_rss_mib": round(_rss_kib("VmHWM") / 1024),
         "terms": (ranker.text.docs if method == "ours" else ranker.docs).shape[0],
     }
 
@@ -161,8 +219,14 @@ def machine() -> dict:
     import numpy
     import scipy
 
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem_kib / 1024 / 1024, 1),
-            "python": sys.version.split()[0], "numpy": numpy.__version__, "scipy": scipy.__version__}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": round(mem_kib / 1024 / 1024, 1),
+        "python": sys.version.split()[0],
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+    }
 
 
 def main() -> int:
@@ -178,23 +242,54 @@ def main() -> int:
         return 0
     results = []
     for method in ("ours", "baseline"):
-        proc = subprocess.run([sys.executable, __file__, "--child", method, "--companies", str(args.companies),
-                               "--scenarios", str(args.scenarios), "--k", str(args.k)],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                method,
+                "--companies",
+                str(args.companies),
+                "--scenarios",
+                str(args.scenarios),
+                "--k",
+                str(args.k),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             return 1
         results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     info = machine()
-    print(f"machine: {info['nproc']} CPUs, {info['cpu']}, {info['ram_gib']} GiB RAM; Python {info['python']}, "
-          f"numpy {info['numpy']}, scipy {info['scipy']}")
+    print(
+        f"machine: {info['nproc']} CPUs, {info['cpu']}, {info['ram_gib']} GiB RAM; Python {info['python']}, "
+        f"numpy {info['numpy']}, scipy {info['scipy']}"
+    )
     print(f"data: {args.companies} companies x {args.scenarios} scenarios, generated in memory (no database)")
-    rows = [("method", "build (s)", "rank 1 scenario, median / p95 (ms)", f"top {args.k} for every company (s)",
-             "peak RSS (MiB)", "RSS of the data alone (MiB)")]
+    rows = [
+        (
+            "method",
+            "build (s)",
+            "rank 1 scenario, median / p95 (ms)",
+            f"top {args.k} for every company (s)",
+            "peak RSS (MiB)",
+            "RSS of the data alone (MiB)",
+        )
+    ]
     for r in results:
         name = "matching engine" if r["method"] == "ours" else "baseline TF-IDF"
-        rows.append((name, f"{r['build_s']}", f"{r['rank_one_ms_median']} / {r['rank_one_ms_p95']}",
-                     f"{r['recommend_all_s']}", f"{r['peak_rss_mib']}", f"{r['rss_data_mib']}"))
+        rows.append(
+            (
+                name,
+                f"{r['build_s']}",
+                f"{r['rank_one_ms_median']} / {r['rank_one_ms_p95']}",
+                f"{r['recommend_all_s']}",
+                f"{r['peak_rss_mib']}",
+                f"{r['rss_data_mib']}",
+            )
+        )
     if args.markdown:
         print("| " + " | ".join(rows[0]) + " |")
         print("|" + "---|" * len(rows[0]))
@@ -203,7 +298,7 @@ def main() -> int:
     else:
         widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
         for row in rows:
-            print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+            print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)))
     ours = results[0]
     ok = ours["rank_one_ms_median"] < 50 and ours["recommend_all_s"] < 60
     print(f"targets (rank one < 50 ms, top {args.k} for all < 60 s): {'met' if ok else 'NOT met'}")

@@ -16,8 +16,8 @@ afterwards. Not a test: nothing asserts, it reports. Usage:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import asyncio
+import datetime as dt
 import json
 import os
 import platform
@@ -29,23 +29,66 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 QUERIES = [
-    {"q": "通办"}, {"q": "一网通办"}, {"q": "数字孪生"}, {"q": "孪生"}, {"q": "网格"},
-    {"q": "语音识别"}, {"q": "ASR"}, {"q": "12345热线"}, {"q": "城市大脑"}, {"q": "智能 分拨"},
-    {"q": "孪生", "domain": "一网统管"}, {"q": "通办", "status": "open", "sort": "deadline"},
-    {"q": "视频分析", "deadline": "90d"}, {"domain": "一网协同"}, {"status": "open", "page": "3"},
+    {"q": "通办"},
+    {"q": "一网通办"},
+    {"q": "数字孪生"},
+    {"q": "孪生"},
+    {"q": "网格"},
+    {"q": "语音识别"},
+    {"q": "ASR"},
+    {"q": "12345热线"},
+    {"q": "城市大脑"},
+    {"q": "智能 分拨"},
+    {"q": "孪生", "domain": "一网统管"},
+    {"q": "通办", "status": "open", "sort": "deadline"},
+    {"q": "视频分析", "deadline": "90d"},
+    {"domain": "一网协同"},
+    {"status": "open", "page": "3"},
 ]
 
-WORDS = ["一网通办", "一网统管", "一网提优", "一网协同", "数字孪生", "城市大脑", "免申即享", "12345热线",
-         "网格化", "跨省通办", "智能分拨", "视频分析", "语音识别", "自然语言处理", "企业开办", "河道监测",
-         "交通信号", "营商环境", "惠企政策", "公文流转", "数据共享", "事件处置", "电子证照", "物联感知",
-         "大模型", "知识图谱", "客服", "审批", "预警", "监管", "养老", "社区", "园区", "工单", "巡检"]
+WORDS = [
+    "一网通办",
+    "一网统管",
+    "一网提优",
+    "一网协同",
+    "数字孪生",
+    "城市大脑",
+    "免申即享",
+    "12345热线",
+    "网格化",
+    "跨省通办",
+    "智能分拨",
+    "视频分析",
+    "语音识别",
+    "自然语言处理",
+    "企业开办",
+    "河道监测",
+    "交通信号",
+    "营商环境",
+    "惠企政策",
+    "公文流转",
+    "数据共享",
+    "事件处置",
+    "电子证照",
+    "物联感知",
+    "大模型",
+    "知识图谱",
+    "客服",
+    "审批",
+    "预警",
+    "监管",
+    "养老",
+    "社区",
+    "园区",
+    "工单",
+    "巡检",
+]
 FILLER = "针对当前业务中存在的痛点，部门希望借助数据和技术手段提升效率与服务质量，并在试点中验证效果。"
 
 
@@ -57,20 +100,20 @@ def pct(values: list[float], p: float) -> float:
 
 
 def ms(values: list[float]) -> str:
-    return f"{pct(values, .5) * 1000:.1f} / {pct(values, .95) * 1000:.1f}"
+    return f"{pct(values, 0.5) * 1000:.1f} / {pct(values, 0.95) * 1000:.1f}"
 
 
 # --------------------------------------------------------------------------------------------
 
 
 async def generate(n: int) -> None:
+    from marketplace.core import clock
     from marketplace.core.audit import SYSTEM
     from marketplace.core.db import engine as db_engine
     from marketplace.core.migrations import migrate
     from marketplace.demo.seed import seed_demo
     from marketplace.scenarios.tables import Scenario, ScenarioCapability
     from marketplace.taxonomy.tables import Capability
-    from marketplace.core import clock
 
     await migrate()
     report = await seed_demo()  # departments, taxonomy, companies (and the demo scenarios)
@@ -89,21 +132,37 @@ async def generate(n: int) -> None:
             words = rng.sample(WORDS, 4)
             status = rng.choice(statuses)
             opened = now - dt.timedelta(days=rng.randint(1, 700), seconds=rng.randint(0, 86400))
-            rows.append(Scenario(
-                key=f"bench-{i}", title=f"{words[0]}{words[1]}场景{i}", summary=f"{words[2]}与{words[3]}的应用。",
-                description=f"{FILLER}重点是{words[0]}、{words[2]}和{rng.choice(WORDS)}。{FILLER}",
-                expected_outcome=f"{words[1]}效率提升 {rng.randint(10, 60)}%。", domain=rng.choice(domains),
-                department=rng.choice(departments), status="draft", public_status=status,
-                proposal_deadline=opened + dt.timedelta(days=rng.randint(20, 120)),
-                opened_at=opened, budget_min=rng.randint(10, 100) * 10_000,
-                budget_max=rng.randint(100, 300) * 10_000, pilot_months=rng.choice([3, 6, 12]),
-            ))
+            rows.append(
+                Scenario(
+                    key=f"bench-{i}",
+                    title=f"{words[0]}{words[1]}场景{i}",
+                    summary=f"{words[2]}与{words[3]}的应用。",
+                    description=f"{FILLER}重点是{words[0]}、{words[2]}和{rng.choice(WORDS)}。{FILLER}",
+                    expected_outcome=f"{words[1]}效率提升 {rng.randint(10, 60)}%。",
+                    domain=rng.choice(domains),
+                    department=rng.choice(departments),
+                    status="draft",
+                    public_status=status,
+                    proposal_deadline=opened + dt.timedelta(days=rng.randint(20, 120)),
+                    opened_at=opened,
+                    budget_min=rng.randint(10, 100) * 10_000,
+                    budget_max=rng.randint(100, 300) * 10_000,
+                    pilot_months=rng.choice([3, 6, 12]),
+                )
+            )
         async with db.transaction():
             await Scenario.insert(*rows)
-        ids = [r["id"] for r in await Scenario.select(Scenario.id).where(
-            Scenario.key.is_in([f"bench-{i}" for i in range(start, min(n, start + batch))]))]
-        links = [ScenarioCapability(scenario=sid, capability=c, weight=50)
-                 for sid in ids for c in rng.sample(caps, 2)]
+        ids = [
+            r["id"]
+            for r in await Scenario.select(Scenario.id).where(
+                Scenario.key.is_in([f"bench-{i}" for i in range(start, min(n, start + batch))])
+            )
+        ]
+        links = [
+            ScenarioCapability(scenario=sid, capability=c, weight=50)
+            for sid in ids
+            for c in rng.sample(caps, 2)
+        ]
         async with db.transaction():
             await ScenarioCapability.insert(*links)
         if (start // batch) % 10 == 9:
@@ -188,14 +247,20 @@ def api_concurrent(base: str, clients: int, per_client: int) -> tuple[float, lis
 def start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
     import urllib.request
 
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "marketplace"), "serve", "--port", str(port)],
-                            env=env, cwd=ROOT, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "marketplace"), "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=open(log, "wb"),  # noqa: SIM115 - the server process keeps the log open
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
-                    f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                f"http://127.0.0.1:{port}/healthz", timeout=2
+            ) as r:
                 if r.status == 200:
                     return proc
         except OSError:
@@ -220,8 +285,13 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-search-"))
-    os.environ.update({"MARKETPLACE_VAR_DIR": str(tmp / "var"), "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite'}",
-                       "MARKETPLACE_ENV": "bench"})
+    os.environ.update(
+        {
+            "MARKETPLACE_VAR_DIR": str(tmp / "var"),
+            "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite'}",
+            "MARKETPLACE_ENV": "bench",
+        }
+    )
     for key in ("MEILI_URL", "MEILI_MASTER_KEY", "MEILI_INDEX_PREFIX"):
         os.environ.pop(key, None)
     import piccolo_conf  # noqa: F401
@@ -258,23 +328,30 @@ def main() -> None:
         stop_server(procs.pop())
 
         port = free_port()
-        env = dict(os.environ, PORT=str(port), MEILI_URL=f"http://127.0.0.1:{free_port()}", MEILI_TIMEOUT="0.5")
+        env = dict(
+            os.environ, PORT=str(port), MEILI_URL=f"http://127.0.0.1:{free_port()}", MEILI_TIMEOUT="0.5"
+        )
         procs.append(start_server(env, port, tmp / "fallback.log"))
         print("Database fallback ...", flush=True)
         fallback = api_sequential(f"http://127.0.0.1:{port}", max(2, args.rounds // 10))
         stop_server(procs.pop())
 
-        machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-                   f"load average at the end {os.getloadavg()[0]:.1f} (the machine may be shared)")
-        raw50, api50 = pct(raw, .5), pct(api, .5)
-        raw95, api95 = pct(raw, .95), pct(api, .95)
+        machine = (
+            f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+            f"load average at the end {os.getloadavg()[0]:.1f} (the machine may be shared)"
+        )
+        raw50, api50 = pct(raw, 0.5), pct(api, 0.5)
+        raw95, api95 = pct(raw, 0.95), pct(api, 0.95)
         rows = [
             ("Scenarios generated (SQLite)", f"{docs:,} public, in {generate_s:.0f} s"),
             ("Full reindex (fresh index + swap)", f"{reindex_s:.1f} s (target < 60 s)"),
             ("Meilisearch, the API's multi-search, round trip p50 / p95", f"{ms(raw)} ms"),
             ("Meilisearch processingTimeMs p50 / p95", f"{ms(processing)} ms"),
             ("GET /api/v1/scenarios p50 / p95 (sequential)", f"{ms(api)} ms"),
-            ("API ÷ Meilisearch", f"p50 {api50 / raw50:.2f}x (target ≤ 1.5x), p95 {api95 / raw95:.2f}x (target ≤ 2x)"),
+            (
+                "API ÷ Meilisearch",
+                f"p50 {api50 / raw50:.2f}x (target ≤ 1.5x), p95 {api95 / raw95:.2f}x (target ≤ 2x)",
+            ),
             ("API, 16 concurrent clients", f"{throughput:.0f} requests/s, p50 / p95 {ms(concurrent)} ms"),
             ("Database fallback p50 / p95", f"{ms(fallback)} ms"),
         ]
@@ -283,10 +360,18 @@ def main() -> None:
         print("| measure | result |\n| --- | --- |")
         for name, value in rows:
             print(f"| {name} | {value} |")
-        (tmp / "results.json").write_text(json.dumps({
-            "reindex_s": reindex_s, "docs": docs, "raw_ms": [x * 1000 for x in raw],
-            "api_ms": [x * 1000 for x in api], "concurrent_rps": throughput,
-            "fallback_ms": [x * 1000 for x in fallback]}))
+        (tmp / "results.json").write_text(
+            json.dumps(
+                {
+                    "reindex_s": reindex_s,
+                    "docs": docs,
+                    "raw_ms": [x * 1000 for x in raw],
+                    "api_ms": [x * 1000 for x in api],
+                    "concurrent_rps": throughput,
+                    "fallback_ms": [x * 1000 for x in fallback],
+                }
+            )
+        )
     finally:
         for proc in procs:
             stop_server(proc)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from http import HTTPStatus
-from urllib.parse import urlencode
 from pathlib import Path
+from urllib.parse import urlencode
 
 from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
@@ -38,7 +38,10 @@ def _wants_json(request: Request) -> bool:
 
 
 def _error_response(
-    request: Request, status_code: int, message: str, errors: dict | None = None,
+    request: Request,
+    status_code: int,
+    message: str,
+    errors: dict | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
     if _wants_json(request):
@@ -140,8 +143,12 @@ async def healthz(request: Request) -> dict:
 def handle_not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
     """Pages send the visitor to the login form and back; the API answers 401."""
     if _wants_json(request):
-        return _error_response(request, 401, "需要登录：请在请求头中发送 Authorization: Bearer <令牌>。",
-                               headers={"WWW-Authenticate": "Bearer"})
+        return _error_response(
+            request,
+            401,
+            "需要登录：请在请求头中发送 Authorization: Bearer <令牌>。",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return Redirect(f"/login?{urlencode({'next': target})}", status_code=303)
 
@@ -155,24 +162,24 @@ def _route_handlers() -> list:
     from marketplace.companies.profile_api import CompanyProfileApiController
     from marketplace.companies.profile_views import MemberProfileController
     from marketplace.companies.views import CompanyPagesController
+    from marketplace.evaluation.decision_views import DecisionController
+    from marketplace.evaluation.member_views import MemberClarificationController
+    from marketplace.evaluation.pilot_views import MemberPilotController, StaffPilotController
+    from marketplace.evaluation.result_views import MemberResultController
+    from marketplace.evaluation.staff_views import EvaluationStaffController
+    from marketplace.evaluation.stats_views import PublicStatisticsController, StaffDashboardController
     from marketplace.matching.api import MatchingApiController
     from marketplace.matching.views import StaffMatchesController
-    from marketplace.scenarios.api import ScenarioApiController, TaxonomyApiController
-    from marketplace.search.api import ProposalSearchApiController
-    from marketplace.scenarios.staff_views import StaffAreaController
-    from marketplace.scenarios.views import HomePageController, ScenarioPagesController
     from marketplace.notifications.views import NotificationController
     from marketplace.proposals.api import ProposalApiController
     from marketplace.proposals.member_views import MemberProposalController
     from marketplace.proposals.staff_views import StaffProposalController
-    from marketplace.evaluation.pilot_views import MemberPilotController, StaffPilotController
-    from marketplace.evaluation.stats_views import PublicStatisticsController, StaffDashboardController
-    from marketplace.evaluation.decision_views import DecisionController
-    from marketplace.evaluation.result_views import MemberResultController
-    from marketplace.evaluation.member_views import MemberClarificationController
-    from marketplace.evaluation.staff_views import EvaluationStaffController
+    from marketplace.scenarios.api import ScenarioApiController, TaxonomyApiController
     from marketplace.scenarios.authoring_views import ScenarioAuthoringController
     from marketplace.scenarios.participation_views import FeedController, ScenarioParticipationController
+    from marketplace.scenarios.staff_views import StaffAreaController
+    from marketplace.scenarios.views import HomePageController, ScenarioPagesController
+    from marketplace.search.api import ProposalSearchApiController
 
     handlers: list = [
         healthz,
@@ -213,9 +220,14 @@ def _route_handlers() -> list:
     # Only the front-end packages are served from node_modules (not, say, the Meilisearch binary).
     for package in VENDOR_PACKAGES:
         if (NODE_MODULES / package).exists():
-            handlers.append(create_static_files_router(
-                path=f"/static/vendor/{package}", directories=[NODE_MODULES / package],
-                name=f"vendor-{package}", include_in_schema=False))
+            handlers.append(
+                create_static_files_router(
+                    path=f"/static/vendor/{package}",
+                    directories=[NODE_MODULES / package],
+                    name=f"vendor-{package}",
+                    include_in_schema=False,
+                )
+            )
     return handlers
 
 
@@ -230,7 +242,7 @@ def _openapi_config() -> OpenAPIConfig:
         description=(
             "数园区（苏州工业园区）场景开放平台的公开只读 API：已公开的应用场景、会员企业名录，"
             "以及构造筛选条件所需的能力分类和部门。\n\n"
-            "错误统一返回 JSON：`{\"status_code\", \"detail\", \"errors\"}`。"
+            '错误统一返回 JSON：`{"status_code", "detail", "errors"}`。'
             "参数有误返回 400，errors 列出每个出错的参数；不存在或未公开返回 404。"
             "路径中的 id 须为 1 到 2147483647 的整数：超出范围返回 400，不是整数返回 404。"
             "每页最多 100 条。"
@@ -242,16 +254,21 @@ def _openapi_config() -> OpenAPIConfig:
             Tag(name="taxonomy", description="能力分类（含同义词）"),
             Tag(name="departments", description="发布场景的部门"),
             Tag(name="search", description="方案检索（部门工作人员与协会管理员，按权限过滤）"),
-            Tag(name="proposals", description="方案：会员企业创建、修改、提交、撤回方案，组建联合体（写操作需 Bearer 令牌）；读取按权限过滤"),
+            Tag(
+                name="proposals",
+                description="方案：会员企业创建、修改、提交、撤回方案，组建联合体（写操作需 Bearer 令牌）；读取按权限过滤",
+            ),
             Tag(name="profile", description="本企业资料（企业管理员，凭令牌）"),
         ],
-        render_plugins=[SwaggerRenderPlugin(
-            js_url=f"{vendor}/swagger-ui-bundle.js",
-            css_url=f"{vendor}/swagger-ui.css",
-            standalone_preset_js_url=f"{vendor}/swagger-ui-standalone-preset.js",
-            favicon=f"<link rel='icon' type='image/png' href='{vendor}/favicon-32x32.png'>",
-            path="/swagger",
-        )],
+        render_plugins=[
+            SwaggerRenderPlugin(
+                js_url=f"{vendor}/swagger-ui-bundle.js",
+                css_url=f"{vendor}/swagger-ui.css",
+                standalone_preset_js_url=f"{vendor}/swagger-ui-standalone-preset.js",
+                favicon=f"<link rel='icon' type='image/png' href='{vendor}/favicon-32x32.png'>",
+                path="/swagger",
+            )
+        ],
     )
 
 

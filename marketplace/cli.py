@@ -52,8 +52,12 @@ def _print_report(report) -> None:
     for col in ("部分", "新增", "更新", "未变"):
         table.add_column(col)
     for section in report.created:
-        table.add_row(section, str(report.created[section]), str(report.updated[section]),
-                      str(report.unchanged[section]))
+        table.add_row(
+            section,
+            str(report.created[section]),
+            str(report.updated[section]),
+            str(report.unchanged[section]),
+        )
     console.print(table)
     for key, words in report.unmapped_words.items():
         console.print(f"[yellow]{key}[/]: 未能映射到能力分类的词已保留为标签：{'、'.join(words)}")
@@ -77,8 +81,11 @@ def seed_demo_command() -> None:
     password, generated = demo_password(get_settings().var_dir, os.environ.get("MARKETPLACE_DEMO_PASSWORD"))
     _run(seed_demo_accounts(password))
     emails = "、".join(email for email, *_ in DEMO_ACCOUNTS)
-    source = "MARKETPLACE_DEMO_PASSWORD" if os.environ.get("MARKETPLACE_DEMO_PASSWORD") else (
-        "新生成，保存在 var/demo_password" if generated else "保存在 var/demo_password")
+    source = (
+        "MARKETPLACE_DEMO_PASSWORD"
+        if os.environ.get("MARKETPLACE_DEMO_PASSWORD")
+        else ("新生成，保存在 var/demo_password" if generated else "保存在 var/demo_password")
+    )
     console.print(f"演示账号：{emails}")
     console.print(f"演示账号密码（{source}）：[bold]{password}[/]", highlight=False)
 
@@ -125,8 +132,10 @@ def tick_command() -> None:
     from marketplace.scenarios.periodic import run_periodic_tasks
 
     report = _run(run_periodic_tasks())
-    click.echo(f"已公开 {len(report.opened)} 个、已截止 {len(report.closed)} 个场景；"
-               f"截止提醒 {report.reminders} 条；发送邮件 {report.mailed} 封。")
+    click.echo(
+        f"已公开 {len(report.opened)} 个、已截止 {len(report.closed)} 个场景；"
+        f"截止提醒 {report.reminders} 条；发送邮件 {report.mailed} 封。"
+    )
 
 
 @main.command("create-user")
@@ -141,8 +150,15 @@ def create_user_command(email: str, role: str, department: str | None, display_n
     from marketplace.core.errors import DomainError
 
     try:
-        user_id = _run(create_user(email=email, role=role, department_key=department,
-                                   display_name=display_name, actor=Actor(label="cli", role="system")))
+        user_id = _run(
+            create_user(
+                email=email,
+                role=role,
+                department_key=department,
+                display_name=display_name,
+                actor=Actor(label="cli", role="system"),
+            )
+        )
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"已创建用户 {email}（id={user_id}，角色 {role}）。")

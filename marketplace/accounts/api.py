@@ -6,16 +6,15 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, delete, get, post
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
-from litestar.params import PathParameter
+from litestar.params import Body, PathParameter
 
 from marketplace.accounts import services
 from marketplace.accounts.guards import requires_login
 from marketplace.accounts.schemas import ApiTokenOut, Me, TokenRequest, TokenResponse
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.web import actor_of, client_address
-from litestar.params import Body
-from litestar.enums import RequestEncodingType
 
 TokenId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 
@@ -26,7 +25,8 @@ class AccountApiController(Controller):
 
     @post("/auth/token", status_code=201, raises=[ValidationFailed, NotAuthorizedException])
     async def issue_token(
-        self, request: Request,
+        self,
+        request: Request,
         data: Annotated[TokenRequest, Body(media_type=RequestEncodingType.JSON)],
     ) -> TokenResponse:
         """Exchange an email and password for a personal API token (shown once).
@@ -35,7 +35,8 @@ class AccountApiController(Controller):
         wrong password in a row locks the account and the address for 15 minutes (429).
         """
         token = await services.issue_api_token_for_credentials(
-            data.email, data.password, client_address(request), data.name)
+            data.email, data.password, client_address(request), data.name
+        )
         return TokenResponse(token=token)
 
     @get("/me", guards=[requires_login], raises=[NotAuthorizedException])
@@ -48,8 +49,11 @@ class AccountApiController(Controller):
     async def list_tokens(self, request: Request) -> list[ApiTokenOut]:
         return msgspec.convert(await services.list_api_tokens(request.user.id), list[ApiTokenOut])
 
-    @delete("/me/tokens/{token_id:int}", guards=[requires_login],
-            raises=[NotAuthorizedException, NotFoundException, PermissionDeniedException])
+    @delete(
+        "/me/tokens/{token_id:int}",
+        guards=[requires_login],
+        raises=[NotAuthorizedException, NotFoundException, PermissionDeniedException],
+    )
     async def revoke_token(self, request: Request, token_id: TokenId) -> None:
         """Revoke one of your own tokens; it stops working at once."""
         await services.revoke_api_token(request.user.id, token_id, actor_of(request))

@@ -23,19 +23,41 @@ def hash_secret(secret: str) -> str:
 
 
 async def _load_user(user_id: int, via: str) -> CurrentUser | None:
-    row = await User.select(
-        User.id, User.email, User.display_name, User.role, User.active, User.company,
-        User.company.name, User.company.status, User.department, User.department.name,
-        User.is_company_manager, User.is_cdo, User.is_evaluator,
-    ).where(User.id == user_id).first()
+    row = (
+        await User.select(
+            User.id,
+            User.email,
+            User.display_name,
+            User.role,
+            User.active,
+            User.company,
+            User.company.name,
+            User.company.status,
+            User.department,
+            User.department.name,
+            User.is_company_manager,
+            User.is_cdo,
+            User.is_evaluator,
+        )
+        .where(User.id == user_id)
+        .first()
+    )
     if row is None or not row["active"]:
         return None
     return CurrentUser(
-        id=row["id"], email=row["email"], display_name=row["display_name"], role=row["role"],
-        company_id=row["company"], company_name=row["company.name"] or "",
-        company_status=row["company.status"], department_id=row["department"],
-        department_name=row["department.name"] or "", is_company_manager=row["is_company_manager"],
-        is_cdo=row["is_cdo"], is_evaluator=row["is_evaluator"], via=via,
+        id=row["id"],
+        email=row["email"],
+        display_name=row["display_name"],
+        role=row["role"],
+        company_id=row["company"],
+        company_name=row["company.name"] or "",
+        company_status=row["company.status"],
+        department_id=row["department"],
+        department_name=row["department.name"] or "",
+        is_company_manager=row["is_company_manager"],
+        is_cdo=row["is_cdo"],
+        is_evaluator=row["is_evaluator"],
+        via=via,
     )
 
 
@@ -46,9 +68,16 @@ async def start_session(user_id: int, ip_address: str = "", user_agent: str = ""
     """A new session for ``user_id``; returns the cookie value (a fresh secret every login)."""
     token = secrets.token_urlsafe(32)
     now = clock.now()
-    await UserSession.insert(UserSession(
-        token_hash=hash_secret(token), user=user_id, created_at=now, last_seen_at=now,
-        ip_address=ip_address[:64], user_agent=user_agent[:300]))
+    await UserSession.insert(
+        UserSession(
+            token_hash=hash_secret(token),
+            user=user_id,
+            created_at=now,
+            last_seen_at=now,
+            ip_address=ip_address[:64],
+            user_agent=user_agent[:300],
+        )
+    )
     return token
 
 
@@ -86,8 +115,9 @@ async def end_all_sessions(user_id: int) -> None:
 async def create_api_token(user_id: int, name: str) -> tuple[int, str]:
     """A new personal token; returns (id, the token). The token is shown once and never again."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user=user_id, name=name, token_hash=hash_secret(token), prefix=token[:10],
-                   created_at=clock.now())
+    row = ApiToken(
+        user=user_id, name=name, token_hash=hash_secret(token), prefix=token[:10], created_at=clock.now()
+    )
     await row.save()
     return row.id, token
 
@@ -95,8 +125,11 @@ async def create_api_token(user_id: int, name: str) -> tuple[int, str]:
 async def resolve_api_token(token: str | None) -> CurrentUser | None:
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = await ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.revoked_at, ApiToken.last_used_at).where(
-        ApiToken.token_hash == hash_secret(token)).first()
+    row = (
+        await ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.revoked_at, ApiToken.last_used_at)
+        .where(ApiToken.token_hash == hash_secret(token))
+        .first()
+    )
     if row is None or row["revoked_at"] is not None:
         return None
     now = clock.now()

@@ -104,8 +104,11 @@ async def authenticate(email: str, password: str, ip_address: str = "") -> int:
     until = await _locked_until(keys)
     if until:
         raise LoginLocked(_locked_message(until))
-    row = await User.select(User.id, User.password_hash, User.active).where(
-        User.email == normalize_email(email)).first()
+    row = (
+        await User.select(User.id, User.password_hash, User.active)
+        .where(User.email == normalize_email(email))
+        .first()
+    )
     if row is None or not row["active"] or not verify_password(row["password_hash"], password):
         if row is None:
             verify_password(hash_password("timing-equaliser"), password)  # same cost either way
@@ -116,7 +119,8 @@ async def authenticate(email: str, password: str, ip_address: str = "") -> int:
     now = clock.now()
     async with write_transaction():
         await LoginThrottle.update({LoginThrottle.failures: 0, LoginThrottle.updated_at: now}).where(
-            LoginThrottle.key.is_in(keys))
+            LoginThrottle.key.is_in(keys)
+        )
         values = {User.last_login_at: now}
         if needs_rehash(row["password_hash"]):
             values[User.password_hash] = hash_password(password)
@@ -128,16 +132,29 @@ async def issue_api_token_for_credentials(email: str, password: str, ip_address:
     """``POST /api/v1/auth/token``: the same checks and throttling as the login form."""
     user_id = await authenticate(email, password, ip_address)
     _, token = await create_api_token(user_id, name)
-    await record(Actor(user_id=user_id, label=normalize_email(email), role="user", ip_address=ip_address),
-                 "api_token.create", "user", user_id, after={"name": name})
+    await record(
+        Actor(user_id=user_id, label=normalize_email(email), role="user", ip_address=ip_address),
+        "api_token.create",
+        "user",
+        user_id,
+        after={"name": name},
+    )
     return token
 
 
 async def list_api_tokens(user_id: int) -> list[dict]:
-    return await ApiToken.select(
-        ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.created_at, ApiToken.last_used_at,
-        ApiToken.revoked_at,
-    ).where(ApiToken.user == user_id).order_by(ApiToken.created_at, ascending=False)
+    return (
+        await ApiToken.select(
+            ApiToken.id,
+            ApiToken.name,
+            ApiToken.prefix,
+            ApiToken.created_at,
+            ApiToken.last_used_at,
+            ApiToken.revoked_at,
+        )
+        .where(ApiToken.user == user_id)
+        .order_by(ApiToken.created_at, ascending=False)
+    )
 
 
 async def create_personal_token(user_id: int, name: str, actor: Actor) -> str:
@@ -152,8 +169,11 @@ async def create_personal_token(user_id: int, name: str, actor: Actor) -> str:
 async def revoke_api_token(user_id: int, token_id: int, actor: Actor) -> None:
     """Revoke one of the user's own tokens. ``NotFound`` for another user's token."""
     async with write_transaction():
-        row = await ApiToken.select(ApiToken.id, ApiToken.revoked_at).where(
-            (ApiToken.id == token_id) & (ApiToken.user == user_id)).first()
+        row = (
+            await ApiToken.select(ApiToken.id, ApiToken.revoked_at)
+            .where((ApiToken.id == token_id) & (ApiToken.user == user_id))
+            .first()
+        )
         if row is None:
             raise NotFound("令牌不存在。")
         if row["revoked_at"] is None:
@@ -164,8 +184,16 @@ async def revoke_api_token(user_id: int, token_id: int, actor: Actor) -> None:
 # --- registration and approval ----------------------------------------------------------------
 
 
-async def register_company(*, company_name: str, credit_code: str, size: str, contact_name: str,
-                           email: str, password: str, ip_address: str = "") -> int:
+async def register_company(
+    *,
+    company_name: str,
+    credit_code: str,
+    size: str,
+    contact_name: str,
+    email: str,
+    password: str,
+    ip_address: str = "",
+) -> int:
     """A company applies for membership: the company (``pending``) and its manager account.
 
     Raises ``ValidationFailed`` with a message per field; nothing is stored then.
@@ -198,15 +226,34 @@ async def register_company(*, company_name: str, credit_code: str, size: str, co
         if errors:
             raise ValidationFailed("请修改标出的内容后再提交。", errors)
         now = clock.now()
-        company = Company(name=company_name, credit_code=credit_code, size=size, status="pending",
-                          contact_name=contact_name, created_at=now, updated_at=now)
+        company = Company(
+            name=company_name,
+            credit_code=credit_code,
+            size=size,
+            status="pending",
+            contact_name=contact_name,
+            created_at=now,
+            updated_at=now,
+        )
         await company.save()
-        user = User(email=email, display_name=contact_name, password_hash=hash_password(password),
-                    role="member", company=company.id, is_company_manager=True, created_at=now)
+        user = User(
+            email=email,
+            display_name=contact_name,
+            password_hash=hash_password(password),
+            role="member",
+            company=company.id,
+            is_company_manager=True,
+            created_at=now,
+        )
         await user.save()
         actor = Actor(user_id=user.id, label=email, role="member", ip_address=ip_address)
-        await record(actor, "company.register", "company", company.id,
-                     after={"name": company_name, "credit_code": credit_code, "status": "pending"})
+        await record(
+            actor,
+            "company.register",
+            "company",
+            company.id,
+            after={"name": company_name, "credit_code": credit_code, "status": "pending"},
+        )
         await enqueue("company", company.id)
     return user.id
 
@@ -222,8 +269,9 @@ COMPANY_TRANSITIONS = {
 async def set_company_status(company_id: int, target: str, actor: Actor, reason: str = "") -> None:
     """Approve, suspend or reinstate a member company (admins). ``Conflict`` if not allowed."""
     async with write_transaction():
-        row = await for_update(Company.select(Company.status, Company.approved_at).where(
-            Company.id == company_id)).first()
+        row = await for_update(
+            Company.select(Company.status, Company.approved_at).where(Company.id == company_id)
+        ).first()
         if row is None:
             raise NotFound("企业不存在。")
         action = COMPANY_TRANSITIONS.get((row["status"], target))
@@ -236,17 +284,33 @@ async def set_company_status(company_id: int, target: str, actor: Actor, reason:
         if target == "approved" and row["approved_at"] is None:
             values[Company.approved_at] = now
         await Company.update(values).where(Company.id == company_id)
-        await record(actor, f"company.{action}", "company", company_id,
-                     before={"status": row["status"]}, after={"status": target}, reason=reason.strip())
+        await record(
+            actor,
+            f"company.{action}",
+            "company",
+            company_id,
+            before={"status": row["status"]},
+            after={"status": target},
+            reason=reason.strip(),
+        )
         await enqueue("company", company_id)
 
 
 # --- staff, admins, invitations and password reset --------------------------------------------
 
 
-async def create_user(*, email: str, role: str, department_key: str | None = None, department_id: int | None = None,
-                      display_name: str = "", actor: Actor, password: str | None = None,
-                      is_cdo: bool = False, is_evaluator: bool = False) -> int:
+async def create_user(
+    *,
+    email: str,
+    role: str,
+    department_key: str | None = None,
+    department_id: int | None = None,
+    display_name: str = "",
+    actor: Actor,
+    password: str | None = None,
+    is_cdo: bool = False,
+    is_evaluator: bool = False,
+) -> int:
     """Create an admin or a staff user of one department. Without ``password`` the user sets
     one through the emailed link (see ``send_set_password_link``). Raises ValidationFailed or
     Conflict (email taken)."""
@@ -265,7 +329,9 @@ async def create_user(*, email: str, role: str, department_key: str | None = Non
                 department_id = dep["id"] if dep else None
                 if dep is None:
                     errors["department"] = f"部门「{department_key}」不存在。"
-            elif department_id is not None and not await Department.exists().where(Department.id == department_id):
+            elif department_id is not None and not await Department.exists().where(
+                Department.id == department_id
+            ):
                 errors["department"] = "部门不存在。"
             if department_id is None and "department" not in errors:
                 errors["department"] = "请选择部门：部门工作人员必须属于一个部门。"
@@ -273,22 +339,45 @@ async def create_user(*, email: str, role: str, department_key: str | None = Non
             raise ValidationFailed("请修改标出的内容后再提交。", errors)
         if await User.exists().where(User.email == email):
             raise Conflict(f"邮箱 {email} 已被使用。")
-        user = User(email=email, role=role, department=department_id if role == "staff" else None,
-                    display_name=display_name.strip(), is_cdo=is_cdo and role == "staff",
-                    is_evaluator=is_evaluator and role == "staff",
-                    password_hash=hash_password(password) if password else "", created_at=clock.now())
+        user = User(
+            email=email,
+            role=role,
+            department=department_id if role == "staff" else None,
+            display_name=display_name.strip(),
+            is_cdo=is_cdo and role == "staff",
+            is_evaluator=is_evaluator and role == "staff",
+            password_hash=hash_password(password) if password else "",
+            created_at=clock.now(),
+        )
         await user.save()
-        await record(actor, "user.create", "user", user.id,
-                     after={"email": email, "role": role, "department": department_id,
-                            "is_cdo": user.is_cdo, "is_evaluator": user.is_evaluator})
+        await record(
+            actor,
+            "user.create",
+            "user",
+            user.id,
+            after={
+                "email": email,
+                "role": role,
+                "department": department_id,
+                "is_cdo": user.is_cdo,
+                "is_evaluator": user.is_evaluator,
+            },
+        )
     return user.id
 
 
 async def _issue_one_time_link(user_id: int, purpose: str, lifetime: dt.timedelta) -> str:
     token = secrets.token_urlsafe(32)
     now = clock.now()
-    await OneTimeToken.insert(OneTimeToken(purpose=purpose, token_hash=hash_secret(token), user=user_id,
-                                           created_at=now, expires_at=now + lifetime))
+    await OneTimeToken.insert(
+        OneTimeToken(
+            purpose=purpose,
+            token_hash=hash_secret(token),
+            user=user_id,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
     path = "password/reset" if purpose == "password_reset" else "invitations"
     return f"{get_settings().base_url}/{path}/{token}"
 
@@ -297,9 +386,12 @@ async def send_set_password_link(user_id: int) -> str:
     """Email a new user the link to choose a password (7 days); returns the link."""
     user = await User.select(User.email, User.display_name).where(User.id == user_id).first()
     link = await _issue_one_time_link(user_id, "invitation", dt.timedelta(days=INVITATION_DAYS))
-    await send_mail(user["email"], "数园区：请设置您的登录密码",
-                    f"{user['display_name'] or user['email']}，您好：\n\n已为您开通数园区场景开放平台账号。"
-                    f"请在 {INVITATION_DAYS} 天内打开下面的链接设置密码：\n\n{link}\n\n如非本人操作，请忽略本邮件。\n")
+    await send_mail(
+        user["email"],
+        "数园区：请设置您的登录密码",
+        f"{user['display_name'] or user['email']}，您好：\n\n已为您开通数园区场景开放平台账号。"
+        f"请在 {INVITATION_DAYS} 天内打开下面的链接设置密码：\n\n{link}\n\n如非本人操作，请忽略本邮件。\n",
+    )
     return link
 
 
@@ -311,8 +403,11 @@ async def invite_company_user(*, manager_id: int, email: str, display_name: str,
         errors["display_name"] = "请填写同事的姓名。"
     if errors:
         raise ValidationFailed("请修改标出的内容后再提交。", errors)
-    manager = await User.select(User.company, User.is_company_manager, User.company.status).where(
-        User.id == manager_id).first()
+    manager = (
+        await User.select(User.company, User.is_company_manager, User.company.status)
+        .where(User.id == manager_id)
+        .first()
+    )
     if manager is None or not manager["is_company_manager"] or manager["company"] is None:
         raise NotAllowed("只有企业管理员可以邀请同事。")
     if manager["company.status"] != "approved":
@@ -320,10 +415,17 @@ async def invite_company_user(*, manager_id: int, email: str, display_name: str,
     async with write_transaction():
         if await User.exists().where(User.email == email):
             raise Conflict("该邮箱已注册。")
-        user = User(email=email, display_name=display_name.strip(), role="member",
-                    company=manager["company"], created_at=clock.now())
+        user = User(
+            email=email,
+            display_name=display_name.strip(),
+            role="member",
+            company=manager["company"],
+            created_at=clock.now(),
+        )
         await user.save()
-        await record(actor, "user.invite", "user", user.id, after={"email": email, "company": manager["company"]})
+        await record(
+            actor, "user.invite", "user", user.id, after={"email": email, "company": manager["company"]}
+        )
     await send_set_password_link(user.id)
     return user.id
 
@@ -331,8 +433,11 @@ async def invite_company_user(*, manager_id: int, email: str, display_name: str,
 async def _consume_one_time_token(token: str, purpose: str) -> int:
     """The user id behind an unused, unexpired link; marks it used. ``NotFound`` otherwise."""
     async with write_transaction():
-        row = await for_update(OneTimeToken.select().where(
-            (OneTimeToken.token_hash == hash_secret(token)) & (OneTimeToken.purpose == purpose))).first()
+        row = await for_update(
+            OneTimeToken.select().where(
+                (OneTimeToken.token_hash == hash_secret(token)) & (OneTimeToken.purpose == purpose)
+            )
+        ).first()
         if row is None or row["used_at"] is not None or row["expires_at"] < clock.now():
             raise NotFound("链接无效或已过期，请重新申请。")
         await OneTimeToken.update({OneTimeToken.used_at: clock.now()}).where(OneTimeToken.id == row["id"])
@@ -340,8 +445,11 @@ async def _consume_one_time_token(token: str, purpose: str) -> int:
 
 
 async def check_one_time_link(token: str, purpose: str) -> bool:
-    row = await OneTimeToken.select(OneTimeToken.used_at, OneTimeToken.expires_at).where(
-        (OneTimeToken.token_hash == hash_secret(token)) & (OneTimeToken.purpose == purpose)).first()
+    row = (
+        await OneTimeToken.select(OneTimeToken.used_at, OneTimeToken.expires_at)
+        .where((OneTimeToken.token_hash == hash_secret(token)) & (OneTimeToken.purpose == purpose))
+        .first()
+    )
     return row is not None and row["used_at"] is None and row["expires_at"] >= clock.now()
 
 
@@ -351,38 +459,62 @@ async def set_password_with_link(token: str, purpose: str, password: str, ip_add
         raise NotFound("链接无效或已过期，请重新申请。")
     if not await check_one_time_link(token, purpose):
         raise NotFound("链接无效或已过期，请重新申请。")
-    user = await User.select(User.id, User.email).where(
-        User.id == (await OneTimeToken.select(OneTimeToken.user).where(
-            OneTimeToken.token_hash == hash_secret(token)).first())["user"]).first()
+    user = (
+        await User.select(User.id, User.email)
+        .where(
+            User.id
+            == (
+                await OneTimeToken.select(OneTimeToken.user)
+                .where(OneTimeToken.token_hash == hash_secret(token))
+                .first()
+            )["user"]
+        )
+        .first()
+    )
     problem = password_problem(password, user["email"])
     if problem:
         raise ValidationFailed(problem, {"password": problem})
     user_id = await _consume_one_time_token(token, purpose)
     await User.update({User.password_hash: hash_password(password)}).where(User.id == user_id)
     await end_all_sessions(user_id)
-    await record(Actor(user_id=user_id, label=user["email"], role="user", ip_address=ip_address),
-                 "user.set_password", "user", user_id, reason=purpose)
+    await record(
+        Actor(user_id=user_id, label=user["email"], role="user", ip_address=ip_address),
+        "user.set_password",
+        "user",
+        user_id,
+        reason=purpose,
+    )
     return user_id
 
 
 async def request_password_reset(email: str) -> None:
     """Email a one-time reset link if the account exists; says nothing either way."""
-    row = await User.select(User.id, User.email, User.active).where(User.email == normalize_email(email)).first()
+    row = (
+        await User.select(User.id, User.email, User.active)
+        .where(User.email == normalize_email(email))
+        .first()
+    )
     if row is None or not row["active"]:
         return
     link = await _issue_one_time_link(row["id"], "password_reset", dt.timedelta(hours=RESET_LINK_HOURS))
-    await send_mail(row["email"], "数园区：重置密码",
-                    f"您好：\n\n有人（希望是您）申请重置数园区账号的密码。请在 {RESET_LINK_HOURS} 小时内打开下面的链接"
-                    f"设置新密码，链接只能使用一次：\n\n{link}\n\n如非本人操作，请忽略本邮件，您的密码不会改变。\n")
+    await send_mail(
+        row["email"],
+        "数园区：重置密码",
+        f"您好：\n\n有人（希望是您）申请重置数园区账号的密码。请在 {RESET_LINK_HOURS} 小时内打开下面的链接"
+        f"设置新密码，链接只能使用一次：\n\n{link}\n\n如非本人操作，请忽略本邮件，您的密码不会改变。\n",
+    )
 
 
-async def update_staff_account(user_id: int, *, is_cdo: bool, is_evaluator: bool, active: bool, actor: Actor) -> None:
+async def update_staff_account(
+    user_id: int, *, is_cdo: bool, is_evaluator: bool, active: bool, actor: Actor
+) -> None:
     """Change a staff user's duties (CDO, evaluator) or deactivate the account (admins).
 
     Deactivating ends the user's sessions; their API tokens stop working with the account."""
     async with write_transaction():
-        row = await for_update(User.select(User.role, User.is_cdo, User.is_evaluator, User.active).where(
-            User.id == user_id)).first()
+        row = await for_update(
+            User.select(User.role, User.is_cdo, User.is_evaluator, User.active).where(User.id == user_id)
+        ).first()
         if row is None or row["role"] != "staff":
             raise NotFound("工作人员账号不存在。")
         after = {"is_cdo": is_cdo, "is_evaluator": is_evaluator, "active": active}
@@ -390,7 +522,8 @@ async def update_staff_account(user_id: int, *, is_cdo: bool, is_evaluator: bool
         if before == after:
             return
         await User.update({User.is_cdo: is_cdo, User.is_evaluator: is_evaluator, User.active: active}).where(
-            User.id == user_id)
+            User.id == user_id
+        )
         await record(actor, "user.update_staff", "user", user_id, before=before, after=after)
     if not active:
         await end_all_sessions(user_id)

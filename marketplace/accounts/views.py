@@ -32,7 +32,11 @@ def home_for(user) -> str:
 def _session_cookie(value: str, request: Request, *, max_age: int | None = None) -> Cookie:
     settings = get_settings()
     return Cookie(
-        key=SESSION_COOKIE, value=value, path="/", httponly=True, samesite="lax",
+        key=SESSION_COOKIE,
+        value=value,
+        path="/",
+        httponly=True,
+        samesite="lax",
         secure=settings.cookie_secure or request.url.scheme == "https",
         max_age=max_age if max_age is not None else settings.session_max_hours * 3600,
     )
@@ -42,7 +46,9 @@ class AuthPagesController(Controller):
     include_in_schema = False
 
     @get("/login")
-    async def login_form(self, request: Request, next: Annotated[str | None, QueryParameter()] = None) -> Template | Redirect:
+    async def login_form(
+        self, request: Request, next: Annotated[str | None, QueryParameter()] = None
+    ) -> Template | Redirect:
         if request.user.is_authenticated:
             return see_other(home_for(request.user))
         return Template("accounts/login.html", context={"next": local_path(next, ""), "form": {}})
@@ -51,12 +57,19 @@ class AuthPagesController(Controller):
     async def login(self, request: Request) -> Template | Redirect:
         form = await read_form(request)
         try:
-            user_id = await services.authenticate(form.get("email", ""), form.get("password", ""),
-                                                  client_address(request))
+            user_id = await services.authenticate(
+                form.get("email", ""), form.get("password", ""), client_address(request)
+            )
         except DomainError as exc:
-            return Template("accounts/login.html", status_code=exc.status_code, context={
-                "message": exc.message, "next": local_path(form.get("next"), ""),
-                "form": {"email": form.get("email", "")}})
+            return Template(
+                "accounts/login.html",
+                status_code=exc.status_code,
+                context={
+                    "message": exc.message,
+                    "next": local_path(form.get("next"), ""),
+                    "form": {"email": form.get("email", "")},
+                },
+            )
         # Rotation: whatever session the browser had ends; the login gets a fresh secret.
         await end_session(request.cookies.get(SESSION_COOKIE))
         token = await start_session(user_id, client_address(request), request.headers.get("user-agent", ""))
@@ -82,15 +95,24 @@ class AuthPagesController(Controller):
         form = await read_form(request)
         try:
             await services.register_company(
-                company_name=form.get("company_name", ""), credit_code=form.get("credit_code", ""),
-                size=form.get("size", ""), contact_name=form.get("contact_name", ""),
-                email=form.get("email", ""), password=form.get("password", ""),
-                ip_address=client_address(request))
+                company_name=form.get("company_name", ""),
+                credit_code=form.get("credit_code", ""),
+                size=form.get("size", ""),
+                contact_name=form.get("contact_name", ""),
+                email=form.get("email", ""),
+                password=form.get("password", ""),
+                ip_address=client_address(request),
+            )
         except ValidationFailed as exc:
             form.pop("password", None)
-            return Template("accounts/register.html", status_code=400, context={
-                "form": form, "errors": exc.errors, "message": exc.message})
-        return Template("accounts/registered.html", context={"company_name": form.get("company_name", "").strip()})
+            return Template(
+                "accounts/register.html",
+                status_code=400,
+                context={"form": form, "errors": exc.errors, "message": exc.message},
+            )
+        return Template(
+            "accounts/registered.html", context={"company_name": form.get("company_name", "").strip()}
+        )
 
     @get("/password/forgot")
     async def forgot_form(self) -> Template:
@@ -110,13 +132,21 @@ class AuthPagesController(Controller):
     async def _set_password(self, request: Request, token: str, purpose: str) -> Template | Redirect:
         form = await read_form(request)
         if form.get("password", "") != form.get("password_confirm", ""):
-            return Template("accounts/set_password.html", status_code=400, context={
-                "purpose": purpose, "errors": {"password_confirm": "两次输入的密码不一致。"}})
+            return Template(
+                "accounts/set_password.html",
+                status_code=400,
+                context={"purpose": purpose, "errors": {"password_confirm": "两次输入的密码不一致。"}},
+            )
         try:
-            await services.set_password_with_link(token, purpose, form.get("password", ""), client_address(request))
+            await services.set_password_with_link(
+                token, purpose, form.get("password", ""), client_address(request)
+            )
         except ValidationFailed as exc:
-            return Template("accounts/set_password.html", status_code=400,
-                            context={"purpose": purpose, "errors": exc.errors})
+            return Template(
+                "accounts/set_password.html",
+                status_code=400,
+                context={"purpose": purpose, "errors": exc.errors},
+            )
         return see_other("/login?done=password")
 
     @get("/password/reset/{token:str}")
@@ -154,14 +184,17 @@ class AccountPagesController(Controller):
     async def create_token(self, request: Request) -> Template:
         form = await read_form(request)
         try:
-            token = await services.create_personal_token(request.user.id, form.get("name", ""), actor_of(request))
+            token = await services.create_personal_token(
+                request.user.id, form.get("name", ""), actor_of(request)
+            )
         except ValidationFailed as exc:
             return await self._render(request, errors=exc.errors, status_code=400)
         return await self._render(request, new_token=token)
 
     @post("/tokens/{token_id:int}/revoke")
-    async def revoke_token(self, request: Request,
-                           token_id: Annotated[int, PathParameter(ge=1, le=2**31 - 1)]) -> Redirect:
+    async def revoke_token(
+        self, request: Request, token_id: Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+    ) -> Redirect:
         await services.revoke_api_token(request.user.id, token_id, actor_of(request))
         return see_other("/account")
 
@@ -170,23 +203,44 @@ class AccountPagesController(Controller):
         return await self._company_page(request)
 
     async def _company_page(self, request: Request, **extra) -> Template:
-        users = await User.select(User.id, User.email, User.display_name, User.is_company_manager,
-                                  User.password_hash, User.last_login_at).where(
-            User.company == request.user.company_id).order_by(User.id)
+        users = (
+            await User.select(
+                User.id,
+                User.email,
+                User.display_name,
+                User.is_company_manager,
+                User.password_hash,
+                User.last_login_at,
+            )
+            .where(User.company == request.user.company_id)
+            .order_by(User.id)
+        )
         for u in users:
             u["activated"] = bool(u.pop("password_hash"))
         status_code = extra.pop("status_code", 200)
         form = extra.pop("form", {})
-        return Template("accounts/company_users.html", status_code=status_code,
-                        context={"users": users, "form": form, **extra})
+        return Template(
+            "accounts/company_users.html",
+            status_code=status_code,
+            context={"users": users, "form": form, **extra},
+        )
 
     @post("/company/invite", guards=[requires_company_manager])
     async def invite(self, request: Request) -> Template:
         form = await read_form(request)
         try:
-            await services.invite_company_user(manager_id=request.user.id, email=form.get("email", ""),
-                                               display_name=form.get("display_name", ""), actor=actor_of(request))
+            await services.invite_company_user(
+                manager_id=request.user.id,
+                email=form.get("email", ""),
+                display_name=form.get("display_name", ""),
+                actor=actor_of(request),
+            )
         except DomainError as exc:
-            return await self._company_page(request, form=form, errors=getattr(exc, "errors", {}),
-                                            message=exc.message, status_code=exc.status_code)
+            return await self._company_page(
+                request,
+                form=form,
+                errors=getattr(exc, "errors", {}),
+                message=exc.message,
+                status_code=exc.status_code,
+            )
         return await self._company_page(request, invited=form.get("email", "").strip().lower())

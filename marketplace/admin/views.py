@@ -20,9 +20,9 @@ from marketplace.core.web import actor_of, read_form, see_other
 from marketplace.departments.services import FIELDS as DEPARTMENT_FIELDS
 from marketplace.departments.services import list_departments, save_department
 from marketplace.departments.tables import Department
+from marketplace.scenarios.params import MAX_ID, parse_choice, parse_int
 from marketplace.taxonomy.services import list_capability_tree, save_capability
 from marketplace.taxonomy.tables import Capability
-from marketplace.scenarios.params import MAX_ID, parse_choice, parse_int
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 COMPANY_STATUS_LABELS = {"pending": "待审核", "approved": "已批准", "suspended": "已暂停"}
@@ -38,8 +38,10 @@ class AdminController(Controller):
     async def dashboard(self) -> Template:
         counts = {s: await Company.count().where(Company.status == s) for s in COMPANY_STATUS_LABELS}
         staff = await User.count().where(User.role == "staff")
-        return Template("admin/dashboard.html", context={
-            "counts": counts, "labels": COMPANY_STATUS_LABELS, "staff_count": staff})
+        return Template(
+            "admin/dashboard.html",
+            context={"counts": counts, "labels": COMPANY_STATUS_LABELS, "staff_count": staff},
+        )
 
     @get("/companies")
     async def companies(self, request: Request) -> Template:
@@ -49,9 +51,15 @@ class AdminController(Controller):
         if errors:
             raise ValidationFailed("查询参数有误。", errors)
         result = await list_companies_for_admin(status, page)
-        return Template("admin/companies.html", context={
-            "page": result, "status": status, "labels": COMPANY_STATUS_LABELS,
-            "message": request.query_params.get("done")})
+        return Template(
+            "admin/companies.html",
+            context={
+                "page": result,
+                "status": status,
+                "labels": COMPANY_STATUS_LABELS,
+                "message": request.query_params.get("done"),
+            },
+        )
 
     @post("/companies/{company_id:int}/status")
     async def set_status(self, request: Request, company_id: Id) -> Redirect:
@@ -67,9 +75,15 @@ class AdminController(Controller):
     @get("/companies/{company_id:int}")
     async def company_profile(self, request: Request, company_id: Id) -> Template:
         data = await profile.get_profile(company_id)
-        return Template("admin/company.html", context={
-            **data, "labels": COMPANY_STATUS_LABELS, "kinds": profile.ITEM_KINDS,
-            "message": VERIFY_MESSAGES.get(request.query_params.get("done", ""))})
+        return Template(
+            "admin/company.html",
+            context={
+                **data,
+                "labels": COMPANY_STATUS_LABELS,
+                "kinds": profile.ITEM_KINDS,
+                "message": VERIFY_MESSAGES.get(request.query_params.get("done", "")),
+            },
+        )
 
     @post("/companies/{company_id:int}/capabilities/{capability_id:int}")
     async def verify_capability(self, request: Request, company_id: Id, capability_id: Id) -> Redirect:
@@ -77,8 +91,9 @@ class AdminController(Controller):
         form = await read_form(request)
         if form.get("target") not in ("verify", "unverify"):
             raise ValidationFailed("操作无效。")
-        await profile.set_capability_verified(company_id, capability_id, form["target"] == "verify",
-                                              actor_of(request))
+        await profile.set_capability_verified(
+            company_id, capability_id, form["target"] == "verify", actor_of(request)
+        )
         return see_other(f"/admin/companies/{company_id}?done={form['target']}#capabilities")
 
     @post("/companies/{company_id:int}/size")
@@ -89,16 +104,31 @@ class AdminController(Controller):
 
     async def _staff_page(self, request: Request, **extra) -> Template:
         status_code = extra.pop("status_code", 200)
-        staff = await User.select(
-            User.id, User.email, User.role, User.active, User.display_name, User.department.name, User.is_cdo,
-            User.is_evaluator,
-            User.password_hash, User.last_login_at,
-        ).where(User.role.is_in(["staff", "admin"])).order_by(User.role).order_by(User.email)
+        staff = (
+            await User.select(
+                User.id,
+                User.email,
+                User.role,
+                User.active,
+                User.display_name,
+                User.department.name,
+                User.is_cdo,
+                User.is_evaluator,
+                User.password_hash,
+                User.last_login_at,
+            )
+            .where(User.role.is_in(["staff", "admin"]))
+            .order_by(User.role)
+            .order_by(User.email)
+        )
         for s in staff:
             s["activated"] = bool(s.pop("password_hash"))
         departments = await Department.select(Department.id, Department.name).order_by(Department.name)
-        return Template("admin/staff.html", status_code=status_code, context={
-            "staff": staff, "departments": departments, "form": extra.pop("form", {}), **extra})
+        return Template(
+            "admin/staff.html",
+            status_code=status_code,
+            context={"staff": staff, "departments": departments, "form": extra.pop("form", {}), **extra},
+        )
 
     @get("/staff")
     async def staff(self, request: Request) -> Template:
@@ -113,12 +143,22 @@ class AdminController(Controller):
             if errors:
                 raise ValidationFailed("请选择部门。", {"department": "请选择部门。"})
             user_id = await accounts.create_user(
-                email=form.get("email", ""), role=form.get("role", "staff"), department_id=department_id,
-                display_name=form.get("display_name", ""), actor=actor_of(request),
-                is_cdo=form.get("is_cdo") == "on", is_evaluator=form.get("is_evaluator") == "on")
+                email=form.get("email", ""),
+                role=form.get("role", "staff"),
+                department_id=department_id,
+                display_name=form.get("display_name", ""),
+                actor=actor_of(request),
+                is_cdo=form.get("is_cdo") == "on",
+                is_evaluator=form.get("is_evaluator") == "on",
+            )
         except DomainError as exc:
-            return await self._staff_page(request, form=form, errors=getattr(exc, "errors", {}),
-                                          message=exc.message, status_code=exc.status_code)
+            return await self._staff_page(
+                request,
+                form=form,
+                errors=getattr(exc, "errors", {}),
+                message=exc.message,
+                status_code=exc.status_code,
+            )
         await accounts.send_set_password_link(user_id)
         return await self._staff_page(request, created=form.get("email", "").strip().lower())
 
@@ -127,7 +167,8 @@ class AdminController(Controller):
         params = request.query_params
         errors: dict = {}
         filters = AuditFilters(
-            action=(params.get("action") or None), entity_type=(params.get("entity_type") or None),
+            action=(params.get("action") or None),
+            entity_type=(params.get("entity_type") or None),
             entity_id=parse_int(params, "entity_id", errors, lo=1, hi=MAX_ID),
             actor=(params.get("actor") or None),
             page=parse_int(params, "page", errors, lo=1, hi=10_000, default=1),
@@ -135,24 +176,38 @@ class AdminController(Controller):
         if errors:
             raise ValidationFailed("查询参数有误：" + "；".join(errors.values()), errors)
         rows, total = await list_audit_events(filters)
-        return Template("admin/audit.html", context={
-            "events": rows, "total": total, "filters": filters,
-            "pages": max(1, -(-total // filters.page_size)), "params": dict(params)})
+        return Template(
+            "admin/audit.html",
+            context={
+                "events": rows,
+                "total": total,
+                "filters": filters,
+                "pages": max(1, -(-total // filters.page_size)),
+                "params": dict(params),
+            },
+        )
 
     @post("/staff/{user_id:int}")
     async def update_staff(self, request: Request, user_id: Id) -> Redirect:
         form = await read_form(request)
         await accounts.update_staff_account(
-            user_id, is_cdo=form.get("is_cdo") == "on", is_evaluator=form.get("is_evaluator") == "on",
-            active=form.get("active") == "on", actor=actor_of(request))
+            user_id,
+            is_cdo=form.get("is_cdo") == "on",
+            is_evaluator=form.get("is_evaluator") == "on",
+            active=form.get("active") == "on",
+            actor=actor_of(request),
+        )
         return see_other("/admin/staff")
 
     # --- departments ----------------------------------------------------------------------
 
     async def _departments_page(self, **extra) -> Template:
         status_code = extra.pop("status_code", 200)
-        return Template("admin/departments.html", status_code=status_code, context={
-            "departments": await list_departments(), "form": extra.pop("form", {}), **extra})
+        return Template(
+            "admin/departments.html",
+            status_code=status_code,
+            context={"departments": await list_departments(), "form": extra.pop("form", {}), **extra},
+        )
 
     @get("/departments")
     async def departments(self) -> Template:
@@ -164,7 +219,9 @@ class AdminController(Controller):
         try:
             await save_department(None, form, actor_of(request))
         except ValidationFailed as exc:
-            return await self._departments_page(form=form, errors=exc.errors, message=exc.message, status_code=400)
+            return await self._departments_page(
+                form=form, errors=exc.errors, message=exc.message, status_code=400
+            )
         return see_other("/admin/departments")
 
     @get("/departments/{department_id:int}")
@@ -172,8 +229,14 @@ class AdminController(Controller):
         row = await Department.select().where(Department.id == department_id).first()
         if row is None:
             raise NotFound("部门不存在。")
-        return Template("admin/department_form.html", context={
-            "department_id": department_id, "form": {f: row[f] for f in DEPARTMENT_FIELDS}, "errors": {}})
+        return Template(
+            "admin/department_form.html",
+            context={
+                "department_id": department_id,
+                "form": {f: row[f] for f in DEPARTMENT_FIELDS},
+                "errors": {},
+            },
+        )
 
     @post("/departments/{department_id:int}")
     async def update_department(self, request: Request, department_id: Id) -> Template | Redirect:
@@ -181,16 +244,27 @@ class AdminController(Controller):
         try:
             await save_department(department_id, form, actor_of(request))
         except ValidationFailed as exc:
-            return Template("admin/department_form.html", status_code=400, context={
-                "department_id": department_id, "form": form, "errors": exc.errors, "message": exc.message})
+            return Template(
+                "admin/department_form.html",
+                status_code=400,
+                context={
+                    "department_id": department_id,
+                    "form": form,
+                    "errors": exc.errors,
+                    "message": exc.message,
+                },
+            )
         return see_other("/admin/departments")
 
     # --- capability taxonomy --------------------------------------------------------------
 
     async def _taxonomy_page(self, **extra) -> Template:
         status_code = extra.pop("status_code", 200)
-        return Template("admin/taxonomy.html", status_code=status_code, context={
-            "groups": await list_capability_tree(), "form": extra.pop("form", {}), **extra})
+        return Template(
+            "admin/taxonomy.html",
+            status_code=status_code,
+            context={"groups": await list_capability_tree(), "form": extra.pop("form", {}), **extra},
+        )
 
     @get("/taxonomy")
     async def taxonomy(self) -> Template:
@@ -202,10 +276,16 @@ class AdminController(Controller):
         parent_id = parse_int(form, "parent", errors, lo=1, hi=MAX_ID)
         if errors:
             raise ValidationFailed("上级分组无效。", {"parent": "上级分组无效。"})
-        await save_capability(capability_id=capability_id, key=form.get("key", ""), name=form.get("name", ""),
-                              name_en=form.get("name_en", ""), synonyms=form.get("synonyms", ""),
-                              description=form.get("description", ""), parent_id=parent_id,
-                              actor=actor_of(request))
+        await save_capability(
+            capability_id=capability_id,
+            key=form.get("key", ""),
+            name=form.get("name", ""),
+            name_en=form.get("name_en", ""),
+            synonyms=form.get("synonyms", ""),
+            description=form.get("description", ""),
+            parent_id=parent_id,
+            actor=actor_of(request),
+        )
         return form
 
     @post("/taxonomy")
@@ -213,8 +293,9 @@ class AdminController(Controller):
         try:
             await self._save_capability(request, None)
         except ValidationFailed as exc:
-            return await self._taxonomy_page(form=await read_form(request), errors=exc.errors,
-                                             message=exc.message, status_code=400)
+            return await self._taxonomy_page(
+                form=await read_form(request), errors=exc.errors, message=exc.message, status_code=400
+            )
         return see_other("/admin/taxonomy")
 
     @get("/taxonomy/{capability_id:int}")
@@ -222,22 +303,40 @@ class AdminController(Controller):
         row = await Capability.select().where(Capability.id == capability_id).output(load_json=True).first()
         if row is None:
             raise NotFound("能力不存在。")
-        form = {"key": row["key"], "name": row["name"], "name_en": row["name_en"],
-                "synonyms": "、".join(row["synonyms"] or []), "description": row["description"],
-                "parent": str(row["parent"] or "")}
+        form = {
+            "key": row["key"],
+            "name": row["name"],
+            "name_en": row["name_en"],
+            "synonyms": "、".join(row["synonyms"] or []),
+            "description": row["description"],
+            "parent": str(row["parent"] or ""),
+        }
         return await self._capability_form(capability_id, form, {})
 
     async def _capability_form(self, capability_id: int, form: dict, errors: dict, **extra) -> Template:
-        groups = await Capability.select(Capability.id, Capability.name).where(
-            Capability.parent.is_null() & (Capability.id != capability_id)).order_by(Capability.position)
-        return Template("admin/capability_form.html", status_code=extra.pop("status_code", 200), context={
-            "capability_id": capability_id, "form": form, "errors": errors, "groups": groups, **extra})
+        groups = (
+            await Capability.select(Capability.id, Capability.name)
+            .where(Capability.parent.is_null() & (Capability.id != capability_id))
+            .order_by(Capability.position)
+        )
+        return Template(
+            "admin/capability_form.html",
+            status_code=extra.pop("status_code", 200),
+            context={
+                "capability_id": capability_id,
+                "form": form,
+                "errors": errors,
+                "groups": groups,
+                **extra,
+            },
+        )
 
     @post("/taxonomy/{capability_id:int}")
     async def update_capability(self, request: Request, capability_id: Id) -> Template | Redirect:
         try:
             await self._save_capability(request, capability_id)
         except ValidationFailed as exc:
-            return await self._capability_form(capability_id, await read_form(request), exc.errors,
-                                               message=exc.message, status_code=400)
+            return await self._capability_form(
+                capability_id, await read_form(request), exc.errors, message=exc.message, status_code=400
+            )
         return see_other("/admin/taxonomy")

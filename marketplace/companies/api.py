@@ -34,8 +34,12 @@ from marketplace.scenarios.params import MAX_ID
 from marketplace.search.queries import search_companies
 from marketplace.search.schemas import HighlightOut, SearchInfo, highlights_out, search_info
 
-CompanyId = Annotated[int, PathParameter(
-    ge=1, le=MAX_ID, description="企业 id（1 到 2147483647；超出范围返回 400，非整数返回 404）。")]
+CompanyId = Annotated[
+    int,
+    PathParameter(
+        ge=1, le=MAX_ID, description="企业 id（1 到 2147483647；超出范围返回 400，非整数返回 404）。"
+    ),
+]
 
 _SIZE_DOC = "；".join(f"{k} {v}" for k, v in SIZE_LABELS.items())
 
@@ -79,11 +83,17 @@ class CompanyApiController(Controller):
         page: PageQuery = None,
         page_size: PageSizeQuery = None,
     ) -> CompanyPage:
-        filters = parse_company_filters(given(
-            q=q, size=size, capability=capability, page=page, page_size=page_size))
+        filters = parse_company_filters(
+            given(q=q, size=size, capability=capability, page=page, page_size=page_size)
+        )
         result = await search_companies(request.app.state.search, filters)
-        return CompanyPage(items=result.page.items, **page_fields(result.page), facets=result.facets,
-                           highlights=highlights_out(result), search=search_info(result))
+        return CompanyPage(
+            items=result.page.items,
+            **page_fields(result.page),
+            facets=result.facets,
+            highlights=highlights_out(result),
+            search=search_info(result),
+        )
 
     @get(
         "/{company_id:int}",

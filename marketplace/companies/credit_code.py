@@ -11,7 +11,7 @@ _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def check_character(first17: str) -> str:
-    total = sum(ALPHABET.index(ch) * w for ch, w in zip(first17, WEIGHTS))
+    total = sum(ALPHABET.index(ch) * w for ch, w in zip(first17, WEIGHTS, strict=False))
     return ALPHABET[(31 - total % 31) % 31]
 
 
@@ -25,7 +25,9 @@ def is_valid_credit_code(code: str) -> bool:
 
 def _org_check(first8: str) -> str:
     """Check character of the 9-character organisation code (GB 11714) inside the credit code."""
-    total = sum((int(ch) if ch.isdigit() else ord(ch) - 55) * w for ch, w in zip(first8, _ORG_WEIGHTS))
+    total = sum(
+        (int(ch) if ch.isdigit() else ord(ch) - 55) * w for ch, w in zip(first8, _ORG_WEIGHTS, strict=False)
+    )
     value = 11 - total % 11
     return "X" if value == 10 else "0" if value == 11 else str(value)
 

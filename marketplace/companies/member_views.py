@@ -26,11 +26,21 @@ class MemberAreaController(Controller):
     @get("/")
     async def home(self, request: Request) -> Template:
         company = await get_member_company(request.user.company_id)
-        colleagues = await User.select(User.email, User.display_name, User.is_company_manager).where(
-            User.company == request.user.company_id).order_by(User.id)
+        colleagues = (
+            await User.select(User.email, User.display_name, User.is_company_manager)
+            .where(User.company == request.user.company_id)
+            .order_by(User.id)
+        )
         recommended = await recommend_scenarios(request.user.company_id, limit=5)
         notifications = (await list_notifications(request.user.id)).items[:LATEST_NOTIFICATIONS]
-        return Template("member/home.html", context={
-            "company": company, "colleagues": colleagues, "recommended": recommended,
-            "completeness": await profile_completeness(request.user.company_id),
-            "notifications": notifications, **await company_proposal_lists(request.user.company_id)})
+        return Template(
+            "member/home.html",
+            context={
+                "company": company,
+                "colleagues": colleagues,
+                "recommended": recommended,
+                "completeness": await profile_completeness(request.user.company_id),
+                "notifications": notifications,
+                **await company_proposal_lists(request.user.company_id),
+            },
+        )

@@ -22,5 +22,7 @@ def parse_company_filters(params: Mapping[str, str]) -> CompanyFilters:
         page_size=page_size,
     )
     if errors:
-        raise ValidationFailed("查询参数有误：" + "；".join(m.rstrip("。") for m in errors.values()) + "。", errors)
+        raise ValidationFailed(
+            "查询参数有误：" + "；".join(m.rstrip("。") for m in errors.values()) + "。", errors
+        )
     return filters

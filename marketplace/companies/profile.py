@@ -78,7 +78,7 @@ def _clean_one(f: Field, value: Any, errors: dict[str, str], declared: set[int])
     if f.kind in ("year", "int", "capability"):
         text = str(value).strip()
         if isinstance(value, bool) or not re.fullmatch(r"\d{1,10}", text):
-            errors[f.name] = (f"{f.label}必须是整数。" if f.kind != "capability" else f"{f.label}无效。")
+            errors[f.name] = f"{f.label}必须是整数。" if f.kind != "capability" else f"{f.label}无效。"
             return None
         number = int(text)
         if f.kind == "year":
@@ -108,8 +108,9 @@ def _clean_one(f: Field, value: Any, errors: dict[str, str], declared: set[int])
     return text
 
 
-def clean_fields(fields: tuple[Field, ...], raw: dict[str, Any], *, partial: bool = False,
-                 declared: set[int] | None = None) -> dict[str, Any]:
+def clean_fields(
+    fields: tuple[Field, ...], raw: dict[str, Any], *, partial: bool = False, declared: set[int] | None = None
+) -> dict[str, Any]:
     """Validate ``raw`` against ``fields``. ``partial``: only the keys present (PATCH); otherwise
     a missing key counts as empty (and a missing checkbox as unticked)."""
     errors: dict[str, str] = {}
@@ -127,7 +128,9 @@ def clean_fields(fields: tuple[Field, ...], raw: dict[str, Any], *, partial: boo
 # Basic profile
 
 PROFILE_FIELDS = (
-    Field("description", "企业简介", "textarea", max_length=2000, hint="主营业务、优势和服务对象，2000 字以内。"),
+    Field(
+        "description", "企业简介", "textarea", max_length=2000, hint="主营业务、优势和服务对象，2000 字以内。"
+    ),
     Field("team_size", "团队规模（人）", "int", lo=1, hi=1_000_000),
     Field("location", "园区内位置", max_length=120, hint="例如：星湖街 328 号创意产业园 5 栋。"),
     Field("website", "网站", "url", max_length=200),
@@ -141,22 +144,35 @@ PROFILE_KEYS = tuple(f.name for f in PROFILE_FIELDS)
 
 
 async def _lock_company(company_id: int) -> dict:
-    row = await for_update(Company.select(*(getattr(Company, k) for k in ("id", "name", "size", *PROFILE_KEYS))).where(
-        Company.id == company_id)).first()
+    row = await for_update(
+        Company.select(*(getattr(Company, k) for k in ("id", "name", "size", *PROFILE_KEYS))).where(
+            Company.id == company_id
+        )
+    ).first()
     if row is None:
         raise NotFound("企业不存在。")
     return row
 
 
-async def _changed(company_id: int, actor: Actor, action: str, entity: str, entity_id: int, *,
-                   before: Any = None, after: Any = None) -> None:
+async def _changed(
+    company_id: int,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: int,
+    *,
+    before: Any = None,
+    after: Any = None,
+) -> None:
     """Bookkeeping of every profile write: audit, search outbox, the company's updated_at."""
     await Company.update({Company.updated_at: clock.now()}).where(Company.id == company_id)
     await record(actor, action, entity, entity_id, before=before, after=after)
     await enqueue("company", company_id)
 
 
-async def update_profile(company_id: int, actor: Actor, raw: dict[str, Any], *, partial: bool = False) -> dict:
+async def update_profile(
+    company_id: int, actor: Actor, raw: dict[str, Any], *, partial: bool = False
+) -> dict:
     """Change the basic facts; returns the values changed ({} if nothing changed)."""
     values = clean_fields(PROFILE_FIELDS, raw, partial=partial)
     async with write_transaction():
@@ -164,9 +180,18 @@ async def update_profile(company_id: int, actor: Actor, raw: dict[str, Any], *, 
         changes = {k: v for k, v in values.items() if current[k] != v}
         if not changes:
             return {}
-        await Company.update({getattr(Company, k): v for k, v in changes.items()}).where(Company.id == company_id)
-        await _changed(company_id, actor, "company.profile.update", "company", company_id,
-                       before={k: current[k] for k in changes}, after=changes)
+        await Company.update({getattr(Company, k): v for k, v in changes.items()}).where(
+            Company.id == company_id
+        )
+        await _changed(
+            company_id,
+            actor,
+            "company.profile.update",
+            "company",
+            company_id,
+            before={k: current[k] for k in changes},
+            after=changes,
+        )
     return changes
 
 
@@ -181,8 +206,15 @@ async def set_company_size(company_id: int, size: str, actor: Actor) -> None:
         if current["size"] == size:
             return
         await Company.update({Company.size: size}).where(Company.id == company_id)
-        await _changed(company_id, actor, "company.size", "company", company_id,
-                       before={"size": current["size"]}, after={"size": size})
+        await _changed(
+            company_id,
+            actor,
+            "company.size",
+            "company",
+            company_id,
+            before={"size": current["size"]},
+            after={"size": size},
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,30 +224,40 @@ NOTE_FIELD = Field("note", "说明", "textarea", max_length=500)
 
 
 async def _declared(company_id: int) -> set[int]:
-    rows = await CompanyCapability.select(CompanyCapability.capability).where(CompanyCapability.company == company_id)
+    rows = await CompanyCapability.select(CompanyCapability.capability).where(
+        CompanyCapability.company == company_id
+    )
     return {r["capability"] for r in rows}
 
 
 async def _refresh_evidence(company_id: int, capability_ids) -> None:
     """Derive ``past_project``/``self_declared`` again for these capabilities (not verified ones)."""
     for capability_id in {c for c in capability_ids if c}:
-        row = await CompanyCapability.select(CompanyCapability.id, CompanyCapability.evidence).where(
-            (CompanyCapability.company == company_id) & (CompanyCapability.capability == capability_id)).first()
+        row = (
+            await CompanyCapability.select(CompanyCapability.id, CompanyCapability.evidence)
+            .where(
+                (CompanyCapability.company == company_id) & (CompanyCapability.capability == capability_id)
+            )
+            .first()
+        )
         if row is None or row["evidence"] == "verified":
             continue
         linked = await PastProject.exists().where(
-            (PastProject.company == company_id) & (PastProject.capability == capability_id))
+            (PastProject.company == company_id) & (PastProject.capability == capability_id)
+        )
         evidence = "past_project" if linked else "self_declared"
         if evidence != row["evidence"]:
             await CompanyCapability.update({CompanyCapability.evidence: evidence}).where(
-                CompanyCapability.id == row["id"])
+                CompanyCapability.id == row["id"]
+            )
 
 
 async def _leaf_capability(capability_id: Any) -> int:
     """A capability (not a group) of the taxonomy, else ``ValidationFailed``."""
     text = str(capability_id if capability_id is not None else "").strip()
     if not re.fullmatch(r"\d{1,10}", text) or not await Capability.exists().where(
-            (Capability.id == int(text)) & Capability.parent.is_not_null()):
+        (Capability.id == int(text)) & Capability.parent.is_not_null()
+    ):
         raise ValidationFailed(INVALID, {"capability": "请从能力分类中选择一项具体能力。"})
     return int(text)
 
@@ -233,14 +275,23 @@ async def add_capability(company_id: int, actor: Actor, capability_id: Any, note
         row = CompanyCapability(company=company_id, capability=cap, evidence="self_declared", note=note)
         await row.save()
         await _refresh_evidence(company_id, [cap])
-        await _changed(company_id, actor, "company.capability.add", "company", company_id,
-                       after={"capability": cap, "note": note})
+        await _changed(
+            company_id,
+            actor,
+            "company.capability.add",
+            "company",
+            company_id,
+            after={"capability": cap, "note": note},
+        )
     return row.id
 
 
 async def _lock_capability(company_id: int, capability_id: int) -> dict:
-    row = await for_update(CompanyCapability.select().where(
-        (CompanyCapability.company == company_id) & (CompanyCapability.capability == capability_id))).first()
+    row = await for_update(
+        CompanyCapability.select().where(
+            (CompanyCapability.company == company_id) & (CompanyCapability.capability == capability_id)
+        )
+    ).first()
     if row is None:
         raise NotFound("贵企业没有登记这项能力。")
     return row
@@ -254,10 +305,18 @@ async def update_capability_note(company_id: int, actor: Actor, capability_id: i
         row = await _lock_capability(company_id, capability_id)
         if row["note"] == note:
             return
-        await CompanyCapability.update({CompanyCapability.note: note}).where(CompanyCapability.id == row["id"])
-        await _changed(company_id, actor, "company.capability.note", "company", company_id,
-                       before={"capability": capability_id, "note": row["note"]},
-                       after={"capability": capability_id, "note": note})
+        await CompanyCapability.update({CompanyCapability.note: note}).where(
+            CompanyCapability.id == row["id"]
+        )
+        await _changed(
+            company_id,
+            actor,
+            "company.capability.note",
+            "company",
+            company_id,
+            before={"capability": capability_id, "note": row["note"]},
+            after={"capability": capability_id, "note": note},
+        )
 
 
 async def remove_capability(company_id: int, actor: Actor, capability_id: int) -> None:
@@ -265,8 +324,14 @@ async def remove_capability(company_id: int, actor: Actor, capability_id: int) -
     async with write_transaction():
         row = await _lock_capability(company_id, capability_id)
         await CompanyCapability.delete().where(CompanyCapability.id == row["id"])
-        await _changed(company_id, actor, "company.capability.remove", "company", company_id,
-                       before={"capability": capability_id, "evidence": row["evidence"], "note": row["note"]})
+        await _changed(
+            company_id,
+            actor,
+            "company.capability.remove",
+            "company",
+            company_id,
+            before={"capability": capability_id, "evidence": row["evidence"], "note": row["note"]},
+        )
 
 
 async def replace_capabilities(company_id: int, actor: Actor, wanted: list[tuple[Any, Any]]) -> None:
@@ -288,21 +353,34 @@ async def replace_capabilities(company_id: int, actor: Actor, wanted: list[tuple
         raise ValidationFailed(INVALID, errors)
     async with write_transaction():
         await _lock_company(company_id)
-        current = {r["capability"]: r for r in await CompanyCapability.select().where(
-            CompanyCapability.company == company_id)}
+        current = {
+            r["capability"]: r
+            for r in await CompanyCapability.select().where(CompanyCapability.company == company_id)
+        }
         removed = [c for c in current if c not in cleaned]
         if removed:
             await CompanyCapability.delete().where(
-                (CompanyCapability.company == company_id) & CompanyCapability.capability.is_in(removed))
+                (CompanyCapability.company == company_id) & CompanyCapability.capability.is_in(removed)
+            )
         for cap, note in cleaned.items():
             if cap not in current:
-                await CompanyCapability(company=company_id, capability=cap, evidence="self_declared", note=note).save()
+                await CompanyCapability(
+                    company=company_id, capability=cap, evidence="self_declared", note=note
+                ).save()
             elif current[cap]["note"] != note:
                 await CompanyCapability.update({CompanyCapability.note: note}).where(
-                    CompanyCapability.id == current[cap]["id"])
+                    CompanyCapability.id == current[cap]["id"]
+                )
         await _refresh_evidence(company_id, list(cleaned))
-        await _changed(company_id, actor, "company.capability.replace", "company", company_id,
-                       before={"capabilities": sorted(current)}, after={"capabilities": sorted(cleaned)})
+        await _changed(
+            company_id,
+            actor,
+            "company.capability.replace",
+            "company",
+            company_id,
+            before={"capabilities": sorted(current)},
+            after={"capabilities": sorted(cleaned)},
+        )
 
 
 async def set_capability_verified(company_id: int, capability_id: int, verified: bool, actor: Actor) -> None:
@@ -314,17 +392,23 @@ async def set_capability_verified(company_id: int, capability_id: int, verified:
         if (row["evidence"] == "verified") == verified:
             return
         if verified:
-            await CompanyCapability.update({CompanyCapability.evidence: "verified",
-                                            CompanyCapability.verified_at: clock.now()}).where(
-                CompanyCapability.id == row["id"])
+            await CompanyCapability.update(
+                {CompanyCapability.evidence: "verified", CompanyCapability.verified_at: clock.now()}
+            ).where(CompanyCapability.id == row["id"])
         else:
-            await CompanyCapability.update({CompanyCapability.evidence: "self_declared",
-                                            CompanyCapability.verified_at: None}).where(
-                CompanyCapability.id == row["id"])
+            await CompanyCapability.update(
+                {CompanyCapability.evidence: "self_declared", CompanyCapability.verified_at: None}
+            ).where(CompanyCapability.id == row["id"])
             await _refresh_evidence(company_id, [capability_id])
-        await _changed(company_id, actor, "company.capability." + ("verify" if verified else "unverify"),
-                       "company", company_id, before={"capability": capability_id, "evidence": row["evidence"]},
-                       after={"capability": capability_id, "verified": verified})
+        await _changed(
+            company_id,
+            actor,
+            "company.capability." + ("verify" if verified else "unverify"),
+            "company",
+            company_id,
+            before={"capability": capability_id, "evidence": row["evidence"]},
+            after={"capability": capability_id, "verified": verified},
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,28 +427,55 @@ class ItemKind:
 PUBLISHED = Field("published", "在公开主页显示", "bool")
 CAPABILITY = Field("capability", "相关能力", "capability")
 ITEM_KINDS = {
-    "projects": ItemKind("projects", PastProject, "past_project", "过往项目", (
-        Field("title", "项目名称", required=True, max_length=200),
-        Field("client", "客户", required=True, max_length=120),
-        Field("year", "年份", "year", required=True, hint=f"{FIRST_YEAR} 年至今。"),
-        Field("delivered", "交付内容", "textarea", required=True, max_length=2000),
-        Field("reference_contact", "证明人联系方式（不公开）", max_length=120,
-              hint="仅协会和评审可见，永远不会出现在公开主页上。"),
-        CAPABILITY, PUBLISHED)),
-    "certificates": ItemKind("certificates", CompanyCertificate, "company_certificate", "资质证书", (
-        Field("name", "证书名称", required=True, max_length=120),
-        Field("issuer", "发证机构", required=True, max_length=120),
-        Field("number", "证书编号", max_length=80),
-        Field("valid_until", "有效期至", "date", hint="格式：年-月-日，长期有效可不填。"),
-        CAPABILITY, PUBLISHED)),
-    "case-studies": ItemKind("case-studies", CaseStudy, "case_study", "案例", (
-        Field("title", "案例标题", required=True, max_length=200),
-        Field("client", "客户", max_length=120),
-        Field("year", "年份", "year"),
-        Field("summary", "问题与做法", "textarea", required=True, max_length=2000),
-        Field("outcome", "成效", "textarea", max_length=2000),
-        Field("position", "排序（小的在前）", "int", lo=0, hi=999),
-        PUBLISHED)),
+    "projects": ItemKind(
+        "projects",
+        PastProject,
+        "past_project",
+        "过往项目",
+        (
+            Field("title", "项目名称", required=True, max_length=200),
+            Field("client", "客户", required=True, max_length=120),
+            Field("year", "年份", "year", required=True, hint=f"{FIRST_YEAR} 年至今。"),
+            Field("delivered", "交付内容", "textarea", required=True, max_length=2000),
+            Field(
+                "reference_contact",
+                "证明人联系方式（不公开）",
+                max_length=120,
+                hint="仅协会和评审可见，永远不会出现在公开主页上。",
+            ),
+            CAPABILITY,
+            PUBLISHED,
+        ),
+    ),
+    "certificates": ItemKind(
+        "certificates",
+        CompanyCertificate,
+        "company_certificate",
+        "资质证书",
+        (
+            Field("name", "证书名称", required=True, max_length=120),
+            Field("issuer", "发证机构", required=True, max_length=120),
+            Field("number", "证书编号", max_length=80),
+            Field("valid_until", "有效期至", "date", hint="格式：年-月-日，长期有效可不填。"),
+            CAPABILITY,
+            PUBLISHED,
+        ),
+    ),
+    "case-studies": ItemKind(
+        "case-studies",
+        CaseStudy,
+        "case_study",
+        "案例",
+        (
+            Field("title", "案例标题", required=True, max_length=200),
+            Field("client", "客户", max_length=120),
+            Field("year", "年份", "year"),
+            Field("summary", "问题与做法", "textarea", required=True, max_length=2000),
+            Field("outcome", "成效", "textarea", max_length=2000),
+            Field("position", "排序（小的在前）", "int", lo=0, hi=999),
+            PUBLISHED,
+        ),
+    ),
 }
 
 
@@ -380,14 +491,17 @@ def _audit_values(values: dict) -> dict:
 
 async def _lock_item(kind: ItemKind, company_id: int, item_id: int) -> dict:
     table = kind.table
-    row = await for_update(table.select().where((table.id == item_id) & (table.company == company_id))).first()
+    row = await for_update(
+        table.select().where((table.id == item_id) & (table.company == company_id))
+    ).first()
     if row is None:
         raise NotFound(f"{kind.label}不存在。")
     return row
 
 
-async def save_item(kind: ItemKind, company_id: int, actor: Actor, raw: dict[str, Any],
-                    item_id: int | None = None) -> int:
+async def save_item(
+    kind: ItemKind, company_id: int, actor: Actor, raw: dict[str, Any], item_id: int | None = None
+) -> int:
     """Add (``item_id`` None) or change one item; returns its id."""
     table = kind.table
     values = clean_fields(kind.fields, raw, declared=await _declared(company_id))
@@ -407,8 +521,15 @@ async def save_item(kind: ItemKind, company_id: int, actor: Actor, raw: dict[str
             before = _audit_values({k: before[k] for k in values})
         if kind.table is PastProject:
             await _refresh_evidence(company_id, [values.get("capability"), (before or {}).get("capability")])
-        await _changed(company_id, actor, f"company.{kind.entity}.{'update' if before else 'add'}",
-                       kind.entity, item_id, before=before, after=_audit_values(values))
+        await _changed(
+            company_id,
+            actor,
+            f"company.{kind.entity}.{'update' if before else 'add'}",
+            kind.entity,
+            item_id,
+            before=before,
+            after=_audit_values(values),
+        )
     return item_id
 
 
@@ -418,8 +539,14 @@ async def delete_item(kind: ItemKind, company_id: int, actor: Actor, item_id: in
         await kind.table.delete().where(kind.table.id == item_id)
         if kind.table is PastProject:
             await _refresh_evidence(company_id, [row["capability"]])
-        await _changed(company_id, actor, f"company.{kind.entity}.delete", kind.entity, item_id,
-                       before=_audit_values({k: row[k] for k in row if k not in ("company", "created_at")}))
+        await _changed(
+            company_id,
+            actor,
+            f"company.{kind.entity}.delete",
+            kind.entity,
+            item_id,
+            before=_audit_values({k: row[k] for k in row if k not in ("company", "created_at")}),
+        )
 
 
 async def get_item(kind: ItemKind, company_id: int, item_id: int) -> dict:
@@ -442,11 +569,19 @@ async def get_profile(company_id: int) -> dict:
     if company is None:
         raise NotFound("企业不存在。")
     company["size_label"] = SIZE_LABELS[company["size"]]
-    caps = await CompanyCapability.select(
-        CompanyCapability.capability, CompanyCapability.evidence, CompanyCapability.note,
-        CompanyCapability.verified_at, CompanyCapability.capability.name, CompanyCapability.capability.key,
-        CompanyCapability.capability.parent.name,
-    ).where(CompanyCapability.company == company_id).order_by(CompanyCapability.id)
+    caps = (
+        await CompanyCapability.select(
+            CompanyCapability.capability,
+            CompanyCapability.evidence,
+            CompanyCapability.note,
+            CompanyCapability.verified_at,
+            CompanyCapability.capability.name,
+            CompanyCapability.capability.key,
+            CompanyCapability.capability.parent.name,
+        )
+        .where(CompanyCapability.company == company_id)
+        .order_by(CompanyCapability.id)
+    )
     for c in caps:
         c["evidence_label"] = EVIDENCE_LABELS[c["evidence"]]
     names = {c["capability"]: c["capability.name"] for c in caps}
@@ -462,8 +597,12 @@ async def get_profile(company_id: int) -> dict:
             if "capability" in r:
                 r["capability_name"] = names.get(r["capability"], "") if r["capability"] else ""
         items[key] = rows
-    return {"company": company, "capabilities": caps, "items": items,
-            "completeness": completeness(company, caps, items)}
+    return {
+        "company": company,
+        "capabilities": caps,
+        "items": items,
+        "completeness": completeness(company, caps, items),
+    }
 
 
 def completeness(company: dict, caps: list, items: dict) -> dict:
@@ -477,8 +616,12 @@ def completeness(company: dict, caps: list, items: dict) -> dict:
         ("资质证书或案例", bool(items.get("certificates") or items.get("case-studies"))),
     ]
     done = sum(1 for _, ok in steps if ok)
-    return {"done": done, "total": len(steps), "percent": round(100 * done / len(steps)),
-            "missing": [name for name, ok in steps if not ok]}
+    return {
+        "done": done,
+        "total": len(steps),
+        "percent": round(100 * done / len(steps)),
+        "missing": [name for name, ok in steps if not ok],
+    }
 
 
 async def profile_completeness(company_id: int) -> dict:

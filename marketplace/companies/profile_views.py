@@ -55,20 +55,41 @@ class MemberProfileController(Controller):
     include_in_schema = False
     exception_handlers = {ValidationException: path_id_out_of_range}
 
-    async def _page(self, request: Request, *, section: str = "", form: dict | None = None,
-                    errors: dict | None = None, message: str = "", status_code: int = 200) -> Template:
+    async def _page(
+        self,
+        request: Request,
+        *,
+        section: str = "",
+        form: dict | None = None,
+        errors: dict | None = None,
+        message: str = "",
+        status_code: int = 200,
+    ) -> Template:
         data = await profile.get_profile(request.user.company_id)
         company = data["company"]
-        profile_form = form if section == "profile" and form is not None else _form_values(
-            profile.PROFILE_FIELDS, company)
-        return Template("member/profile.html", status_code=status_code, context={
-            **data, "profile_form": profile_form, "fields": profile.PROFILE_FIELDS,
-            "kinds": profile.ITEM_KINDS, "capability_tree": await list_capability_tree(),
-            "declared": {c["capability"] for c in data["capabilities"]},
-            "section": section, "form": form or {}, "errors": errors or {}, "message": message,
-            "can_edit": request.user.is_company_manager,
-            "done": DONE_MESSAGES.get(request.query_params.get("done", "")),
-        })
+        profile_form = (
+            form
+            if section == "profile" and form is not None
+            else _form_values(profile.PROFILE_FIELDS, company)
+        )
+        return Template(
+            "member/profile.html",
+            status_code=status_code,
+            context={
+                **data,
+                "profile_form": profile_form,
+                "fields": profile.PROFILE_FIELDS,
+                "kinds": profile.ITEM_KINDS,
+                "capability_tree": await list_capability_tree(),
+                "declared": {c["capability"] for c in data["capabilities"]},
+                "section": section,
+                "form": form or {},
+                "errors": errors or {},
+                "message": message,
+                "can_edit": request.user.is_company_manager,
+                "done": DONE_MESSAGES.get(request.query_params.get("done", "")),
+            },
+        )
 
     @get("/")
     async def show(self, request: Request) -> Template:
@@ -80,8 +101,14 @@ class MemberProfileController(Controller):
         try:
             await profile.update_profile(request.user.company_id, actor_of(request), form)
         except ValidationFailed as exc:
-            return await self._page(request, section="profile", form=form, errors=exc.errors,
-                                    message=exc.message, status_code=HTTP_400_BAD_REQUEST)
+            return await self._page(
+                request,
+                section="profile",
+                form=form,
+                errors=exc.errors,
+                message=exc.message,
+                status_code=HTTP_400_BAD_REQUEST,
+            )
         return see_other(f"{BASE}?done=saved")
 
     # --- capabilities ---------------------------------------------------------------------
@@ -90,22 +117,36 @@ class MemberProfileController(Controller):
     async def add_capability(self, request: Request) -> Template | Redirect:
         form = await read_form(request)
         try:
-            await profile.add_capability(request.user.company_id, actor_of(request), form.get("capability"),
-                                         form.get("note", ""))
+            await profile.add_capability(
+                request.user.company_id, actor_of(request), form.get("capability"), form.get("note", "")
+            )
         except ValidationFailed as exc:
-            return await self._page(request, section="capability-add", form=form, errors=exc.errors,
-                                    message=exc.message, status_code=HTTP_400_BAD_REQUEST)
+            return await self._page(
+                request,
+                section="capability-add",
+                form=form,
+                errors=exc.errors,
+                message=exc.message,
+                status_code=HTTP_400_BAD_REQUEST,
+            )
         return see_other(f"{BASE}?done=capability-added#capabilities")
 
     @post("/capabilities/{capability_id:int}/note", guards=[requires_company_manager])
     async def save_note(self, request: Request, capability_id: Id) -> Template | Redirect:
         form = await read_form(request)
         try:
-            await profile.update_capability_note(request.user.company_id, actor_of(request), capability_id,
-                                                 form.get("note", ""))
+            await profile.update_capability_note(
+                request.user.company_id, actor_of(request), capability_id, form.get("note", "")
+            )
         except ValidationFailed as exc:
-            return await self._page(request, section=f"capability-{capability_id}", form=form, errors=exc.errors,
-                                    message=exc.message, status_code=HTTP_400_BAD_REQUEST)
+            return await self._page(
+                request,
+                section=f"capability-{capability_id}",
+                form=form,
+                errors=exc.errors,
+                message=exc.message,
+                status_code=HTTP_400_BAD_REQUEST,
+            )
         return see_other(f"{BASE}?done=capability-saved#capabilities")
 
     @post("/capabilities/{capability_id:int}/remove", guards=[requires_company_manager])
@@ -115,14 +156,31 @@ class MemberProfileController(Controller):
 
     # --- past projects, certificates, case studies ----------------------------------------
 
-    async def _item_page(self, request: Request, kind: profile.ItemKind, form: dict, *, item_id: int | None = None,
-                         errors: dict | None = None, message: str = "", status_code: int = 200) -> Template:
+    async def _item_page(
+        self,
+        request: Request,
+        kind: profile.ItemKind,
+        form: dict,
+        *,
+        item_id: int | None = None,
+        errors: dict | None = None,
+        message: str = "",
+        status_code: int = 200,
+    ) -> Template:
         data = await profile.get_profile(request.user.company_id)
-        return Template("member/profile_item.html", status_code=status_code, context={
-            "kind": kind, "form": form, "item_id": item_id, "errors": errors or {}, "message": message,
-            "capabilities": data["capabilities"],
-            "can_edit": request.user.is_company_manager,
-        })
+        return Template(
+            "member/profile_item.html",
+            status_code=status_code,
+            context={
+                "kind": kind,
+                "form": form,
+                "item_id": item_id,
+                "errors": errors or {},
+                "message": message,
+                "capabilities": data["capabilities"],
+                "can_edit": request.user.is_company_manager,
+            },
+        )
 
     @get("/{kind:str}/new", guards=[requires_company_manager])
     async def new_item(self, request: Request, kind: Kind) -> Template:
@@ -145,13 +203,22 @@ class MemberProfileController(Controller):
         await profile.get_item(spec, request.user.company_id, item_id)  # 404 before reading the form
         return await self._save_item(request, spec, item_id)
 
-    async def _save_item(self, request: Request, spec: profile.ItemKind, item_id: int | None) -> Template | Redirect:
+    async def _save_item(
+        self, request: Request, spec: profile.ItemKind, item_id: int | None
+    ) -> Template | Redirect:
         form = await read_form(request)
         try:
             await profile.save_item(spec, request.user.company_id, actor_of(request), form, item_id)
         except ValidationFailed as exc:
-            return await self._item_page(request, spec, form, item_id=item_id, errors=exc.errors,
-                                         message=exc.message, status_code=HTTP_400_BAD_REQUEST)
+            return await self._item_page(
+                request,
+                spec,
+                form,
+                item_id=item_id,
+                errors=exc.errors,
+                message=exc.message,
+                status_code=HTTP_400_BAD_REQUEST,
+            )
         return see_other(f"{BASE}?done=item-saved#{spec.key}")
 
     @post("/{kind:str}/{item_id:int}/delete", guards=[requires_company_manager])

@@ -122,7 +122,7 @@ class ProfilePatch(msgspec.Struct, forbid_unknown_fields=True):
     """Only the fields sent change; ``team_size`` null clears it. Size is set by the association."""
 
     description: str | msgspec.UnsetType = msgspec.UNSET
-    team_size: int | None | msgspec.UnsetType = msgspec.UNSET
+    team_size: int | msgspec.UnsetType | None = msgspec.UNSET
     location: str | msgspec.UnsetType = msgspec.UNSET
     website: str | msgspec.UnsetType = msgspec.UNSET
     contact_name: str | msgspec.UnsetType = msgspec.UNSET

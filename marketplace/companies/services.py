@@ -8,12 +8,18 @@ from marketplace.companies.schemas import (
     CaseStudyOut,
     CertificateOut,
     CompanyDetail,
-    ContactOut,
     CompanySummary,
+    ContactOut,
     DeclaredCapability,
     PastProjectOut,
 )
-from marketplace.companies.tables import CaseStudy, Company, CompanyCapability, CompanyCertificate, PastProject
+from marketplace.companies.tables import (
+    CaseStudy,
+    Company,
+    CompanyCapability,
+    CompanyCertificate,
+    PastProject,
+)
 from marketplace.core.db import contains_text
 from marketplace.core.errors import NotFound
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, Page
@@ -37,21 +43,32 @@ class CompanyFilters:
 
 
 def _public_where():
-    return (Company.status == "approved") & (Company.publish_profile == True)  # noqa: E712
+    return (Company.status == "approved") & (Company.publish_profile == True)
 
 
 async def _capabilities_of(company_ids: list[int]) -> dict[int, list[tuple[CapabilityRef, str]]]:
     if not company_ids:
         return {}
-    rows = await CompanyCapability.select(
-        CompanyCapability.company, CompanyCapability.evidence, CompanyCapability.capability,
-        CompanyCapability.capability.key, CompanyCapability.capability.name,
-        CompanyCapability.capability.name_en,
-    ).where(CompanyCapability.company.is_in(company_ids)).order_by(CompanyCapability.id)
+    rows = (
+        await CompanyCapability.select(
+            CompanyCapability.company,
+            CompanyCapability.evidence,
+            CompanyCapability.capability,
+            CompanyCapability.capability.key,
+            CompanyCapability.capability.name,
+            CompanyCapability.capability.name_en,
+        )
+        .where(CompanyCapability.company.is_in(company_ids))
+        .order_by(CompanyCapability.id)
+    )
     out: dict[int, list[tuple[CapabilityRef, str]]] = {}
     for r in rows:
-        ref = CapabilityRef(id=r["capability"], key=r["capability.key"], name=r["capability.name"],
-                            name_en=r["capability.name_en"])
+        ref = CapabilityRef(
+            id=r["capability"],
+            key=r["capability.key"],
+            name=r["capability.name"],
+            name_en=r["capability.name_en"],
+        )
         out.setdefault(r["company"], []).append((ref, r["evidence"]))
     for caps in out.values():
         caps.sort(key=lambda c: EVIDENCE_ORDER.get(c[1], 9))
@@ -67,20 +84,30 @@ async def list_public_companies(filters: CompanyFilters) -> Page[CompanySummary]
         children = await Capability.select(Capability.id).where(Capability.parent == filters.capability)
         ids = [filters.capability] + [c["id"] for c in children]
         where &= Company.id.is_in(
-            CompanyCapability.select(CompanyCapability.company).where(
-                CompanyCapability.capability.is_in(ids)))
-    if filters.q and (text := contains_text((Company.name, Company.description, Company.location),
-                                            filters.q)) is not None:
+            CompanyCapability.select(CompanyCapability.company).where(CompanyCapability.capability.is_in(ids))
+        )
+    if (
+        filters.q
+        and (text := contains_text((Company.name, Company.description, Company.location), filters.q))
+        is not None
+    ):
         where &= text
     total = await Company.count().where(where)
-    rows = await Company.select(
-        Company.id, Company.key, Company.name, Company.size, Company.description, Company.location
-    ).where(where).order_by(Company.size).order_by(Company.name).limit(filters.page_size).offset(
-        (filters.page - 1) * filters.page_size)
+    rows = (
+        await Company.select(
+            Company.id, Company.key, Company.name, Company.size, Company.description, Company.location
+        )
+        .where(where)
+        .order_by(Company.size)
+        .order_by(Company.name)
+        .limit(filters.page_size)
+        .offset((filters.page - 1) * filters.page_size)
+    )
     caps = await _capabilities_of([r["id"] for r in rows])
     items = [
-        CompanySummary(**r, size_label=SIZE_LABELS[r["size"]],
-                       capabilities=[c for c, _ in caps.get(r["id"], [])])
+        CompanySummary(
+            **r, size_label=SIZE_LABELS[r["size"]], capabilities=[c for c, _ in caps.get(r["id"], [])]
+        )
         for r in rows
     ]
     return Page(items=items, total=total, page=filters.page, page_size=filters.page_size)
@@ -92,34 +119,77 @@ async def get_public_company(company_id: int) -> CompanyDetail:
     Only what the company publishes: unpublished projects, certificates and case studies are
     left out, reference contacts never leave the database, the contact only with
     ``publish_contact``."""
-    row = await Company.select(
-        Company.id, Company.key, Company.name, Company.credit_code, Company.size,
-        Company.description, Company.website, Company.location, Company.team_size,
-        Company.founded_year, Company.tags, Company.publish_contact, Company.contact_name,
-        Company.contact_email, Company.contact_phone,
-    ).where((Company.id == company_id) & _public_where()).output(load_json=True).first()
+    row = (
+        await Company.select(
+            Company.id,
+            Company.key,
+            Company.name,
+            Company.credit_code,
+            Company.size,
+            Company.description,
+            Company.website,
+            Company.location,
+            Company.team_size,
+            Company.founded_year,
+            Company.tags,
+            Company.publish_contact,
+            Company.contact_name,
+            Company.contact_email,
+            Company.contact_phone,
+        )
+        .where((Company.id == company_id) & _public_where())
+        .output(load_json=True)
+        .first()
+    )
     if row is None:
         raise NotFound("企业不存在或未公开。")
-    caps = await CompanyCapability.select(
-        CompanyCapability.evidence, CompanyCapability.note, CompanyCapability.capability,
-        CompanyCapability.capability.key, CompanyCapability.capability.name,
-        CompanyCapability.capability.name_en,
-    ).where(CompanyCapability.company == company_id).order_by(CompanyCapability.id)
+    caps = (
+        await CompanyCapability.select(
+            CompanyCapability.evidence,
+            CompanyCapability.note,
+            CompanyCapability.capability,
+            CompanyCapability.capability.key,
+            CompanyCapability.capability.name,
+            CompanyCapability.capability.name_en,
+        )
+        .where(CompanyCapability.company == company_id)
+        .order_by(CompanyCapability.id)
+    )
     caps.sort(key=lambda c: EVIDENCE_ORDER.get(c["evidence"], 9))
-    projects = await PastProject.select(
-        PastProject.title, PastProject.client, PastProject.year, PastProject.delivered,
-        PastProject.capability.name,
-    ).where((PastProject.company == company_id) & (PastProject.published == True)).order_by(  # noqa: E712
-        PastProject.year, ascending=False)
-    certificates = await CompanyCertificate.select(
-        CompanyCertificate.name, CompanyCertificate.issuer, CompanyCertificate.number,
-        CompanyCertificate.valid_until, CompanyCertificate.capability.name,
-    ).where((CompanyCertificate.company == company_id) & (CompanyCertificate.published == True)).order_by(  # noqa: E712
-        CompanyCertificate.id)
-    cases = await CaseStudy.select(
-        CaseStudy.title, CaseStudy.client, CaseStudy.year, CaseStudy.summary, CaseStudy.outcome,
-    ).where((CaseStudy.company == company_id) & (CaseStudy.published == True)).order_by(  # noqa: E712
-        CaseStudy.position).order_by(CaseStudy.id)
+    projects = (
+        await PastProject.select(
+            PastProject.title,
+            PastProject.client,
+            PastProject.year,
+            PastProject.delivered,
+            PastProject.capability.name,
+        )
+        .where((PastProject.company == company_id) & (PastProject.published == True))
+        .order_by(PastProject.year, ascending=False)
+    )
+    certificates = (
+        await CompanyCertificate.select(
+            CompanyCertificate.name,
+            CompanyCertificate.issuer,
+            CompanyCertificate.number,
+            CompanyCertificate.valid_until,
+            CompanyCertificate.capability.name,
+        )
+        .where((CompanyCertificate.company == company_id) & (CompanyCertificate.published == True))
+        .order_by(CompanyCertificate.id)
+    )
+    cases = (
+        await CaseStudy.select(
+            CaseStudy.title,
+            CaseStudy.client,
+            CaseStudy.year,
+            CaseStudy.summary,
+            CaseStudy.outcome,
+        )
+        .where((CaseStudy.company == company_id) & (CaseStudy.published == True))
+        .order_by(CaseStudy.position)
+        .order_by(CaseStudy.id)
+    )
     contact = None
     if row["publish_contact"] and (row["contact_name"] or row["contact_email"] or row["contact_phone"]):
         contact = ContactOut(name=row["contact_name"], email=row["contact_email"], phone=row["contact_phone"])
@@ -127,19 +197,41 @@ async def get_public_company(company_id: int) -> CompanyDetail:
     return CompanyDetail(
         **{k: v for k, v in row.items() if k not in private},
         size_label=SIZE_LABELS[row["size"]],
-        capabilities=[DeclaredCapability(
-            capability=CapabilityRef(id=c["capability"], key=c["capability.key"], name=c["capability.name"],
-                                     name_en=c["capability.name_en"]),
-            evidence=c["evidence"], evidence_label=EVIDENCE_LABELS[c["evidence"]], note=c["note"]) for c in caps],
+        capabilities=[
+            DeclaredCapability(
+                capability=CapabilityRef(
+                    id=c["capability"],
+                    key=c["capability.key"],
+                    name=c["capability.name"],
+                    name_en=c["capability.name_en"],
+                ),
+                evidence=c["evidence"],
+                evidence_label=EVIDENCE_LABELS[c["evidence"]],
+                note=c["note"],
+            )
+            for c in caps
+        ],
         tags=list(row["tags"] or []),
         past_projects=[
-            PastProjectOut(title=p["title"], client=p["client"], year=p["year"],
-                           delivered=p["delivered"], capability=p["capability.name"])
+            PastProjectOut(
+                title=p["title"],
+                client=p["client"],
+                year=p["year"],
+                delivered=p["delivered"],
+                capability=p["capability.name"],
+            )
             for p in projects
         ],
-        certificates=[CertificateOut(
-            name=c["name"], issuer=c["issuer"], number=c["number"], capability=c["capability.name"],
-            valid_until=c["valid_until"].isoformat() if c["valid_until"] else None) for c in certificates],
+        certificates=[
+            CertificateOut(
+                name=c["name"],
+                issuer=c["issuer"],
+                number=c["number"],
+                capability=c["capability.name"],
+                valid_until=c["valid_until"].isoformat() if c["valid_until"] else None,
+            )
+            for c in certificates
+        ],
         case_studies=[CaseStudyOut(**c) for c in cases],
         contact=contact,
     )
@@ -161,13 +253,26 @@ async def list_companies_for_admin(status: str | None, page: int, page_size: int
     if status:
         where &= Company.status == status
     total = await Company.count().where(where)
-    rows = await Company.select(
-        Company.id, Company.name, Company.credit_code, Company.size, Company.status,
-        Company.contact_name, Company.created_at, Company.approved_at,
-    ).where(where).order_by(Company.status, ascending=False).order_by(Company.created_at, ascending=False).limit(
-        page_size).offset((page - 1) * page_size)
+    rows = (
+        await Company.select(
+            Company.id,
+            Company.name,
+            Company.credit_code,
+            Company.size,
+            Company.status,
+            Company.contact_name,
+            Company.created_at,
+            Company.approved_at,
+        )
+        .where(where)
+        .order_by(Company.status, ascending=False)
+        .order_by(Company.created_at, ascending=False)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
     managers = await User.select(User.company, User.email).where(
-        User.company.is_in([r["id"] for r in rows] or [0]) & (User.is_company_manager == True))  # noqa: E712
+        User.company.is_in([r["id"] for r in rows] or [0]) & (User.is_company_manager == True)
+    )
     by_company = {m["company"]: m["email"] for m in managers}
     for r in rows:
         r["manager_email"] = by_company.get(r["id"], "")
@@ -182,6 +287,7 @@ async def get_member_company(company_id: int) -> dict:
         raise NotFound("企业不存在。")
     row["size_label"] = SIZE_LABELS[row["size"]]
     caps = (await _capabilities_of([company_id])).get(company_id, [])
-    row["capabilities"] = [DeclaredCapability(capability=c, evidence=e, evidence_label=EVIDENCE_LABELS[e])
-                           for c, e in caps]
+    row["capabilities"] = [
+        DeclaredCapability(capability=c, evidence=e, evidence_label=EVIDENCE_LABELS[e]) for c, e in caps
+    ]
     return row

@@ -83,8 +83,13 @@ class CompanyPagesController(Controller):
             if filters.size:
                 chips.append({"key": "size", "name": "规模", "label": SIZE_LABELS[filters.size]})
             if filters.capability:
-                chips.append({"key": "capability", "name": "能力",
-                              "label": capability_names.get(filters.capability, f"能力 #{filters.capability}")})
+                chips.append(
+                    {
+                        "key": "capability",
+                        "name": "能力",
+                        "label": capability_names.get(filters.capability, f"能力 #{filters.capability}"),
+                    }
+                )
         else:
             page = Page(items=[], total=0, page=1, page_size=DEFAULT_PAGE_SIZE)
             params = {}
@@ -118,5 +123,7 @@ class CompanyPagesController(Controller):
         company = await get_public_company(company_id)  # NotFound -> the 404 page
         # ``completed_pilots``: the platform's track record of the company (completed pilots on
         # published results; the template's ``track_record`` block shows it).
-        return Template(template_name="companies/detail.html",
-                        context={"company": company, "completed_pilots": await list_completed_pilots(company_id)})
+        return Template(
+            template_name="companies/detail.html",
+            context={"company": company, "completed_pilots": await list_completed_pilots(company_id)},
+        )

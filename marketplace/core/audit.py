@@ -72,6 +72,12 @@ async def list_audit_events(filters: AuditFilters) -> tuple[list[dict], int]:
     if filters.actor:
         where &= AuditEvent.actor_label.ilike("%" + filters.actor.replace("%", "") + "%")
     total = await AuditEvent.count().where(where)
-    rows = await AuditEvent.select().where(where).order_by(AuditEvent.id, ascending=False).limit(
-        filters.page_size).offset((filters.page - 1) * filters.page_size).output(load_json=True)
+    rows = (
+        await AuditEvent.select()
+        .where(where)
+        .order_by(AuditEvent.id, ascending=False)
+        .limit(filters.page_size)
+        .offset((filters.page - 1) * filters.page_size)
+        .output(load_json=True)
+    )
     return rows, total

@@ -12,7 +12,7 @@ _frozen: dt.datetime | None = None
 
 def now() -> dt.datetime:
     """Current time, timezone-aware UTC."""
-    return _frozen if _frozen is not None else dt.datetime.now(dt.timezone.utc)
+    return _frozen if _frozen is not None else dt.datetime.now(dt.UTC)
 
 
 def set_now(value: dt.datetime | None) -> None:
@@ -31,5 +31,5 @@ def advance(delta: dt.timedelta) -> dt.datetime:
 def to_park_time(value: dt.datetime) -> dt.datetime:
     """``value`` in the park's time zone (Asia/Shanghai), for display."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(PARK_TZ)

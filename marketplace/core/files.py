@@ -48,7 +48,9 @@ def clean_filename(name: str, content_type: str = PDF) -> str:
     return name + EXTENSIONS[content_type]
 
 
-def check_upload(content: bytes, *, allowed: tuple[str, ...], max_bytes: int) -> tuple[str | None, str | None]:
+def check_upload(
+    content: bytes, *, allowed: tuple[str, ...], max_bytes: int
+) -> tuple[str | None, str | None]:
     """(content type, None) for an acceptable file, or (None, why not) in Chinese."""
     if not content:
         return None, "文件是空的。"

@@ -14,7 +14,8 @@ CSP = (
 # The API docs page (Swagger UI, served from our own npm install) starts itself with an inline
 # script; it gets that one allowance and nothing else.
 DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
-    "style-src 'self'", "style-src 'self' 'unsafe-inline'")
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+)
 
 
 def security_headers_middleware(app: ASGIApp) -> ASGIApp:

@@ -71,9 +71,16 @@ def query_with(params: dict, **changes) -> str:
 def configure_environment(env: Environment) -> None:
     env.autoescape = True
     env.filters.update(
-        park_datetime=park_datetime, park_date=park_date, iso=iso, money=money,
-        budget_range=budget_range, days_left=days_left,
+        park_datetime=park_datetime,
+        park_date=park_date,
+        iso=iso,
+        money=money,
+        budget_range=budget_range,
+        days_left=days_left,
     )
     env.globals.update(
-        STATUS_LABELS=STATUS_LABELS, DOMAINS=DOMAINS, query_with=query_with, now=clock.now,
+        STATUS_LABELS=STATUS_LABELS,
+        DOMAINS=DOMAINS,
+        query_with=query_with,
+        now=clock.now,
     )

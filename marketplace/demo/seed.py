@@ -32,7 +32,10 @@ def demo_import_data(today: dt.date | None = None) -> dict:
             # Scenarios are open for about six weeks; spread the opening days so "newest" means something.
             opened = today + dt.timedelta(days=min(days - 42, -1 - len(scenario["key"]) % 9))
             scenario.setdefault("opened_at", opened.isoformat())
-        for rel, absolute in (("deadline_in_days", "deadline"), ("question_deadline_in_days", "question_deadline")):
+        for rel, absolute in (
+            ("deadline_in_days", "deadline"),
+            ("question_deadline_in_days", "question_deadline"),
+        ):
             days = scenario.pop(rel, None)
             if days is not None:
                 scenario[absolute] = (today + dt.timedelta(days=days)).isoformat()
@@ -62,9 +65,14 @@ DEMO_ACCOUNTS = (
     ("pending@example.com", "member", "company:pending", {}),
 )
 DEMO_NAMES = {
-    "admin@example.com": "协会管理员", "staff@example.com": "王磊", "cdo@example.com": "陈静",
-    "evaluator@example.com": "刘洋", "staff2@example.com": "赵敏", "member@example.com": "周强",
-    "member2@example.com": "吴婷", "pending@example.com": "孙浩",
+    "admin@example.com": "协会管理员",
+    "staff@example.com": "王磊",
+    "cdo@example.com": "陈静",
+    "evaluator@example.com": "刘洋",
+    "staff2@example.com": "赵敏",
+    "member@example.com": "周强",
+    "member2@example.com": "吴婷",
+    "pending@example.com": "孙浩",
 }
 
 
@@ -100,24 +108,42 @@ async def seed_demo_accounts(password: str) -> list[str]:
 
     data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
     busiest = [k for k, _ in Counter(s["department"] for s in data["scenarios"]).most_common(2)]
-    departments = {f"dept:{i + 1}": (await Department.select(Department.id).where(Department.key == key).first())["id"]
-                   for i, key in enumerate(busiest)}
+    departments = {
+        f"dept:{i + 1}": (await Department.select(Department.id).where(Department.key == key).first())["id"]
+        for i, key in enumerate(busiest)
+    }
     companies = {}
-    for label, where in (("company:large", (Company.size == "large") & (Company.status == "approved")),
-                         ("company:sme", (Company.size == "sme") & (Company.status == "approved")),
-                         ("company:pending", Company.status == "pending")):
-        row = await Company.select(Company.id).where(where & Company.key.is_not_null()).order_by(Company.key).first()
+    for label, where in (
+        ("company:large", (Company.size == "large") & (Company.status == "approved")),
+        ("company:sme", (Company.size == "sme") & (Company.status == "approved")),
+        ("company:pending", Company.status == "pending"),
+    ):
+        row = (
+            await Company.select(Company.id)
+            .where(where & Company.key.is_not_null())
+            .order_by(Company.key)
+            .first()
+        )
         companies[label] = row["id"]
     changed = []
     for email, role, where, flags in DEMO_ACCOUNTS:
         existing = await User.select(User.id, User.password_hash).where(User.email == email).first()
         if existing and verify_password(existing["password_hash"], password):
             continue
-        values = {"role": role, "display_name": DEMO_NAMES[email], "password_hash": hash_password(password),
-                  "department": departments.get(where), "company": companies.get(where),
-                  "is_company_manager": role == "member", "active": True, **flags}
+        values = {
+            "role": role,
+            "display_name": DEMO_NAMES[email],
+            "password_hash": hash_password(password),
+            "department": departments.get(where),
+            "company": companies.get(where),
+            "is_company_manager": role == "member",
+            "active": True,
+            **flags,
+        }
         if existing:
-            await User.update({getattr(User, k): v for k, v in values.items()}).where(User.id == existing["id"])
+            await User.update({getattr(User, k): v for k, v in values.items()}).where(
+                User.id == existing["id"]
+            )
         else:
             await User(email=email, **values).save()
         changed.append(email)

@@ -47,7 +47,14 @@ async def save_department(department_id: int | None, values: dict[str, str], act
         if before is None:
             raise NotFound("部门不存在。")
         await Department.update({getattr(Department, k): v for k, v in data.items()}).where(
-            Department.id == department_id)
-        await record(actor, "department.update", "department", department_id,
-                     before={k: before[k] for k in FIELDS}, after=data)
+            Department.id == department_id
+        )
+        await record(
+            actor,
+            "department.update",
+            "department",
+            department_id,
+            before={k: before[k] for k in FIELDS},
+            after=data,
+        )
         return department_id

@@ -52,19 +52,37 @@ class Person:
 
 
 async def person(user_id: int | None) -> Person:
-    row = None if user_id is None else await User.select(
-        User.id, User.role, User.department, User.active, User.display_name, User.email
-    ).where(User.id == user_id).first()
+    row = (
+        None
+        if user_id is None
+        else await User.select(
+            User.id, User.role, User.department, User.active, User.display_name, User.email
+        )
+        .where(User.id == user_id)
+        .first()
+    )
     if row is None:
         raise NotAllowed("请先登录。")
-    return Person(row["id"], row["role"], row["department"], row["active"], row["display_name"] or row["email"])
+    return Person(
+        row["id"], row["role"], row["department"], row["active"], row["display_name"] or row["email"]
+    )
 
 
 async def get_scenario(scenario_id: int) -> dict:
-    row = await Scenario.select(
-        Scenario.id, Scenario.title, Scenario.status, Scenario.department, Scenario.department.name,
-        Scenario.proposal_deadline, Scenario.sealed, Scenario.closed_at,
-    ).where(Scenario.id == scenario_id).first()
+    row = (
+        await Scenario.select(
+            Scenario.id,
+            Scenario.title,
+            Scenario.status,
+            Scenario.department,
+            Scenario.department.name,
+            Scenario.proposal_deadline,
+            Scenario.sealed,
+            Scenario.closed_at,
+        )
+        .where(Scenario.id == scenario_id)
+        .first()
+    )
     if row is None:
         raise NotFound(SCENARIO_NOT_FOUND)
     return row
@@ -88,21 +106,37 @@ async def require_manager(scenario_id: int, actor: Actor) -> tuple[dict, Person]
 async def candidate_evaluators(scenario_id: int) -> list[dict]:
     """Who may be assigned: active staff of the scenario's department, then active admins."""
     scenario = await get_scenario(scenario_id)
-    rows = await User.select(User.id, User.email, User.display_name, User.role, User.is_evaluator).where(
-        (User.active == True)  # noqa: E712
-        & (((User.role == "staff") & (User.department == scenario["department"])) | (User.role == "admin"))
-    ).order_by(User.role, ascending=False).order_by(User.id)
+    rows = (
+        await User.select(User.id, User.email, User.display_name, User.role, User.is_evaluator)
+        .where(
+            (User.active == True)
+            & (
+                ((User.role == "staff") & (User.department == scenario["department"]))
+                | (User.role == "admin")
+            )
+        )
+        .order_by(User.role, ascending=False)
+        .order_by(User.id)
+    )
     for r in rows:
         r["name"] = r["display_name"] or r["email"]
     return rows
 
 
 async def list_assignments(scenario_id: int) -> list[dict]:
-    rows = await EvaluatorAssignment.select(
-        EvaluatorAssignment.id, EvaluatorAssignment.evaluator, EvaluatorAssignment.evaluator.email,
-        EvaluatorAssignment.evaluator.display_name, EvaluatorAssignment.assigned_at,
-        EvaluatorAssignment.conflicts_declared_at, EvaluatorAssignment.submitted_at,
-    ).where(EvaluatorAssignment.scenario == scenario_id).order_by(EvaluatorAssignment.id)
+    rows = (
+        await EvaluatorAssignment.select(
+            EvaluatorAssignment.id,
+            EvaluatorAssignment.evaluator,
+            EvaluatorAssignment.evaluator.email,
+            EvaluatorAssignment.evaluator.display_name,
+            EvaluatorAssignment.assigned_at,
+            EvaluatorAssignment.conflicts_declared_at,
+            EvaluatorAssignment.submitted_at,
+        )
+        .where(EvaluatorAssignment.scenario == scenario_id)
+        .order_by(EvaluatorAssignment.id)
+    )
     for r in rows:
         r["name"] = r["evaluator.display_name"] or r["evaluator.email"]
     return rows
@@ -111,9 +145,11 @@ async def list_assignments(scenario_id: int) -> list[dict]:
 async def get_assignment(scenario_id: int, user_id: int | None) -> dict | None:
     if user_id is None:
         return None
-    return await EvaluatorAssignment.select().where(
-        (EvaluatorAssignment.scenario == scenario_id) & (EvaluatorAssignment.evaluator == user_id)
-    ).first()
+    return (
+        await EvaluatorAssignment.select()
+        .where((EvaluatorAssignment.scenario == scenario_id) & (EvaluatorAssignment.evaluator == user_id))
+        .first()
+    )
 
 
 async def _validate_evaluators(scenario: dict, evaluator_ids: list[int]) -> list[int]:
@@ -129,23 +165,34 @@ async def _validate_evaluators(scenario: dict, evaluator_ids: list[int]) -> list
 
 
 async def _assign(scenario: dict, evaluator_ids: list[int], actor: Actor) -> list[int]:
-    existing = {r["evaluator"] for r in await EvaluatorAssignment.select(EvaluatorAssignment.evaluator).where(
-        EvaluatorAssignment.scenario == scenario["id"])}
+    existing = {
+        r["evaluator"]
+        for r in await EvaluatorAssignment.select(EvaluatorAssignment.evaluator).where(
+            EvaluatorAssignment.scenario == scenario["id"]
+        )
+    }
     new = [e for e in evaluator_ids if e not in existing]
     now = clock.now()
     if new:
-        await EvaluatorAssignment.insert(*[
-            EvaluatorAssignment(scenario=scenario["id"], evaluator=e, assigned_by=actor.user_id, assigned_at=now)
-            for e in new
-        ])
+        await EvaluatorAssignment.insert(
+            *[
+                EvaluatorAssignment(
+                    scenario=scenario["id"], evaluator=e, assigned_by=actor.user_id, assigned_at=now
+                )
+                for e in new
+            ]
+        )
         for e in new:
             await record(actor, "evaluation.assign", "scenario", scenario["id"], after={"evaluator": e})
-        await notify(new, Message(
-            kind="evaluation_assigned",
-            title=f"您被指派评审场景「{scenario['title']}」",
-            body="请先完成利益冲突声明，然后对资格审查通过的方案逐项评分。",
-            link=f"/staff/scenarios/{scenario['id']}/evaluation/conflicts",
-        ))
+        await notify(
+            new,
+            Message(
+                kind="evaluation_assigned",
+                title=f"您被指派评审场景「{scenario['title']}」",
+                body="请先完成利益冲突声明，然后对资格审查通过的方案逐项评分。",
+                link=f"/staff/scenarios/{scenario['id']}/evaluation/conflicts",
+            ),
+        )
     return new
 
 
@@ -159,21 +206,33 @@ async def start_evaluation(scenario_id: int, evaluator_ids: list[int], actor: Ac
         if row["status"] != "closed":
             raise Conflict("只有已截止的场景才能开始评审。")
         await start_scenario_evaluation(scenario_id, actor)
-        proposals = [r["id"] for r in await Proposal.select(Proposal.id).where(
-            (Proposal.scenario == scenario_id) & (Proposal.status == "submitted")).order_by(Proposal.id)]
+        proposals = [
+            r["id"]
+            for r in await Proposal.select(Proposal.id)
+            .where((Proposal.scenario == scenario_id) & (Proposal.status == "submitted"))
+            .order_by(Proposal.id)
+        ]
         now = clock.now()
         if proposals:
             await Proposal.update({Proposal.status: "under_review", Proposal.updated_at: now}).where(
-                Proposal.id.is_in(proposals))
-            await ProposalReview.insert(*[
-                ProposalReview(proposal=p, scenario=scenario_id, eligibility="pending", updated_at=now)
-                for p in proposals
-            ])
+                Proposal.id.is_in(proposals)
+            )
+            await ProposalReview.insert(
+                *[
+                    ProposalReview(proposal=p, scenario=scenario_id, eligibility="pending", updated_at=now)
+                    for p in proposals
+                ]
+            )
             for p in proposals:
                 await enqueue("proposal", p)
         await _assign(scenario, evaluators, actor)
-        await record(actor, "evaluation.start", "scenario", scenario_id,
-                     after={"proposals": proposals, "evaluators": evaluators})
+        await record(
+            actor,
+            "evaluation.start",
+            "scenario",
+            scenario_id,
+            after={"proposals": proposals, "evaluators": evaluators},
+        )
     return proposals
 
 
@@ -192,39 +251,68 @@ async def unassign_evaluator(scenario_id: int, evaluator_id: int, actor: Actor) 
     """Remove an evaluator who has not submitted; his draft scores and declarations go with him."""
     await require_manager(scenario_id, actor)
     async with write_transaction():
-        row = await for_update(EvaluatorAssignment.select().where(
-            (EvaluatorAssignment.scenario == scenario_id) & (EvaluatorAssignment.evaluator == evaluator_id))).first()
+        row = await for_update(
+            EvaluatorAssignment.select().where(
+                (EvaluatorAssignment.scenario == scenario_id)
+                & (EvaluatorAssignment.evaluator == evaluator_id)
+            )
+        ).first()
         if row is None:
             raise NotFound("该评审专家未被指派到本场景。")
         if row["submitted_at"] is not None:
             raise Conflict("该评审专家已提交评分，不能移除。")
         proposals = Proposal.select(Proposal.id).where(Proposal.scenario == scenario_id)
         await EvaluationScore.delete().where(
-            (EvaluationScore.evaluator == evaluator_id) & EvaluationScore.proposal.is_in(proposals))
+            (EvaluationScore.evaluator == evaluator_id) & EvaluationScore.proposal.is_in(proposals)
+        )
         await ConflictDeclaration.delete().where(
-            (ConflictDeclaration.evaluator == evaluator_id) & (ConflictDeclaration.scenario == scenario_id))
+            (ConflictDeclaration.evaluator == evaluator_id) & (ConflictDeclaration.scenario == scenario_id)
+        )
         await EvaluatorAssignment.delete().where(EvaluatorAssignment.id == row["id"])
-        await record(actor, "evaluation.unassign", "scenario", scenario_id, before={"evaluator": evaluator_id})
+        await record(
+            actor, "evaluation.unassign", "scenario", scenario_id, before={"evaluator": evaluator_id}
+        )
 
 
 async def assigned_scenarios(user_id: int) -> list[dict]:
     """The scenarios ``user_id`` is assigned to evaluate, newest assignment first, with progress."""
-    rows = await EvaluatorAssignment.select(
-        EvaluatorAssignment.scenario, EvaluatorAssignment.scenario.title, EvaluatorAssignment.scenario.status,
-        EvaluatorAssignment.scenario.department.name, EvaluatorAssignment.assigned_at,
-        EvaluatorAssignment.conflicts_declared_at, EvaluatorAssignment.submitted_at,
-    ).where(EvaluatorAssignment.evaluator == user_id).order_by(EvaluatorAssignment.id, ascending=False)
+    rows = (
+        await EvaluatorAssignment.select(
+            EvaluatorAssignment.scenario,
+            EvaluatorAssignment.scenario.title,
+            EvaluatorAssignment.scenario.status,
+            EvaluatorAssignment.scenario.department.name,
+            EvaluatorAssignment.assigned_at,
+            EvaluatorAssignment.conflicts_declared_at,
+            EvaluatorAssignment.submitted_at,
+        )
+        .where(EvaluatorAssignment.evaluator == user_id)
+        .order_by(EvaluatorAssignment.id, ascending=False)
+    )
     return rows
 
 
 async def reviewed_proposals(scenario_id: int) -> list[dict]:
     """The proposals under evaluation (with their review row), by proposal number."""
-    rows = await ProposalReview.select(
-        ProposalReview.id, ProposalReview.proposal, ProposalReview.eligibility, ProposalReview.eligibility_reason,
-        ProposalReview.clarification_question, ProposalReview.clarification_deadline,
-        ProposalReview.clarification_answer, ProposalReview.clarification_answered_at,
-        ProposalReview.consensus_note, ProposalReview.checked_at,
-        ProposalReview.proposal.number, ProposalReview.proposal.summary, ProposalReview.proposal.company,
-        ProposalReview.proposal.company.name, ProposalReview.proposal.status,
-    ).where(ProposalReview.scenario == scenario_id).order_by(ProposalReview.proposal)
+    rows = (
+        await ProposalReview.select(
+            ProposalReview.id,
+            ProposalReview.proposal,
+            ProposalReview.eligibility,
+            ProposalReview.eligibility_reason,
+            ProposalReview.clarification_question,
+            ProposalReview.clarification_deadline,
+            ProposalReview.clarification_answer,
+            ProposalReview.clarification_answered_at,
+            ProposalReview.consensus_note,
+            ProposalReview.checked_at,
+            ProposalReview.proposal.number,
+            ProposalReview.proposal.summary,
+            ProposalReview.proposal.company,
+            ProposalReview.proposal.company.name,
+            ProposalReview.proposal.status,
+        )
+        .where(ProposalReview.scenario == scenario_id)
+        .order_by(ProposalReview.proposal)
+    )
     return rows

@@ -61,27 +61,45 @@ async def proposal_companies(proposal_ids: list[int]) -> dict[int, list[dict]]:
     """proposal id -> its lead and accepted consortium members: {company, name, is_lead}."""
     if not proposal_ids:
         return {}
-    rows = await ProposalMember.select(
-        ProposalMember.proposal, ProposalMember.company, ProposalMember.company.name, ProposalMember.is_lead,
-        ProposalMember.role,
-    ).where(ProposalMember.proposal.is_in(proposal_ids) & (
-        (ProposalMember.status == "accepted") | (ProposalMember.is_lead == True))  # noqa: E712
-    ).order_by(ProposalMember.is_lead, ascending=False).order_by(ProposalMember.id)
+    rows = (
+        await ProposalMember.select(
+            ProposalMember.proposal,
+            ProposalMember.company,
+            ProposalMember.company.name,
+            ProposalMember.is_lead,
+            ProposalMember.role,
+        )
+        .where(
+            ProposalMember.proposal.is_in(proposal_ids)
+            & ((ProposalMember.status == "accepted") | (ProposalMember.is_lead == True))
+        )
+        .order_by(ProposalMember.is_lead, ascending=False)
+        .order_by(ProposalMember.id)
+    )
     out: dict[int, list[dict]] = {p: [] for p in proposal_ids}
     for r in rows:
-        out[r["proposal"]].append({"company": r["company"], "name": r["company.name"], "is_lead": r["is_lead"],
-                                   "role": r["role"]})
+        out[r["proposal"]].append(
+            {"company": r["company"], "name": r["company.name"], "is_lead": r["is_lead"], "role": r["role"]}
+        )
     return out
 
 
 async def system_flags(scenario_id: int, evaluator_id: int, proposal_ids: list[int]) -> dict[int, str]:
     """proposal id -> why the system considers the evaluator conflicted (absent: no flag)."""
-    affiliations = {r["company"]: r for r in await EvaluatorAffiliation.select(
-        EvaluatorAffiliation.company, EvaluatorAffiliation.relation).where(
-        EvaluatorAffiliation.user == evaluator_id)}
-    earlier = {r["company"] for r in await ConflictDeclaration.select(ConflictDeclaration.company).where(
-        (ConflictDeclaration.evaluator == evaluator_id) & (ConflictDeclaration.scenario != scenario_id)
-        & (ConflictDeclaration.conflicted == True))}  # noqa: E712
+    affiliations = {
+        r["company"]: r
+        for r in await EvaluatorAffiliation.select(
+            EvaluatorAffiliation.company, EvaluatorAffiliation.relation
+        ).where(EvaluatorAffiliation.user == evaluator_id)
+    }
+    earlier = {
+        r["company"]
+        for r in await ConflictDeclaration.select(ConflictDeclaration.company).where(
+            (ConflictDeclaration.evaluator == evaluator_id)
+            & (ConflictDeclaration.scenario != scenario_id)
+            & (ConflictDeclaration.conflicted == True)
+        )
+    }
     flags: dict[int, str] = {}
     for proposal, companies in (await proposal_companies(proposal_ids)).items():
         reasons = []
@@ -97,8 +115,15 @@ async def system_flags(scenario_id: int, evaluator_id: int, proposal_ids: list[i
 
 
 async def _assignment_or_refuse(scenario_id: int, evaluator_id: int | None) -> dict:
-    row = None if evaluator_id is None else await EvaluatorAssignment.select().where(
-        (EvaluatorAssignment.scenario == scenario_id) & (EvaluatorAssignment.evaluator == evaluator_id)).first()
+    row = (
+        None
+        if evaluator_id is None
+        else await EvaluatorAssignment.select()
+        .where(
+            (EvaluatorAssignment.scenario == scenario_id) & (EvaluatorAssignment.evaluator == evaluator_id)
+        )
+        .first()
+    )
     if row is None:
         raise NotAllowed(NOT_ASSIGNED)
     return row
@@ -113,18 +138,28 @@ async def declaration_form(scenario_id: int, evaluator_id: int | None) -> list[d
     ids = [p["proposal"] for p in proposals]
     companies = await proposal_companies(ids)
     flags = await system_flags(scenario_id, evaluator_id, ids)
-    declared = {r["proposal"]: r for r in await ConflictDeclaration.select().where(
-        (ConflictDeclaration.scenario == scenario_id) & (ConflictDeclaration.evaluator == evaluator_id))}
+    declared = {
+        r["proposal"]: r
+        for r in await ConflictDeclaration.select().where(
+            (ConflictDeclaration.scenario == scenario_id) & (ConflictDeclaration.evaluator == evaluator_id)
+        )
+    }
     out = []
     for p in proposals:
         d = declared.get(p["proposal"])
         flag = (d["system_flag"] if d and d["system_flag"] else "") or flags.get(p["proposal"], "")
-        out.append({
-            "proposal": p["proposal"], "number": p["proposal.number"], "summary": p["proposal.summary"],
-            "companies": companies.get(p["proposal"], []), "system_flag": flag,
-            "declared": d is not None, "conflicted": bool(flag) or bool(d and d["conflicted"]),
-            "relation": d["relation"] if d else "",
-        })
+        out.append(
+            {
+                "proposal": p["proposal"],
+                "number": p["proposal.number"],
+                "summary": p["proposal.summary"],
+                "companies": companies.get(p["proposal"], []),
+                "system_flag": flag,
+                "declared": d is not None,
+                "conflicted": bool(flag) or bool(d and d["conflicted"]),
+                "relation": d["relation"] if d else "",
+            }
+        )
     return out
 
 
@@ -147,7 +182,9 @@ async def declare_conflicts(scenario_id: int, answers: list[ConflictAnswer], act
         if answer is None:
             errors[key] = f"请对方案 {item['number'] or item['proposal']} 作出声明。"
         elif answer.conflicted and not answer.relation.strip():
-            errors[f"relation_{item['proposal']}"] = f"请说明与方案 {item['number'] or item['proposal']} 的关系。"
+            errors[f"relation_{item['proposal']}"] = (
+                f"请说明与方案 {item['number'] or item['proposal']} 的关系。"
+            )
         elif len(answer.relation) > 500:
             errors[f"relation_{item['proposal']}"] = "关系说明不能超过 500 字。"
     unknown = set(by_proposal) - {i["proposal"] for i in form}
@@ -157,10 +194,18 @@ async def declare_conflicts(scenario_id: int, answers: list[ConflictAnswer], act
         raise ValidationFailed("利益冲突声明不完整：" + "；".join(errors.values()), errors)
     now = clock.now()
     async with write_transaction():
-        await for_update(EvaluatorAssignment.select(EvaluatorAssignment.id).where(
-            EvaluatorAssignment.id == assignment["id"])).first()
-        existing = {r["proposal"]: r for r in await ConflictDeclaration.select().where(
-            (ConflictDeclaration.scenario == scenario_id) & (ConflictDeclaration.evaluator == actor.user_id))}
+        await for_update(
+            EvaluatorAssignment.select(EvaluatorAssignment.id).where(
+                EvaluatorAssignment.id == assignment["id"]
+            )
+        ).first()
+        existing = {
+            r["proposal"]: r
+            for r in await ConflictDeclaration.select().where(
+                (ConflictDeclaration.scenario == scenario_id)
+                & (ConflictDeclaration.evaluator == actor.user_id)
+            )
+        }
         summary = {}
         for item in form:
             answer = by_proposal.get(item["proposal"])
@@ -168,21 +213,38 @@ async def declare_conflicts(scenario_id: int, answers: list[ConflictAnswer], act
             conflicted = bool(flag) or bool(answer and answer.conflicted)
             relation = (answer.relation.strip()[:500] if answer else "") if conflicted else ""
             lead = next((c["company"] for c in item["companies"] if c["is_lead"]), None)
-            values = {ConflictDeclaration.conflicted: conflicted, ConflictDeclaration.relation: relation,
-                      ConflictDeclaration.system_flag: flag, ConflictDeclaration.declared_at: now}
+            values = {
+                ConflictDeclaration.conflicted: conflicted,
+                ConflictDeclaration.relation: relation,
+                ConflictDeclaration.system_flag: flag,
+                ConflictDeclaration.declared_at: now,
+            }
             if item["proposal"] in existing:
                 await ConflictDeclaration.update(values).where(
-                    ConflictDeclaration.id == existing[item["proposal"]]["id"])
+                    ConflictDeclaration.id == existing[item["proposal"]]["id"]
+                )
             else:
-                await ConflictDeclaration.insert(ConflictDeclaration(
-                    scenario=scenario_id, evaluator=actor.user_id, proposal=item["proposal"], company=lead,
-                    conflicted=conflicted, relation=relation, system_flag=flag, declared_at=now))
+                await ConflictDeclaration.insert(
+                    ConflictDeclaration(
+                        scenario=scenario_id,
+                        evaluator=actor.user_id,
+                        proposal=item["proposal"],
+                        company=lead,
+                        conflicted=conflicted,
+                        relation=relation,
+                        system_flag=flag,
+                        declared_at=now,
+                    )
+                )
             if conflicted:
                 await EvaluationScore.delete().where(
-                    (EvaluationScore.proposal == item["proposal"]) & (EvaluationScore.evaluator == actor.user_id))
+                    (EvaluationScore.proposal == item["proposal"])
+                    & (EvaluationScore.evaluator == actor.user_id)
+                )
             summary[item["proposal"]] = {"conflicted": conflicted, "system_flag": bool(flag)}
         await EvaluatorAssignment.update({EvaluatorAssignment.conflicts_declared_at: now}).where(
-            EvaluatorAssignment.id == assignment["id"])
+            EvaluatorAssignment.id == assignment["id"]
+        )
         await record(actor, "evaluation.declare_conflicts", "scenario", scenario_id, after=summary)
 
 
@@ -190,27 +252,44 @@ async def conflicted_proposals(scenario_id: int, evaluator_id: int | None) -> se
     """The proposals of the scenario this user declared (or was flagged) conflicted on."""
     if evaluator_id is None:
         return set()
-    return {r["proposal"] for r in await ConflictDeclaration.select(ConflictDeclaration.proposal).where(
-        (ConflictDeclaration.scenario == scenario_id) & (ConflictDeclaration.evaluator == evaluator_id)
-        & (ConflictDeclaration.conflicted == True))}  # noqa: E712
+    return {
+        r["proposal"]
+        for r in await ConflictDeclaration.select(ConflictDeclaration.proposal).where(
+            (ConflictDeclaration.scenario == scenario_id)
+            & (ConflictDeclaration.evaluator == evaluator_id)
+            & (ConflictDeclaration.conflicted == True)
+        )
+    }
 
 
 async def require_not_conflicted(proposal_id: int, user_id: int | None) -> None:
     """Raise NotAllowed when ``user_id`` is conflicted on ``proposal_id``."""
     if user_id is not None and await ConflictDeclaration.exists().where(
-            (ConflictDeclaration.proposal == proposal_id) & (ConflictDeclaration.evaluator == user_id)
-            & (ConflictDeclaration.conflicted == True)):  # noqa: E712
+        (ConflictDeclaration.proposal == proposal_id)
+        & (ConflictDeclaration.evaluator == user_id)
+        & (ConflictDeclaration.conflicted == True)
+    ):
         raise NotAllowed(CONFLICTED)
 
 
 async def list_declarations(scenario_id: int) -> list[dict]:
     """Every declaration of the scenario (for managers), conflicted ones first."""
-    rows = await ConflictDeclaration.select(
-        ConflictDeclaration.id, ConflictDeclaration.evaluator, ConflictDeclaration.evaluator.display_name,
-        ConflictDeclaration.evaluator.email, ConflictDeclaration.proposal, ConflictDeclaration.proposal.number,
-        ConflictDeclaration.conflicted, ConflictDeclaration.relation, ConflictDeclaration.system_flag,
-    ).where(ConflictDeclaration.scenario == scenario_id).order_by(
-        ConflictDeclaration.conflicted, ascending=False).order_by(ConflictDeclaration.id)
+    rows = (
+        await ConflictDeclaration.select(
+            ConflictDeclaration.id,
+            ConflictDeclaration.evaluator,
+            ConflictDeclaration.evaluator.display_name,
+            ConflictDeclaration.evaluator.email,
+            ConflictDeclaration.proposal,
+            ConflictDeclaration.proposal.number,
+            ConflictDeclaration.conflicted,
+            ConflictDeclaration.relation,
+            ConflictDeclaration.system_flag,
+        )
+        .where(ConflictDeclaration.scenario == scenario_id)
+        .order_by(ConflictDeclaration.conflicted, ascending=False)
+        .order_by(ConflictDeclaration.id)
+    )
     return rows
 
 
@@ -219,10 +298,18 @@ async def list_declarations(scenario_id: int) -> list[dict]:
 
 
 async def list_affiliations(user_id: int) -> list[dict]:
-    rows = await EvaluatorAffiliation.select(
-        EvaluatorAffiliation.id, EvaluatorAffiliation.company, EvaluatorAffiliation.company.name,
-        EvaluatorAffiliation.relation, EvaluatorAffiliation.note, EvaluatorAffiliation.created_at,
-    ).where(EvaluatorAffiliation.user == user_id).order_by(EvaluatorAffiliation.id)
+    rows = (
+        await EvaluatorAffiliation.select(
+            EvaluatorAffiliation.id,
+            EvaluatorAffiliation.company,
+            EvaluatorAffiliation.company.name,
+            EvaluatorAffiliation.relation,
+            EvaluatorAffiliation.note,
+            EvaluatorAffiliation.created_at,
+        )
+        .where(EvaluatorAffiliation.user == user_id)
+        .order_by(EvaluatorAffiliation.id)
+    )
     for r in rows:
         r["relation_label"] = AFFILIATION_RELATIONS.get(r["relation"], r["relation"])
     return rows
@@ -247,14 +334,23 @@ async def add_affiliation(company_name: str, relation: str, note: str, actor: Ac
         raise ValidationFailed(next(iter(errors.values())), errors)
     async with write_transaction():
         exists = await EvaluatorAffiliation.exists().where(
-            (EvaluatorAffiliation.user == user.id) & (EvaluatorAffiliation.company == company["id"]))
+            (EvaluatorAffiliation.user == user.id) & (EvaluatorAffiliation.company == company["id"])
+        )
         if exists:
-            raise ValidationFailed("该企业已在您的关联企业中。", {"company_name": "该企业已在您的关联企业中。"})
-        row = EvaluatorAffiliation(user=user.id, company=company["id"], relation=relation, note=note.strip(),
-                                   created_at=clock.now())
+            raise ValidationFailed(
+                "该企业已在您的关联企业中。", {"company_name": "该企业已在您的关联企业中。"}
+            )
+        row = EvaluatorAffiliation(
+            user=user.id, company=company["id"], relation=relation, note=note.strip(), created_at=clock.now()
+        )
         await row.save()
-        await record(actor, "evaluation.add_affiliation", "user", user.id,
-                     after={"company": company["id"], "relation": relation})
+        await record(
+            actor,
+            "evaluation.add_affiliation",
+            "user",
+            user.id,
+            after={"company": company["id"], "relation": relation},
+        )
     return row.id
 
 
@@ -265,5 +361,10 @@ async def remove_affiliation(affiliation_id: int, actor: Actor) -> None:
         if row is None or row["user"] != actor.user_id:
             raise NotFound("关联记录不存在。")
         await EvaluatorAffiliation.delete().where(EvaluatorAffiliation.id == affiliation_id)
-        await record(actor, "evaluation.remove_affiliation", "user", actor.user_id,
-                     before={"company": row["company"], "relation": row["relation"]})
+        await record(
+            actor,
+            "evaluation.remove_affiliation",
+            "user",
+            actor.user_id,
+            before={"company": row["company"], "relation": row["relation"]},
+        )

@@ -69,14 +69,25 @@ def sme_participation(proposals: list[dict]) -> dict:
         if p["lead_size"] == "large" and member_smes:
             large_with_sme += 1
             brought |= member_smes
-    return {"total": len(proposals), "with_sme": with_sme, "share": share(with_sme, len(proposals)),
-            "smes_brought_by_large": len(brought), "large_leads_with_sme": large_with_sme}
+    return {
+        "total": len(proposals),
+        "with_sme": with_sme,
+        "share": share(with_sme, len(proposals)),
+        "smes_brought_by_large": len(brought),
+        "large_leads_with_sme": large_with_sme,
+    }
 
 
-def chart(kind: str, labels: list[str], datasets: list[tuple[str, list]], *, horizontal: bool = False) -> dict:
+def chart(
+    kind: str, labels: list[str], datasets: list[tuple[str, list]], *, horizontal: bool = False
+) -> dict:
     """The JSON a chart's data block carries; static/js/charts.js draws it with Chart.js."""
-    return {"type": kind, "labels": labels, "horizontal": horizontal,
-            "datasets": [{"label": label, "data": data} for label, data in datasets]}
+    return {
+        "type": kind,
+        "labels": labels,
+        "horizontal": horizontal,
+        "datasets": [{"label": label, "data": data} for label, data in datasets],
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -86,36 +97,61 @@ def chart(kind: str, labels: list[str], datasets: list[tuple[str, list]], *, hor
 async def _proposals_of(where) -> list[dict]:
     """Received proposals matching ``where`` with their lead's size and accepted members."""
     rows = await Proposal.select(Proposal.id, Proposal.scenario, Proposal.company.size).where(
-        where & Proposal.status.is_in(list(RECEIVED)) & Proposal.submitted_at.is_not_null())
+        where & Proposal.status.is_in(list(RECEIVED)) & Proposal.submitted_at.is_not_null()
+    )
     ids = [r["id"] for r in rows]
-    members = await ProposalMember.select(
-        ProposalMember.proposal, ProposalMember.company, ProposalMember.company.size,
-    ).where(ProposalMember.proposal.is_in(ids) & (ProposalMember.status == "accepted")
-            & (ProposalMember.is_lead == False)) if ids else []  # noqa: E712
+    members = (
+        await ProposalMember.select(
+            ProposalMember.proposal,
+            ProposalMember.company,
+            ProposalMember.company.size,
+        ).where(
+            ProposalMember.proposal.is_in(ids)
+            & (ProposalMember.status == "accepted")
+            & (ProposalMember.is_lead == False)
+        )
+        if ids
+        else []
+    )
     by_proposal: dict[int, list[dict]] = {}
     for m in members:
         by_proposal.setdefault(m["proposal"], []).append({"company": m["company"], "size": m["company.size"]})
-    return [{"id": r["id"], "scenario": r["scenario"], "lead_size": r["company.size"],
-             "members": by_proposal.get(r["id"], [])} for r in rows]
+    return [
+        {
+            "id": r["id"],
+            "scenario": r["scenario"],
+            "lead_size": r["company.size"],
+            "members": by_proposal.get(r["id"], []),
+        }
+        for r in rows
+    ]
 
 
 def _unsealed(now: dt.datetime):
     """Scenarios whose proposals may be counted: not sealed, or sealed with the deadline passed."""
-    return (Scenario.sealed == False) | (Scenario.proposal_deadline <= now)  # noqa: E712
+    return (Scenario.sealed == False) | (Scenario.proposal_deadline <= now)
 
 
 async def staff_dashboard(department_id: int | None) -> dict:
     """The department's figures (``None``: every department, for admins)."""
     now = clock.now()
     query = Scenario.select(
-        Scenario.id, Scenario.title, Scenario.status, Scenario.domain, Scenario.sealed,
-        Scenario.proposal_deadline, Scenario.opened_at, Scenario.awarded_at,
+        Scenario.id,
+        Scenario.title,
+        Scenario.status,
+        Scenario.domain,
+        Scenario.sealed,
+        Scenario.proposal_deadline,
+        Scenario.opened_at,
+        Scenario.awarded_at,
     )
     if department_id is not None:
         query = query.where(Scenario.department == department_id)
     scenarios = await query.order_by(Scenario.opened_at).order_by(Scenario.id)
     scope = [s["id"] for s in scenarios]
-    countable = Scenario.select(Scenario.id).where(Scenario.id.is_in(scope) & _unsealed(now)) if scope else None
+    countable = (
+        Scenario.select(Scenario.id).where(Scenario.id.is_in(scope) & _unsealed(now)) if scope else None
+    )
     proposals = await _proposals_of(Proposal.scenario.is_in(countable)) if scope else []
     per_scenario: dict[int, int] = {}
     for p in proposals:
@@ -126,11 +162,25 @@ async def staff_dashboard(department_id: int | None) -> dict:
         if s["opened_at"] is None or s["status"] in ("draft", "in_review", "changes_requested"):
             continue
         sealed_now = s["sealed"] and (s["proposal_deadline"] is None or s["proposal_deadline"] > now)
-        received_rows.append({"id": s["id"], "title": s["title"], "status_label": STATUS_LABELS[s["status"]],
-                              "count": None if sealed_now else per_scenario.get(s["id"], 0)})
-    award_rows = [{"id": s["id"], "title": s["title"], "days": days_between(s["opened_at"], s["awarded_at"]),
-                   "opened_at": s["opened_at"], "awarded_at": s["awarded_at"]}
-                  for s in scenarios if s["awarded_at"] and s["opened_at"]]
+        received_rows.append(
+            {
+                "id": s["id"],
+                "title": s["title"],
+                "status_label": STATUS_LABELS[s["status"]],
+                "count": None if sealed_now else per_scenario.get(s["id"], 0),
+            }
+        )
+    award_rows = [
+        {
+            "id": s["id"],
+            "title": s["title"],
+            "days": days_between(s["opened_at"], s["awarded_at"]),
+            "opened_at": s["opened_at"],
+            "awarded_at": s["awarded_at"],
+        }
+        for s in scenarios
+        if s["awarded_at"] and s["opened_at"]
+    ]
     by_status = [r for r in count_by(scenarios, "status", STATUSES, STATUS_LABELS) if r["count"]]
     by_domain = count_by(scenarios, "domain", DOMAINS)
     sme = sme_participation(proposals)
@@ -144,14 +194,29 @@ async def staff_dashboard(department_id: int | None) -> dict:
         "median_award_days": median([r["days"] for r in award_rows]),
         "sme": sme,
         "charts": {
-            "status": chart("bar", [r["label"] for r in by_status], [("场景数", [r["count"] for r in by_status])]),
-            "domain": chart("doughnut", [r["label"] for r in by_domain], [("场景数", [r["count"] for r in by_domain])]),
-            "received": chart("bar", [r["title"] for r in counted], [("方案数", [r["count"] for r in counted])],
-                              horizontal=True),
-            "award_days": chart("bar", [r["title"] for r in award_rows], [("天数", [r["days"] for r in award_rows])],
-                                horizontal=True),
-            "sme": chart("doughnut", ["有中小企业参与", "无中小企业参与"],
-                         [("方案数", [sme["with_sme"], sme["total"] - sme["with_sme"]])]),
+            "status": chart(
+                "bar", [r["label"] for r in by_status], [("场景数", [r["count"] for r in by_status])]
+            ),
+            "domain": chart(
+                "doughnut", [r["label"] for r in by_domain], [("场景数", [r["count"] for r in by_domain])]
+            ),
+            "received": chart(
+                "bar",
+                [r["title"] for r in counted],
+                [("方案数", [r["count"] for r in counted])],
+                horizontal=True,
+            ),
+            "award_days": chart(
+                "bar",
+                [r["title"] for r in award_rows],
+                [("天数", [r["days"] for r in award_rows])],
+                horizontal=True,
+            ),
+            "sme": chart(
+                "doughnut",
+                ["有中小企业参与", "无中小企业参与"],
+                [("方案数", [sme["with_sme"], sme["total"] - sme["with_sme"]])],
+            ),
         },
     }
 
@@ -159,15 +224,28 @@ async def staff_dashboard(department_id: int | None) -> dict:
 async def _partners(proposal_ids: list[int]) -> dict[int, list[dict]]:
     if not proposal_ids:
         return {}
-    rows = await ProposalMember.select(
-        ProposalMember.proposal, ProposalMember.company, ProposalMember.company.name,
-        ProposalMember.company.size, ProposalMember.is_lead,
-    ).where(ProposalMember.proposal.is_in(proposal_ids) & (ProposalMember.status == "accepted")).order_by(
-        ProposalMember.is_lead, ascending=False).order_by(ProposalMember.id)
+    rows = (
+        await ProposalMember.select(
+            ProposalMember.proposal,
+            ProposalMember.company,
+            ProposalMember.company.name,
+            ProposalMember.company.size,
+            ProposalMember.is_lead,
+        )
+        .where(ProposalMember.proposal.is_in(proposal_ids) & (ProposalMember.status == "accepted"))
+        .order_by(ProposalMember.is_lead, ascending=False)
+        .order_by(ProposalMember.id)
+    )
     out: dict[int, list[dict]] = {}
     for r in rows:
-        out.setdefault(r["proposal"], []).append({"id": r["company"], "name": r["company.name"],
-                                                  "size": r["company.size"], "is_lead": r["is_lead"]})
+        out.setdefault(r["proposal"], []).append(
+            {
+                "id": r["company"],
+                "name": r["company.name"],
+                "size": r["company.size"],
+                "is_lead": r["is_lead"],
+            }
+        )
     return out
 
 
@@ -175,13 +253,16 @@ async def public_statistics() -> dict:
     """The programme's open figures (see the module docstring for what is left out)."""
     now = clock.now()
     public = await Scenario.select(Scenario.id, Scenario.domain, Scenario.public_status).where(
-        Scenario.public_status.is_not_null())
+        Scenario.public_status.is_not_null()
+    )
     by_domain = count_by(public, "domain", DOMAINS)
     by_status = [r for r in count_by(public, "public_status", PUBLIC_STATUSES, STATUS_LABELS) if r["count"]]
 
     past_deadline = Scenario.select(Scenario.id).where(
-        Scenario.public_status.is_not_null() & (Scenario.public_status != "open")
-        & (Scenario.proposal_deadline <= now))
+        Scenario.public_status.is_not_null()
+        & (Scenario.public_status != "open")
+        & (Scenario.proposal_deadline <= now)
+    )
     closed = await Scenario.select(Scenario.id, Scenario.domain).where(Scenario.id.is_in(past_deadline))
     received = await _proposals_of(Proposal.scenario.is_in(past_deadline))
     domain_of = {s["id"]: s["domain"] for s in closed}
@@ -189,27 +270,55 @@ async def public_statistics() -> dict:
     for p in received:
         received_by_domain[domain_of[p["scenario"]]] += 1
 
-    outcomes = await ScenarioOutcome.select(
-        ScenarioOutcome.scenario, ScenarioOutcome.scenario.title, ScenarioOutcome.scenario.domain,
-        ScenarioOutcome.scenario.public_status, ScenarioOutcome.selected_proposal, ScenarioOutcome.published_at,
-    ).where((ScenarioOutcome.result == "awarded") & ScenarioOutcome.published_at.is_not_null()
+    outcomes = (
+        await ScenarioOutcome.select(
+            ScenarioOutcome.scenario,
+            ScenarioOutcome.scenario.title,
+            ScenarioOutcome.scenario.domain,
+            ScenarioOutcome.scenario.public_status,
+            ScenarioOutcome.selected_proposal,
+            ScenarioOutcome.published_at,
+        )
+        .where(
+            (ScenarioOutcome.result == "awarded")
+            & ScenarioOutcome.published_at.is_not_null()
             & ScenarioOutcome.selected_proposal.is_not_null()
             & ScenarioOutcome.scenario.public_status.is_in(list(AWARDED_PUBLIC))
-            & ScenarioOutcome.scenario.result_published_at.is_not_null()).order_by(
-        ScenarioOutcome.published_at, ascending=False)
+            & ScenarioOutcome.scenario.result_published_at.is_not_null()
+        )
+        .order_by(ScenarioOutcome.published_at, ascending=False)
+    )
     partners = await _partners([o["selected_proposal"] for o in outcomes])
     awards = []
     for o in outcomes:
         team = partners.get(o["selected_proposal"], [])
-        awards.append({"scenario_id": o["scenario"], "title": o["scenario.title"], "domain": o["scenario.domain"],
-                       "status_label": STATUS_LABELS[o["scenario.public_status"]], "published_at": o["published_at"],
-                       "partners": team, "with_sme": any(p["size"] == "sme" for p in team)})
+        awards.append(
+            {
+                "scenario_id": o["scenario"],
+                "title": o["scenario.title"],
+                "domain": o["scenario.domain"],
+                "status_label": STATUS_LABELS[o["scenario.public_status"]],
+                "published_at": o["published_at"],
+                "partners": team,
+                "with_sme": any(p["size"] == "sme" for p in team),
+            }
+        )
     sme_awards = sum(1 for a in awards if a["with_sme"])
 
-    pilots = await Pilot.select(
-        Pilot.scenario, Pilot.scenario.title, Pilot.completed_at, Pilot.proposal.company.name,
-    ).where((Pilot.status == "completed") & Pilot.scenario.result_published_at.is_not_null()
-            & Pilot.scenario.public_status.is_not_null()).order_by(Pilot.completed_at, ascending=False)
+    pilots = (
+        await Pilot.select(
+            Pilot.scenario,
+            Pilot.scenario.title,
+            Pilot.completed_at,
+            Pilot.proposal.company.name,
+        )
+        .where(
+            (Pilot.status == "completed")
+            & Pilot.scenario.result_published_at.is_not_null()
+            & Pilot.scenario.public_status.is_not_null()
+        )
+        .order_by(Pilot.completed_at, ascending=False)
+    )
 
     return {
         "published_scenarios": len(public),
@@ -224,9 +333,14 @@ async def public_statistics() -> dict:
         "completed_pilots": pilots,
         "charts": {
             "domain": chart("doughnut", list(DOMAINS), [("场景数", [r["count"] for r in by_domain])]),
-            "status": chart("bar", [r["label"] for r in by_status], [("场景数", [r["count"] for r in by_status])]),
+            "status": chart(
+                "bar", [r["label"] for r in by_status], [("场景数", [r["count"] for r in by_status])]
+            ),
             "received": chart("bar", list(DOMAINS), [("方案数", [received_by_domain[d] for d in DOMAINS])]),
-            "sme": chart("doughnut", ["有中小企业参与", "无中小企业参与"],
-                         [("已公布的选定结果", [sme_awards, len(awards) - sme_awards])]),
+            "sme": chart(
+                "doughnut",
+                ["有中小企业参与", "无中小企业参与"],
+                [("已公布的选定结果", [sme_awards, len(awards) - sme_awards])],
+            ),
         },
     }

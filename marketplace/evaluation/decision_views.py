@@ -52,23 +52,41 @@ class DecisionController(Controller):
     include_in_schema = False
     exception_handlers = {ValidationException: path_id_out_of_range}
 
-    async def _page(self, request: Request, scenario_id: int, *, message: str = "", errors: dict | None = None,
-                    form: dict | None = None, status_code: int = 200) -> Template:
+    async def _page(
+        self,
+        request: Request,
+        scenario_id: int,
+        *,
+        message: str = "",
+        errors: dict | None = None,
+        form: dict | None = None,
+        status_code: int = 200,
+    ) -> Template:
         board = await decisions.read_board(actor_of(request), scenario_id)
-        return Template("evaluation/decision_board.html", status_code=status_code, context={
-            "board": board, "scenario": board.scenario, "message": message, "errors": errors or {},
-            "form": form or {}, "done": DONE_MESSAGES.get(request.query_params.get("done", ""), ""),
-            "eligibility_labels": decisions.ELIGIBILITY_LABELS, "decision_labels": decisions.DECISION_LABELS,
-            "result_labels": decisions.RESULT_LABELS,
-        })
+        return Template(
+            "evaluation/decision_board.html",
+            status_code=status_code,
+            context={
+                "board": board,
+                "scenario": board.scenario,
+                "message": message,
+                "errors": errors or {},
+                "form": form or {},
+                "done": DONE_MESSAGES.get(request.query_params.get("done", ""), ""),
+                "eligibility_labels": decisions.ELIGIBILITY_LABELS,
+                "decision_labels": decisions.DECISION_LABELS,
+                "result_labels": decisions.RESULT_LABELS,
+            },
+        )
 
     async def _act(self, request: Request, scenario_id: int, action, done: str) -> Template | Redirect:
         form = await read_form(request)
         try:
             await action(form)
         except ValidationFailed as exc:
-            return await self._page(request, scenario_id, message=exc.message, errors=exc.errors, form=form,
-                                    status_code=400)
+            return await self._page(
+                request, scenario_id, message=exc.message, errors=exc.errors, form=form, status_code=400
+            )
         except Conflict as exc:
             return await self._page(request, scenario_id, message=exc.message, form=form, status_code=409)
         return see_other(f"/staff/scenarios/{scenario_id}/decision?done={done}")
@@ -80,15 +98,19 @@ class DecisionController(Controller):
     @post("/decision/shortlist")
     async def shortlist(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def action(form):
-            await decisions.shortlist_proposal(scenario_id, _proposal_id(form), actor_of(request),
-                                               form.get("shortlist_reason", ""))
+            await decisions.shortlist_proposal(
+                scenario_id, _proposal_id(form), actor_of(request), form.get("shortlist_reason", "")
+            )
+
         return await self._act(request, scenario_id, action, "shortlisted")
 
     @post("/decision/unshortlist")
     async def unshortlist(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def action(form):
-            await decisions.remove_from_shortlist(scenario_id, _proposal_id(form), actor_of(request),
-                                                  form.get("reason", ""))
+            await decisions.remove_from_shortlist(
+                scenario_id, _proposal_id(form), actor_of(request), form.get("reason", "")
+            )
+
         return await self._act(request, scenario_id, action, "unshortlisted")
 
     @post("/decision/pitch")
@@ -99,32 +121,53 @@ class DecisionController(Controller):
                 when = parse_local_datetime(raw) if raw else None
             except ValueError:
                 raise ValidationFailed("请检查路演邀请。", {"pitch_at": "路演时间格式不正确。"}) from None
-            await decisions.invite_to_pitch(scenario_id, _proposal_id(form), actor_of(request), when=when,
-                                            place=form.get("pitch_place", ""), note=form.get("pitch_note", ""))
+            await decisions.invite_to_pitch(
+                scenario_id,
+                _proposal_id(form),
+                actor_of(request),
+                when=when,
+                place=form.get("pitch_place", ""),
+                note=form.get("pitch_note", ""),
+            )
+
         return await self._act(request, scenario_id, action, "invited")
 
     @post("/decision/select")
     async def select(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def action(form):
             await decisions.select_partner(
-                scenario_id, _proposal_id(form), actor_of(request), reason=form.get("reason", ""),
-                others_reason=form.get("others_reason", ""), override_reason=form.get("override_reason", ""))
+                scenario_id,
+                _proposal_id(form),
+                actor_of(request),
+                reason=form.get("reason", ""),
+                others_reason=form.get("others_reason", ""),
+                override_reason=form.get("override_reason", ""),
+            )
+
         return await self._act(request, scenario_id, action, "selected")
 
     @post("/decision/unsuccessful")
     async def unsuccessful(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def action(form):
             await decisions.declare_unsuccessful(
-                scenario_id, actor_of(request), reason=form.get("unsuccessful_reason", ""),
-                override_reason=form.get("unsuccessful_override_reason", ""))
+                scenario_id,
+                actor_of(request),
+                reason=form.get("unsuccessful_reason", ""),
+                override_reason=form.get("unsuccessful_override_reason", ""),
+            )
+
         return await self._act(request, scenario_id, action, "unsuccessful")
 
     @post("/decision/publish")
     async def publish(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def action(form):
             if form.get("confirm") != "yes":
-                raise ValidationFailed("请勾选确认后再公布结果。", {"confirm": "公布后结果将对公众和所有申报企业公开，且不能撤回。请勾选确认。"})
+                raise ValidationFailed(
+                    "请勾选确认后再公布结果。",
+                    {"confirm": "公布后结果将对公众和所有申报企业公开，且不能撤回。请勾选确认。"},
+                )
             await publication.publish_result(scenario_id, actor_of(request))
+
         return await self._act(request, scenario_id, action, "published")
 
     # --- exports and the report -----------------------------------------------------------
@@ -132,33 +175,56 @@ class DecisionController(Controller):
     @get("/evaluation/export.xlsx")
     async def export_xlsx(self, request: Request, scenario_id: Id) -> Response:
         board = await decisions.read_board(actor_of(request), scenario_id)
-        return Response(exports.to_xlsx(board), media_type=XLSX_TYPE, headers={
-            "Content-Disposition": exports.attachment_header(
-                f"{board.scenario['title']}-评审结果.xlsx", f"evaluation-{scenario_id}.xlsx"),
-            "Cache-Control": "no-store",
-        })
+        return Response(
+            exports.to_xlsx(board),
+            media_type=XLSX_TYPE,
+            headers={
+                "Content-Disposition": exports.attachment_header(
+                    f"{board.scenario['title']}-评审结果.xlsx", f"evaluation-{scenario_id}.xlsx"
+                ),
+                "Cache-Control": "no-store",
+            },
+        )
 
     @get("/evaluation/ranking.csv")
     async def export_ranking_csv(self, request: Request, scenario_id: Id) -> Response:
         board = await decisions.read_board(actor_of(request), scenario_id)
-        return self._csv(exports.to_csv(*exports.ranking_table(board)),
-                         f"{board.scenario['title']}-排名.csv", f"ranking-{scenario_id}.csv")
+        return self._csv(
+            exports.to_csv(*exports.ranking_table(board)),
+            f"{board.scenario['title']}-排名.csv",
+            f"ranking-{scenario_id}.csv",
+        )
 
     @get("/evaluation/scores.csv")
     async def export_scores_csv(self, request: Request, scenario_id: Id) -> Response:
         board = await decisions.read_board(actor_of(request), scenario_id)
-        return self._csv(exports.to_csv(*exports.scores_table(board)),
-                         f"{board.scenario['title']}-评分明细.csv", f"scores-{scenario_id}.csv")
+        return self._csv(
+            exports.to_csv(*exports.scores_table(board)),
+            f"{board.scenario['title']}-评分明细.csv",
+            f"scores-{scenario_id}.csv",
+        )
 
     @staticmethod
     def _csv(content: bytes, filename: str, fallback: str) -> Response:
-        return Response(content, media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": exports.attachment_header(filename, fallback), "Cache-Control": "no-store"})
+        return Response(
+            content,
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": exports.attachment_header(filename, fallback),
+                "Cache-Control": "no-store",
+            },
+        )
 
     @get("/evaluation/report")
     async def report(self, request: Request, scenario_id: Id) -> Template:
         board = await decisions.read_board(actor_of(request), scenario_id)
-        return Template("evaluation/report_scenario.html", context={
-            "board": board, "scenario": board.scenario, "eligibility_labels": decisions.ELIGIBILITY_LABELS,
-            "decision_labels": decisions.DECISION_LABELS, "result_labels": decisions.RESULT_LABELS,
-        })
+        return Template(
+            "evaluation/report_scenario.html",
+            context={
+                "board": board,
+                "scenario": board.scenario,
+                "eligibility_labels": decisions.ELIGIBILITY_LABELS,
+                "decision_labels": decisions.DECISION_LABELS,
+                "result_labels": decisions.RESULT_LABELS,
+            },
+        )

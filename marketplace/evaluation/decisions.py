@@ -43,11 +43,23 @@ from marketplace.scenarios.status import STATUS_LABELS
 from marketplace.scenarios.tables import Scenario, ScenarioCriterion
 
 # Proposals that take part in the evaluation (drafts and withdrawn ones do not).
-EVALUATED_STATUSES = ("submitted", "under_review", "shortlisted", "not_shortlisted", "selected", "not_selected")
+EVALUATED_STATUSES = (
+    "submitted",
+    "under_review",
+    "shortlisted",
+    "not_shortlisted",
+    "selected",
+    "not_selected",
+)
 # Scenario statuses in which the board exists (proposals are in, the call is over).
 BOARD_STATUSES = ("closed", "evaluating", "shortlisted", "awarded", "piloting", "completed", "unsuccessful")
 DECIDED_STATUSES = ("awarded", "piloting", "completed", "unsuccessful")
-ELIGIBILITY_LABELS = {"pending": "待审查", "eligible": "合格", "ineligible": "不合格", "clarification": "待澄清"}
+ELIGIBILITY_LABELS = {
+    "pending": "待审查",
+    "eligible": "合格",
+    "ineligible": "不合格",
+    "clarification": "待澄清",
+}
 DECISION_LABELS = {"pending": "待定", "selected": "选定", "not_selected": "未入选"}
 RESULT_LABELS = {"awarded": "已选定合作伙伴", "unsuccessful": "未成交"}
 MAX_REASON = 2000
@@ -83,9 +95,16 @@ async def board_scenario(actor: Actor, scenario_id: int, *, lock: bool = False) 
     """
     reader = await _reader(actor)
     query = Scenario.select(
-        Scenario.id, Scenario.title, Scenario.department, Scenario.status,
-        Scenario.public_status, Scenario.sealed, Scenario.proposal_deadline, Scenario.domain,
-        Scenario.result_published_at, Scenario.key,
+        Scenario.id,
+        Scenario.title,
+        Scenario.department,
+        Scenario.status,
+        Scenario.public_status,
+        Scenario.sealed,
+        Scenario.proposal_deadline,
+        Scenario.domain,
+        Scenario.result_published_at,
+        Scenario.key,
     ).where(Scenario.id == scenario_id)
     row = await (for_update(query) if lock else query).first()
     if row is None or (not reader.is_admin and row["department"] != reader.department_id):
@@ -94,8 +113,13 @@ async def board_scenario(actor: Actor, scenario_id: int, *, lock: bool = False) 
         raise Conflict("场景尚未截止，还不能评审和决定。")
     if row["sealed"] and (row["proposal_deadline"] is None or row["proposal_deadline"] > clock.now()):
         raise Conflict("密封场景在方案截止前不能查看方案。")
-    assignment = await EvaluatorAssignment.select(EvaluatorAssignment.submitted_at).where(
-        (EvaluatorAssignment.scenario == scenario_id) & (EvaluatorAssignment.evaluator == reader.user_id)).first()
+    assignment = (
+        await EvaluatorAssignment.select(EvaluatorAssignment.submitted_at)
+        .where(
+            (EvaluatorAssignment.scenario == scenario_id) & (EvaluatorAssignment.evaluator == reader.user_id)
+        )
+        .first()
+    )
     if assignment is not None and assignment["submitted_at"] is None:
         raise NotAllowed("您是本场景的评审专家，提交全部评分后才能查看排名、他人评分和导出。")
     row["status_label"] = STATUS_LABELS[row["status"]]
@@ -142,77 +166,152 @@ class Board:
 
 
 _REVIEW_DEFAULTS = {
-    "eligibility": "pending", "eligibility_reason": "", "shortlisted": False, "shortlist_reason": "",
-    "pitch_at": None, "pitch_place": "", "pitch_note": "", "decision": "pending", "decision_reason": "",
-    "clarification_question": "", "clarification_answer": "", "consensus_note": "",
+    "eligibility": "pending",
+    "eligibility_reason": "",
+    "shortlisted": False,
+    "shortlist_reason": "",
+    "pitch_at": None,
+    "pitch_place": "",
+    "pitch_note": "",
+    "decision": "pending",
+    "decision_reason": "",
+    "clarification_question": "",
+    "clarification_answer": "",
+    "consensus_note": "",
 }
 
 
 async def evaluator_labels(scenario_id: int) -> dict[int, str]:
     """Evaluator user id -> "评审专家N", numbered by assignment order (stable, anonymous)."""
-    rows = await EvaluatorAssignment.select(EvaluatorAssignment.evaluator).where(
-        EvaluatorAssignment.scenario == scenario_id).order_by(EvaluatorAssignment.id)
+    rows = (
+        await EvaluatorAssignment.select(EvaluatorAssignment.evaluator)
+        .where(EvaluatorAssignment.scenario == scenario_id)
+        .order_by(EvaluatorAssignment.id)
+    )
     return {r["evaluator"]: f"评审专家{i}" for i, r in enumerate(rows, start=1)}
 
 
 async def evaluated_proposals(scenario_id: int) -> list[dict]:
-    return await Proposal.select(
-        Proposal.id, Proposal.number, Proposal.status, Proposal.summary, Proposal.submitted_at,
-        Proposal.company, Proposal.company.name, Proposal.company.size, Proposal.outcome_published,
-    ).where((Proposal.scenario == scenario_id) & Proposal.status.is_in(list(EVALUATED_STATUSES))).order_by(
-        Proposal.submitted_at).order_by(Proposal.id)
+    return (
+        await Proposal.select(
+            Proposal.id,
+            Proposal.number,
+            Proposal.status,
+            Proposal.summary,
+            Proposal.submitted_at,
+            Proposal.company,
+            Proposal.company.name,
+            Proposal.company.size,
+            Proposal.outcome_published,
+        )
+        .where((Proposal.scenario == scenario_id) & Proposal.status.is_in(list(EVALUATED_STATUSES)))
+        .order_by(Proposal.submitted_at)
+        .order_by(Proposal.id)
+    )
 
 
 async def consortium_of(proposal_ids: list[int]) -> dict[int, list[dict]]:
     """Accepted members (the lead first) per proposal: company id, name, size, role, share, lead."""
     if not proposal_ids:
         return {}
-    rows = await ProposalMember.select(
-        ProposalMember.proposal, ProposalMember.company, ProposalMember.company.name,
-        ProposalMember.company.size, ProposalMember.role, ProposalMember.work_share, ProposalMember.is_lead,
-    ).where(ProposalMember.proposal.is_in(proposal_ids) & (ProposalMember.status == "accepted")).order_by(
-        ProposalMember.is_lead, ascending=False).order_by(ProposalMember.id)
+    rows = (
+        await ProposalMember.select(
+            ProposalMember.proposal,
+            ProposalMember.company,
+            ProposalMember.company.name,
+            ProposalMember.company.size,
+            ProposalMember.role,
+            ProposalMember.work_share,
+            ProposalMember.is_lead,
+        )
+        .where(ProposalMember.proposal.is_in(proposal_ids) & (ProposalMember.status == "accepted"))
+        .order_by(ProposalMember.is_lead, ascending=False)
+        .order_by(ProposalMember.id)
+    )
     out: dict[int, list[dict]] = {}
     for r in rows:
-        out.setdefault(r["proposal"], []).append({
-            "company": r["company"], "name": r["company.name"], "size": r["company.size"],
-            "role": r["role"], "work_share": r["work_share"], "is_lead": r["is_lead"],
-        })
+        out.setdefault(r["proposal"], []).append(
+            {
+                "company": r["company"],
+                "name": r["company.name"],
+                "size": r["company.size"],
+                "role": r["role"],
+                "work_share": r["work_share"],
+                "is_lead": r["is_lead"],
+            }
+        )
     return out
 
 
 async def load_board(scenario: dict) -> Board:
     """Read everything about one scenario's evaluation (call after ``board_scenario``)."""
     scenario_id = scenario["id"]
-    department = await Department.select(Department.name).where(Department.id == scenario["department"]).first()
+    department = (
+        await Department.select(Department.name).where(Department.id == scenario["department"]).first()
+    )
     scenario = {**scenario, "department_name": department["name"] if department else ""}
-    criteria = await ScenarioCriterion.select(
-        ScenarioCriterion.id, ScenarioCriterion.name, ScenarioCriterion.description, ScenarioCriterion.weight,
-    ).where(ScenarioCriterion.scenario == scenario_id).order_by(ScenarioCriterion.position).order_by(
-        ScenarioCriterion.id)
-    assignments = await EvaluatorAssignment.select(
-        EvaluatorAssignment.evaluator, EvaluatorAssignment.evaluator.display_name,
-        EvaluatorAssignment.evaluator.email, EvaluatorAssignment.submitted_at,
-        EvaluatorAssignment.conflicts_declared_at,
-    ).where(EvaluatorAssignment.scenario == scenario_id).order_by(EvaluatorAssignment.id)
-    evaluators = [{
-        "id": a["evaluator"], "name": a["evaluator.display_name"] or a["evaluator.email"],
-        "email": a["evaluator.email"], "submitted_at": a["submitted_at"],
-        "conflicts_declared_at": a["conflicts_declared_at"], "label": f"评审专家{i}",
-    } for i, a in enumerate(assignments, start=1)]
+    criteria = (
+        await ScenarioCriterion.select(
+            ScenarioCriterion.id,
+            ScenarioCriterion.name,
+            ScenarioCriterion.description,
+            ScenarioCriterion.weight,
+        )
+        .where(ScenarioCriterion.scenario == scenario_id)
+        .order_by(ScenarioCriterion.position)
+        .order_by(ScenarioCriterion.id)
+    )
+    assignments = (
+        await EvaluatorAssignment.select(
+            EvaluatorAssignment.evaluator,
+            EvaluatorAssignment.evaluator.display_name,
+            EvaluatorAssignment.evaluator.email,
+            EvaluatorAssignment.submitted_at,
+            EvaluatorAssignment.conflicts_declared_at,
+        )
+        .where(EvaluatorAssignment.scenario == scenario_id)
+        .order_by(EvaluatorAssignment.id)
+    )
+    evaluators = [
+        {
+            "id": a["evaluator"],
+            "name": a["evaluator.display_name"] or a["evaluator.email"],
+            "email": a["evaluator.email"],
+            "submitted_at": a["submitted_at"],
+            "conflicts_declared_at": a["conflicts_declared_at"],
+            "label": f"评审专家{i}",
+        }
+        for i, a in enumerate(assignments, start=1)
+    ]
     proposals = await evaluated_proposals(scenario_id)
     ids = [p["id"] for p in proposals]
     members = await consortium_of(ids)
-    reviews = {r["proposal"]: r for r in await ProposalReview.select().where(ProposalReview.scenario == scenario_id)}
-    conflicts = await ConflictDeclaration.select(
-        ConflictDeclaration.proposal, ConflictDeclaration.evaluator, ConflictDeclaration.conflicted,
-        ConflictDeclaration.relation, ConflictDeclaration.system_flag, ConflictDeclaration.declared_at,
-    ).where(ConflictDeclaration.scenario == scenario_id).order_by(ConflictDeclaration.id)
-    scores = await EvaluationScore.select(
-        EvaluationScore.proposal, EvaluationScore.evaluator, EvaluationScore.criterion,
-        EvaluationScore.score, EvaluationScore.comment,
-    ).where(EvaluationScore.proposal.is_in(ids or [0]) & (EvaluationScore.submitted == True)).order_by(  # noqa: E712
-        EvaluationScore.id)
+    reviews = {
+        r["proposal"]: r for r in await ProposalReview.select().where(ProposalReview.scenario == scenario_id)
+    }
+    conflicts = (
+        await ConflictDeclaration.select(
+            ConflictDeclaration.proposal,
+            ConflictDeclaration.evaluator,
+            ConflictDeclaration.conflicted,
+            ConflictDeclaration.relation,
+            ConflictDeclaration.system_flag,
+            ConflictDeclaration.declared_at,
+        )
+        .where(ConflictDeclaration.scenario == scenario_id)
+        .order_by(ConflictDeclaration.id)
+    )
+    scores = (
+        await EvaluationScore.select(
+            EvaluationScore.proposal,
+            EvaluationScore.evaluator,
+            EvaluationScore.criterion,
+            EvaluationScore.score,
+            EvaluationScore.comment,
+        )
+        .where(EvaluationScore.proposal.is_in(ids or [0]) & (EvaluationScore.submitted == True))
+        .order_by(EvaluationScore.id)
+    )
     evaluator_ids = [e["id"] for e in evaluators]
     conflicted = {(c["proposal"], c["evaluator"]) for c in conflicts if c["conflicted"]}
     eligible = [p for p in ids if (reviews.get(p) or {}).get("eligibility") == "eligible"]
@@ -227,11 +326,20 @@ async def load_board(scenario: dict) -> Board:
     entries = []
     for pid in order:
         proposal = by_id[pid]
-        review = {**_REVIEW_DEFAULTS, **{k: v for k, v in (reviews.get(pid) or {}).items() if k in _REVIEW_DEFAULTS}}
-        consortium = members.get(pid) or [{
-            "company": proposal["company"], "name": proposal["company.name"], "size": proposal["company.size"],
-            "role": "牵头单位", "work_share": 100, "is_lead": True,
-        }]
+        review = {
+            **_REVIEW_DEFAULTS,
+            **{k: v for k, v in (reviews.get(pid) or {}).items() if k in _REVIEW_DEFAULTS},
+        }
+        consortium = members.get(pid) or [
+            {
+                "company": proposal["company"],
+                "name": proposal["company.name"],
+                "size": proposal["company.size"],
+                "role": "牵头单位",
+                "work_share": 100,
+                "is_lead": True,
+            }
+        ]
         entries.append(BoardEntry(proposal, consortium, review, ranking.get(pid)))
     outcome = await ScenarioOutcome.select().where(ScenarioOutcome.scenario == scenario_id).first()
     return Board(scenario, criteria, evaluators, entries, ranking, scores, conflicts, outcome)
@@ -257,14 +365,22 @@ def _reason(value: str, field: str, message: str) -> str:
 
 async def _review_of(scenario_id: int, proposal_id: int) -> dict:
     """The proposal (of this scenario, being evaluated) and its review row, created if missing."""
-    proposal = await Proposal.select(Proposal.id, Proposal.number, Proposal.company, Proposal.status).where(
-        (Proposal.id == proposal_id) & (Proposal.scenario == scenario_id)
-        & Proposal.status.is_in(list(EVALUATED_STATUSES))).first()
+    proposal = (
+        await Proposal.select(Proposal.id, Proposal.number, Proposal.company, Proposal.status)
+        .where(
+            (Proposal.id == proposal_id)
+            & (Proposal.scenario == scenario_id)
+            & Proposal.status.is_in(list(EVALUATED_STATUSES))
+        )
+        .first()
+    )
     if proposal is None:
         raise NotFound("方案不存在。")
     review = await for_update(ProposalReview.select().where(ProposalReview.proposal == proposal_id)).first()
     if review is None:
-        await ProposalReview.insert(ProposalReview(proposal=proposal_id, scenario=scenario_id, updated_at=clock.now()))
+        await ProposalReview.insert(
+            ProposalReview(proposal=proposal_id, scenario=scenario_id, updated_at=clock.now())
+        )
         review = await ProposalReview.select().where(ProposalReview.proposal == proposal_id).first()
     return {**review, "number": proposal["number"], "company": proposal["company"]}
 
@@ -292,17 +408,26 @@ async def shortlist_proposal(scenario_id: int, proposal_id: int, actor: Actor, r
             raise Conflict("只有资格审查合格的方案才能入围。")
         if review["shortlisted"]:
             raise Conflict("该方案已在入围名单中。")
-        await ProposalReview.update({
-            ProposalReview.shortlisted: True, ProposalReview.shortlist_reason: reason,
-            ProposalReview.updated_at: clock.now(),
-        }).where(ProposalReview.id == review["id"])
+        await ProposalReview.update(
+            {
+                ProposalReview.shortlisted: True,
+                ProposalReview.shortlist_reason: reason,
+                ProposalReview.updated_at: clock.now(),
+            }
+        ).where(ProposalReview.id == review["id"])
         if scenario["status"] == "closed":
             await scenario_services.start_scenario_evaluation(scenario_id, actor)
             scenario["status"] = "evaluating"
         if scenario["status"] == "evaluating":
             await scenario_services.shortlist_scenario(scenario_id, actor)
-        await record(actor, "evaluation.shortlist", "proposal", proposal_id,
-                     after={"shortlisted": True, "scenario": scenario_id}, reason=reason)
+        await record(
+            actor,
+            "evaluation.shortlist",
+            "proposal",
+            proposal_id,
+            after={"shortlisted": True, "scenario": scenario_id},
+            reason=reason,
+        )
 
 
 async def remove_from_shortlist(scenario_id: int, proposal_id: int, actor: Actor, reason: str = "") -> None:
@@ -313,13 +438,24 @@ async def remove_from_shortlist(scenario_id: int, proposal_id: int, actor: Actor
         _, review = await _undecided_review(actor, scenario_id, proposal_id)
         if not review["shortlisted"]:
             raise Conflict("该方案不在入围名单中。")
-        await ProposalReview.update({
-            ProposalReview.shortlisted: False, ProposalReview.shortlist_reason: "",
-            ProposalReview.pitch_at: None, ProposalReview.pitch_place: "", ProposalReview.pitch_note: "",
-            ProposalReview.updated_at: clock.now(),
-        }).where(ProposalReview.id == review["id"])
-        await record(actor, "evaluation.unshortlist", "proposal", proposal_id,
-                     before={"shortlist_reason": review["shortlist_reason"]}, reason=(reason or "").strip())
+        await ProposalReview.update(
+            {
+                ProposalReview.shortlisted: False,
+                ProposalReview.shortlist_reason: "",
+                ProposalReview.pitch_at: None,
+                ProposalReview.pitch_place: "",
+                ProposalReview.pitch_note: "",
+                ProposalReview.updated_at: clock.now(),
+            }
+        ).where(ProposalReview.id == review["id"])
+        await record(
+            actor,
+            "evaluation.unshortlist",
+            "proposal",
+            proposal_id,
+            before={"shortlist_reason": review["shortlist_reason"]},
+            reason=(reason or "").strip(),
+        )
 
 
 async def company_managers(company_ids: list[int]) -> dict[int, list[int]]:
@@ -327,7 +463,8 @@ async def company_managers(company_ids: list[int]) -> dict[int, list[int]]:
     if not company_ids:
         return {}
     rows = await User.select(User.id, User.company, User.is_company_manager).where(
-        User.company.is_in(company_ids) & (User.role == "member") & (User.active == True))  # noqa: E712
+        User.company.is_in(company_ids) & (User.role == "member") & (User.active == True)
+    )
     out: dict[int, list[int]] = {}
     for c in company_ids:
         users = [r for r in rows if r["company"] == c]
@@ -336,8 +473,9 @@ async def company_managers(company_ids: list[int]) -> dict[int, list[int]]:
     return out
 
 
-async def invite_to_pitch(scenario_id: int, proposal_id: int, actor: Actor, *, when: dt.datetime | None,
-                          place: str, note: str = "") -> None:
+async def invite_to_pitch(
+    scenario_id: int, proposal_id: int, actor: Actor, *, when: dt.datetime | None, place: str, note: str = ""
+) -> None:
     """Invite a shortlisted proposal's lead company to present (a time in the future and a
     place, both required). The lead company's managers are notified ("您受邀参加方案路演") with
     the time and place only: no ranking or scores. Inviting again changes the time or place and
@@ -361,26 +499,41 @@ async def invite_to_pitch(scenario_id: int, proposal_id: int, actor: Actor, *, w
         scenario, review = await _undecided_review(actor, scenario_id, proposal_id)
         if not review["shortlisted"]:
             raise Conflict("只能邀请入围方案参加路演。")
-        await ProposalReview.update({
-            ProposalReview.pitch_at: when, ProposalReview.pitch_place: place, ProposalReview.pitch_note: note,
-            ProposalReview.updated_at: clock.now(),
-        }).where(ProposalReview.id == review["id"])
+        await ProposalReview.update(
+            {
+                ProposalReview.pitch_at: when,
+                ProposalReview.pitch_place: place,
+                ProposalReview.pitch_note: note,
+                ProposalReview.updated_at: clock.now(),
+            }
+        ).where(ProposalReview.id == review["id"])
         from marketplace.core.templating import park_datetime
 
         body = f"时间：{park_datetime(when)}\n地点：{place}" + (f"\n说明：{note}" if note else "")
         users = (await company_managers([review["company"]])).get(review["company"], [])
-        await notify(users, Message(
-            kind="pitch_invitation", title=f"您受邀参加方案路演：{scenario['title']}",
-            body=f"贵企业提交的方案（{review['number']}）受邀参加路演。\n{body}",
-            link=f"/member/results/{proposal_id}"))
-        await record(actor, "evaluation.pitch_invite", "proposal", proposal_id,
-                     after={"pitch_at": when.isoformat(), "pitch_place": place})
+        await notify(
+            users,
+            Message(
+                kind="pitch_invitation",
+                title=f"您受邀参加方案路演：{scenario['title']}",
+                body=f"贵企业提交的方案（{review['number']}）受邀参加路演。\n{body}",
+                link=f"/member/results/{proposal_id}",
+            ),
+        )
+        await record(
+            actor,
+            "evaluation.pitch_invite",
+            "proposal",
+            proposal_id,
+            after={"pitch_at": when.isoformat(), "pitch_place": place},
+        )
 
 
 async def _require_submissions(scenario_id: int, override_reason: str) -> str:
     """'' when every assigned evaluator has submitted; else the override reason (required)."""
     pending = await EvaluatorAssignment.select(
-        EvaluatorAssignment.evaluator.display_name, EvaluatorAssignment.evaluator.email,
+        EvaluatorAssignment.evaluator.display_name,
+        EvaluatorAssignment.evaluator.email,
     ).where((EvaluatorAssignment.scenario == scenario_id) & EvaluatorAssignment.submitted_at.is_null())
     if not pending:
         return ""
@@ -401,8 +554,15 @@ async def _undecided_scenario(actor: Actor, scenario_id: int) -> dict:
     return scenario
 
 
-async def select_partner(scenario_id: int, proposal_id: int, actor: Actor, *, reason: str,
-                         others_reason: str = "", override_reason: str = "") -> None:
+async def select_partner(
+    scenario_id: int,
+    proposal_id: int,
+    actor: Actor,
+    *,
+    reason: str,
+    others_reason: str = "",
+    override_reason: str = "",
+) -> None:
     """Select one shortlisted proposal as the partner. Every other evaluated proposal is
     marked not selected with ``others_reason`` (a neutral default when empty). The scenario
     moves to "awarded" internally; the public keeps seeing "evaluating" until publication.
@@ -419,16 +579,31 @@ async def select_partner(scenario_id: int, proposal_id: int, actor: Actor, *, re
             raise Conflict("只能从入围方案中选定合作伙伴。")
         override = await _require_submissions(scenario_id, override_reason)
         now = clock.now()
-        await ScenarioOutcome.insert(ScenarioOutcome(
-            scenario=scenario_id, result="awarded", selected_proposal=proposal_id, reason=reason,
-            decided_by=actor.user_id, decided_at=now))
+        await ScenarioOutcome.insert(
+            ScenarioOutcome(
+                scenario=scenario_id,
+                result="awarded",
+                selected_proposal=proposal_id,
+                reason=reason,
+                decided_by=actor.user_id,
+                decided_at=now,
+            )
+        )
         await _mark_decisions(scenario_id, selected=proposal_id, reason=reason, others_reason=others, now=now)
         await scenario_services.award_scenario(scenario_id, actor)
-        await record(actor, "evaluation.select_partner", "scenario", scenario_id,
-                     after={"selected_proposal": proposal_id, "override": override}, reason=reason)
+        await record(
+            actor,
+            "evaluation.select_partner",
+            "scenario",
+            scenario_id,
+            after={"selected_proposal": proposal_id, "override": override},
+            reason=reason,
+        )
 
 
-async def declare_unsuccessful(scenario_id: int, actor: Actor, *, reason: str, override_reason: str = "") -> None:
+async def declare_unsuccessful(
+    scenario_id: int, actor: Actor, *, reason: str, override_reason: str = ""
+) -> None:
     """No partner: the scenario becomes "unsuccessful" internally, every evaluated proposal not
     selected. The reason (required) is shown publicly once the result is published. Same
     evaluator rule as ``select_partner``. Emits ``evaluation.declare_unsuccessful``."""
@@ -437,23 +612,39 @@ async def declare_unsuccessful(scenario_id: int, actor: Actor, *, reason: str, o
         scenario = await _undecided_scenario(actor, scenario_id)
         override = await _require_submissions(scenario_id, override_reason)
         now = clock.now()
-        await ScenarioOutcome.insert(ScenarioOutcome(
-            scenario=scenario_id, result="unsuccessful", reason=reason, decided_by=actor.user_id, decided_at=now))
+        await ScenarioOutcome.insert(
+            ScenarioOutcome(
+                scenario=scenario_id,
+                result="unsuccessful",
+                reason=reason,
+                decided_by=actor.user_id,
+                decided_at=now,
+            )
+        )
         await _mark_decisions(scenario_id, selected=None, reason=reason, others_reason=reason, now=now)
         if scenario["status"] == "closed":
             await scenario_services.start_scenario_evaluation(scenario_id, actor)
         await scenario_services.declare_scenario_unsuccessful(scenario_id, actor, reason)
-        await record(actor, "evaluation.declare_unsuccessful", "scenario", scenario_id,
-                     after={"override": override}, reason=reason)
+        await record(
+            actor,
+            "evaluation.declare_unsuccessful",
+            "scenario",
+            scenario_id,
+            after={"override": override},
+            reason=reason,
+        )
 
 
-async def _mark_decisions(scenario_id: int, *, selected: int | None, reason: str, others_reason: str,
-                          now: dt.datetime) -> None:
+async def _mark_decisions(
+    scenario_id: int, *, selected: int | None, reason: str, others_reason: str, now: dt.datetime
+) -> None:
     for proposal in await evaluated_proposals(scenario_id):
         review = await _review_of(scenario_id, proposal["id"])
         chosen = proposal["id"] == selected
-        await ProposalReview.update({
-            ProposalReview.decision: "selected" if chosen else "not_selected",
-            ProposalReview.decision_reason: reason if chosen else others_reason,
-            ProposalReview.updated_at: now,
-        }).where(ProposalReview.id == review["id"])
+        await ProposalReview.update(
+            {
+                ProposalReview.decision: "selected" if chosen else "not_selected",
+                ProposalReview.decision_reason: reason if chosen else others_reason,
+                ProposalReview.updated_at: now,
+            }
+        ).where(ProposalReview.id == review["id"])

@@ -45,19 +45,35 @@ async def _set(proposal_id: int, actor: Actor, values: dict, action: str, reason
     review = await _review_for_manager(proposal_id, actor)
     now = clock.now()
     async with write_transaction():
-        await for_update(ProposalReview.select(ProposalReview.id).where(ProposalReview.id == review["id"])).first()
-        await ProposalReview.update({**values, ProposalReview.checked_by: actor.user_id,
-                                     ProposalReview.checked_at: now, ProposalReview.updated_at: now}).where(
-            ProposalReview.id == review["id"])
-        await record(actor, f"evaluation.{action}", "proposal", proposal_id,
-                     before={"eligibility": review["eligibility"]},
-                     after={k._meta.name: v for k, v in values.items() if not isinstance(v, dt.datetime)},
-                     reason=reason)
+        await for_update(
+            ProposalReview.select(ProposalReview.id).where(ProposalReview.id == review["id"])
+        ).first()
+        await ProposalReview.update(
+            {
+                **values,
+                ProposalReview.checked_by: actor.user_id,
+                ProposalReview.checked_at: now,
+                ProposalReview.updated_at: now,
+            }
+        ).where(ProposalReview.id == review["id"])
+        await record(
+            actor,
+            f"evaluation.{action}",
+            "proposal",
+            proposal_id,
+            before={"eligibility": review["eligibility"]},
+            after={k._meta.name: v for k, v in values.items() if not isinstance(v, dt.datetime)},
+            reason=reason,
+        )
 
 
 async def mark_eligible(proposal_id: int, actor: Actor) -> None:
-    await _set(proposal_id, actor, {ProposalReview.eligibility: "eligible", ProposalReview.eligibility_reason: ""},
-               "mark_eligible")
+    await _set(
+        proposal_id,
+        actor,
+        {ProposalReview.eligibility: "eligible", ProposalReview.eligibility_reason: ""},
+        "mark_eligible",
+    )
 
 
 async def mark_ineligible(proposal_id: int, reason: str, actor: Actor) -> None:
@@ -66,12 +82,18 @@ async def mark_ineligible(proposal_id: int, reason: str, actor: Actor) -> None:
         raise ValidationFailed("请填写不符合资格的原因。", {"reason": "请填写不符合资格的原因。"})
     if len(reason) > 1000:
         raise ValidationFailed("原因不能超过 1000 字。", {"reason": "原因不能超过 1000 字。"})
-    await _set(proposal_id, actor, {ProposalReview.eligibility: "ineligible",
-                                    ProposalReview.eligibility_reason: reason}, "mark_ineligible", reason)
+    await _set(
+        proposal_id,
+        actor,
+        {ProposalReview.eligibility: "ineligible", ProposalReview.eligibility_reason: reason},
+        "mark_ineligible",
+        reason,
+    )
 
 
-async def request_clarification(proposal_id: int, question: str, deadline: dt.datetime | None,
-                                actor: Actor) -> None:
+async def request_clarification(
+    proposal_id: int, question: str, deadline: dt.datetime | None, actor: Actor
+) -> None:
     """Ask the lead company a question, answerable until ``deadline`` (in the future)."""
     question = question.strip()
     errors = {}
@@ -86,45 +108,89 @@ async def request_clarification(proposal_id: int, question: str, deadline: dt.da
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
     review = await _review_for_manager(proposal_id, actor)
-    await _set(proposal_id, actor, {
-        ProposalReview.eligibility: "clarification", ProposalReview.clarification_question: question,
-        ProposalReview.clarification_deadline: deadline, ProposalReview.clarification_answer: "",
-        ProposalReview.clarification_answered_at: None, ProposalReview.clarification_answered_by: None,
-    }, "request_clarification", question)
-    proposal = await ProposalReview.select(
-        ProposalReview.proposal.company, ProposalReview.proposal.number, ProposalReview.scenario.title,
-    ).where(ProposalReview.id == review["id"]).first()
-    managers = [r["id"] for r in await User.select(User.id).where(
-        (User.company == proposal["proposal.company"]) & (User.is_company_manager == True))]  # noqa: E712
+    await _set(
+        proposal_id,
+        actor,
+        {
+            ProposalReview.eligibility: "clarification",
+            ProposalReview.clarification_question: question,
+            ProposalReview.clarification_deadline: deadline,
+            ProposalReview.clarification_answer: "",
+            ProposalReview.clarification_answered_at: None,
+            ProposalReview.clarification_answered_by: None,
+        },
+        "request_clarification",
+        question,
+    )
+    proposal = (
+        await ProposalReview.select(
+            ProposalReview.proposal.company,
+            ProposalReview.proposal.number,
+            ProposalReview.scenario.title,
+        )
+        .where(ProposalReview.id == review["id"])
+        .first()
+    )
+    managers = [
+        r["id"]
+        for r in await User.select(User.id).where(
+            (User.company == proposal["proposal.company"]) & (User.is_company_manager == True)
+        )
+    ]
     local = clock.to_park_time(deadline)
-    await notify(managers, Message(
-        kind="clarification_requested",
-        title=f"方案 {proposal['proposal.number'] or proposal_id} 需要澄清",
-        body=f"场景「{proposal['scenario.title']}」的评审需要贵单位澄清：{question}\n"
-             f"请在 {local:%Y-%m-%d %H:%M} 前答复。",
-        link=f"/member/clarifications/{review['id']}",
-    ))
+    await notify(
+        managers,
+        Message(
+            kind="clarification_requested",
+            title=f"方案 {proposal['proposal.number'] or proposal_id} 需要澄清",
+            body=f"场景「{proposal['scenario.title']}」的评审需要贵单位澄清：{question}\n"
+            f"请在 {local:%Y-%m-%d %H:%M} 前答复。",
+            link=f"/member/clarifications/{review['id']}",
+        ),
+    )
 
 
 def _is_lead_manager(user, company_id: int) -> bool:
-    return bool(getattr(user, "is_member", False) and getattr(user, "company_id", None) == company_id
-                and getattr(user, "is_company_manager", False))
+    return bool(
+        getattr(user, "is_member", False)
+        and getattr(user, "company_id", None) == company_id
+        and getattr(user, "is_company_manager", False)
+    )
 
 
 async def get_clarification(review_id: int, user) -> dict:
     """The clarification of ``review_id`` for a member of the lead company (404 for anyone else,
     and while no clarification was ever asked)."""
-    row = await ProposalReview.select(
-        ProposalReview.id, ProposalReview.proposal, ProposalReview.proposal.number, ProposalReview.proposal.summary,
-        ProposalReview.proposal.company, ProposalReview.scenario.title, ProposalReview.eligibility,
-        ProposalReview.clarification_question, ProposalReview.clarification_deadline,
-        ProposalReview.clarification_answer, ProposalReview.clarification_answered_at,
-    ).where(ProposalReview.id == review_id).first()
-    if (row is None or not getattr(user, "is_member", False)
-            or getattr(user, "company_id", None) != row["proposal.company"] or not row["clarification_question"]):
+    row = (
+        await ProposalReview.select(
+            ProposalReview.id,
+            ProposalReview.proposal,
+            ProposalReview.proposal.number,
+            ProposalReview.proposal.summary,
+            ProposalReview.proposal.company,
+            ProposalReview.scenario.title,
+            ProposalReview.eligibility,
+            ProposalReview.clarification_question,
+            ProposalReview.clarification_deadline,
+            ProposalReview.clarification_answer,
+            ProposalReview.clarification_answered_at,
+        )
+        .where(ProposalReview.id == review_id)
+        .first()
+    )
+    if (
+        row is None
+        or not getattr(user, "is_member", False)
+        or getattr(user, "company_id", None) != row["proposal.company"]
+        or not row["clarification_question"]
+    ):
         raise NotFound("澄清请求不存在。")
-    row["open"] = (row["eligibility"] == "clarification" and not row["clarification_answer"]
-                   and row["clarification_deadline"] is not None and clock.now() < row["clarification_deadline"])
+    row["open"] = (
+        row["eligibility"] == "clarification"
+        and not row["clarification_answer"]
+        and row["clarification_deadline"] is not None
+        and clock.now() < row["clarification_deadline"]
+    )
     row["may_answer"] = row["open"] and _is_lead_manager(user, row["proposal.company"])
     return row
 
@@ -134,11 +200,17 @@ async def list_clarifications(user) -> list[dict]:
     company = getattr(user, "company_id", None)
     if not getattr(user, "is_member", False) or company is None:
         return []
-    return await ProposalReview.select(
-        ProposalReview.id, ProposalReview.proposal.number, ProposalReview.scenario.title,
-        ProposalReview.clarification_deadline, ProposalReview.clarification_answered_at,
-    ).where((ProposalReview.proposal.company == company) & (ProposalReview.clarification_question != "")).order_by(
-        ProposalReview.id, ascending=False)
+    return (
+        await ProposalReview.select(
+            ProposalReview.id,
+            ProposalReview.proposal.number,
+            ProposalReview.scenario.title,
+            ProposalReview.clarification_deadline,
+            ProposalReview.clarification_answered_at,
+        )
+        .where((ProposalReview.proposal.company == company) & (ProposalReview.clarification_question != ""))
+        .order_by(ProposalReview.id, ascending=False)
+    )
 
 
 async def answer_clarification(review_id: int, answer: str, user, actor: Actor) -> None:
@@ -158,8 +230,12 @@ async def answer_clarification(review_id: int, answer: str, user, actor: Actor) 
             raise Conflict("该澄清请求已答复或已关闭。")
         if current["clarification_deadline"] is None or now >= current["clarification_deadline"]:
             raise Conflict("已超过答复截止时间，不能再答复。")
-        await ProposalReview.update({
-            ProposalReview.clarification_answer: answer, ProposalReview.clarification_answered_at: now,
-            ProposalReview.clarification_answered_by: actor.user_id, ProposalReview.updated_at: now,
-        }).where(ProposalReview.id == review_id)
+        await ProposalReview.update(
+            {
+                ProposalReview.clarification_answer: answer,
+                ProposalReview.clarification_answered_at: now,
+                ProposalReview.clarification_answered_by: actor.user_id,
+                ProposalReview.updated_at: now,
+            }
+        ).where(ProposalReview.id == review_id)
         await record(actor, "evaluation.answer_clarification", "proposal", current["proposal"])

@@ -36,7 +36,8 @@ def _consortium(entry) -> str:
     others = [m for m in entry.members if not m["is_lead"]]
     return "；".join(
         f"{m['name']}（{m['role'] or '成员单位'}，{m['work_share']}%{'，中小企业' if m['size'] == 'sme' else ''}）"
-        for m in others)
+        for m in others
+    )
 
 
 def ranking_table(board: Board) -> tuple[list[str], list[list]]:
@@ -52,36 +53,64 @@ def ranking_table(board: Board) -> tuple[list[str], list[list]]:
         eligibility = ELIGIBILITY_LABELS.get(review["eligibility"], review["eligibility"])
         if review["eligibility_reason"]:
             eligibility += f"：{review['eligibility_reason']}"
-        rows.append([
-            r.rank if r and r.rank is not None else "",
-            e.proposal["number"] or "", e.proposal["company.name"], _consortium(e), eligibility,
-            *[means.get(c["id"]) if means.get(c["id"]) is not None else "" for c in board.criteria],
-            r.total if r and r.total is not None else "",
-            r.spread if r else "",
-            ("是" if r.disagreement else "否") if r else "",
-            ("是" if r.complete else "否") if r else "",
-            "是" if review["shortlisted"] else "否", review["shortlist_reason"],
-            DECISION_LABELS.get(review["decision"], review["decision"]), review["decision_reason"],
-        ])
+        rows.append(
+            [
+                r.rank if r and r.rank is not None else "",
+                e.proposal["number"] or "",
+                e.proposal["company.name"],
+                _consortium(e),
+                eligibility,
+                *[means.get(c["id"]) if means.get(c["id"]) is not None else "" for c in board.criteria],
+                r.total if r and r.total is not None else "",
+                r.spread if r else "",
+                ("是" if r.disagreement else "否") if r else "",
+                ("是" if r.complete else "否") if r else "",
+                "是" if review["shortlisted"] else "否",
+                review["shortlist_reason"],
+                DECISION_LABELS.get(review["decision"], review["decision"]),
+                review["decision_reason"],
+            ]
+        )
     return header, rows
 
 
 def scores_table(board: Board) -> tuple[list[str], list[list]]:
     """Every submitted score with its comment, per proposal, evaluator and criterion."""
-    header = ["方案编号", "牵头企业", "评审专家", "评审专家姓名", "评审项", "权重（%）", "分数（0-10）", "评语"]
+    header = [
+        "方案编号",
+        "牵头企业",
+        "评审专家",
+        "评审专家姓名",
+        "评审项",
+        "权重（%）",
+        "分数（0-10）",
+        "评语",
+    ]
     evaluators = {e["id"]: e for e in board.evaluators}
     criteria = {c["id"]: (i, c) for i, c in enumerate(board.criteria)}
     order = {e.id: i for i, e in enumerate(board.entries)}
     ev_order = {e["id"]: i for i, e in enumerate(board.evaluators)}
     by_id = {e.id: e for e in board.entries}
     rows = []
-    for s in sorted((s for s in board.scores if s["proposal"] in by_id and s["criterion"] in criteria),
-                    key=lambda s: (order[s["proposal"]], ev_order.get(s["evaluator"], 99), criteria[s["criterion"]][0])):
+    for s in sorted(
+        (s for s in board.scores if s["proposal"] in by_id and s["criterion"] in criteria),
+        key=lambda s: (order[s["proposal"]], ev_order.get(s["evaluator"], 99), criteria[s["criterion"]][0]),
+    ):
         entry = by_id[s["proposal"]]
         evaluator = evaluators.get(s["evaluator"], {"label": "（已移除的评审专家）", "name": ""})
         criterion = criteria[s["criterion"]][1]
-        rows.append([entry.proposal["number"] or "", entry.proposal["company.name"], evaluator["label"],
-                     evaluator["name"], criterion["name"], criterion["weight"], s["score"], s["comment"]])
+        rows.append(
+            [
+                entry.proposal["number"] or "",
+                entry.proposal["company.name"],
+                evaluator["label"],
+                evaluator["name"],
+                criterion["name"],
+                criterion["weight"],
+                s["score"],
+                s["comment"],
+            ]
+        )
     return header, rows
 
 

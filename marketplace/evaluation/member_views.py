@@ -26,16 +26,33 @@ class MemberClarificationController(Controller):
 
     @get("/")
     async def clarifications(self, request: Request) -> Template:
-        return Template("evaluation/clarification_list.html", context={
-            "rows": await eligibility.list_clarifications(request.user)})
+        return Template(
+            "evaluation/clarification_list.html",
+            context={"rows": await eligibility.list_clarifications(request.user)},
+        )
 
-    async def _page(self, request: Request, review_id: int, *, form: dict | None = None, message: str = "",
-                    errors: dict | None = None, status_code: int = 200) -> Template:
+    async def _page(
+        self,
+        request: Request,
+        review_id: int,
+        *,
+        form: dict | None = None,
+        message: str = "",
+        errors: dict | None = None,
+        status_code: int = 200,
+    ) -> Template:
         row = await eligibility.get_clarification(review_id, request.user)
-        return Template("evaluation/clarification.html", status_code=status_code, context={
-            "c": row, "form": form or {}, "message": message, "errors": errors or {},
-            "done": request.query_params.get("done") == "answered" and not message,
-        })
+        return Template(
+            "evaluation/clarification.html",
+            status_code=status_code,
+            context={
+                "c": row,
+                "form": form or {},
+                "message": message,
+                "errors": errors or {},
+                "done": request.query_params.get("done") == "answered" and not message,
+            },
+        )
 
     @get("/{review_id:int}")
     async def clarification(self, request: Request, review_id: Id) -> Template:
@@ -45,10 +62,20 @@ class MemberClarificationController(Controller):
     async def answer(self, request: Request, review_id: Id) -> Template | Redirect:
         form = await read_form(request)
         try:
-            await eligibility.answer_clarification(review_id, form.get("answer", ""), request.user, actor_of(request))
+            await eligibility.answer_clarification(
+                review_id, form.get("answer", ""), request.user, actor_of(request)
+            )
         except ValidationFailed as exc:
-            return await self._page(request, review_id, form=form, message=exc.message, errors=exc.errors,
-                                    status_code=HTTP_400_BAD_REQUEST)
+            return await self._page(
+                request,
+                review_id,
+                form=form,
+                message=exc.message,
+                errors=exc.errors,
+                status_code=HTTP_400_BAD_REQUEST,
+            )
         except Conflict as exc:
-            return await self._page(request, review_id, form=form, message=exc.message, status_code=exc.status_code)
+            return await self._page(
+                request, review_id, form=form, message=exc.message, status_code=exc.status_code
+            )
         return see_other(f"/member/clarifications/{review_id}?done=answered")

@@ -43,12 +43,25 @@ def _milestone_id(form: dict) -> int | None:
     return value
 
 
-def _context(request: Request, data: dict, *, base: str, message: str = "", errors: dict | None = None,
-             form: dict | None = None) -> dict:
+def _context(
+    request: Request,
+    data: dict,
+    *,
+    base: str,
+    message: str = "",
+    errors: dict | None = None,
+    form: dict | None = None,
+) -> dict:
     done = request.query_params.get("done")
-    return {**data, "base": base, "message": message, "errors": errors or {}, "form": form or {},
-            "done": DONE_MESSAGES.get(done or "") if not message else None,
-            "milestone_statuses": [(s, pilots.MILESTONE_LABELS[s]) for s in MILESTONE_STATUSES]}
+    return {
+        **data,
+        "base": base,
+        "message": message,
+        "errors": errors or {},
+        "form": form or {},
+        "done": DONE_MESSAGES.get(done or "") if not message else None,
+        "milestone_statuses": [(s, pilots.MILESTONE_LABELS[s]) for s in MILESTONE_STATUSES],
+    }
 
 
 async def _act(request: Request, call, page, done_url: str) -> Template | Redirect:
@@ -58,8 +71,9 @@ async def _act(request: Request, call, page, done_url: str) -> Template | Redire
     try:
         await call(form)
     except REFUSED as exc:
-        return await page(status_code=exc.status_code, message=exc.message, errors=getattr(exc, "errors", {}),
-                          form=form)
+        return await page(
+            status_code=exc.status_code, message=exc.message, errors=getattr(exc, "errors", {}), form=form
+        )
     return see_other(done_url)
 
 
@@ -70,12 +84,20 @@ class StaffPilotController(Controller):
 
     async def _page(self, request: Request, scenario_id: int, status_code: int = 200, **extra) -> Template:
         data = await pilots.get_staff_pilot_page(scenario_id, actor_of(request))
-        return Template("evaluation/pilot_page.html", status_code=status_code, context=_context(
-            request, data, base=f"/staff/scenarios/{scenario_id}/pilot", **extra) | {"is_staff": True})
+        return Template(
+            "evaluation/pilot_page.html",
+            status_code=status_code,
+            context=_context(request, data, base=f"/staff/scenarios/{scenario_id}/pilot", **extra)
+            | {"is_staff": True},
+        )
 
     async def _act(self, request: Request, scenario_id: int, done: str, call) -> Template | Redirect:
-        return await _act(request, call, lambda **kw: self._page(request, scenario_id, **kw),
-                          f"/staff/scenarios/{scenario_id}/pilot?done={done}")
+        return await _act(
+            request,
+            call,
+            lambda **kw: self._page(request, scenario_id, **kw),
+            f"/staff/scenarios/{scenario_id}/pilot?done={done}",
+        )
 
     async def _pilot_id(self, request: Request, scenario_id: int) -> int:
         data = await pilots.get_staff_pilot_page(scenario_id, actor_of(request))
@@ -89,28 +111,42 @@ class StaffPilotController(Controller):
 
     @post("/start")
     async def start(self, request: Request, scenario_id: Id) -> Template | Redirect:
-        return await self._act(request, scenario_id, "started",
-                               lambda form: pilots.start_pilot(scenario_id, actor_of(request)))
+        return await self._act(
+            request, scenario_id, "started", lambda form: pilots.start_pilot(scenario_id, actor_of(request))
+        )
 
     @post("/updates")
     async def post_update(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def call(form):
-            await pilots.post_pilot_update(await self._pilot_id(request, scenario_id), actor_of(request),
-                                           form.get("note", ""), _milestone_id(form))
+            await pilots.post_pilot_update(
+                await self._pilot_id(request, scenario_id),
+                actor_of(request),
+                form.get("note", ""),
+                _milestone_id(form),
+            )
+
         return await self._act(request, scenario_id, "posted", call)
 
     @post("/milestones/{milestone_id:int}")
     async def milestone(self, request: Request, scenario_id: Id, milestone_id: Id) -> Template | Redirect:
         async def call(form):
-            await pilots.set_milestone_status(await self._pilot_id(request, scenario_id), milestone_id,
-                                              form.get("status", ""), actor_of(request), form.get("note", ""))
+            await pilots.set_milestone_status(
+                await self._pilot_id(request, scenario_id),
+                milestone_id,
+                form.get("status", ""),
+                actor_of(request),
+                form.get("note", ""),
+            )
+
         return await self._act(request, scenario_id, "milestone", call)
 
     @post("/complete")
     async def complete(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def call(form):
-            await pilots.complete_pilot(await self._pilot_id(request, scenario_id), actor_of(request),
-                                        form.get("outcome_note", ""))
+            await pilots.complete_pilot(
+                await self._pilot_id(request, scenario_id), actor_of(request), form.get("outcome_note", "")
+            )
+
         return await self._act(request, scenario_id, "completed", call)
 
 
@@ -121,17 +157,26 @@ class MemberPilotController(Controller):
 
     @get("/")
     async def list_pilots(self, request: Request) -> Template:
-        return Template("evaluation/pilot_list.html", context={
-            "pilots": await pilots.list_member_pilots(request.user.company_id)})
+        return Template(
+            "evaluation/pilot_list.html",
+            context={"pilots": await pilots.list_member_pilots(request.user.company_id)},
+        )
 
     async def _page(self, request: Request, pilot_id: int, status_code: int = 200, **extra) -> Template:
         data = await pilots.get_member_pilot(pilot_id, actor_of(request))
-        return Template("evaluation/pilot_page.html", status_code=status_code, context=_context(
-            request, data, base=f"/member/pilots/{pilot_id}", **extra) | {"is_staff": False})
+        return Template(
+            "evaluation/pilot_page.html",
+            status_code=status_code,
+            context=_context(request, data, base=f"/member/pilots/{pilot_id}", **extra) | {"is_staff": False},
+        )
 
     async def _act(self, request: Request, pilot_id: int, done: str, call) -> Template | Redirect:
-        return await _act(request, call, lambda **kw: self._page(request, pilot_id, **kw),
-                          f"/member/pilots/{pilot_id}?done={done}")
+        return await _act(
+            request,
+            call,
+            lambda **kw: self._page(request, pilot_id, **kw),
+            f"/member/pilots/{pilot_id}?done={done}",
+        )
 
     @get("/{pilot_id:int}")
     async def page(self, request: Request, pilot_id: Id) -> Template:
@@ -139,10 +184,22 @@ class MemberPilotController(Controller):
 
     @post("/{pilot_id:int}/updates")
     async def post_update(self, request: Request, pilot_id: Id) -> Template | Redirect:
-        return await self._act(request, pilot_id, "posted", lambda form: pilots.post_pilot_update(
-            pilot_id, actor_of(request), form.get("note", ""), _milestone_id(form)))
+        return await self._act(
+            request,
+            pilot_id,
+            "posted",
+            lambda form: pilots.post_pilot_update(
+                pilot_id, actor_of(request), form.get("note", ""), _milestone_id(form)
+            ),
+        )
 
     @post("/{pilot_id:int}/milestones/{milestone_id:int}")
     async def milestone(self, request: Request, pilot_id: Id, milestone_id: Id) -> Template | Redirect:
-        return await self._act(request, pilot_id, "milestone", lambda form: pilots.set_milestone_status(
-            pilot_id, milestone_id, form.get("status", ""), actor_of(request), form.get("note", "")))
+        return await self._act(
+            request,
+            pilot_id,
+            "milestone",
+            lambda form: pilots.set_milestone_status(
+                pilot_id, milestone_id, form.get("status", ""), actor_of(request), form.get("note", "")
+            ),
+        )

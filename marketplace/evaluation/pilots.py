@@ -89,8 +89,11 @@ def _clean_note(note: str, limit: int, field: str, empty: str) -> str:
 async def _user_row(actor: Actor) -> dict:
     if actor.user_id is None:
         raise NotAllowed("请先登录。")
-    row = await User.select(User.id, User.role, User.department, User.company, User.active).where(
-        User.id == actor.user_id).first()
+    row = (
+        await User.select(User.id, User.role, User.department, User.company, User.active)
+        .where(User.id == actor.user_id)
+        .first()
+    )
     if row is None or not row["active"]:
         raise NotAllowed("账号不可用。")
     return row
@@ -100,7 +103,8 @@ async def partner_company_ids(proposal_id: int) -> list[int]:
     """The selected proposal's lead company and its accepted consortium members."""
     lead = await Proposal.select(Proposal.company).where(Proposal.id == proposal_id).first()
     members = await ProposalMember.select(ProposalMember.company).where(
-        (ProposalMember.proposal == proposal_id) & (ProposalMember.status == "accepted"))
+        (ProposalMember.proposal == proposal_id) & (ProposalMember.status == "accepted")
+    )
     ids = [lead["company"]] if lead else []
     ids += [m["company"] for m in members if m["company"] not in ids]
     return ids
@@ -108,8 +112,11 @@ async def partner_company_ids(proposal_id: int) -> list[int]:
 
 async def _partner_users(proposal_id: int) -> list[int]:
     """The active member users of the partner companies (whom pilot news is for)."""
-    rows = await User.select(User.id).where(User.company.is_in(await partner_company_ids(proposal_id))
-                                           & (User.role == "member") & (User.active == True))  # noqa: E712
+    rows = await User.select(User.id).where(
+        User.company.is_in(await partner_company_ids(proposal_id))
+        & (User.role == "member")
+        & (User.active == True)
+    )
     return [r["id"] for r in rows]
 
 
@@ -127,8 +134,11 @@ async def _check_pilot_actor(pilot: dict, actor: Actor, *, staff_only: bool = Fa
     user = await _user_row(actor)
     if user["role"] == "staff" and user["department"] == pilot["scenario.department"]:
         return "staff"
-    if not staff_only and user["role"] == "member" and user["company"] in await partner_company_ids(
-            pilot["proposal"]):
+    if (
+        not staff_only
+        and user["role"] == "member"
+        and user["company"] in await partner_company_ids(pilot["proposal"])
+    ):
         return "partner"
     raise NotFound("试点不存在。")
 
@@ -138,10 +148,19 @@ async def _check_pilot_actor(pilot: dict, actor: Actor, *, staff_only: bool = Fa
 
 
 async def _awarded_scenario(scenario_id: int) -> dict:
-    row = await Scenario.select(
-        Scenario.id, Scenario.title, Scenario.status, Scenario.department, Scenario.department.name,
-        Scenario.result_published_at, Scenario.public_status,
-    ).where(Scenario.id == scenario_id).first()
+    row = (
+        await Scenario.select(
+            Scenario.id,
+            Scenario.title,
+            Scenario.status,
+            Scenario.department,
+            Scenario.department.name,
+            Scenario.result_published_at,
+            Scenario.public_status,
+        )
+        .where(Scenario.id == scenario_id)
+        .first()
+    )
     if row is None:
         raise NotFound("场景不存在。")
     return row
@@ -149,48 +168,107 @@ async def _awarded_scenario(scenario_id: int) -> dict:
 
 async def _selected_proposal(scenario_id: int) -> dict | None:
     """The selected proposal of a scenario's awarded outcome (with the lead's name), or None."""
-    outcome = await ScenarioOutcome.select(
-        ScenarioOutcome.result, ScenarioOutcome.selected_proposal, ScenarioOutcome.published_at,
-    ).where(ScenarioOutcome.scenario == scenario_id).first()
+    outcome = (
+        await ScenarioOutcome.select(
+            ScenarioOutcome.result,
+            ScenarioOutcome.selected_proposal,
+            ScenarioOutcome.published_at,
+        )
+        .where(ScenarioOutcome.scenario == scenario_id)
+        .first()
+    )
     if outcome is None or outcome["result"] != "awarded" or outcome["selected_proposal"] is None:
         return None
-    proposal = await Proposal.select(
-        Proposal.id, Proposal.number, Proposal.summary, Proposal.company, Proposal.company.name,
-    ).where(Proposal.id == outcome["selected_proposal"]).first()
-    return {**proposal, "outcome_published_at": outcome["published_at"],
-            "partners": await _partner_names(proposal["id"])}
+    proposal = (
+        await Proposal.select(
+            Proposal.id,
+            Proposal.number,
+            Proposal.summary,
+            Proposal.company,
+            Proposal.company.name,
+        )
+        .where(Proposal.id == outcome["selected_proposal"])
+        .first()
+    )
+    return {
+        **proposal,
+        "outcome_published_at": outcome["published_at"],
+        "partners": await _partner_names(proposal["id"]),
+    }
 
 
 async def _partner_names(proposal_id: int) -> list[dict]:
-    rows = await ProposalMember.select(
-        ProposalMember.company, ProposalMember.company.name, ProposalMember.company.size,
-        ProposalMember.role, ProposalMember.is_lead,
-    ).where((ProposalMember.proposal == proposal_id) & (ProposalMember.status == "accepted")).order_by(
-        ProposalMember.is_lead, ascending=False).order_by(ProposalMember.id)
-    return [{"id": r["company"], "name": r["company.name"], "sme": r["company.size"] == "sme",
-             "role": r["role"], "is_lead": r["is_lead"]} for r in rows]
+    rows = (
+        await ProposalMember.select(
+            ProposalMember.company,
+            ProposalMember.company.name,
+            ProposalMember.company.size,
+            ProposalMember.role,
+            ProposalMember.is_lead,
+        )
+        .where((ProposalMember.proposal == proposal_id) & (ProposalMember.status == "accepted"))
+        .order_by(ProposalMember.is_lead, ascending=False)
+        .order_by(ProposalMember.id)
+    )
+    return [
+        {
+            "id": r["company"],
+            "name": r["company.name"],
+            "sme": r["company.size"] == "sme",
+            "role": r["role"],
+            "is_lead": r["is_lead"],
+        }
+        for r in rows
+    ]
 
 
 async def _pilot_details(pilot: dict) -> dict:
-    milestones = await PilotMilestone.select().where(PilotMilestone.pilot == pilot["id"]).order_by(
-        PilotMilestone.position).order_by(PilotMilestone.id)
-    updates = await PilotUpdate.select(
-        PilotUpdate.id, PilotUpdate.note, PilotUpdate.created_at, PilotUpdate.milestone,
-        PilotUpdate.milestone.title, PilotUpdate.author.display_name, PilotUpdate.author.role,
-        PilotUpdate.author.company.name, PilotUpdate.author.department.name,
-    ).where(PilotUpdate.pilot == pilot["id"]).order_by(PilotUpdate.created_at, ascending=False).order_by(
-        PilotUpdate.id, ascending=False)
+    milestones = (
+        await PilotMilestone.select()
+        .where(PilotMilestone.pilot == pilot["id"])
+        .order_by(PilotMilestone.position)
+        .order_by(PilotMilestone.id)
+    )
+    updates = (
+        await PilotUpdate.select(
+            PilotUpdate.id,
+            PilotUpdate.note,
+            PilotUpdate.created_at,
+            PilotUpdate.milestone,
+            PilotUpdate.milestone.title,
+            PilotUpdate.author.display_name,
+            PilotUpdate.author.role,
+            PilotUpdate.author.company.name,
+            PilotUpdate.author.department.name,
+        )
+        .where(PilotUpdate.pilot == pilot["id"])
+        .order_by(PilotUpdate.created_at, ascending=False)
+        .order_by(PilotUpdate.id, ascending=False)
+    )
     for m in milestones:
         m["status_label"] = MILESTONE_LABELS.get(m["status"], m["status"])
     for u in updates:
-        u["author_org"] = (u["author.company.name"] if u["author.role"] == "member"
-                           else u["author.department.name"]) or ""
-    return {**pilot, "status_label": PILOT_LABELS.get(pilot["status"], pilot["status"]),
-            "milestones": milestones, "updates": updates, "progress": milestone_progress(milestones)}
+        u["author_org"] = (
+            u["author.company.name"] if u["author.role"] == "member" else u["author.department.name"]
+        ) or ""
+    return {
+        **pilot,
+        "status_label": PILOT_LABELS.get(pilot["status"], pilot["status"]),
+        "milestones": milestones,
+        "updates": updates,
+        "progress": milestone_progress(milestones),
+    }
 
 
-_PILOT_COLUMNS = (Pilot.id, Pilot.scenario, Pilot.proposal, Pilot.status, Pilot.started_at,
-                  Pilot.completed_at, Pilot.outcome_note)
+_PILOT_COLUMNS = (
+    Pilot.id,
+    Pilot.scenario,
+    Pilot.proposal,
+    Pilot.status,
+    Pilot.started_at,
+    Pilot.completed_at,
+    Pilot.outcome_note,
+)
 
 
 async def get_staff_pilot_page(scenario_id: int, actor: Actor) -> dict:
@@ -203,10 +281,18 @@ async def get_staff_pilot_page(scenario_id: int, actor: Actor) -> dict:
         raise NotFound("场景不存在。")
     pilot = await Pilot.select(*_PILOT_COLUMNS).where(Pilot.scenario == scenario_id).first()
     selected = await _selected_proposal(scenario_id)
-    can_start = (pilot is None and scenario["status"] == "awarded" and selected is not None
-                 and scenario["result_published_at"] is not None)
-    return {"scenario": scenario, "selected": selected, "can_start": can_start,
-            "pilot": await _pilot_details(pilot) if pilot else None}
+    can_start = (
+        pilot is None
+        and scenario["status"] == "awarded"
+        and selected is not None
+        and scenario["result_published_at"] is not None
+    )
+    return {
+        "scenario": scenario,
+        "selected": selected,
+        "can_start": can_start,
+        "pilot": await _pilot_details(pilot) if pilot else None,
+    }
 
 
 async def get_member_pilot(pilot_id: int, actor: Actor) -> dict:
@@ -215,16 +301,21 @@ async def get_member_pilot(pilot_id: int, actor: Actor) -> dict:
     await _check_pilot_actor(pilot, actor)
     row = await Pilot.select(*_PILOT_COLUMNS).where(Pilot.id == pilot_id).first()
     scenario = await _awarded_scenario(pilot["scenario"])
-    return {"scenario": scenario, "selected": await _selected_proposal(pilot["scenario"]),
-            "pilot": await _pilot_details(row)}
+    return {
+        "scenario": scenario,
+        "selected": await _selected_proposal(pilot["scenario"]),
+        "pilot": await _pilot_details(row),
+    }
 
 
 async def _pilot_ids_of_company(company_id: int) -> list[int]:
     proposals = ProposalMember.select(ProposalMember.proposal).where(
-        (ProposalMember.company == company_id) & (ProposalMember.status == "accepted"))
+        (ProposalMember.company == company_id) & (ProposalMember.status == "accepted")
+    )
     rows = await Pilot.select(Pilot.id).where(
-        Pilot.proposal.is_in(proposals) | Pilot.proposal.is_in(
-            Proposal.select(Proposal.id).where(Proposal.company == company_id)))
+        Pilot.proposal.is_in(proposals)
+        | Pilot.proposal.is_in(Proposal.select(Proposal.id).where(Proposal.company == company_id))
+    )
     return [r["id"] for r in rows]
 
 
@@ -235,12 +326,23 @@ async def list_member_pilots(company_id: int | None) -> list[dict]:
     ids = await _pilot_ids_of_company(company_id)
     if not ids:
         return []
-    rows = await Pilot.select(
-        Pilot.id, Pilot.status, Pilot.started_at, Pilot.completed_at, Pilot.scenario,
-        Pilot.scenario.title, Pilot.scenario.department.name, Pilot.proposal.company,
-    ).where(Pilot.id.is_in(ids)).order_by(Pilot.started_at, ascending=False)
+    rows = (
+        await Pilot.select(
+            Pilot.id,
+            Pilot.status,
+            Pilot.started_at,
+            Pilot.completed_at,
+            Pilot.scenario,
+            Pilot.scenario.title,
+            Pilot.scenario.department.name,
+            Pilot.proposal.company,
+        )
+        .where(Pilot.id.is_in(ids))
+        .order_by(Pilot.started_at, ascending=False)
+    )
     milestones = await PilotMilestone.select(PilotMilestone.pilot, PilotMilestone.status).where(
-        PilotMilestone.pilot.is_in(ids))
+        PilotMilestone.pilot.is_in(ids)
+    )
     for r in rows:
         r["status_label"] = PILOT_LABELS.get(r["status"], r["status"])
         r["progress"] = milestone_progress([m for m in milestones if m["pilot"] == r["id"]])
@@ -258,15 +360,28 @@ async def get_public_pilot(scenario_id: int) -> dict | None:
     pilot = await Pilot.select(*_PILOT_COLUMNS).where(Pilot.scenario == scenario_id).first()
     if pilot is None:
         return None
-    milestones = await PilotMilestone.select(
-        PilotMilestone.title, PilotMilestone.due_date, PilotMilestone.status, PilotMilestone.completed_at,
-    ).where(PilotMilestone.pilot == pilot["id"]).order_by(PilotMilestone.position).order_by(PilotMilestone.id)
+    milestones = (
+        await PilotMilestone.select(
+            PilotMilestone.title,
+            PilotMilestone.due_date,
+            PilotMilestone.status,
+            PilotMilestone.completed_at,
+        )
+        .where(PilotMilestone.pilot == pilot["id"])
+        .order_by(PilotMilestone.position)
+        .order_by(PilotMilestone.id)
+    )
     for m in milestones:
         m["status_label"] = MILESTONE_LABELS.get(m["status"], m["status"])
-    return {"status": pilot["status"], "status_label": PILOT_LABELS.get(pilot["status"], pilot["status"]),
-            "started_at": pilot["started_at"], "completed_at": pilot["completed_at"],
-            "outcome_note": pilot["outcome_note"] if pilot["status"] == "completed" else "",
-            "milestones": milestones, "progress": milestone_progress(milestones)}
+    return {
+        "status": pilot["status"],
+        "status_label": PILOT_LABELS.get(pilot["status"], pilot["status"]),
+        "started_at": pilot["started_at"],
+        "completed_at": pilot["completed_at"],
+        "outcome_note": pilot["outcome_note"] if pilot["status"] == "completed" else "",
+        "milestones": milestones,
+        "progress": milestone_progress(milestones),
+    }
 
 
 async def list_completed_pilots(company_id: int) -> list[dict]:
@@ -276,16 +391,38 @@ async def list_completed_pilots(company_id: int) -> list[dict]:
     ids = await _pilot_ids_of_company(company_id)
     if not ids:
         return []
-    rows = await Pilot.select(
-        Pilot.id, Pilot.scenario, Pilot.scenario.title, Pilot.scenario.domain,
-        Pilot.scenario.department.name, Pilot.completed_at, Pilot.outcome_note, Pilot.proposal,
-        Pilot.proposal.company,
-    ).where(Pilot.id.is_in(ids) & (Pilot.status == "completed")
-            & Pilot.scenario.result_published_at.is_not_null()).order_by(Pilot.completed_at, ascending=False)
-    return [{"pilot_id": r["id"], "scenario_id": r["scenario"], "scenario_title": r["scenario.title"],
-             "domain": r["scenario.domain"], "department": r["scenario.department.name"],
-             "completed_at": r["completed_at"], "outcome_note": r["outcome_note"],
-             "role": "牵头单位" if r["proposal.company"] == company_id else "联合体成员"} for r in rows]
+    rows = (
+        await Pilot.select(
+            Pilot.id,
+            Pilot.scenario,
+            Pilot.scenario.title,
+            Pilot.scenario.domain,
+            Pilot.scenario.department.name,
+            Pilot.completed_at,
+            Pilot.outcome_note,
+            Pilot.proposal,
+            Pilot.proposal.company,
+        )
+        .where(
+            Pilot.id.is_in(ids)
+            & (Pilot.status == "completed")
+            & Pilot.scenario.result_published_at.is_not_null()
+        )
+        .order_by(Pilot.completed_at, ascending=False)
+    )
+    return [
+        {
+            "pilot_id": r["id"],
+            "scenario_id": r["scenario"],
+            "scenario_title": r["scenario.title"],
+            "domain": r["scenario.domain"],
+            "department": r["scenario.department.name"],
+            "completed_at": r["completed_at"],
+            "outcome_note": r["outcome_note"],
+            "role": "牵头单位" if r["proposal.company"] == company_id else "联合体成员",
+        }
+        for r in rows
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,12 +430,21 @@ async def list_completed_pilots(company_id: int) -> list[dict]:
 
 
 async def _timeline_of(proposal_id: int) -> list:
-    version = await ProposalVersion.select(ProposalVersion.content).where(
-        ProposalVersion.proposal == proposal_id).order_by(ProposalVersion.version, ascending=False).output(
-        load_json=True).first()
+    version = (
+        await ProposalVersion.select(ProposalVersion.content)
+        .where(ProposalVersion.proposal == proposal_id)
+        .order_by(ProposalVersion.version, ascending=False)
+        .output(load_json=True)
+        .first()
+    )
     if version and isinstance(version["content"], dict) and version["content"].get("timeline"):
         return version["content"]["timeline"]
-    row = await Proposal.select(Proposal.timeline).where(Proposal.id == proposal_id).output(load_json=True).first()
+    row = (
+        await Proposal.select(Proposal.timeline)
+        .where(Proposal.id == proposal_id)
+        .output(load_json=True)
+        .first()
+    )
     return (row or {}).get("timeline") or []
 
 
@@ -308,9 +454,15 @@ async def start_pilot(scenario_id: int, actor: Actor) -> int:
     the pilot id. ``Conflict`` if the scenario is not awarded, unpublished, or already piloting."""
     user = await _user_row(actor)
     async with write_transaction():
-        scenario = await for_update(Scenario.select(
-            Scenario.id, Scenario.title, Scenario.status, Scenario.department, Scenario.result_published_at,
-        ).where(Scenario.id == scenario_id)).first()
+        scenario = await for_update(
+            Scenario.select(
+                Scenario.id,
+                Scenario.title,
+                Scenario.status,
+                Scenario.department,
+                Scenario.result_published_at,
+            ).where(Scenario.id == scenario_id)
+        ).first()
         if scenario is None or user["role"] != "staff" or user["department"] != scenario["department"]:
             raise NotFound("场景不存在。")
         if await Pilot.exists().where(Pilot.scenario == scenario_id):
@@ -323,19 +475,34 @@ async def start_pilot(scenario_id: int, actor: Actor) -> int:
         if selected is None:
             raise Conflict("该场景没有选定的方案，不能启动试点。")
         now = clock.now()
-        pilot = Pilot(scenario=scenario_id, proposal=selected["id"], status="active", started_at=now,
-                      created_by=actor.user_id)
+        pilot = Pilot(
+            scenario=scenario_id,
+            proposal=selected["id"],
+            status="active",
+            started_at=now,
+            created_by=actor.user_id,
+        )
         await pilot.save()
         milestones = milestones_from_timeline(await _timeline_of(selected["id"]))
         for position, m in enumerate(milestones):
             await PilotMilestone.insert(PilotMilestone(pilot=pilot.id, position=position, **m))
         await scenario_services.start_scenario_pilot(scenario_id, actor)
-        await record(actor, "pilot.start", "pilot", pilot.id,
-                     after={"scenario": scenario_id, "proposal": selected["id"], "milestones": len(milestones)})
-        await notify(await _partner_users(selected["id"]), Message(
-            "pilot_started", f"试点已启动：{scenario['title']}",
-            f"部门已启动试点，{len(milestones)} 个里程碑已从贵方方案的实施计划导入。请在试点页面发布进展、更新里程碑。",
-            f"/member/pilots/{pilot.id}"))
+        await record(
+            actor,
+            "pilot.start",
+            "pilot",
+            pilot.id,
+            after={"scenario": scenario_id, "proposal": selected["id"], "milestones": len(milestones)},
+        )
+        await notify(
+            await _partner_users(selected["id"]),
+            Message(
+                "pilot_started",
+                f"试点已启动：{scenario['title']}",
+                f"部门已启动试点，{len(milestones)} 个里程碑已从贵方方案的实施计划导入。请在试点页面发布进展、更新里程碑。",
+                f"/member/pilots/{pilot.id}",
+            ),
+        )
     return pilot.id
 
 
@@ -349,16 +516,22 @@ async def post_pilot_update(pilot_id: int, actor: Actor, note: str, milestone_id
         if pilot["status"] != "active":
             raise Conflict("试点已结束，不能再发布进展。")
         if milestone_id is not None and not await PilotMilestone.exists().where(
-                (PilotMilestone.id == milestone_id) & (PilotMilestone.pilot == pilot_id)):
+            (PilotMilestone.id == milestone_id) & (PilotMilestone.pilot == pilot_id)
+        ):
             raise ValidationFailed("请选择本试点的里程碑。", {"milestone": "请选择本试点的里程碑。"})
-        row = PilotUpdate(pilot=pilot_id, milestone=milestone_id, note=note, author=actor.user_id,
-                          created_at=clock.now())
+        row = PilotUpdate(
+            pilot=pilot_id, milestone=milestone_id, note=note, author=actor.user_id, created_at=clock.now()
+        )
         await row.save()
-        await record(actor, "pilot.update", "pilot", pilot_id, after={"update": row.id, "milestone": milestone_id})
+        await record(
+            actor, "pilot.update", "pilot", pilot_id, after={"update": row.id, "milestone": milestone_id}
+        )
     return row.id
 
 
-async def set_milestone_status(pilot_id: int, milestone_id: int, status: str, actor: Actor, note: str = "") -> None:
+async def set_milestone_status(
+    pilot_id: int, milestone_id: int, status: str, actor: Actor, note: str = ""
+) -> None:
     """Move a milestone to planned / in_progress / done / delayed (staff or partner). The change
     is also posted as an update, with the optional note, so the history shows who moved it."""
     if status not in MILESTONE_STATUSES:
@@ -371,20 +544,39 @@ async def set_milestone_status(pilot_id: int, milestone_id: int, status: str, ac
         await _check_pilot_actor(pilot, actor)
         if pilot["status"] != "active":
             raise Conflict("试点已结束，不能再修改里程碑。")
-        milestone = await PilotMilestone.select(PilotMilestone.title, PilotMilestone.status).where(
-            (PilotMilestone.id == milestone_id) & (PilotMilestone.pilot == pilot_id)).first()
+        milestone = (
+            await PilotMilestone.select(PilotMilestone.title, PilotMilestone.status)
+            .where((PilotMilestone.id == milestone_id) & (PilotMilestone.pilot == pilot_id))
+            .first()
+        )
         if milestone is None:
             raise NotFound("里程碑不存在。")
         now = clock.now()
-        await PilotMilestone.update({
-            PilotMilestone.status: status,
-            PilotMilestone.completed_at: now if status == "done" else None,
-        }).where(PilotMilestone.id == milestone_id)
+        await PilotMilestone.update(
+            {
+                PilotMilestone.status: status,
+                PilotMilestone.completed_at: now if status == "done" else None,
+            }
+        ).where(PilotMilestone.id == milestone_id)
         text = f"里程碑「{milestone['title']}」状态：{MILESTONE_LABELS[milestone['status']]} → {MILESTONE_LABELS[status]}"
-        await PilotUpdate.insert(PilotUpdate(pilot=pilot_id, milestone=milestone_id, author=actor.user_id,
-                                             note=f"{text}。{note}" if note else text, created_at=now))
-        await record(actor, "pilot.milestone", "pilot", pilot_id, before={"status": milestone["status"]},
-                     after={"milestone": milestone_id, "status": status}, reason=note)
+        await PilotUpdate.insert(
+            PilotUpdate(
+                pilot=pilot_id,
+                milestone=milestone_id,
+                author=actor.user_id,
+                note=f"{text}。{note}" if note else text,
+                created_at=now,
+            )
+        )
+        await record(
+            actor,
+            "pilot.milestone",
+            "pilot",
+            pilot_id,
+            before={"status": milestone["status"]},
+            after={"milestone": milestone_id, "status": status},
+            reason=note,
+        )
 
 
 async def complete_pilot(pilot_id: int, actor: Actor, outcome_note: str) -> None:
@@ -398,16 +590,25 @@ async def complete_pilot(pilot_id: int, actor: Actor, outcome_note: str) -> None
         if pilot["status"] != "active":
             raise Conflict("试点已经结束。")
         now = clock.now()
-        await Pilot.update({Pilot.status: "completed", Pilot.completed_at: now,
-                            Pilot.outcome_note: outcome_note}).where(Pilot.id == pilot_id)
+        await Pilot.update(
+            {Pilot.status: "completed", Pilot.completed_at: now, Pilot.outcome_note: outcome_note}
+        ).where(Pilot.id == pilot_id)
         await scenario_services.complete_scenario(pilot["scenario"], actor)
-        await record(actor, "pilot.complete", "pilot", pilot_id, after={"status": "completed"},
-                     reason=outcome_note)
+        await record(
+            actor, "pilot.complete", "pilot", pilot_id, after={"status": "completed"}, reason=outcome_note
+        )
         # The partners' profiles show the new track record: refresh their search documents.
         for company_id in await partner_company_ids(pilot["proposal"]):
             await enqueue("company", company_id)
-        title = (await Scenario.select(Scenario.title).where(Scenario.id == pilot["scenario"]).first())["title"]
-        await notify(await _partner_users(pilot["proposal"]), Message(
-            "pilot_completed", f"试点已完成：{title}",
-            "部门已确认试点完成，成效说明已在场景页面公开，并计入贵企业的业绩。", f"/scenarios/{pilot['scenario']}"))
-
+        title = (await Scenario.select(Scenario.title).where(Scenario.id == pilot["scenario"]).first())[
+            "title"
+        ]
+        await notify(
+            await _partner_users(pilot["proposal"]),
+            Message(
+                "pilot_completed",
+                f"试点已完成：{title}",
+                "部门已确认试点完成，成效说明已在场景页面公开，并计入贵企业的业绩。",
+                f"/scenarios/{pilot['scenario']}",
+            ),
+        )

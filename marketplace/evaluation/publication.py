@@ -57,38 +57,64 @@ async def publish_result(scenario_id: int, actor: Actor) -> None:
             raise Conflict("结果已经公布。")
         now = clock.now()
         await scenario_services.publish_scenario_result(scenario_id, actor)
-        await ScenarioOutcome.update({
-            ScenarioOutcome.published_at: now, ScenarioOutcome.published_by: actor.user_id,
-        }).where(ScenarioOutcome.id == outcome["id"])
+        await ScenarioOutcome.update(
+            {
+                ScenarioOutcome.published_at: now,
+                ScenarioOutcome.published_by: actor.user_id,
+            }
+        ).where(ScenarioOutcome.id == outcome["id"])
         proposals = await decisions.evaluated_proposals(scenario_id)
         members = await decisions.consortium_of([p["id"] for p in proposals])
         selected = outcome["selected_proposal"]
         for p in proposals:
             status = "selected" if p["id"] == selected else "not_selected"
-            await Proposal.update({
-                Proposal.status: status, Proposal.outcome_published: True, Proposal.updated_at: now,
-            }).where(Proposal.id == p["id"])
+            await Proposal.update(
+                {
+                    Proposal.status: status,
+                    Proposal.outcome_published: True,
+                    Proposal.updated_at: now,
+                }
+            ).where(Proposal.id == p["id"])
             await enqueue("proposal", p["id"])
             companies = {p["company"]} | {m["company"] for m in members.get(p["id"], [])}
             managers = await decisions.company_managers(sorted(companies))
-            await notify([u for users in managers.values() for u in users],
-                         _result_message(scenario["title"], outcome, p["id"], p["number"], status == "selected"))
-        await record(actor, "evaluation.publish_result", "scenario", scenario_id,
-                     after={"result": outcome["result"], "selected_proposal": selected,
-                            "proposals": len(proposals)})
+            await notify(
+                [u for users in managers.values() for u in users],
+                _result_message(scenario["title"], outcome, p["id"], p["number"], status == "selected"),
+            )
+        await record(
+            actor,
+            "evaluation.publish_result",
+            "scenario",
+            scenario_id,
+            after={"result": outcome["result"], "selected_proposal": selected, "proposals": len(proposals)},
+        )
 
 
-def _result_message(title: str, outcome: dict, proposal_id: int, number: str | None, selected: bool) -> Message:
+def _result_message(
+    title: str, outcome: dict, proposal_id: int, number: str | None, selected: bool
+) -> Message:
     link = f"/member/results/{proposal_id}"
     if selected:
-        return Message(kind="evaluation_result", title=f"贵企业的方案已入选：{title}",
-                       body=f"方案 {number} 被选定为本场景的合作方案。可查看评分和评审意见。", link=link)
+        return Message(
+            kind="evaluation_result",
+            title=f"贵企业的方案已入选：{title}",
+            body=f"方案 {number} 被选定为本场景的合作方案。可查看评分和评审意见。",
+            link=link,
+        )
     if outcome["result"] == "unsuccessful":
-        return Message(kind="evaluation_result", title=f"评审结果已公布（未成交）：{title}",
-                       body=f"本场景未选定合作伙伴。原因：{outcome['reason']}\n可查看贵企业方案 {number} 的评分和评审意见。",
-                       link=link)
-    return Message(kind="evaluation_result", title=f"评审结果已公布：{title}",
-                   body=f"很遗憾，贵企业的方案 {number} 未入选。可查看评分和评审意见。", link=link)
+        return Message(
+            kind="evaluation_result",
+            title=f"评审结果已公布（未成交）：{title}",
+            body=f"本场景未选定合作伙伴。原因：{outcome['reason']}\n可查看贵企业方案 {number} 的评分和评审意见。",
+            link=link,
+        )
+    return Message(
+        kind="evaluation_result",
+        title=f"评审结果已公布：{title}",
+        body=f"很遗憾，贵企业的方案 {number} 未入选。可查看评分和评审意见。",
+        link=link,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -97,45 +123,88 @@ def _result_message(title: str, outcome: dict, proposal_id: int, number: str | N
 
 async def published_result(scenario_id: int) -> PublishedResult | None:
     """The published outcome of a scenario, or ``None`` before publication (nothing internal)."""
-    row = await ScenarioOutcome.select(
-        ScenarioOutcome.result, ScenarioOutcome.reason, ScenarioOutcome.selected_proposal,
-        ScenarioOutcome.published_at,
-    ).where((ScenarioOutcome.scenario == scenario_id) & ScenarioOutcome.published_at.is_not_null()
-            & ScenarioOutcome.scenario.result_published_at.is_not_null()).first()
+    row = (
+        await ScenarioOutcome.select(
+            ScenarioOutcome.result,
+            ScenarioOutcome.reason,
+            ScenarioOutcome.selected_proposal,
+            ScenarioOutcome.published_at,
+        )
+        .where(
+            (ScenarioOutcome.scenario == scenario_id)
+            & ScenarioOutcome.published_at.is_not_null()
+            & ScenarioOutcome.scenario.result_published_at.is_not_null()
+        )
+        .first()
+    )
     if row is None:
         return None
     consortium: list[ResultCompany] = []
     if row["result"] == "awarded" and row["selected_proposal"]:
         consortium = await _published_consortium(row["selected_proposal"])
     return PublishedResult(
-        result=row["result"], result_label=decisions.RESULT_LABELS[row["result"]],
-        published_at=row["published_at"], reason=row["reason"] if row["result"] == "unsuccessful" else "",
-        partner=next((c for c in consortium if c.is_lead), None), consortium=consortium,
+        result=row["result"],
+        result_label=decisions.RESULT_LABELS[row["result"]],
+        published_at=row["published_at"],
+        reason=row["reason"] if row["result"] == "unsuccessful" else "",
+        partner=next((c for c in consortium if c.is_lead), None),
+        consortium=consortium,
     )
 
 
 async def _published_consortium(proposal_id: int) -> list[ResultCompany]:
-    proposal = await Proposal.select(
-        Proposal.company, Proposal.company.name, Proposal.company.size, Proposal.company.status,
-        Proposal.company.publish_profile,
-    ).where(Proposal.id == proposal_id).first()
-    rows = await ProposalMember.select(
-        ProposalMember.company, ProposalMember.company.name, ProposalMember.company.size,
-        ProposalMember.company.status, ProposalMember.company.publish_profile, ProposalMember.role,
-        ProposalMember.work_share, ProposalMember.is_lead,
-    ).where((ProposalMember.proposal == proposal_id) & (ProposalMember.status == "accepted")).order_by(
-        ProposalMember.is_lead, ascending=False).order_by(ProposalMember.id)
+    proposal = (
+        await Proposal.select(
+            Proposal.company,
+            Proposal.company.name,
+            Proposal.company.size,
+            Proposal.company.status,
+            Proposal.company.publish_profile,
+        )
+        .where(Proposal.id == proposal_id)
+        .first()
+    )
+    rows = (
+        await ProposalMember.select(
+            ProposalMember.company,
+            ProposalMember.company.name,
+            ProposalMember.company.size,
+            ProposalMember.company.status,
+            ProposalMember.company.publish_profile,
+            ProposalMember.role,
+            ProposalMember.work_share,
+            ProposalMember.is_lead,
+        )
+        .where((ProposalMember.proposal == proposal_id) & (ProposalMember.status == "accepted"))
+        .order_by(ProposalMember.is_lead, ascending=False)
+        .order_by(ProposalMember.id)
+    )
     if not any(r["company"] == proposal["company"] for r in rows):  # a proposal without member rows
-        rows.insert(0, {"company": proposal["company"], "company.name": proposal["company.name"],
-                        "company.size": proposal["company.size"], "company.status": proposal["company.status"],
-                        "company.publish_profile": proposal["company.publish_profile"], "role": "牵头单位",
-                        "work_share": 100, "is_lead": True})
-    return [ResultCompany(
-        id=r["company"], name=r["company.name"], is_sme=r["company.size"] == "sme",
-        is_lead=r["company"] == proposal["company"], role=r["role"] or ("牵头单位" if r["is_lead"] else "成员单位"),
-        work_share=r["work_share"],
-        profile_public=r["company.status"] == "approved" and bool(r["company.publish_profile"]),
-    ) for r in rows]
+        rows.insert(
+            0,
+            {
+                "company": proposal["company"],
+                "company.name": proposal["company.name"],
+                "company.size": proposal["company.size"],
+                "company.status": proposal["company.status"],
+                "company.publish_profile": proposal["company.publish_profile"],
+                "role": "牵头单位",
+                "work_share": 100,
+                "is_lead": True,
+            },
+        )
+    return [
+        ResultCompany(
+            id=r["company"],
+            name=r["company.name"],
+            is_sme=r["company.size"] == "sme",
+            is_lead=r["company"] == proposal["company"],
+            role=r["role"] or ("牵头单位" if r["is_lead"] else "成员单位"),
+            work_share=r["work_share"],
+            profile_public=r["company.status"] == "approved" and bool(r["company.publish_profile"]),
+        )
+        for r in rows
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -164,23 +233,59 @@ async def member_result(proposal_id: int, company_id: int | None) -> MemberResul
     if not company_id:
         raise NotFound("方案不存在或您无权查看。")
     member_of = ProposalMember.select(ProposalMember.proposal).where(
-        (ProposalMember.company == company_id) & (ProposalMember.status == "accepted"))
-    proposal = await Proposal.select(
-        Proposal.id, Proposal.number, Proposal.status, Proposal.summary, Proposal.submitted_at,
-        Proposal.outcome_published, Proposal.scenario, Proposal.scenario.title, Proposal.company.name,
-    ).where((Proposal.id == proposal_id) & ((Proposal.company == company_id) | Proposal.id.is_in(member_of))
-            & Proposal.status.is_in(list(decisions.EVALUATED_STATUSES))).first()
+        (ProposalMember.company == company_id) & (ProposalMember.status == "accepted")
+    )
+    proposal = (
+        await Proposal.select(
+            Proposal.id,
+            Proposal.number,
+            Proposal.status,
+            Proposal.summary,
+            Proposal.submitted_at,
+            Proposal.outcome_published,
+            Proposal.scenario,
+            Proposal.scenario.title,
+            Proposal.company.name,
+        )
+        .where(
+            (Proposal.id == proposal_id)
+            & ((Proposal.company == company_id) | Proposal.id.is_in(member_of))
+            & Proposal.status.is_in(list(decisions.EVALUATED_STATUSES))
+        )
+        .first()
+    )
     if proposal is None:
         raise NotFound("方案不存在或您无权查看。")
-    review = await ProposalReview.select(
-        ProposalReview.shortlisted, ProposalReview.pitch_at, ProposalReview.pitch_place, ProposalReview.pitch_note,
-    ).where(ProposalReview.proposal == proposal_id).first()
+    review = (
+        await ProposalReview.select(
+            ProposalReview.shortlisted,
+            ProposalReview.pitch_at,
+            ProposalReview.pitch_place,
+            ProposalReview.pitch_note,
+        )
+        .where(ProposalReview.proposal == proposal_id)
+        .first()
+    )
     pitch = review if review and review["pitch_at"] else None
-    outcome = await ScenarioOutcome.select(ScenarioOutcome.result, ScenarioOutcome.reason).where(
-        (ScenarioOutcome.scenario == proposal["scenario"]) & ScenarioOutcome.published_at.is_not_null()).first()
+    outcome = (
+        await ScenarioOutcome.select(ScenarioOutcome.result, ScenarioOutcome.reason)
+        .where(
+            (ScenarioOutcome.scenario == proposal["scenario"]) & ScenarioOutcome.published_at.is_not_null()
+        )
+        .first()
+    )
     published = bool(proposal["outcome_published"]) and outcome is not None
-    result = MemberResult(proposal=proposal, published=published, outcome="", scenario_result="", reason="",
-                          pitch=pitch, criteria=[], total=None, evaluators=[])
+    result = MemberResult(
+        proposal=proposal,
+        published=published,
+        outcome="",
+        scenario_result="",
+        reason="",
+        pitch=pitch,
+        criteria=[],
+        total=None,
+        evaluators=[],
+    )
     if not published:
         return result
     result.outcome = proposal["status"]
@@ -192,31 +297,57 @@ async def member_result(proposal_id: int, company_id: int | None) -> MemberResul
 
 async def _fill_scores(result: MemberResult, scenario_id: int, proposal_id: int) -> None:
     labels = await decisions.evaluator_labels(scenario_id)
-    criteria = await ScenarioCriterion.select(
-        ScenarioCriterion.id, ScenarioCriterion.name, ScenarioCriterion.weight,
-    ).where(ScenarioCriterion.scenario == scenario_id).order_by(ScenarioCriterion.position).order_by(
-        ScenarioCriterion.id)
+    criteria = (
+        await ScenarioCriterion.select(
+            ScenarioCriterion.id,
+            ScenarioCriterion.name,
+            ScenarioCriterion.weight,
+        )
+        .where(ScenarioCriterion.scenario == scenario_id)
+        .order_by(ScenarioCriterion.position)
+        .order_by(ScenarioCriterion.id)
+    )
     scores = await EvaluationScore.select(
-        EvaluationScore.evaluator, EvaluationScore.criterion, EvaluationScore.score, EvaluationScore.comment,
-    ).where((EvaluationScore.proposal == proposal_id) & (EvaluationScore.submitted == True))  # noqa: E712
-    conflicted = {c["evaluator"] for c in await ConflictDeclaration.select(ConflictDeclaration.evaluator).where(
-        (ConflictDeclaration.proposal == proposal_id) & (ConflictDeclaration.conflicted == True))}  # noqa: E712
-    assigned = [r["evaluator"] for r in await EvaluatorAssignment.select(EvaluatorAssignment.evaluator).where(
-        EvaluatorAssignment.scenario == scenario_id).order_by(EvaluatorAssignment.id)]
+        EvaluationScore.evaluator,
+        EvaluationScore.criterion,
+        EvaluationScore.score,
+        EvaluationScore.comment,
+    ).where((EvaluationScore.proposal == proposal_id) & (EvaluationScore.submitted == True))
+    conflicted = {
+        c["evaluator"]
+        for c in await ConflictDeclaration.select(ConflictDeclaration.evaluator).where(
+            (ConflictDeclaration.proposal == proposal_id) & (ConflictDeclaration.conflicted == True)
+        )
+    }
+    assigned = [
+        r["evaluator"]
+        for r in await EvaluatorAssignment.select(EvaluatorAssignment.evaluator)
+        .where(EvaluatorAssignment.scenario == scenario_id)
+        .order_by(EvaluatorAssignment.id)
+    ]
     expected = [e for e in assigned if e not in conflicted]
     counted = [s for s in scores if s["evaluator"] in expected]
     computed = evaluate_proposal(
-        proposal_id, [(c["id"], c["weight"]) for c in criteria],
-        [(s["evaluator"], s["criterion"], s["score"]) for s in counted], expected)
+        proposal_id,
+        [(c["id"], c["weight"]) for c in criteria],
+        [(s["evaluator"], s["criterion"], s["score"]) for s in counted],
+        expected,
+    )
     means = {m.criterion_id: m.mean for m in computed.criteria}
     result.total = computed.total
     result.evaluators = [labels[e] for e in expected if any(s["evaluator"] == e for s in counted)]
     for c in criteria:
-        own = sorted((s for s in counted if s["criterion"] == c["id"]), key=lambda s: assigned.index(s["evaluator"]))
-        result.criteria.append({
-            "name": c["name"], "weight": c["weight"], "mean": means.get(c["id"]),
-            "scores": [(labels.get(s["evaluator"], "评审专家"), s["score"], s["comment"]) for s in own],
-        })
+        own = sorted(
+            (s for s in counted if s["criterion"] == c["id"]), key=lambda s: assigned.index(s["evaluator"])
+        )
+        result.criteria.append(
+            {
+                "name": c["name"],
+                "weight": c["weight"],
+                "mean": means.get(c["id"]),
+                "scores": [(labels.get(s["evaluator"], "评审专家"), s["score"], s["comment"]) for s in own],
+            }
+        )
 
 
 async def list_member_results(company_id: int | None) -> list[dict]:
@@ -225,14 +356,25 @@ async def list_member_results(company_id: int | None) -> list[dict]:
     if not company_id:
         return []
     member_of = ProposalMember.select(ProposalMember.proposal).where(
-        (ProposalMember.company == company_id) & (ProposalMember.status == "accepted"))
-    rows = await Proposal.select(
-        Proposal.id, Proposal.number, Proposal.status, Proposal.outcome_published, Proposal.submitted_at,
-        Proposal.scenario, Proposal.scenario.title,
-    ).where(((Proposal.company == company_id) | Proposal.id.is_in(member_of))
-            & Proposal.status.is_in(list(decisions.EVALUATED_STATUSES))).order_by(Proposal.submitted_at, ascending=False)
+        (ProposalMember.company == company_id) & (ProposalMember.status == "accepted")
+    )
+    rows = (
+        await Proposal.select(
+            Proposal.id,
+            Proposal.number,
+            Proposal.status,
+            Proposal.outcome_published,
+            Proposal.submitted_at,
+            Proposal.scenario,
+            Proposal.scenario.title,
+        )
+        .where(
+            ((Proposal.company == company_id) | Proposal.id.is_in(member_of))
+            & Proposal.status.is_in(list(decisions.EVALUATED_STATUSES))
+        )
+        .order_by(Proposal.submitted_at, ascending=False)
+    )
     for r in rows:
         if not r["outcome_published"]:
             r["status"] = ""
     return rows
-

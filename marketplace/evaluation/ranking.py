@@ -125,14 +125,10 @@ def evaluate_proposal(
     for e in expected:
         own = _weighted({c: Fraction(s) for c, s in grid[e].items()}, weights)
         if own is not None:
-            evaluator_totals.append(
-                (e, own, len(grid[e]), len(grid[e]) == len(weights))
-            )
+            evaluator_totals.append((e, own, len(grid[e]), len(grid[e]) == len(weights)))
     exact_totals = [t for _, t, _, _ in evaluator_totals]
     spread = max(exact_totals) - min(exact_totals) if len(exact_totals) > 1 else Fraction(0)
-    missing = tuple(
-        MissingScore(e, c) for e in expected for c, _ in criteria if c not in grid[e]
-    )
+    missing = tuple(MissingScore(e, c) for e in expected for c, _ in criteria if c not in grid[e])
     return ProposalResult(
         proposal_id=proposal_id,
         total=None if exact is None else _round(exact),
@@ -146,9 +142,7 @@ def evaluate_proposal(
             )
             for c, w in criteria
         ),
-        evaluators=tuple(
-            EvaluatorTotal(e, _round(t), n, done) for e, t, n, done in evaluator_totals
-        ),
+        evaluators=tuple(EvaluatorTotal(e, _round(t), n, done) for e, t, n, done in evaluator_totals),
         spread=_round(spread),
         disagreement=spread > Fraction(threshold).limit_denominator(1000),
         complete=bool(expected) and not missing,
@@ -175,15 +169,9 @@ def rank_proposals(
             by_proposal[proposal_id].append((evaluator_id, criterion_id, score))
     results = []
     for proposal_id in dict.fromkeys(proposal_ids):
-        expected = (
-            evaluators.get(proposal_id, ())
-            if isinstance(evaluators, Mapping)
-            else evaluators
-        )
+        expected = evaluators.get(proposal_id, ()) if isinstance(evaluators, Mapping) else evaluators
         results.append(
-            evaluate_proposal(
-                proposal_id, criteria, by_proposal[proposal_id], expected, threshold=threshold
-            )
+            evaluate_proposal(proposal_id, criteria, by_proposal[proposal_id], expected, threshold=threshold)
         )
     ranked = sorted(
         (r for r in results if r.exact_total is not None),
@@ -202,4 +190,3 @@ def rank_proposals(
         threshold=threshold,
         by_proposal={r.proposal_id: r for r in ordered},
     )
-

@@ -33,9 +33,13 @@ class MemberResultController(Controller):
     @get("/")
     async def results(self, request: Request) -> Template:
         rows = await publication.list_member_results(request.user.company_id)
-        return Template("evaluation/outcome_list.html", context={"rows": rows, "outcome_labels": OUTCOME_LABELS})
+        return Template(
+            "evaluation/outcome_list.html", context={"rows": rows, "outcome_labels": OUTCOME_LABELS}
+        )
 
     @get("/{proposal_id:int}")
     async def result(self, request: Request, proposal_id: Id) -> Template:
         result = await publication.member_result(proposal_id, request.user.company_id)
-        return Template("evaluation/outcome_detail.html", context={"r": result, "outcome_labels": OUTCOME_LABELS})
+        return Template(
+            "evaluation/outcome_detail.html", context={"r": result, "outcome_labels": OUTCOME_LABELS}
+        )

@@ -85,13 +85,27 @@ class EvaluationStaffController(Controller):
             r["status_label"] = STATUS_LABELS.get(r["scenario.status"], r["scenario.status"])
         return Template("evaluation/my_evaluations.html", context={"rows": rows, "done": _done(request)})
 
-    async def _affiliations_page(self, request: Request, *, form: dict | None = None, message: str = "",
-                                 errors: dict | None = None, status_code: int = 200) -> Template:
-        return Template("evaluation/affiliations.html", status_code=status_code, context={
-            "affiliations": await conflicts.list_affiliations(request.user.id),
-            "relations": conflicts.AFFILIATION_RELATIONS, "form": form or {}, "message": message,
-            "errors": errors or {}, "done": "" if message else _done(request),
-        })
+    async def _affiliations_page(
+        self,
+        request: Request,
+        *,
+        form: dict | None = None,
+        message: str = "",
+        errors: dict | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        return Template(
+            "evaluation/affiliations.html",
+            status_code=status_code,
+            context={
+                "affiliations": await conflicts.list_affiliations(request.user.id),
+                "relations": conflicts.AFFILIATION_RELATIONS,
+                "form": form or {},
+                "message": message,
+                "errors": errors or {},
+                "done": "" if message else _done(request),
+            },
+        )
 
     @get("/affiliations")
     async def affiliations(self, request: Request) -> Template:
@@ -101,11 +115,16 @@ class EvaluationStaffController(Controller):
     async def add_affiliation(self, request: Request) -> Template | Redirect:
         form = await read_form(request)
         try:
-            await conflicts.add_affiliation(form.get("company_name", ""), form.get("relation", ""),
-                                            form.get("note", ""), actor_of(request))
+            await conflicts.add_affiliation(
+                form.get("company_name", ""),
+                form.get("relation", ""),
+                form.get("note", ""),
+                actor_of(request),
+            )
         except ValidationFailed as exc:
-            return await self._affiliations_page(request, form=form, message=exc.message, errors=exc.errors,
-                                                 status_code=HTTP_400_BAD_REQUEST)
+            return await self._affiliations_page(
+                request, form=form, message=exc.message, errors=exc.errors, status_code=HTTP_400_BAD_REQUEST
+            )
         return see_other("/staff/affiliations?done=affiliation_added")
 
     @post("/affiliations/{affiliation_id:int}/delete")
@@ -115,8 +134,16 @@ class EvaluationStaffController(Controller):
 
     # --- the workspace ---------------------------------------------------------------------
 
-    async def _workspace(self, request: Request, scenario_id: int, *, form: dict | None = None, message: str = "",
-                         errors: dict | None = None, status_code: int = 200) -> Template:
+    async def _workspace(
+        self,
+        request: Request,
+        scenario_id: int,
+        *,
+        form: dict | None = None,
+        message: str = "",
+        errors: dict | None = None,
+        status_code: int = 200,
+    ) -> Template:
         actor = actor_of(request)
         scenario, _ = await require_manager(scenario_id, actor)
         started = scenario["status"] in STARTED_STATUSES
@@ -127,20 +154,37 @@ class EvaluationStaffController(Controller):
             r["eligibility_label"] = eligibility.ELIGIBILITY_LABELS[r["eligibility"]]
             r["hidden"] = r["proposal"] in conflicted  # the viewer recused himself: no content
         assigned = {a["evaluator"] for a in progress["assignments"]} if progress else set()
-        candidates = [c for c in await assignments.candidate_evaluators(scenario_id) if c["id"] not in assigned]
+        candidates = [
+            c for c in await assignments.candidate_evaluators(scenario_id) if c["id"] not in assigned
+        ]
         ranking = progress["ranking"] if progress else None
         numbers = {r["proposal"]: r for r in reviews}
-        return Template("evaluation/workspace.html", status_code=status_code, context={
-            "scenario": scenario, "status_label": STATUS_LABELS[scenario["status"]], "started": started,
-            "progress": progress, "reviews": reviews, "candidates": candidates, "ranking": ranking,
-            "by_proposal": numbers, "cell_labels": CELL_LABELS,
-            "declarations": await conflicts.list_declarations(scenario_id) if started else [],
-            "evaluator_names": {a["evaluator"]: a["name"] for a in progress["assignments"]} if progress else {},
-            "criteria": progress["criteria"] if progress else [],
-            "form": form or {}, "message": message, "errors": errors or {},
-            "done": "" if message else _done(request), "local_value": local_datetime_value,
-            "may_act": scenario["status"] in assignments.EVALUATION_STATUSES,
-        })
+        return Template(
+            "evaluation/workspace.html",
+            status_code=status_code,
+            context={
+                "scenario": scenario,
+                "status_label": STATUS_LABELS[scenario["status"]],
+                "started": started,
+                "progress": progress,
+                "reviews": reviews,
+                "candidates": candidates,
+                "ranking": ranking,
+                "by_proposal": numbers,
+                "cell_labels": CELL_LABELS,
+                "declarations": await conflicts.list_declarations(scenario_id) if started else [],
+                "evaluator_names": {a["evaluator"]: a["name"] for a in progress["assignments"]}
+                if progress
+                else {},
+                "criteria": progress["criteria"] if progress else [],
+                "form": form or {},
+                "message": message,
+                "errors": errors or {},
+                "done": "" if message else _done(request),
+                "local_value": local_datetime_value,
+                "may_act": scenario["status"] in assignments.EVALUATION_STATUSES,
+            },
+        )
 
     @get("/scenarios/{scenario_id:int}/evaluation")
     async def workspace(self, request: Request, scenario_id: Id) -> Template:
@@ -152,8 +196,14 @@ class EvaluationStaffController(Controller):
             await call(form)
         except (ValidationFailed, Conflict) as exc:
             errors = exc.errors if isinstance(exc, ValidationFailed) else {}
-            return await self._workspace(request, scenario_id, form=form, message=exc.message, errors=errors,
-                                         status_code=exc.status_code)
+            return await self._workspace(
+                request,
+                scenario_id,
+                form=form,
+                message=exc.message,
+                errors=errors,
+                status_code=exc.status_code,
+            )
         return see_other(f"/staff/scenarios/{scenario_id}/evaluation?done={done}")
 
     async def _chosen_evaluators(self, request: Request) -> list[int]:
@@ -163,14 +213,22 @@ class EvaluationStaffController(Controller):
     @post("/scenarios/{scenario_id:int}/evaluation/start")
     async def start(self, request: Request, scenario_id: Id) -> Template | Redirect:
         chosen = await self._chosen_evaluators(request)
-        return await self._act(request, scenario_id, "started", lambda form: assignments.start_evaluation(
-            scenario_id, chosen, actor_of(request)))
+        return await self._act(
+            request,
+            scenario_id,
+            "started",
+            lambda form: assignments.start_evaluation(scenario_id, chosen, actor_of(request)),
+        )
 
     @post("/scenarios/{scenario_id:int}/evaluation/assign")
     async def assign(self, request: Request, scenario_id: Id) -> Template | Redirect:
         chosen = await self._chosen_evaluators(request)
-        return await self._act(request, scenario_id, "assigned", lambda form: assignments.assign_evaluators(
-            scenario_id, chosen, actor_of(request)))
+        return await self._act(
+            request,
+            scenario_id,
+            "assigned",
+            lambda form: assignments.assign_evaluators(scenario_id, chosen, actor_of(request)),
+        )
 
     @post("/scenarios/{scenario_id:int}/evaluation/unassign")
     async def unassign(self, request: Request, scenario_id: Id) -> Template | Redirect:
@@ -179,12 +237,15 @@ class EvaluationStaffController(Controller):
             if not chosen:
                 raise ValidationFailed("请选择评审专家。", {"evaluator": "请选择评审专家。"})
             await assignments.unassign_evaluator(scenario_id, chosen[0], actor_of(request))
+
         return await self._act(request, scenario_id, "unassigned", call)
 
     async def _own_proposal(self, scenario_id: int, form: dict) -> int:
         proposal_id = _proposal_id(form)
         if proposal_id not in {r["proposal"] for r in await assignments.reviewed_proposals(scenario_id)}:
-            raise ValidationFailed("该方案不属于本场景的评审。", {"proposal_id": "该方案不属于本场景的评审。"})
+            raise ValidationFailed(
+                "该方案不属于本场景的评审。", {"proposal_id": "该方案不属于本场景的评审。"}
+            )
         return proposal_id
 
     @post("/scenarios/{scenario_id:int}/evaluation/eligibility")
@@ -206,12 +267,17 @@ class EvaluationStaffController(Controller):
                     try:
                         deadline = parse_local_datetime(raw) if raw else None
                     except ValueError:
-                        raise ValidationFailed("答复截止时间格式不正确。", {"deadline": "答复截止时间格式不正确。"}) from None
-                    await eligibility.request_clarification(proposal_id, form.get("question", ""), deadline, actor)
+                        raise ValidationFailed(
+                            "答复截止时间格式不正确。", {"deadline": "答复截止时间格式不正确。"}
+                        ) from None
+                    await eligibility.request_clarification(
+                        proposal_id, form.get("question", ""), deadline, actor
+                    )
                 else:
                     raise ValidationFailed("请选择资格审查结果。", {"decision": "请选择资格审查结果。"})
             except ValidationFailed as exc:  # name the fields of this proposal's row
                 raise ValidationFailed(exc.message, {f"{k}{key}": v for k, v in exc.errors.items()}) from None
+
         done = "clarification" if decision == "clarification" else "eligibility"
         return await self._act(request, scenario_id, done, call)
 
@@ -220,21 +286,39 @@ class EvaluationStaffController(Controller):
         async def call(form):
             proposal_id = await self._own_proposal(scenario_id, form)
             await scoring.save_consensus_note(proposal_id, form.get("consensus_note", ""), actor_of(request))
+
         return await self._act(request, scenario_id, "consensus", call)
 
     # --- conflicts -------------------------------------------------------------------------
 
-    async def _conflicts_page(self, request: Request, scenario_id: int, *, form: dict | None = None,
-                              message: str = "", errors: dict | None = None, status_code: int = 200) -> Template:
+    async def _conflicts_page(
+        self,
+        request: Request,
+        scenario_id: int,
+        *,
+        form: dict | None = None,
+        message: str = "",
+        errors: dict | None = None,
+        status_code: int = 200,
+    ) -> Template:
         scenario = await assignments.get_scenario(scenario_id)
         items = await conflicts.declaration_form(scenario_id, request.user.id)
         assignment = await assignments.get_assignment(scenario_id, request.user.id)
-        return Template("evaluation/conflicts.html", status_code=status_code, context={
-            "scenario": scenario, "items": items, "assignment": assignment, "form": form,
-            "message": message, "errors": errors or {}, "done": "" if message else _done(request),
-            "locked": assignment["submitted_at"] is not None
-                      or scenario["status"] not in assignments.EVALUATION_STATUSES,
-        })
+        return Template(
+            "evaluation/conflicts.html",
+            status_code=status_code,
+            context={
+                "scenario": scenario,
+                "items": items,
+                "assignment": assignment,
+                "form": form,
+                "message": message,
+                "errors": errors or {},
+                "done": "" if message else _done(request),
+                "locked": assignment["submitted_at"] is not None
+                or scenario["status"] not in assignments.EVALUATION_STATUSES,
+            },
+        )
 
     @get("/scenarios/{scenario_id:int}/evaluation/conflicts")
     async def conflicts_form(self, request: Request, scenario_id: Id) -> Template:
@@ -245,15 +329,24 @@ class EvaluationStaffController(Controller):
         form = await read_form(request)
         answers = []
         for key, value in form.items():
-            if key.startswith("conflicted_") and key[len("conflicted_"):].isdigit() and value in ("yes", "no"):
-                pid = int(key[len("conflicted_"):])
+            if (
+                key.startswith("conflicted_")
+                and key[len("conflicted_") :].isdigit()
+                and value in ("yes", "no")
+            ):
+                pid = int(key[len("conflicted_") :])
                 answers.append(conflicts.ConflictAnswer(pid, value == "yes", form.get(f"relation_{pid}", "")))
         try:
             await conflicts.declare_conflicts(scenario_id, answers, actor_of(request))
         except (ValidationFailed, Conflict) as exc:
             return await self._conflicts_page(
-                request, scenario_id, form=form, message=exc.message,
-                errors=exc.errors if isinstance(exc, ValidationFailed) else {}, status_code=exc.status_code)
+                request,
+                scenario_id,
+                form=form,
+                message=exc.message,
+                errors=exc.errors if isinstance(exc, ValidationFailed) else {},
+                status_code=exc.status_code,
+            )
         return see_other(f"/staff/scenarios/{scenario_id}/evaluation/score?done=declared")
 
     # --- scoring ---------------------------------------------------------------------------
@@ -263,8 +356,9 @@ class EvaluationStaffController(Controller):
         """The evaluator's list: each proposal to score with its state, and the submit button."""
         return await self._my_scoring(request, scenario_id)
 
-    async def _my_scoring(self, request: Request, scenario_id: int, *, message: str = "",
-                          status_code: int = 200) -> Template:
+    async def _my_scoring(
+        self, request: Request, scenario_id: int, *, message: str = "", status_code: int = 200
+    ) -> Template:
         scenario = await assignments.get_scenario(scenario_id)
         assignment = await assignments.get_assignment(scenario_id, request.user.id)
         if assignment is None:
@@ -272,32 +366,66 @@ class EvaluationStaffController(Controller):
         proposals = await scoring.scorable_proposals(scenario_id, request.user.id)
         missing = {m["proposal"]: m for m in await scoring.missing_scores(scenario_id, request.user.id)}
         conflicted = await conflicts.conflicted_proposals(scenario_id, request.user.id)
-        others = [r for r in await assignments.reviewed_proposals(scenario_id)
-                  if r["proposal"] not in {p["proposal"] for p in proposals}]
+        others = [
+            r
+            for r in await assignments.reviewed_proposals(scenario_id)
+            if r["proposal"] not in {p["proposal"] for p in proposals}
+        ]
         for r in others:
-            r["reason"] = "回避（利益冲突）" if r["proposal"] in conflicted else \
-                eligibility.ELIGIBILITY_LABELS[r["eligibility"]]
-        return Template("evaluation/my_scoring.html", status_code=status_code, context={
-            "scenario": scenario, "assignment": assignment, "proposals": proposals, "missing": missing,
-            "others": others, "criteria_count": len(await scoring.scenario_criteria(scenario_id)),
-            "message": message, "done": "" if message else _done(request),
-        })
+            r["reason"] = (
+                "回避（利益冲突）"
+                if r["proposal"] in conflicted
+                else eligibility.ELIGIBILITY_LABELS[r["eligibility"]]
+            )
+        return Template(
+            "evaluation/my_scoring.html",
+            status_code=status_code,
+            context={
+                "scenario": scenario,
+                "assignment": assignment,
+                "proposals": proposals,
+                "missing": missing,
+                "others": others,
+                "criteria_count": len(await scoring.scenario_criteria(scenario_id)),
+                "message": message,
+                "done": "" if message else _done(request),
+            },
+        )
 
     @post("/scenarios/{scenario_id:int}/evaluation/submit")
     async def submit(self, request: Request, scenario_id: Id) -> Template | Redirect:
         try:
             await scoring.submit_scores(scenario_id, actor_of(request))
         except (ValidationFailed, Conflict) as exc:
-            return await self._my_scoring(request, scenario_id, message=exc.message, status_code=exc.status_code)
+            return await self._my_scoring(
+                request, scenario_id, message=exc.message, status_code=exc.status_code
+            )
         return see_other(f"/staff/scenarios/{scenario_id}/evaluation/score?done=submitted")
 
-    async def _score_page(self, request: Request, scenario_id: int, proposal_id: int, *, form: dict | None = None,
-                          message: str = "", errors: dict | None = None, status_code: int = 200) -> Template:
+    async def _score_page(
+        self,
+        request: Request,
+        scenario_id: int,
+        proposal_id: int,
+        *,
+        form: dict | None = None,
+        message: str = "",
+        errors: dict | None = None,
+        status_code: int = 200,
+    ) -> Template:
         page = await scoring.scoring_page(scenario_id, proposal_id, request.user.id)
-        return Template("evaluation/score.html", status_code=status_code, context={
-            **page, "form": form, "message": message, "errors": errors or {},
-            "done": "" if message else _done(request), "content_labels": CONTENT_LABELS,
-        })
+        return Template(
+            "evaluation/score.html",
+            status_code=status_code,
+            context={
+                **page,
+                "form": form,
+                "message": message,
+                "errors": errors or {},
+                "done": "" if message else _done(request),
+                "content_labels": CONTENT_LABELS,
+            },
+        )
 
     @get("/scenarios/{scenario_id:int}/evaluation/score/{proposal_id:int}")
     async def score_form(self, request: Request, scenario_id: Id, proposal_id: Id) -> Template:
@@ -322,9 +450,15 @@ class EvaluationStaffController(Controller):
                 raise ValidationFailed("评分未保存：" + "；".join(errors.values()), errors)
             await scoring.save_scores(proposal_id, entries, actor_of(request))
         except (ValidationFailed, Conflict) as exc:
-            return await self._score_page(request, scenario_id, proposal_id, form=form, message=exc.message,
-                                          errors=exc.errors if isinstance(exc, ValidationFailed) else {},
-                                          status_code=exc.status_code)
+            return await self._score_page(
+                request,
+                scenario_id,
+                proposal_id,
+                form=form,
+                message=exc.message,
+                errors=exc.errors if isinstance(exc, ValidationFailed) else {},
+                status_code=exc.status_code,
+            )
         return see_other(f"/staff/scenarios/{scenario_id}/evaluation/score/{proposal_id}?done=saved")
 
 

@@ -23,8 +23,13 @@ class StaffDashboardController(Controller):
     async def dashboard(self, request: Request) -> Template:
         user = request.user
         scope = None if user.is_admin else user.department_id
-        return Template("evaluation/dashboard_staff.html", context={
-            "figures": await staff_dashboard(scope), "scope_name": "全部部门" if user.is_admin else user.department_name})
+        return Template(
+            "evaluation/dashboard_staff.html",
+            context={
+                "figures": await staff_dashboard(scope),
+                "scope_name": "全部部门" if user.is_admin else user.department_name,
+            },
+        )
 
 
 class PublicStatisticsController(Controller):

@@ -28,7 +28,7 @@ class CapabilityIn(msgspec.Struct, forbid_unknown_fields=True):
     name_en: Annotated[str, Meta(max_length=120)] = ""
     synonyms: list[Annotated[str, Meta(min_length=1, max_length=80)]] = []
     description: str = ""
-    children: list["CapabilityIn"] = []
+    children: list[CapabilityIn] = []
 
 
 class PastProjectIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -62,8 +62,17 @@ class CriterionIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 ScenarioStatus = Literal[
-    "draft", "in_review", "changes_requested", "open", "closed", "evaluating",
-    "shortlisted", "awarded", "piloting", "completed", "cancelled",
+    "draft",
+    "in_review",
+    "changes_requested",
+    "open",
+    "closed",
+    "evaluating",
+    "shortlisted",
+    "awarded",
+    "piloting",
+    "completed",
+    "cancelled",
 ]
 
 

@@ -74,7 +74,9 @@ class ImportReport:
 
     def to_dict(self) -> dict:
         return {
-            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
             "failures": [f.__dict__ for f in self.failures],
             "unmapped_words": self.unmapped_words,
         }
@@ -93,8 +95,10 @@ def parse_deadline(value: str | None, field_name: str) -> dt.datetime | None:
             if local.tzinfo is None:
                 local = local.replace(tzinfo=clock.PARK_TZ)
     except ValueError:
-        raise ImportRecordError(f"{field_name} 不是有效的日期：{value!r}（应为 2026-12-31 或 ISO 时间）") from None
-    return local.astimezone(dt.timezone.utc)
+        raise ImportRecordError(
+            f"{field_name} 不是有效的日期：{value!r}（应为 2026-12-31 或 ISO 时间）"
+        ) from None
+    return local.astimezone(dt.UTC)
 
 
 def _record_key(raw: Any) -> str:
@@ -127,7 +131,7 @@ def _diff(existing: dict, desired: dict) -> dict:
             if not _json_equal(old, value):
                 changed[name] = value
         elif isinstance(value, dt.datetime) and isinstance(old, dt.datetime):
-            if old.astimezone(dt.timezone.utc) != value.astimezone(dt.timezone.utc):
+            if old.astimezone(dt.UTC) != value.astimezone(dt.UTC):
                 changed[name] = value
         elif old != value:
             changed[name] = value
@@ -149,9 +153,16 @@ async def _upsert(table, key: str, desired: dict, actor: Actor, entity: str) -> 
     changed = _diff(existing, desired)
     if changed:
         await table.update({getattr(table, k): v for k, v in changed.items()}).where(
-            table.id == existing["id"])
-        await record(actor, f"{entity}.import", entity, existing["id"],
-                     before=_jsonable({k: existing.get(k) for k in changed}), after=_jsonable(changed))
+            table.id == existing["id"]
+        )
+        await record(
+            actor,
+            f"{entity}.import",
+            entity,
+            existing["id"],
+            before=_jsonable({k: existing.get(k) for k in changed}),
+            after=_jsonable(changed),
+        )
         return existing["id"], "updated", changed
     return existing["id"], "unchanged", {}
 
@@ -161,8 +172,11 @@ async def _upsert(table, key: str, desired: dict, actor: Actor, entity: str) -> 
 
 async def _import_department(raw: Any, actor: Actor) -> str:
     dep = _convert(raw, DepartmentIn)
-    clash = await Department.select(Department.key).where(
-        (Department.name == dep.name) & (Department.key != dep.key)).first()
+    clash = (
+        await Department.select(Department.key)
+        .where((Department.name == dep.name) & (Department.key != dep.key))
+        .first()
+    )
     if clash:
         raise ImportRecordError(f"部门名称「{dep.name}」已被 key={clash['key']} 使用")
     desired = {f: getattr(dep, f) for f in ("name", "short_name", "description", "cdo_name", "cdo_title")}
@@ -173,18 +187,38 @@ async def _import_department(raw: Any, actor: Actor) -> str:
 async def _import_capability_group(raw: Any, actor: Actor, position: int) -> str:
     group = _convert(raw, CapabilityIn)
     outcomes = []
-    group_id, outcome, _ = await _upsert(Capability, group.key, {
-        "name": group.name, "name_en": group.name_en, "synonyms": group.synonyms,
-        "description": group.description, "parent": None, "position": position,
-    }, actor, "capability")
+    group_id, outcome, _ = await _upsert(
+        Capability,
+        group.key,
+        {
+            "name": group.name,
+            "name_en": group.name_en,
+            "synonyms": group.synonyms,
+            "description": group.description,
+            "parent": None,
+            "position": position,
+        },
+        actor,
+        "capability",
+    )
     outcomes.append(outcome)
     for i, child in enumerate(group.children):
         if child.children:
             raise ImportRecordError(f"能力「{child.name}」下不能再有子项：分类只有两级")
-        _, outcome, _ = await _upsert(Capability, child.key, {
-            "name": child.name, "name_en": child.name_en, "synonyms": child.synonyms,
-            "description": child.description, "parent": group_id, "position": i,
-        }, actor, "capability")
+        _, outcome, _ = await _upsert(
+            Capability,
+            child.key,
+            {
+                "name": child.name,
+                "name_en": child.name_en,
+                "synonyms": child.synonyms,
+                "description": child.description,
+                "parent": group_id,
+                "position": i,
+            },
+            actor,
+            "capability",
+        )
         outcomes.append(outcome)
     if "created" in outcomes:
         return "created"
@@ -199,42 +233,66 @@ async def _import_company(raw: Any, actor: Actor, index: CapabilityIndex, report
     cap_ids, tags = index.map_words(company.capabilities)
     project_caps = {index.lookup(p.capability) for p in company.past_projects if p.capability}
     desired = {
-        "name": company.name, "description": company.description, "size": company.size,
-        "status": company.status, "credit_code": credit_code, "location": company.location,
-        "founded_year": company.founded_year, "team_size": company.team_size,
-        "website": company.website, "tags": tags,
+        "name": company.name,
+        "description": company.description,
+        "size": company.size,
+        "status": company.status,
+        "credit_code": credit_code,
+        "location": company.location,
+        "founded_year": company.founded_year,
+        "team_size": company.team_size,
+        "website": company.website,
+        "tags": tags,
     }
     existing = await Company.select(Company.id, Company.approved_at).where(Company.key == company.key).first()
     if company.status == "approved" and (existing is None or existing["approved_at"] is None):
         desired["approved_at"] = clock.now()
     company_id, outcome, _ = await _upsert(Company, company.key, desired, actor, "company")
     # Capabilities: add the mapped ones, keep an admin's "verified", drop those no longer listed.
-    stored = {r["capability"]: r for r in await CompanyCapability.select().where(
-        CompanyCapability.company == company_id)}
+    stored = {
+        r["capability"]: r
+        for r in await CompanyCapability.select().where(CompanyCapability.company == company_id)
+    }
     children_changed = False
     for cap_id in cap_ids:
         evidence = "past_project" if cap_id in project_caps else "self_declared"
         if cap_id not in stored:
-            await CompanyCapability.insert(CompanyCapability(company=company_id, capability=cap_id, evidence=evidence))
+            await CompanyCapability.insert(
+                CompanyCapability(company=company_id, capability=cap_id, evidence=evidence)
+            )
             children_changed = True
         elif stored[cap_id]["evidence"] != "verified" and stored[cap_id]["evidence"] != evidence:
             await CompanyCapability.update({CompanyCapability.evidence: evidence}).where(
-                CompanyCapability.id == stored[cap_id]["id"])
+                CompanyCapability.id == stored[cap_id]["id"]
+            )
             children_changed = True
     gone = [r["id"] for c, r in stored.items() if c not in cap_ids]
     if gone:
         await CompanyCapability.delete().where(CompanyCapability.id.is_in(gone))
         children_changed = True
     desired_projects = [
-        {"title": p.title, "client": p.client, "year": p.year, "delivered": p.delivered,
-         "capability": index.lookup(p.capability) if p.capability else None,
-         "reference_contact": p.reference_contact}
+        {
+            "title": p.title,
+            "client": p.client,
+            "year": p.year,
+            "delivered": p.delivered,
+            "capability": index.lookup(p.capability) if p.capability else None,
+            "reference_contact": p.reference_contact,
+        }
         for p in company.past_projects
     ]
-    stored_projects = await PastProject.select(
-        PastProject.title, PastProject.client, PastProject.year, PastProject.delivered,
-        PastProject.capability, PastProject.reference_contact,
-    ).where(PastProject.company == company_id).order_by(PastProject.id)
+    stored_projects = (
+        await PastProject.select(
+            PastProject.title,
+            PastProject.client,
+            PastProject.year,
+            PastProject.delivered,
+            PastProject.capability,
+            PastProject.reference_contact,
+        )
+        .where(PastProject.company == company_id)
+        .order_by(PastProject.id)
+    )
     if stored_projects != desired_projects:
         await PastProject.delete().where(PastProject.company == company_id)
         for p in desired_projects:
@@ -260,8 +318,11 @@ def _equal_weights(n: int) -> list[int]:
 
 async def _import_scenario(raw: Any, actor: Actor, index: CapabilityIndex, report: ImportReport) -> str:
     sc = _convert(raw, ScenarioIn)
-    dep = await Department.select(Department.id).where(
-        (Department.key == sc.department) | (Department.name == sc.department)).first()
+    dep = (
+        await Department.select(Department.id)
+        .where((Department.key == sc.department) | (Department.name == sc.department))
+        .first()
+    )
     if dep is None:
         raise ImportRecordError(f"部门「{sc.department}」不存在")
     deadline = parse_deadline(sc.deadline, "deadline")
@@ -270,8 +331,7 @@ async def _import_scenario(raw: Any, actor: Actor, index: CapabilityIndex, repor
         raise ImportRecordError("question_deadline 不能晚于 deadline")
     if sc.budget_min is not None and sc.budget_max is not None and sc.budget_min > sc.budget_max:
         raise ImportRecordError("budget_min 不能大于 budget_max")
-    criteria = ([(c.name, c.weight, c.description) for c in sc.criteria]
-                if sc.criteria else DEFAULT_CRITERIA)
+    criteria = [(c.name, c.weight, c.description) for c in sc.criteria] if sc.criteria else DEFAULT_CRITERIA
     if sum(w for _, w, _ in criteria) != 100:
         raise ImportRecordError("criteria 的权重之和必须为 100")
     if len({n for n, _, _ in criteria}) != len(criteria):
@@ -279,24 +339,42 @@ async def _import_scenario(raw: Any, actor: Actor, index: CapabilityIndex, repor
     if sc.status == "cancelled" and not sc.cancel_reason.strip():
         raise ImportRecordError("已取消的场景需要 cancel_reason")
     cap_ids, tags = index.map_words(sc.required_capabilities)
-    weights = dict(zip(cap_ids, _equal_weights(len(cap_ids))))
+    weights = dict(zip(cap_ids, _equal_weights(len(cap_ids)), strict=False))
 
-    existing = await Scenario.select(
-        Scenario.id, Scenario.opened_at, Scenario.closed_at, Scenario.awarded_at,
-        Scenario.result_published_at, Scenario.status,
-    ).where(Scenario.key == sc.key).first()
+    existing = (
+        await Scenario.select(
+            Scenario.id,
+            Scenario.opened_at,
+            Scenario.closed_at,
+            Scenario.awarded_at,
+            Scenario.result_published_at,
+            Scenario.status,
+        )
+        .where(Scenario.key == sc.key)
+        .first()
+    )
     now = clock.now()
     # An imported cancelled scenario is a public record (it carries its public reason).
     was_opened = sc.status in OPENED_STATUSES or sc.status == "cancelled"
     published = sc.status in PUBLISHED_RESULT_STATUSES
     desired: dict[str, Any] = {
-        "title": sc.title, "summary": sc.summary, "description": sc.description,
-        "expected_outcome": sc.expected_outcome, "target_users": sc.target_users,
-        "data_offered": sc.data_offered, "resources_offered": sc.resources_offered,
-        "domain": sc.domain, "department": dep["id"], "budget_min": sc.budget_min,
-        "budget_max": sc.budget_max, "pilot_months": sc.pilot_months,
-        "question_deadline": question_deadline, "proposal_deadline": deadline,
-        "sealed": sc.sealed, "tags": tags, "cancel_reason": sc.cancel_reason,
+        "title": sc.title,
+        "summary": sc.summary,
+        "description": sc.description,
+        "expected_outcome": sc.expected_outcome,
+        "target_users": sc.target_users,
+        "data_offered": sc.data_offered,
+        "resources_offered": sc.resources_offered,
+        "domain": sc.domain,
+        "department": dep["id"],
+        "budget_min": sc.budget_min,
+        "budget_max": sc.budget_max,
+        "pilot_months": sc.pilot_months,
+        "question_deadline": question_deadline,
+        "proposal_deadline": deadline,
+        "sealed": sc.sealed,
+        "tags": tags,
+        "cancel_reason": sc.cancel_reason,
         "public_status": public_status_for(sc.status, result_published=published, was_opened=was_opened),
     }
     prior = existing or {}
@@ -305,7 +383,9 @@ async def _import_scenario(raw: Any, actor: Actor, index: CapabilityIndex, repor
         desired["opened_at"] = opened_at
     elif was_opened and not prior.get("opened_at"):
         desired["opened_at"] = now
-    if sc.status not in ("draft", "in_review", "changes_requested", "open", "cancelled") and not prior.get("closed_at"):
+    if sc.status not in ("draft", "in_review", "changes_requested", "open", "cancelled") and not prior.get(
+        "closed_at"
+    ):
         desired["closed_at"] = now
     if published and not prior.get("awarded_at"):
         desired["awarded_at"] = now
@@ -314,30 +394,53 @@ async def _import_scenario(raw: Any, actor: Actor, index: CapabilityIndex, repor
 
     # The status goes last, after the weighted children, because the database only lets a
     # scenario leave the draft states when its weights add up.
-    scenario_id, outcome, _ = await _upsert(Scenario, sc.key, {**desired, "status": prior.get("status", "draft")},
-                                            actor, "scenario")
+    scenario_id, outcome, _ = await _upsert(
+        Scenario, sc.key, {**desired, "status": prior.get("status", "draft")}, actor, "scenario"
+    )
     children_changed = False
-    stored_caps = {r["capability"]: r["weight"] for r in await ScenarioCapability.select(
-        ScenarioCapability.capability, ScenarioCapability.weight).where(ScenarioCapability.scenario == scenario_id)}
+    stored_caps = {
+        r["capability"]: r["weight"]
+        for r in await ScenarioCapability.select(
+            ScenarioCapability.capability, ScenarioCapability.weight
+        ).where(ScenarioCapability.scenario == scenario_id)
+    }
     if stored_caps != weights:
         await ScenarioCapability.delete().where(ScenarioCapability.scenario == scenario_id)
         for cap_id, weight in weights.items():
-            await ScenarioCapability.insert(ScenarioCapability(scenario=scenario_id, capability=cap_id, weight=weight))
+            await ScenarioCapability.insert(
+                ScenarioCapability(scenario=scenario_id, capability=cap_id, weight=weight)
+            )
         children_changed = True
-    stored_criteria = [(r["name"], r["weight"], r["description"]) for r in await ScenarioCriterion.select(
-        ScenarioCriterion.name, ScenarioCriterion.weight, ScenarioCriterion.description,
-    ).where(ScenarioCriterion.scenario == scenario_id).order_by(ScenarioCriterion.position)]
+    stored_criteria = [
+        (r["name"], r["weight"], r["description"])
+        for r in await ScenarioCriterion.select(
+            ScenarioCriterion.name,
+            ScenarioCriterion.weight,
+            ScenarioCriterion.description,
+        )
+        .where(ScenarioCriterion.scenario == scenario_id)
+        .order_by(ScenarioCriterion.position)
+    ]
     if stored_criteria != [tuple(c) for c in criteria]:
         await ScenarioCriterion.delete().where(ScenarioCriterion.scenario == scenario_id)
         for pos, (name, weight, description) in enumerate(criteria):
-            await ScenarioCriterion.insert(ScenarioCriterion(
-                scenario=scenario_id, name=name, weight=weight, description=description, position=pos))
+            await ScenarioCriterion.insert(
+                ScenarioCriterion(
+                    scenario=scenario_id, name=name, weight=weight, description=description, position=pos
+                )
+            )
         children_changed = True
     current_status = prior.get("status", "draft")
     if current_status != sc.status:
         await Scenario.update({Scenario.status: sc.status}).where(Scenario.id == scenario_id)
-        await record(actor, "scenario.import_status", "scenario", scenario_id,
-                     before={"status": current_status}, after={"status": sc.status})
+        await record(
+            actor,
+            "scenario.import_status",
+            "scenario",
+            scenario_id,
+            before={"status": current_status},
+            after={"status": sc.status},
+        )
         children_changed = True
     if tags:
         report.unmapped_words[sc.key] = tags

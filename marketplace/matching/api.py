@@ -56,28 +56,53 @@ class ScenarioMatchOut(msgspec.Struct):
 
 def _why(e: Explanation) -> tuple[Signals, Why]:
     return Signals(coverage=e.coverage, text=e.text, track=e.track), Why(
-        summary=e.summary(), covered=[r.name for r in e.covered], partial=[r.name for r in e.partial],
-        missing=[r.name for r in e.missing], record=list(e.record))
+        summary=e.summary(),
+        covered=[r.name for r in e.covered],
+        partial=[r.name for r in e.partial],
+        missing=[r.name for r in e.missing],
+        record=list(e.record),
+    )
 
 
 def company_match_out(m: CompanyMatch) -> CompanyMatchOut:
     signals, why = _why(m.explanation)
-    return CompanyMatchOut(company_id=m.company_id, company_key=m.company_key, company_name=m.company_name,
-                           size=m.size, score=m.score, signals=signals, explanation=why)
+    return CompanyMatchOut(
+        company_id=m.company_id,
+        company_key=m.company_key,
+        company_name=m.company_name,
+        size=m.size,
+        score=m.score,
+        signals=signals,
+        explanation=why,
+    )
 
 
 def scenario_match_out(m: ScenarioMatch) -> ScenarioMatchOut:
     signals, why = _why(m.explanation)
-    return ScenarioMatchOut(scenario_id=m.scenario_id, scenario_key=m.scenario_key, title=m.title,
-                            domain=m.domain, score=m.score, signals=signals, explanation=why)
+    return ScenarioMatchOut(
+        scenario_id=m.scenario_id,
+        scenario_key=m.scenario_key,
+        title=m.title,
+        domain=m.domain,
+        score=m.score,
+        signals=signals,
+        explanation=why,
+    )
 
 
 async def check_may_see_matches(user, scenario_id: int) -> None:
     """Staff of the scenario's department and admins. Others: 403, or 404 when the scenario is
     not public and not theirs (they may not know it exists)."""
-    row = await Scenario.select(Scenario.department, Scenario.public_status).where(Scenario.id == scenario_id).first()
-    if row is None or (row["public_status"] is None and not user.is_admin
-                       and not (user.is_staff and user.department_id == row["department"])):
+    row = (
+        await Scenario.select(Scenario.department, Scenario.public_status)
+        .where(Scenario.id == scenario_id)
+        .first()
+    )
+    if row is None or (
+        row["public_status"] is None
+        and not user.is_admin
+        and not (user.is_staff and user.department_id == row["department"])
+    ):
         raise NotFound("场景不存在。")
     if not (user.is_admin or (user.is_staff and user.department_id == row["department"])):
         raise NotAllowed("只有发布该场景的部门工作人员和协会管理员可以查看推荐企业。")
@@ -96,19 +121,26 @@ class MatchingApiController(Controller):
     tags = ["matching"]
     guards = [requires_login]
 
-    @get("/scenarios/{scenario_id:int}/matches",
-         raises=[ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound])
-    async def scenario_matches(self, request: Request, scenario_id: Id, limit: Limit = 20) -> list[CompanyMatchOut]:
+    @get(
+        "/scenarios/{scenario_id:int}/matches",
+        raises=[ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound],
+    )
+    async def scenario_matches(
+        self, request: Request, scenario_id: Id, limit: Limit = 20
+    ) -> list[CompanyMatchOut]:
         """Approved member companies best placed to deliver the scenario, best first, each with
         a score (0–100), its three signals and an explanation (capabilities covered with their
         evidence, missing ones, matching text, track record)."""
         await check_may_see_matches(request.user, scenario_id)
         return [company_match_out(m) for m in await match_companies(scenario_id, limit=limit)]
 
-    @get("/companies/{company_id:int}/recommendations",
-         raises=[ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound])
-    async def company_recommendations(self, request: Request, company_id: Id,
-                                      limit: Limit = 10) -> list[ScenarioMatchOut]:
+    @get(
+        "/companies/{company_id:int}/recommendations",
+        raises=[ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound],
+    )
+    async def company_recommendations(
+        self, request: Request, company_id: Id, limit: Limit = 10
+    ) -> list[ScenarioMatchOut]:
         """Open scenarios that best fit the company, best first, each explained; empty for a
         company that is not (yet) an approved member."""
         check_may_see_recommendations(request.user, company_id)

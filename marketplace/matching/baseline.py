@@ -48,7 +48,9 @@ class BaselineRanker:
                     q_rows.append(j)
                     q_cols.append(i)
                     q_vals.append(count)
-        q = sparse.csr_matrix((np.array(q_vals, dtype=np.float32), (q_rows, q_cols)), shape=(len(scenarios), n_terms))
+        q = sparse.csr_matrix(
+            (np.array(q_vals, dtype=np.float32), (q_rows, q_cols)), shape=(len(scenarios), n_terms)
+        )
         self.queries = self._weigh(q).tocsr()
         self.docs = TermMatrix(docs.T.tocsr())
 
@@ -62,12 +64,26 @@ class BaselineRanker:
     def score_block(self, rows: np.ndarray) -> np.ndarray:
         return self.docs.product(self.queries[rows])
 
-    def rank_companies(self, scenario_index: int, *, company_mask: np.ndarray | None = None,
-                       limit: int | None = None) -> np.ndarray:
+    def rank_companies(
+        self, scenario_index: int, *, company_mask: np.ndarray | None = None, limit: int | None = None
+    ) -> np.ndarray:
         total = self.score_block(np.array([scenario_index]))[0]
         return top_indexes(total, limit, valid=company_mask)
 
-    def recommend_all(self, k: int, *, scenario_mask: np.ndarray | None = None, block: int = 512,
-                      company_rows: np.ndarray | None = None):
-        return top_k_per_company(self.score_block, len(self.scenarios), len(self.companies), k,
-                                 scenario_mask=scenario_mask, block=block, company_rows=company_rows)
+    def recommend_all(
+        self,
+        k: int,
+        *,
+        scenario_mask: np.ndarray | None = None,
+        block: int = 512,
+        company_rows: np.ndarray | None = None,
+    ):
+        return top_k_per_company(
+            self.score_block,
+            len(self.scenarios),
+            len(self.companies),
+            k,
+            scenario_mask=scenario_mask,
+            block=block,
+            company_rows=company_rows,
+        )

@@ -36,7 +36,9 @@ def matches(scenario_ref: str, limit: int, as_json: bool, consortium: bool) -> N
     if as_json:
         rows = [m.to_dict() for m in ranked]
         if team is not None:
-            click.echo(json.dumps({"matches": rows, "consortium": team.to_dict()}, ensure_ascii=False, indent=2))
+            click.echo(
+                json.dumps({"matches": rows, "consortium": team.to_dict()}, ensure_ascii=False, indent=2)
+            )
         else:
             click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -45,8 +47,13 @@ def matches(scenario_ref: str, limit: int, as_json: bool, consortium: bool) -> N
         table.add_column(col)
     for n, m in enumerate(ranked, 1):
         e = m.explanation
-        table.add_row(str(n), f"{m.company_name}\n{m.company_key or m.company_id}", f"{m.score:.1f}",
-                      f"{e.coverage:.2f}/{e.text:.2f}/{e.track:.2f}", e.summary())
+        table.add_row(
+            str(n),
+            f"{m.company_name}\n{m.company_key or m.company_id}",
+            f"{m.score:.1f}",
+            f"{e.coverage:.2f}/{e.text:.2f}/{e.track:.2f}",
+            e.summary(),
+        )
     console.print(table)
     if team is not None:
         console.print("[bold]组队建议[/]")
@@ -74,7 +81,9 @@ def eval_matching(file: Path, as_json: bool) -> None:
             m.pop("rankings", None)
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    table = RichTable(title=f"匹配评测：{result['judged']} 个已标注场景，{result['companies']} 家企业（临时数据库）")
+    table = RichTable(
+        title=f"匹配评测：{result['judged']} 个已标注场景，{result['companies']} 家企业（临时数据库）"
+    )
     for col in ("方法", "nDCG@5", "召回@10（2 级）", "召回@10（1 级及以上）"):
         table.add_column(col)
     for m in result["methods"]:

@@ -47,8 +47,12 @@ class Team:
 
     def preference(self) -> tuple:
         """Sort key, smaller is better: a large lead with SMEs, then the best scores."""
-        return (self.large_count == 0, self.large_count > 1, -round(self.score, 6),
-                tuple(m.company for m in self.members))
+        return (
+            self.large_count == 0,
+            self.large_count > 1,
+            -round(self.score, 6),
+            tuple(m.company for m in self.members),
+        )
 
 
 @dataclass

@@ -37,7 +37,7 @@ SANDBOX_ENV = "MARKETPLACE_EVAL_SANDBOX"
 
 
 def dcg(grades: list[int]) -> float:
-    return sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(grades))
+    return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades))
 
 
 def ndcg_at(ranked: list, judgments: dict, k: int = 5) -> float:
@@ -89,10 +89,16 @@ def ablations():
         ("no_evidence", "去掉证据加权", full.with_(evidence_weighting=False)),
         ("coverage_only", "仅能力覆盖", full.with_(w_text=0.0, w_track=0.0)),
         ("text_only", "仅文本相关（含概念）", full.with_(w_coverage=0.0, w_track=0.0)),
-        ("text_only_no_dictionary", "仅文本相关，去掉领域概念词典",
-         full.with_(w_coverage=0.0, w_track=0.0, concepts=False)),
-        ("text_only_bigrams", "仅文本相关，只用字符二元组（无任何概念）",
-         full.with_(w_coverage=0.0, w_track=0.0, concepts=False, taxonomy_concepts=False)),
+        (
+            "text_only_no_dictionary",
+            "仅文本相关，去掉领域概念词典",
+            full.with_(w_coverage=0.0, w_track=0.0, concepts=False),
+        ),
+        (
+            "text_only_bigrams",
+            "仅文本相关，只用字符二元组（无任何概念）",
+            full.with_(w_coverage=0.0, w_track=0.0, concepts=False, taxonomy_concepts=False),
+        ),
     ]
 
 
@@ -122,8 +128,12 @@ def evaluate_data(data, judgments: dict[str, dict[str, int]], *, k: int = 10) ->
         run(name, label, MatchEngine(data.taxonomy, companies, data.scenarios, config))
         if name == "full":
             run("baseline", "基线：字符二元组 TF-IDF（仅描述）", BaselineRanker(companies, data.scenarios))
-    return {"methods": results, "missing_scenarios": missing,
-            "companies": int(ranked_mask.sum()), "judged": len(judged)}
+    return {
+        "methods": results,
+        "missing_scenarios": missing,
+        "companies": int(ranked_mask.sum()),
+        "judged": len(judged),
+    }
 
 
 # -- the sandboxed run ------------------------------------------------------------------------
@@ -147,22 +157,28 @@ async def _apply_history(history: dict) -> list[str]:
                 continue
             await CompanyCapability.update({CompanyCapability.evidence: "verified"}).where(
                 (CompanyCapability.company == companies[company_key])
-                & (CompanyCapability.capability == caps[cap_key]))
+                & (CompanyCapability.capability == caps[cap_key])
+            )
     for award in history.get("awards") or []:
         sc = scenarios.get(award.get("scenario"))
         lead = companies.get(award.get("lead"))
         if sc is None or lead is None:
             problems.append(f"awards: 未知的场景或企业 {award}")
             continue
-        proposal = Proposal(scenario=sc["id"], company=lead, status="selected", outcome_published=True,
-                            summary="(评测数据)")
+        proposal = Proposal(
+            scenario=sc["id"], company=lead, status="selected", outcome_published=True, summary="(评测数据)"
+        )
         await proposal.save()
-        await ProposalMember.insert(ProposalMember(proposal=proposal.id, company=lead, is_lead=True,
-                                                   status="accepted", work_share=50))
+        await ProposalMember.insert(
+            ProposalMember(proposal=proposal.id, company=lead, is_lead=True, status="accepted", work_share=50)
+        )
         for member in award.get("members") or []:
             if member in companies:
-                await ProposalMember.insert(ProposalMember(proposal=proposal.id, company=companies[member],
-                                                           status="accepted", work_share=10))
+                await ProposalMember.insert(
+                    ProposalMember(
+                        proposal=proposal.id, company=companies[member], status="accepted", work_share=10
+                    )
+                )
             else:
                 problems.append(f"awards: 未知的企业 {member}")
     return problems
@@ -174,7 +190,7 @@ async def _child_main(path: Path) -> dict:
     from marketplace.importing.services import import_catalog
     from marketplace.matching.services import load_matching_data
 
-    raw = json.loads(path.read_text(encoding="utf-8"))
+    raw = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
     judgments = raw.get("judgments") or {}
     history = raw.get("history") or {}
     data = {k: v for k, v in raw.items() if k not in EVAL_ONLY_SECTIONS}
@@ -194,15 +210,22 @@ def run_evaluation(path: Path, *, timeout: float = 600) -> dict:
         sandbox = Path(tmp)
         env = dict(os.environ)
         env.pop("TEST_DATABASE_URL", None)
-        env.update({
-            "DATABASE_URL": f"sqlite:///{sandbox / 'eval.sqlite'}",
-            "MARKETPLACE_VAR_DIR": str(sandbox / "var"),
-            "MARKETPLACE_ENV": "test",
-            SANDBOX_ENV: str(sandbox),
-        })
+        env.update(
+            {
+                "DATABASE_URL": f"sqlite:///{sandbox / 'eval.sqlite'}",
+                "MARKETPLACE_VAR_DIR": str(sandbox / "var"),
+                "MARKETPLACE_ENV": "test",
+                SANDBOX_ENV: str(sandbox),
+            }
+        )
         out = sandbox / "result.json"
-        proc = subprocess.run([sys.executable, "-m", "marketplace.matching.evaluate", str(Path(path).resolve()),
-                               str(out)], env=env, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            [sys.executable, "-m", "marketplace.matching.evaluate", str(Path(path).resolve()), str(out)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"evaluation failed:\n{proc.stderr[-4000:]}")
         return json.loads(out.read_text(encoding="utf-8"))

@@ -9,10 +9,19 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from marketplace.matching.model import (
-    AWARD_STATUS_LABELS, EVIDENCE_LABELS, SIZE_LABELS, CompanyData, ScenarioData, company_text,
+    AWARD_STATUS_LABELS,
+    EVIDENCE_LABELS,
+    SIZE_LABELS,
+    CompanyData,
+    ScenarioData,
+    company_text,
 )
 from marketplace.matching.scoring import (
-    COVERED_AT, RELATION_CREDIT, TAG_CREDIT, MatchEngine, tag_capabilities,
+    COVERED_AT,
+    RELATION_CREDIT,
+    TAG_CREDIT,
+    MatchEngine,
+    tag_capabilities,
 )
 from marketplace.matching.text import analyze, char_bigrams, common_phrases, normalize_text, tidy_phrase
 
@@ -95,8 +104,12 @@ class Explanation:
                 text += "：" + "；".join(items)
             parts.append(text)
             if self.partial:
-                parts.append("部分相关：" + "；".join(
-                    f"{r.name}（{RELATION_LABELS[r.relation].format(via=r.via)}）" for r in self.partial))
+                parts.append(
+                    "部分相关："
+                    + "；".join(
+                        f"{r.name}（{RELATION_LABELS[r.relation].format(via=r.via)}）" for r in self.partial
+                    )
+                )
             if self.missing:
                 parts.append("缺少：" + "、".join(r.name for r in self.missing))
         else:
@@ -114,7 +127,9 @@ class Explanation:
         return "。".join(parts) + "。"
 
 
-def _requirements(engine: MatchEngine, scenario: ScenarioData, company: CompanyData) -> list[RequirementMatch]:
+def _requirements(
+    engine: MatchEngine, scenario: ScenarioData, company: CompanyData
+) -> list[RequirementMatch]:
     tax = engine.taxonomy
     projects = {p.capability: p.title for p in company.projects if p.capability is not None}
     tag_caps: dict[int, str] = {}
@@ -131,16 +146,25 @@ def _requirements(engine: MatchEngine, scenario: ScenarioData, company: CompanyD
                 continue
             credit = engine.evidence_credit(evidence) * RELATION_CREDIT[relation]
             if credit > best.credit + 1e-9:
-                best = RequirementMatch(need, tax.name(need), weight, round(credit, 3), relation,
-                                        tax.name(have), evidence, projects.get(have, ""))
+                best = RequirementMatch(
+                    need,
+                    tax.name(need),
+                    weight,
+                    round(credit, 3),
+                    relation,
+                    tax.name(have),
+                    evidence,
+                    projects.get(have, ""),
+                )
         for cap, tag in tag_caps.items():
             relation = tax.relation(cap, need)
             if relation is None:
                 continue
             credit = engine.evidence_credit("self_declared") * TAG_CREDIT * RELATION_CREDIT[relation]
             if credit > best.credit + 1e-9:
-                best = RequirementMatch(need, tax.name(need), weight, round(credit, 3), "tag", tag,
-                                        "self_declared")
+                best = RequirementMatch(
+                    need, tax.name(need), weight, round(credit, 3), "tag", tag, "self_declared"
+                )
         out.append(best)
     return out
 
@@ -150,8 +174,11 @@ def _record(engine: MatchEngine, scenario: ScenarioData, company: CompanyData) -
     needs = set(scenario.requirements)
     lines = []
     for a in sorted(company.awards, key=lambda a: (a.domain != scenario.domain, a.scenario_id)):
-        related = [tax.name(c) for c in a.capabilities
-                   if any(tax.relation(c, n) in ("exact", "child", "parent") for n in needs)]
+        related = [
+            tax.name(c)
+            for c in a.capabilities
+            if any(tax.relation(c, n) in ("exact", "child", "parent") for n in needs)
+        ]
         if a.domain != scenario.domain and not related:
             continue
         role = "牵头" if a.role == "lead" else "联合体成员"
@@ -160,23 +187,31 @@ def _record(engine: MatchEngine, scenario: ScenarioData, company: CompanyData) -
             line += "，涉及" + "、".join(related)
         lines.append(line)
     for p in company.projects:
-        if p.capability is not None and any(tax.relation(p.capability, n) in ("exact", "child", "parent")
-                                             for n in needs):
+        if p.capability is not None and any(
+            tax.relation(p.capability, n) in ("exact", "child", "parent") for n in needs
+        ):
             year = f"{p.year}年" if p.year else ""
             client = f"为{p.client}" if p.client else ""
             lines.append(f"{year}{client}交付「{p.title}」")
     return lines
 
 
-def explain(engine: MatchEngine, scenario_index: int, company_index: int,
-            signals: tuple[float, float, float] | None = None) -> Explanation:
+def explain(
+    engine: MatchEngine,
+    scenario_index: int,
+    company_index: int,
+    signals: tuple[float, float, float] | None = None,
+) -> Explanation:
     """Why company ``company_index`` fits scenario ``scenario_index`` (indexes into the engine)."""
     scenario = engine.scenarios[scenario_index]
     company = engine.companies[company_index]
     if signals is None:
         sig = engine.scenario_signals(scenario_index)
-        signals = (float(sig.coverage[company_index]), float(sig.text[company_index]),
-                   float(sig.track[company_index]))
+        signals = (
+            float(sig.coverage[company_index]),
+            float(sig.text[company_index]),
+            float(sig.track[company_index]),
+        )
     query = analyze(scenario.text, engine.matcher)
     doc = analyze(company_text(company, engine.taxonomy), engine.matcher)
     doc_words: dict[str, list[str]] = {}
@@ -189,6 +224,7 @@ def explain(engine: MatchEngine, scenario_index: int, company_index: int,
             cm = concepts.setdefault(hit.token, ConceptMatch(label, [], doc_words[hit.token]))
             if hit.surface not in cm.scenario_words:
                 cm.scenario_words.append(hit.surface)
+
     # Concepts whose words differ between the two sides first (those are what bigrams miss),
     # then the rarer concepts.
     def concept_order(item):
@@ -213,9 +249,12 @@ def explain(engine: MatchEngine, scenario_index: int, company_index: int,
             phrases.append((len(phrase) * best_idf, phrase))
     phrases.sort(key=lambda x: -x[0])
     return Explanation(
-        coverage=round(signals[0], 4), text=round(signals[1], 4), track=round(signals[2], 4),
+        coverage=round(signals[0], 4),
+        text=round(signals[1], 4),
+        track=round(signals[2], 4),
         requirements=_requirements(engine, scenario, company),
-        concepts=ordered, phrases=[p for _, p in phrases[:6]],
+        concepts=ordered,
+        phrases=[p for _, p in phrases[:6]],
         record=_record(engine, scenario, company),
     )
 
@@ -224,4 +263,4 @@ def size_label(size: str) -> str:
     return SIZE_LABELS.get(size, size)
 
 
-__all__ = ["Explanation", "RequirementMatch", "ConceptMatch", "explain", "size_label"]
+__all__ = ["ConceptMatch", "Explanation", "RequirementMatch", "explain", "size_label"]

@@ -28,7 +28,7 @@ class Taxonomy:
     nodes: dict[int, CapabilityNode] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, nodes) -> "Taxonomy":
+    def of(cls, nodes) -> Taxonomy:
         return cls({n.id: n for n in nodes})
 
     def name(self, cap_id: int) -> str:
@@ -107,8 +107,16 @@ class ScenarioData:
     @property
     def text(self) -> str:
         # The title counts twice: it is the officer's own one-line statement of the problem.
-        return "\n".join([self.title, self.title, self.summary, self.description,
-                          self.expected_outcome, " ".join(self.tags)])
+        return "\n".join(
+            [
+                self.title,
+                self.title,
+                self.summary,
+                self.description,
+                self.expected_outcome,
+                " ".join(self.tags),
+            ]
+        )
 
 
 def company_text(company: CompanyData, taxonomy: Taxonomy) -> str:

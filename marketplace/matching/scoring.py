@@ -64,7 +64,7 @@ class MatchConfig:
     k1: float = 1.2
     b: float = 0.75
 
-    def with_(self, **changes) -> "MatchConfig":
+    def with_(self, **changes) -> MatchConfig:
         return replace(self, **changes)
 
 
@@ -179,8 +179,9 @@ class TextIndex:
         return self.docs.product(self.queries[rows])
 
 
-def build_text_index(doc_texts: list[str], query_texts: list[str], matcher: ConceptMatcher | None,
-                     config: MatchConfig) -> TextIndex:
+def build_text_index(
+    doc_texts: list[str], query_texts: list[str], matcher: ConceptMatcher | None, config: MatchConfig
+) -> TextIndex:
     # Analyses are not kept (a Counter per text is most of the memory at 50,000 companies);
     # explanations re-analyse the two texts they show.
     docs = (analyze(t, matcher) for t in doc_texts)
@@ -200,10 +201,18 @@ def build_text_index(doc_texts: list[str], query_texts: list[str], matcher: Conc
     used = np.unique(raw)
     remap = np.full(int(used[-1]) + 1 if len(used) else 1, -1, dtype=np.int64)
     remap[used] = np.arange(len(used))
-    vocab = dict(zip(vocab.keys(), remap[np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))].tolist()))
+    vocab = dict(
+        zip(
+            vocab.keys(),
+            remap[np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))].tolist(),
+            strict=False,
+        )
+    )
     n_terms = len(used)
-    tf = sparse.csr_matrix((np.array(vals, dtype=np.float32), remap[raw].astype(np.int32),
-                            np.array(indptr, dtype=np.int64)), shape=(len(indptr) - 1, n_terms))
+    tf = sparse.csr_matrix(
+        (np.array(vals, dtype=np.float32), remap[raw].astype(np.int32), np.array(indptr, dtype=np.int64)),
+        shape=(len(indptr) - 1, n_terms),
+    )
     n_docs = max(len(indptr) - 1, 1)
     df = np.bincount(tf.indices, minlength=n_terms).astype(np.float32)
     idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
@@ -227,9 +236,15 @@ def build_text_index(doc_texts: list[str], query_texts: list[str], matcher: Conc
                 q_counts.append(count)
         q_indptr.append(len(q_cols))
     q_idx = np.array(q_cols, dtype=np.int32)
-    q_val = (1.0 + np.log(np.array(q_counts, dtype=np.float32))) * boost[q_idx] if q_cols else np.zeros(0, np.float32)
-    q = sparse.csr_matrix((q_val.astype(np.float32), q_idx, np.array(q_indptr, dtype=np.int64)),
-                          shape=(len(q_indptr) - 1, n_terms))
+    q_val = (
+        (1.0 + np.log(np.array(q_counts, dtype=np.float32))) * boost[q_idx]
+        if q_cols
+        else np.zeros(0, np.float32)
+    )
+    q = sparse.csr_matrix(
+        (q_val.astype(np.float32), q_idx, np.array(q_indptr, dtype=np.int64)),
+        shape=(len(q_indptr) - 1, n_terms),
+    )
     return TextIndex(vocab=vocab, docs=TermMatrix(bm25.T.tocsr()), queries=q, idf=idf)
 
 
@@ -250,8 +265,13 @@ class MatchEngine:
     the others still exist (so indexes stay stable) but always score -inf.
     """
 
-    def __init__(self, taxonomy: Taxonomy, companies: list[CompanyData], scenarios: list[ScenarioData],
-                 config: MatchConfig | None = None):
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        companies: list[CompanyData],
+        scenarios: list[ScenarioData],
+        config: MatchConfig | None = None,
+    ):
         self.config = config or MatchConfig()
         self.taxonomy = taxonomy
         self.companies = companies
@@ -318,7 +338,9 @@ class MatchEngine:
         # their rows are contiguous, so scoring reads only those rows.
         self.credit_t = np.ascontiguousarray(credit.T)
         self.coverage_t = np.ascontiguousarray(
-            ((1 - COMPLETENESS_SHARE) * credit + COMPLETENESS_SHARE * (credit >= COVERED_AT)).T, dtype=np.float32)
+            ((1 - COMPLETENESS_SHARE) * credit + COMPLETENESS_SHARE * (credit >= COVERED_AT)).T,
+            dtype=np.float32,
+        )
         del credit
         done = sparse.csc_matrix((np.array(t_vals, dtype=np.float32), (t_rows, t_cols)), shape=(n, k))
         done.sum_duplicates()
@@ -332,8 +354,9 @@ class MatchEngine:
                     w_rows.append(j)
                     w_cols.append(self.cap_pos[cap])
                     w_vals.append(weight / total)
-        self.req_weights = sparse.csr_matrix((np.array(w_vals, dtype=np.float32), (w_rows, w_cols)),
-                                             shape=(len(self.scenarios), k))
+        self.req_weights = sparse.csr_matrix(
+            (np.array(w_vals, dtype=np.float32), (w_rows, w_cols)), shape=(len(self.scenarios), k)
+        )
         self.has_requirements = np.diff(self.req_weights.indptr) > 0
         self.scenario_domain = np.array([dom_pos.get(s.domain, -1) for s in self.scenarios], dtype=np.int64)
 
@@ -347,8 +370,12 @@ class MatchEngine:
         if cfg.taxonomy_concepts:
             words = {n.id: (n.name, [n.name, *n.words]) for n in self.taxonomy.nodes.values()}
         self.matcher = build_matcher(words, use_dictionary=cfg.concepts)
-        self.text = build_text_index([company_text(c, self.taxonomy) for c in self.companies],
-                                     [s.text for s in self.scenarios], self.matcher, cfg)
+        self.text = build_text_index(
+            [company_text(c, self.taxonomy) for c in self.companies],
+            [s.text for s in self.scenarios],
+            self.matcher,
+            cfg,
+        )
 
     # -- scoring ----------------------------------------------------------------------------
 
@@ -388,8 +415,9 @@ class MatchEngine:
         sig = self.block_signals(np.array([scenario_index]))
         return SignalScores(sig.coverage[0], sig.text[0], sig.track[0], sig.total[0])
 
-    def rank_companies(self, scenario_index: int, *, company_mask: np.ndarray | None = None,
-                       limit: int | None = None) -> tuple[np.ndarray, SignalScores]:
+    def rank_companies(
+        self, scenario_index: int, *, company_mask: np.ndarray | None = None, limit: int | None = None
+    ) -> tuple[np.ndarray, SignalScores]:
         """Company indexes best first (ties by index), and the signal arrays."""
         sig = self.scenario_signals(scenario_index)
         total = sig.total if company_mask is None else np.where(company_mask, sig.total, -np.inf)
@@ -404,7 +432,8 @@ class MatchEngine:
         if self._mixed_t is None:
             self._mixed_t = np.ascontiguousarray(
                 cfg.w_coverage * self.coverage_t + cfg.w_track * (1 - TRACK_DOMAIN_SHARE) * self.track_t,
-                dtype=np.float32)
+                dtype=np.float32,
+            )
         total = np.asarray(self.req_weights[rows] @ self._mixed_t, dtype=np.float32)
         dom = self.scenario_domain[rows]
         for d in range(len(DOMAINS)):
@@ -419,12 +448,25 @@ class MatchEngine:
         total += text
         return total
 
-    def recommend_all(self, k: int, *, scenario_mask: np.ndarray | None = None, block: int = 512,
-                      company_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def recommend_all(
+        self,
+        k: int,
+        *,
+        scenario_mask: np.ndarray | None = None,
+        block: int = 512,
+        company_rows: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` scenarios for every company: (N x k) scenario indexes and scores, best first
         (-1 / -inf where fewer than k scenarios qualify)."""
-        return top_k_per_company(self.score_block, len(self.scenarios), len(self.companies), k,
-                                 scenario_mask=scenario_mask, block=block, company_rows=company_rows)
+        return top_k_per_company(
+            self.score_block,
+            len(self.scenarios),
+            len(self.companies),
+            k,
+            scenario_mask=scenario_mask,
+            block=block,
+            company_rows=company_rows,
+        )
 
 
 def top_indexes(values: np.ndarray, limit: int | None, valid: np.ndarray | None = None) -> np.ndarray:
@@ -442,9 +484,16 @@ def top_indexes(values: np.ndarray, limit: int | None, valid: np.ndarray | None 
     return out[:limit] if limit is not None else out
 
 
-def top_k_per_company(score_block, n_scenarios: int, n_companies: int, k: int, *,
-                      scenario_mask: np.ndarray | None = None, block: int = 512,
-                      company_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def top_k_per_company(
+    score_block,
+    n_scenarios: int,
+    n_companies: int,
+    k: int,
+    *,
+    scenario_mask: np.ndarray | None = None,
+    block: int = 512,
+    company_rows: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Running top-k over blocks of scenarios; ``score_block(rows) -> (len(rows) x N)`` with
     scores >= 0.
 
@@ -459,7 +508,7 @@ def top_k_per_company(score_block, n_scenarios: int, n_companies: int, k: int, *
     rows_all = np.arange(n_scenarios) if scenario_mask is None else np.flatnonzero(scenario_mask)
     owner = np.repeat(np.arange(n), k)
     for start in range(0, len(rows_all), block):
-        rows = rows_all[start:start + block]
+        rows = rows_all[start : start + block]
         scores = score_block(rows)
         if company_rows is not None:
             scores = scores[:, cols]

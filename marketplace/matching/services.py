@@ -27,7 +27,13 @@ from marketplace.core.errors import NotFound
 from marketplace.matching.consortium import Candidate, ConsortiumPlan, minimum_teams
 from marketplace.matching.explain import Explanation, explain
 from marketplace.matching.model import (
-    SIZE_LABELS, Award, CapabilityNode, CompanyData, Project, ScenarioData, Taxonomy,
+    SIZE_LABELS,
+    Award,
+    CapabilityNode,
+    CompanyData,
+    Project,
+    ScenarioData,
+    Taxonomy,
 )
 from marketplace.matching.scoring import COVERED_AT, MatchConfig, MatchEngine
 from marketplace.proposals.tables import Proposal, ProposalMember
@@ -53,45 +59,79 @@ class MatchingData:
 async def load_matching_data() -> MatchingData:
     """Every capability, company and scenario as plain data (awards from selected proposals)."""
     caps = await Capability.select(
-        Capability.id, Capability.name, Capability.name_en, Capability.synonyms, Capability.parent,
+        Capability.id,
+        Capability.name,
+        Capability.name_en,
+        Capability.synonyms,
+        Capability.parent,
     ).output(load_json=True)
     taxonomy = Taxonomy.of(
-        CapabilityNode(r["id"], r["name"], r["parent"],
-                       tuple(w for w in [r["name_en"], *(r["synonyms"] or [])] if w))
-        for r in caps)
+        CapabilityNode(
+            r["id"], r["name"], r["parent"], tuple(w for w in [r["name_en"], *(r["synonyms"] or [])] if w)
+        )
+        for r in caps
+    )
 
-    scenario_rows = await Scenario.select(
-        Scenario.id, Scenario.key, Scenario.title, Scenario.domain, Scenario.summary,
-        Scenario.description, Scenario.expected_outcome, Scenario.tags, Scenario.status,
-    ).order_by(Scenario.id).output(load_json=True)
+    scenario_rows = (
+        await Scenario.select(
+            Scenario.id,
+            Scenario.key,
+            Scenario.title,
+            Scenario.domain,
+            Scenario.summary,
+            Scenario.description,
+            Scenario.expected_outcome,
+            Scenario.tags,
+            Scenario.status,
+        )
+        .order_by(Scenario.id)
+        .output(load_json=True)
+    )
     requirements: dict[int, dict[int, int]] = {}
     for r in await ScenarioCapability.select(
-            ScenarioCapability.scenario, ScenarioCapability.capability, ScenarioCapability.weight):
+        ScenarioCapability.scenario, ScenarioCapability.capability, ScenarioCapability.weight
+    ):
         requirements.setdefault(r["scenario"], {})[r["capability"]] = r["weight"]
     scenarios = [
-        ScenarioData(id=r["id"], key=r["key"], title=r["title"], domain=r["domain"], summary=r["summary"],
-                     description=r["description"], expected_outcome=r["expected_outcome"],
-                     requirements=requirements.get(r["id"], {}), tags=tuple(r["tags"] or ()),
-                     status=r["status"])
+        ScenarioData(
+            id=r["id"],
+            key=r["key"],
+            title=r["title"],
+            domain=r["domain"],
+            summary=r["summary"],
+            description=r["description"],
+            expected_outcome=r["expected_outcome"],
+            requirements=requirements.get(r["id"], {}),
+            tags=tuple(r["tags"] or ()),
+            status=r["status"],
+        )
         for r in scenario_rows
     ]
     by_scenario = {s.id: s for s in scenarios}
 
     company_caps: dict[int, dict[int, str]] = {}
     for r in await CompanyCapability.select(
-            CompanyCapability.company, CompanyCapability.capability, CompanyCapability.evidence):
+        CompanyCapability.company, CompanyCapability.capability, CompanyCapability.evidence
+    ):
         company_caps.setdefault(r["company"], {})[r["capability"]] = r["evidence"]
     projects: dict[int, list[Project]] = {}
     for r in await PastProject.select(
-            PastProject.company, PastProject.title, PastProject.delivered, PastProject.capability,
-            PastProject.year, PastProject.client).order_by(PastProject.id):
+        PastProject.company,
+        PastProject.title,
+        PastProject.delivered,
+        PastProject.capability,
+        PastProject.year,
+        PastProject.client,
+    ).order_by(PastProject.id):
         projects.setdefault(r["company"], []).append(
-            Project(r["title"], r["delivered"], r["capability"], r["year"], r["client"]))
+            Project(r["title"], r["delivered"], r["capability"], r["year"], r["client"])
+        )
 
     awards: dict[int, list[Award]] = {}
     # Only published awards count: an internal decision must not surface in match explanations.
     won = await Proposal.select(Proposal.id, Proposal.scenario, Proposal.company).where(
-        (Proposal.status == "selected") & (Proposal.outcome_published == True))  # noqa: E712
+        (Proposal.status == "selected") & (Proposal.outcome_published == True)
+    )
     won_by_id = {}
     for r in won:
         sc = by_scenario.get(r["scenario"])
@@ -99,23 +139,44 @@ async def load_matching_data() -> MatchingData:
             continue
         won_by_id[r["id"]] = sc
         awards.setdefault(r["company"], []).append(
-            Award(sc.id, sc.title, sc.domain, tuple(sc.requirements), sc.status, "lead"))
+            Award(sc.id, sc.title, sc.domain, tuple(sc.requirements), sc.status, "lead")
+        )
     if won_by_id:
         for r in await ProposalMember.select(ProposalMember.proposal, ProposalMember.company).where(
-                ProposalMember.proposal.is_in(list(won_by_id)) & (ProposalMember.status == "accepted")
-                & (ProposalMember.is_lead == False)):  # noqa: E712 (a SQL expression)
+            ProposalMember.proposal.is_in(list(won_by_id))
+            & (ProposalMember.status == "accepted")
+            & (ProposalMember.is_lead == False)
+        ):
             sc = won_by_id[r["proposal"]]
             awards.setdefault(r["company"], []).append(
-                Award(sc.id, sc.title, sc.domain, tuple(sc.requirements), sc.status, "member"))
+                Award(sc.id, sc.title, sc.domain, tuple(sc.requirements), sc.status, "member")
+            )
 
-    company_rows = await Company.select(
-        Company.id, Company.key, Company.name, Company.size, Company.description, Company.tags,
-        Company.status,
-    ).order_by(Company.id).output(load_json=True)
+    company_rows = (
+        await Company.select(
+            Company.id,
+            Company.key,
+            Company.name,
+            Company.size,
+            Company.description,
+            Company.tags,
+            Company.status,
+        )
+        .order_by(Company.id)
+        .output(load_json=True)
+    )
     companies = [
-        CompanyData(id=r["id"], key=r["key"], name=r["name"], size=r["size"], description=r["description"],
-                    capabilities=company_caps.get(r["id"], {}), tags=tuple(r["tags"] or ()),
-                    projects=tuple(projects.get(r["id"], ())), awards=tuple(awards.get(r["id"], ())))
+        CompanyData(
+            id=r["id"],
+            key=r["key"],
+            name=r["name"],
+            size=r["size"],
+            description=r["description"],
+            capabilities=company_caps.get(r["id"], {}),
+            tags=tuple(r["tags"] or ()),
+            projects=tuple(projects.get(r["id"], ())),
+            awards=tuple(awards.get(r["id"], ())),
+        )
         for r in company_rows
     ]
     return MatchingData(taxonomy, companies, scenarios, {r["id"]: r["status"] for r in company_rows})
@@ -186,9 +247,16 @@ def build_snapshot(data: MatchingData, fingerprint: tuple, config: MatchConfig |
     engine = MatchEngine(data.taxonomy, companies, data.scenarios, config)
     ranked = np.ones(len(companies), dtype=bool)
     open_ = np.array([s.status in RECOMMENDED_SCENARIO_STATUSES for s in data.scenarios], dtype=bool)
-    return Snapshot(engine, fingerprint, ranked, open_, time.perf_counter() - started,
-                    {c.key: c.id for c in companies if c.key},
-                    {s.key: s.id for s in data.scenarios if s.key}, dict(data.company_status))
+    return Snapshot(
+        engine,
+        fingerprint,
+        ranked,
+        open_,
+        time.perf_counter() - started,
+        {c.key: c.id for c in companies if c.key},
+        {s.key: s.id for s in data.scenarios if s.key},
+        dict(data.company_status),
+    )
 
 
 async def get_snapshot(config: MatchConfig | None = None) -> Snapshot:
@@ -226,11 +294,19 @@ class CompanyMatch:
 
     def to_dict(self) -> dict:
         return {
-            "company_id": self.company_id, "company_key": self.company_key,
-            "company_name": self.company_name, "size": self.size, "size_label": SIZE_LABELS.get(self.size, ""),
-            "score": self.score, "signals": {"coverage": self.explanation.coverage,
-                                             "text": self.explanation.text, "track": self.explanation.track},
-            "explanation": self.explanation.summary(), "details": self.explanation.to_dict(),
+            "company_id": self.company_id,
+            "company_key": self.company_key,
+            "company_name": self.company_name,
+            "size": self.size,
+            "size_label": SIZE_LABELS.get(self.size, ""),
+            "score": self.score,
+            "signals": {
+                "coverage": self.explanation.coverage,
+                "text": self.explanation.text,
+                "track": self.explanation.track,
+            },
+            "explanation": self.explanation.summary(),
+            "details": self.explanation.to_dict(),
         }
 
 
@@ -245,11 +321,18 @@ class ScenarioMatch:
 
     def to_dict(self) -> dict:
         return {
-            "scenario_id": self.scenario_id, "scenario_key": self.scenario_key, "title": self.title,
-            "domain": self.domain, "score": self.score,
-            "signals": {"coverage": self.explanation.coverage, "text": self.explanation.text,
-                        "track": self.explanation.track},
-            "explanation": self.explanation.summary(), "details": self.explanation.to_dict(),
+            "scenario_id": self.scenario_id,
+            "scenario_key": self.scenario_key,
+            "title": self.title,
+            "domain": self.domain,
+            "score": self.score,
+            "signals": {
+                "coverage": self.explanation.coverage,
+                "text": self.explanation.text,
+                "track": self.explanation.track,
+            },
+            "explanation": self.explanation.summary(),
+            "details": self.explanation.to_dict(),
         }
 
 
@@ -288,11 +371,15 @@ def rank_for_scenario(snapshot: Snapshot, scenario_id: int, limit: int | None = 
     for i in order:
         company = engine.companies[i]
         why = explain(engine, s, int(i), (float(sig.coverage[i]), float(sig.text[i]), float(sig.track[i])))
-        out.append(CompanyMatch(company.id, company.key, company.name, company.size, _score(sig.total[i]), why))
+        out.append(
+            CompanyMatch(company.id, company.key, company.name, company.size, _score(sig.total[i]), why)
+        )
     return out
 
 
-async def match_companies(scenario_id: int, *, limit: int = 20, config: MatchConfig | None = None) -> list[CompanyMatch]:
+async def match_companies(
+    scenario_id: int, *, limit: int = 20, config: MatchConfig | None = None
+) -> list[CompanyMatch]:
     """Approved companies best placed to deliver the scenario, best first, each explained.
 
     Raises ``NotFound`` when the scenario does not exist."""
@@ -302,8 +389,9 @@ async def match_companies(scenario_id: int, *, limit: int = 20, config: MatchCon
     return rank_for_scenario(snapshot, scenario_id, limit)
 
 
-async def recommend_scenarios(company_id: int, *, limit: int = 10,
-                              config: MatchConfig | None = None) -> list[ScenarioMatch]:
+async def recommend_scenarios(
+    company_id: int, *, limit: int = 10, config: MatchConfig | None = None
+) -> list[ScenarioMatch]:
     """Open scenarios that best fit the company, best first, each explained; empty for a
     company that is not an approved member.
 
@@ -360,22 +448,31 @@ class ConsortiumSuggestion:
         if not self.needed:
             lines.append("已有会员企业可单独覆盖全部所需能力；以下为可选的组队方案。")
         for n, team in enumerate(self.teams, 1):
-            parts = [f"{m.company_name}（{SIZE_LABELS.get(m.size, m.size)}{'，牵头' if m.lead else ''}）负责"
-                     f"{'、'.join(m.covers)}" for m in team]
+            parts = [
+                f"{m.company_name}（{SIZE_LABELS.get(m.size, m.size)}{'，牵头' if m.lead else ''}）负责"
+                f"{'、'.join(m.covers)}"
+                for m in team
+            ]
             lines.append(f"方案{n}：" + "；".join(parts))
         if self.uncoverable:
             lines.append("暂无会员覆盖：" + "、".join(self.uncoverable))
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"scenario_id": self.scenario_id, "needed": self.needed, "min_size": self.min_size,
-                "teams": [[m.__dict__ for m in team] for team in self.teams],
-                "uncoverable": self.uncoverable, "single_cover": self.single_cover,
-                "summary": self.summary()}
+        return {
+            "scenario_id": self.scenario_id,
+            "needed": self.needed,
+            "min_size": self.min_size,
+            "teams": [[m.__dict__ for m in team] for team in self.teams],
+            "uncoverable": self.uncoverable,
+            "single_cover": self.single_cover,
+            "summary": self.summary(),
+        }
 
 
-def consortium_for(snapshot: Snapshot, scenario_id: int, *, alternatives: int = 3,
-                   pool: int = 40) -> ConsortiumSuggestion:
+def consortium_for(
+    snapshot: Snapshot, scenario_id: int, *, alternatives: int = 3, pool: int = 40
+) -> ConsortiumSuggestion:
     """Pure part of ``suggest_consortium``. The pool is the ``pool`` best-scoring approved
     companies that cover at least one requirement, plus the 5 strongest on each requirement;
     the cover is exact (minimum) over that pool."""
@@ -394,25 +491,56 @@ def consortium_for(snapshot: Snapshot, scenario_id: int, *, alternatives: int = 
         strong = np.flatnonzero(useful & covered[:, j])
         strong = strong[np.argsort(-credit[strong, j], kind="stable")][:5]
         chosen.update(strong.tolist())
-    candidates = [Candidate(int(i), frozenset(n for n, ok in zip(needs, covered[i]) if ok),
-                            engine.companies[i].size, float(sig.total[i])) for i in sorted(chosen)]
+    candidates = [
+        Candidate(
+            int(i),
+            frozenset(n for n, ok in zip(needs, covered[i], strict=False) if ok),
+            engine.companies[i].size,
+            float(sig.total[i]),
+        )
+        for i in sorted(chosen)
+    ]
     plan: ConsortiumPlan = minimum_teams(needs, candidates, alternatives=alternatives)
-    single = [engine.companies[i].id for i in np.flatnonzero(useful & covered.all(axis=1))[
-        np.argsort(-sig.total[useful & covered.all(axis=1)], kind="stable")]] if cols else []
+    single = (
+        [
+            engine.companies[i].id
+            for i in np.flatnonzero(useful & covered.all(axis=1))[
+                np.argsort(-sig.total[useful & covered.all(axis=1)], kind="stable")
+            ]
+        ]
+        if cols
+        else []
+    )
     name = engine.taxonomy.name
     teams = []
     for team in plan.teams:
-        teams.append([
-            TeamMember(engine.companies[m.company].id, engine.companies[m.company].key,
-                       engine.companies[m.company].name, m.size, idx == 0,
-                       [name(c) for c in needs if c in m.covers], _score(m.score))
-            for idx, m in enumerate(team.members)])
-    return ConsortiumSuggestion(scenario_id, needed=not single, min_size=plan.min_size, teams=teams,
-                                uncoverable=[name(c) for c in plan.uncoverable], single_cover=single)
+        teams.append(
+            [
+                TeamMember(
+                    engine.companies[m.company].id,
+                    engine.companies[m.company].key,
+                    engine.companies[m.company].name,
+                    m.size,
+                    idx == 0,
+                    [name(c) for c in needs if c in m.covers],
+                    _score(m.score),
+                )
+                for idx, m in enumerate(team.members)
+            ]
+        )
+    return ConsortiumSuggestion(
+        scenario_id,
+        needed=not single,
+        min_size=plan.min_size,
+        teams=teams,
+        uncoverable=[name(c) for c in plan.uncoverable],
+        single_cover=single,
+    )
 
 
-async def suggest_consortium(scenario_id: int, *, alternatives: int = 3,
-                             config: MatchConfig | None = None) -> ConsortiumSuggestion:
+async def suggest_consortium(
+    scenario_id: int, *, alternatives: int = 3, config: MatchConfig | None = None
+) -> ConsortiumSuggestion:
     """The smallest teams of approved members covering the scenario's required capabilities,
     a large firm leading SMEs first, with up to ``alternatives`` other teams of the same size.
     Raises ``NotFound`` when the scenario does not exist."""

@@ -127,8 +127,9 @@ def _ascii_end_ok(text: str, form: str) -> bool:
     return False
 
 
-def build_matcher(taxonomy_words: dict[int, tuple[str, list[str]]] | None = None,
-                  *, use_dictionary: bool = True) -> ConceptMatcher:
+def build_matcher(
+    taxonomy_words: dict[int, tuple[str, list[str]]] | None = None, *, use_dictionary: bool = True
+) -> ConceptMatcher:
     """A matcher over the domain dictionary and the taxonomy.
 
     ``taxonomy_words`` maps a capability id to (its name, all its words: name, English name,
@@ -165,9 +166,42 @@ def analyze(text: str, matcher: ConceptMatcher | None, *, concept_weight: float 
 # trim the phrases shown to people, never in scoring.
 EDGE_CHARS = set("的和与及或并等在对为了是把被将由从向以其该各")
 GENERIC_WORDS = {
-    "以及", "提升", "提高", "实现", "进行", "开展", "处理", "提示", "相关", "需要", "通过", "能够",
-    "可以", "工作", "情况", "问题", "系统", "平台", "服务", "数据", "管理", "建设", "应用", "自动",
-    "智能", "支持", "提供", "形成", "推动", "加强", "有效", "及时", "全区", "园区", "企业", "部门",
+    "以及",
+    "提升",
+    "提高",
+    "实现",
+    "进行",
+    "开展",
+    "处理",
+    "提示",
+    "相关",
+    "需要",
+    "通过",
+    "能够",
+    "可以",
+    "工作",
+    "情况",
+    "问题",
+    "系统",
+    "平台",
+    "服务",
+    "数据",
+    "管理",
+    "建设",
+    "应用",
+    "自动",
+    "智能",
+    "支持",
+    "提供",
+    "形成",
+    "推动",
+    "加强",
+    "有效",
+    "及时",
+    "全区",
+    "园区",
+    "企业",
+    "部门",
 }
 
 
@@ -189,11 +223,11 @@ def common_phrases(query: str, doc_bigrams: set[str], *, min_len: int = 2) -> li
     phrases: list[str] = []
     i, n = 0, len(norm)
     while i < n - 1:
-        if _is_cjk(norm[i]) and _is_cjk(norm[i + 1]) and norm[i:i + 2] in doc_bigrams:
+        if _is_cjk(norm[i]) and _is_cjk(norm[i + 1]) and norm[i : i + 2] in doc_bigrams:
             j = i + 1
-            while j + 1 < n and _is_cjk(norm[j + 1]) and norm[j:j + 2] in doc_bigrams:
+            while j + 1 < n and _is_cjk(norm[j + 1]) and norm[j : j + 2] in doc_bigrams:
                 j += 1
-            phrase = norm[i:j + 1]
+            phrase = norm[i : j + 1]
             if len(phrase) >= min_len and phrase not in phrases:
                 phrases.append(phrase)
             i = j + 1

@@ -27,11 +27,21 @@ class StaffMatchesController(Controller):
 
     async def _page(self, request: Request, scenario_id: int, **extra) -> Template:
         await check_may_see_matches(request.user, scenario_id)
-        scenario = await Scenario.select(Scenario.id, Scenario.title, Scenario.status).where(
-            Scenario.id == scenario_id).first()
-        return Template("staff/matches.html", status_code=extra.pop("status_code", 200), context={
-            "scenario": scenario, "matches": await match_companies(scenario_id, limit=15),
-            "consortium": await suggest_consortium(scenario_id), **extra})
+        scenario = (
+            await Scenario.select(Scenario.id, Scenario.title, Scenario.status)
+            .where(Scenario.id == scenario_id)
+            .first()
+        )
+        return Template(
+            "staff/matches.html",
+            status_code=extra.pop("status_code", 200),
+            context={
+                "scenario": scenario,
+                "matches": await match_companies(scenario_id, limit=15),
+                "consortium": await suggest_consortium(scenario_id),
+                **extra,
+            },
+        )
 
     @get("/")
     async def matches(self, request: Request, scenario_id: Id) -> Template:
@@ -48,8 +58,12 @@ class StaffMatchesController(Controller):
             if company_id is None:
                 raise ValidationFailed("请选择企业。")
             count = await invite_company_to_apply(
-                scenario_id, company_id, actor_of(request),
-                actor_department_id=request.user.department_id, actor_is_admin=request.user.is_admin)
+                scenario_id,
+                company_id,
+                actor_of(request),
+                actor_department_id=request.user.department_id,
+                actor_is_admin=request.user.is_admin,
+            )
         except (ValidationFailed, Conflict, NotAllowed) as exc:
             return await self._page(request, scenario_id, message=exc.message, status_code=exc.status_code)
         return see_other(f"/staff/scenarios/{scenario_id}/matches?invited={'sent' if count else 'again'}")

@@ -36,8 +36,9 @@ class Message:
     link: str = ""
 
 
-async def notify(user_ids: Iterable[int], message: Message, *, dedupe_key: str | None = None,
-                 email: bool = True) -> list[int]:
+async def notify(
+    user_ids: Iterable[int], message: Message, *, dedupe_key: str | None = None, email: bool = True
+) -> list[int]:
     """Write one notification per user (duplicates in ``user_ids`` collapse) and queue its mail.
 
     Call it inside the transaction of the change it reports, so the notification exists exactly
@@ -51,25 +52,35 @@ async def notify(user_ids: Iterable[int], message: Message, *, dedupe_key: str |
     wanted = sorted(set(user_ids))
     if not wanted:
         return []
-    active = {r["id"] for r in await User.select(User.id).where(User.id.is_in(wanted) & (User.active == True))}  # noqa: E712
+    active = {
+        r["id"] for r in await User.select(User.id).where(User.id.is_in(wanted) & (User.active == True))
+    }
     targets = [u for u in wanted if u in active]
     if dedupe_key and targets:
         keys = {f"{dedupe_key}:u{u}": u for u in targets}
-        seen = await Notification.select(Notification.dedupe_key).where(Notification.dedupe_key.is_in(list(keys)))
+        seen = await Notification.select(Notification.dedupe_key).where(
+            Notification.dedupe_key.is_in(list(keys))
+        )
         already = {keys[r["dedupe_key"]] for r in seen}
         targets = [u for u in targets if u not in already]
     if not targets:
         return []
     now = clock.now()
-    await Notification.insert(*[
-        Notification(
-            user=u, kind=message.kind, title=message.title[:200], body=message.body,
-            link=message.link[:300], created_at=now,
-            dedupe_key=f"{dedupe_key}:u{u}" if dedupe_key else None,
-            email_status="pending" if email else "none",
-        )
-        for u in targets
-    ])
+    await Notification.insert(
+        *[
+            Notification(
+                user=u,
+                kind=message.kind,
+                title=message.title[:200],
+                body=message.body,
+                link=message.link[:300],
+                created_at=now,
+                dedupe_key=f"{dedupe_key}:u{u}" if dedupe_key else None,
+                email_status="pending" if email else "none",
+            )
+            for u in targets
+        ]
+    )
     return targets
 
 
@@ -81,23 +92,39 @@ async def list_notifications(user_id: int, page: int = 1) -> Page[dict]:
     """The user's notifications, newest first."""
     where = Notification.user == user_id
     total = await Notification.count().where(where)
-    rows = await Notification.select(
-        Notification.id, Notification.kind, Notification.title, Notification.body, Notification.link,
-        Notification.created_at, Notification.read_at,
-    ).where(where).order_by(Notification.created_at, ascending=False).order_by(
-        Notification.id, ascending=False).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    rows = (
+        await Notification.select(
+            Notification.id,
+            Notification.kind,
+            Notification.title,
+            Notification.body,
+            Notification.link,
+            Notification.created_at,
+            Notification.read_at,
+        )
+        .where(where)
+        .order_by(Notification.created_at, ascending=False)
+        .order_by(Notification.id, ascending=False)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
     return Page(items=rows, total=total, page=page, page_size=PAGE_SIZE)
 
 
 async def mark_read(user_id: int, notification_id: int) -> str:
     """Mark one of the user's notifications read; return its link. ``NotFound`` if not theirs."""
     async with write_transaction():
-        row = await Notification.select(Notification.link, Notification.read_at).where(
-            (Notification.id == notification_id) & (Notification.user == user_id)).first()
+        row = (
+            await Notification.select(Notification.link, Notification.read_at)
+            .where((Notification.id == notification_id) & (Notification.user == user_id))
+            .first()
+        )
         if row is None:
             raise NotFound("通知不存在。")
         if row["read_at"] is None:
-            await Notification.update({Notification.read_at: clock.now()}).where(Notification.id == notification_id)
+            await Notification.update({Notification.read_at: clock.now()}).where(
+                Notification.id == notification_id
+            )
     return row["link"]
 
 
@@ -106,7 +133,8 @@ async def mark_all_read(user_id: int) -> int:
     async with write_transaction():
         n = await unread_count(user_id)
         await Notification.update({Notification.read_at: clock.now()}).where(
-            (Notification.user == user_id) & Notification.read_at.is_null())
+            (Notification.user == user_id) & Notification.read_at.is_null()
+        )
     return n
 
 
@@ -128,23 +156,37 @@ async def deliver_pending_emails(limit: int = DELIVERY_BATCH) -> int:
     same mail; a failed send is marked ``failed`` with the error and not retried automatically.
     Returns the number sent.
     """
-    rows = await Notification.select(
-        Notification.id, Notification.title, Notification.body, Notification.link, Notification.user.email,
-    ).where(Notification.email_status == "pending").order_by(Notification.id).limit(limit)
+    rows = (
+        await Notification.select(
+            Notification.id,
+            Notification.title,
+            Notification.body,
+            Notification.link,
+            Notification.user.email,
+        )
+        .where(Notification.email_status == "pending")
+        .order_by(Notification.id)
+        .limit(limit)
+    )
     sent = 0
     for row in rows:
-        claimed = await Notification.update({Notification.email_status: "sending"}).where(
-            (Notification.id == row["id"]) & (Notification.email_status == "pending")).returning(Notification.id)
+        claimed = (
+            await Notification.update({Notification.email_status: "sending"})
+            .where((Notification.id == row["id"]) & (Notification.email_status == "pending"))
+            .returning(Notification.id)
+        )
         if not claimed:
             continue  # another worker has it
         try:
             await send_mail(row["user.email"], f"【数园区】{row['title']}", _mail_text(row))
         except Exception as exc:  # the mail server's problem, not the user's: keep going
             log.warning("notification %s: mail failed: %s", row["id"], exc)
-            await Notification.update({Notification.email_status: "failed", Notification.email_error: str(exc)[:500]}).where(
-                Notification.id == row["id"])
+            await Notification.update(
+                {Notification.email_status: "failed", Notification.email_error: str(exc)[:500]}
+            ).where(Notification.id == row["id"])
             continue
-        await Notification.update({Notification.email_status: "sent", Notification.emailed_at: clock.now()}).where(
-            Notification.id == row["id"])
+        await Notification.update(
+            {Notification.email_status: "sent", Notification.emailed_at: clock.now()}
+        ).where(Notification.id == row["id"])
         sent += 1
     return sent

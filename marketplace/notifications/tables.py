@@ -6,13 +6,28 @@ from piccolo.table import Table
 from marketplace.accounts.tables import User
 
 NOTIFICATION_KINDS = (
-    "scenario_match", "question_answered", "question_asked", "amendment", "deadline_extended",
-    "scenario_cancelled", "deadline_reminder", "review_requested", "changes_requested", "approved",
+    "scenario_match",
+    "question_answered",
+    "question_asked",
+    "amendment",
+    "deadline_extended",
+    "scenario_cancelled",
+    "deadline_reminder",
+    "review_requested",
+    "changes_requested",
+    "approved",
     "invitation_to_apply",
-    "proposal_submitted", "proposal_withdrawn", "consortium_invitation", "consortium_answer", "consortium_change",
-    "pitch_invitation", "evaluation_result",
-    "evaluation_assigned", "clarification_requested",
-    "pilot_started", "pilot_completed",
+    "proposal_submitted",
+    "proposal_withdrawn",
+    "consortium_invitation",
+    "consortium_answer",
+    "consortium_change",
+    "pitch_invitation",
+    "evaluation_result",
+    "evaluation_assigned",
+    "clarification_requested",
+    "pilot_started",
+    "pilot_completed",
 )
 EMAIL_STATUSES = ("none", "pending", "sending", "sent", "failed")
 

@@ -37,9 +37,14 @@ class NotificationController(Controller):
         if errors:
             raise ValidationFailed("查询参数有误。", errors)
         result = await services.list_notifications(request.user.id, page)
-        return Template("notifications/list.html", context={
-            "page": result, "unread": await services.unread_count(request.user.id),
-            "done": request.query_params.get("done")})
+        return Template(
+            "notifications/list.html",
+            context={
+                "page": result,
+                "unread": await services.unread_count(request.user.id),
+                "done": request.query_params.get("done"),
+            },
+        )
 
     @post("/{notification_id:int}/open")
     async def open(self, request: Request, notification_id: Id) -> Redirect:

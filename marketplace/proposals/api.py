@@ -25,8 +25,8 @@ from marketplace.proposals import consortium as pc
 from marketplace.proposals import services as ps
 from marketplace.proposals import visibility
 from marketplace.proposals.schemas import (
-    AnswerOut,
     AnswerIn,
+    AnswerOut,
     InviteIn,
     MemberOut,
     ProposalOut,
@@ -43,7 +43,9 @@ from marketplace.scenarios.params import MAX_ID
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="id（1 到 2147483647）。")]
 ScenarioQuery = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="只看这个场景的方案。")]
 PageQuery = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="页码，从 1 开始。")]
-PageSizeQuery = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description=f"每页条数，最多 {MAX_PAGE_SIZE}。")]
+PageSizeQuery = Annotated[
+    int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description=f"每页条数，最多 {MAX_PAGE_SIZE}。")
+]
 WRITE_RAISES = [ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound, Conflict]
 READ_RAISES = [ValidationFailed, NotAuthorizedException, NotFoundException]
 
@@ -53,26 +55,48 @@ def _json(struct):
 
 
 def _members(row: dict) -> list[MemberOut]:
-    return [MemberOut(company_id=m["company_id"], name=m["name"], is_sme=m["is_sme"], is_lead=m["is_lead"],
-                      role=m["role"], work_share=m["work_share"], status=m["status"]) for m in row.get("members", [])]
+    return [
+        MemberOut(
+            company_id=m["company_id"],
+            name=m["name"],
+            is_sme=m["is_sme"],
+            is_lead=m["is_lead"],
+            role=m["role"],
+            work_share=m["work_share"],
+            status=m["status"],
+        )
+        for m in row.get("members", [])
+    ]
 
 
 def _summary_fields(row: dict) -> dict:
     return {
-        "id": row["id"], "scenario_id": row["scenario"], "scenario_title": row["scenario.title"],
-        "company_id": row["company"], "company_name": row["company.name"], "status": row["status"],
-        "status_label": ps.STATUS_LABELS[row["status"]], "number": row["number"], "version": row["version"],
-        "content_hash": row["content_hash"], "submitted_at": row["submitted_at"],
-        "needs_confirmation": row["needs_confirmation"], "members": _members(row),
+        "id": row["id"],
+        "scenario_id": row["scenario"],
+        "scenario_title": row["scenario.title"],
+        "company_id": row["company"],
+        "company_name": row["company.name"],
+        "status": row["status"],
+        "status_label": ps.STATUS_LABELS[row["status"]],
+        "number": row["number"],
+        "version": row["version"],
+        "content_hash": row["content_hash"],
+        "submitted_at": row["submitted_at"],
+        "needs_confirmation": row["needs_confirmation"],
+        "members": _members(row),
     }
 
 
 def proposal_out(row: dict) -> ProposalOut:
     return ProposalOut(
-        **_summary_fields(row), **{f: row[f] for f in ps.TEXT_FIELDS},
-        capability_answers=row["capability_answers"] or {}, timeline=row["timeline"] or [],
-        cost_estimate=row["cost_estimate"], declaration_accepted=row["declaration_accepted"],
-        withdrawn_at=row["withdrawn_at"])
+        **_summary_fields(row),
+        **{f: row[f] for f in ps.TEXT_FIELDS},
+        capability_answers=row["capability_answers"] or {},
+        timeline=row["timeline"] or [],
+        cost_estimate=row["cost_estimate"],
+        declaration_accepted=row["declaration_accepted"],
+        withdrawn_at=row["withdrawn_at"],
+    )
 
 
 async def _visible(request: Request, proposal_id: int) -> ProposalOut:
@@ -83,8 +107,12 @@ class ProposalApiController(Controller):
     path = "/api/v1"
     tags = ["proposals"]
 
-    @post("/scenarios/{scenario_id:int}/proposals", status_code=201, guards=[requires_approved_member],
-          raises=WRITE_RAISES)
+    @post(
+        "/scenarios/{scenario_id:int}/proposals",
+        status_code=201,
+        guards=[requires_approved_member],
+        raises=WRITE_RAISES,
+    )
     async def create(self, request: Request, scenario_id: Id) -> ProposalOut:
         """Create the caller's company's draft on an open scenario (one per company and scenario:
         409 for a second one, and after the deadline). The company leads it with a 100 % share."""
@@ -98,34 +126,60 @@ class ProposalApiController(Controller):
         await ps.save_proposal(proposal_id, actor_of(request), data.changes())
         return await _visible(request, proposal_id)
 
-    @post("/proposals/{proposal_id:int}/submit", status_code=200, guards=[requires_approved_member],
-          raises=WRITE_RAISES)
+    @post(
+        "/proposals/{proposal_id:int}/submit",
+        status_code=200,
+        guards=[requires_approved_member],
+        raises=WRITE_RAISES,
+    )
     async def submit(self, request: Request, proposal_id: Id) -> ReceiptOut:
         """Validate everything (400 lists every missing item in ``errors``) and submit: a new
         version, the receipt number (kept on re-submission), the content hash. ``warnings`` says
         when the cost is above the scenario's budget."""
         r = await ps.submit_proposal(proposal_id, actor_of(request))
-        return ReceiptOut(proposal_id=r.proposal_id, number=r.number, version=r.version,
-                          submitted_at=r.submitted_at, content_hash=r.content_hash, warnings=list(r.warnings))
+        return ReceiptOut(
+            proposal_id=r.proposal_id,
+            number=r.number,
+            version=r.version,
+            submitted_at=r.submitted_at,
+            content_hash=r.content_hash,
+            warnings=list(r.warnings),
+        )
 
-    @post("/proposals/{proposal_id:int}/withdraw", status_code=200, guards=[requires_approved_member],
-          raises=WRITE_RAISES)
-    async def withdraw(self, request: Request, proposal_id: Id,
-                       data: _json(WithdrawIn | None) = None) -> ProposalOut:
+    @post(
+        "/proposals/{proposal_id:int}/withdraw",
+        status_code=200,
+        guards=[requires_approved_member],
+        raises=WRITE_RAISES,
+    )
+    async def withdraw(
+        self, request: Request, proposal_id: Id, data: _json(WithdrawIn | None) = None
+    ) -> ProposalOut:
         """Withdraw a submitted proposal before the deadline (it may be submitted again)."""
         await ps.withdraw_proposal(proposal_id, actor_of(request), data.reason if data else "")
         return await _visible(request, proposal_id)
 
     @get("/proposals", guards=[requires_login], raises=READ_RAISES)
-    async def index(self, request: Request, scenario_id: ScenarioQuery = None, page: PageQuery = 1,
-                    page_size: PageSizeQuery = DEFAULT_PAGE_SIZE) -> ProposalPage:
+    async def index(
+        self,
+        request: Request,
+        scenario_id: ScenarioQuery = None,
+        page: PageQuery = 1,
+        page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
+    ) -> ProposalPage:
         """The proposals the caller may see: members their company's own and consortium
         proposals (drafts included); staff their department's submitted ones (sealed scenarios
         only after the deadline); admins all submitted ones (same seal)."""
-        result = await visibility.list_visible_proposals(request.user, scenario_id=scenario_id, page=page,
-                                                         page_size=page_size)
-        return ProposalPage(items=[ProposalSummaryOut(**_summary_fields(r)) for r in result.items],
-                            total=result.total, page=result.page, page_size=result.page_size, pages=result.pages)
+        result = await visibility.list_visible_proposals(
+            request.user, scenario_id=scenario_id, page=page, page_size=page_size
+        )
+        return ProposalPage(
+            items=[ProposalSummaryOut(**_summary_fields(r)) for r in result.items],
+            total=result.total,
+            page=result.page,
+            page_size=result.page_size,
+            pages=result.pages,
+        )
 
     @get("/proposals/{proposal_id:int}", guards=[requires_login], raises=READ_RAISES)
     async def detail(self, request: Request, proposal_id: Id) -> ProposalOut:
@@ -137,20 +191,32 @@ class ProposalApiController(Controller):
         """The submitted versions, newest first (the first one is the version that counts)."""
         if not await visibility.can_see_proposal(request.user, proposal_id):
             raise NotFound(visibility.NOT_FOUND_MESSAGE)
-        rows = await ProposalVersion.select(ProposalVersion.version, ProposalVersion.submitted_at,
-                                            ProposalVersion.content_hash).where(
-            ProposalVersion.proposal == proposal_id).order_by(ProposalVersion.version, ascending=False)
+        rows = (
+            await ProposalVersion.select(
+                ProposalVersion.version, ProposalVersion.submitted_at, ProposalVersion.content_hash
+            )
+            .where(ProposalVersion.proposal == proposal_id)
+            .order_by(ProposalVersion.version, ascending=False)
+        )
         return [VersionOut(**r) for r in rows]
 
-    @post("/proposals/{proposal_id:int}/members", status_code=201, guards=[requires_approved_member],
-          raises=WRITE_RAISES)
+    @post(
+        "/proposals/{proposal_id:int}/members",
+        status_code=201,
+        guards=[requires_approved_member],
+        raises=WRITE_RAISES,
+    )
     async def invite(self, request: Request, proposal_id: Id, data: _json(InviteIn)) -> ProposalOut:
         """The lead invites an approved member company with a role and work share (percent)."""
         await pc.invite_member(proposal_id, actor_of(request), data.company_id, data.role, data.work_share)
         return await _visible(request, proposal_id)
 
-    @post("/proposals/{proposal_id:int}/invitation", status_code=200, guards=[requires_approved_member],
-          raises=WRITE_RAISES)
+    @post(
+        "/proposals/{proposal_id:int}/invitation",
+        status_code=200,
+        guards=[requires_approved_member],
+        raises=WRITE_RAISES,
+    )
     async def answer(self, request: Request, proposal_id: Id, data: _json(AnswerIn)) -> AnswerOut:
         """A manager of the invited company accepts or declines (``reason`` optional). A company
         that declines no longer sees the proposal."""

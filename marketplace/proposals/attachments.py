@@ -44,16 +44,32 @@ async def add_attachment(proposal_id: int, actor: Actor, filename: str, content:
     try:
         async with write_transaction():
             proposal, _ = await lock_for_write(proposal_id, member)
-            if await ProposalAttachment.count().where(ProposalAttachment.proposal == proposal_id) >= MAX_ATTACHMENTS:
+            if (
+                await ProposalAttachment.count().where(ProposalAttachment.proposal == proposal_id)
+                >= MAX_ATTACHMENTS
+            ):
                 message = f"每份方案最多 {MAX_ATTACHMENTS} 个附件。"
                 raise ValidationFailed(message, {"attachment": message})
             now = clock.now()
-            row = ProposalAttachment(proposal=proposal_id, filename=name, stored_name=path.name, content_type=kind,
-                                     size=len(content), sha256=hashlib.sha256(content).hexdigest(),
-                                     uploaded_by=member.user_id, uploaded_at=now)
+            row = ProposalAttachment(
+                proposal=proposal_id,
+                filename=name,
+                stored_name=path.name,
+                content_type=kind,
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                uploaded_by=member.user_id,
+                uploaded_at=now,
+            )
             await row.save()
             await _touch(proposal, now)
-            await record(actor, "proposal.attach", "proposal", proposal_id, after={"attachment": name, "size": len(content)})
+            await record(
+                actor,
+                "proposal.attach",
+                "proposal",
+                proposal_id,
+                after={"attachment": name, "size": len(content)},
+            )
             await enqueue("proposal", proposal_id)
     except BaseException:
         path.unlink(missing_ok=True)
@@ -70,23 +86,36 @@ async def remove_attachment(proposal_id: int, attachment_id: int, actor: Actor) 
     member = await member_of(actor)
     async with write_transaction():
         proposal, _ = await lock_for_write(proposal_id, member)
-        row = await ProposalAttachment.select(ProposalAttachment.filename, ProposalAttachment.stored_name).where(
-            (ProposalAttachment.id == attachment_id) & (ProposalAttachment.proposal == proposal_id)).first()
+        row = (
+            await ProposalAttachment.select(ProposalAttachment.filename, ProposalAttachment.stored_name)
+            .where((ProposalAttachment.id == attachment_id) & (ProposalAttachment.proposal == proposal_id))
+            .first()
+        )
         if row is None:
             raise NotFound("附件不存在。")
         await ProposalAttachment.delete().where(ProposalAttachment.id == attachment_id)
         await _touch(proposal, clock.now())
-        await record(actor, "proposal.detach", "proposal", proposal_id, before={"attachment": row["filename"]})
+        await record(
+            actor, "proposal.detach", "proposal", proposal_id, before={"attachment": row["filename"]}
+        )
         await enqueue("proposal", proposal_id)
     # Earlier versions keep the file's hash; the file itself goes with the working copy.
     (attachments_dir() / row["stored_name"]).unlink(missing_ok=True)
 
 
 async def list_attachments(proposal_id: int) -> list[dict]:
-    return await ProposalAttachment.select(
-        ProposalAttachment.id, ProposalAttachment.filename, ProposalAttachment.content_type, ProposalAttachment.size,
-        ProposalAttachment.sha256, ProposalAttachment.uploaded_at,
-    ).where(ProposalAttachment.proposal == proposal_id).order_by(ProposalAttachment.id)
+    return (
+        await ProposalAttachment.select(
+            ProposalAttachment.id,
+            ProposalAttachment.filename,
+            ProposalAttachment.content_type,
+            ProposalAttachment.size,
+            ProposalAttachment.sha256,
+            ProposalAttachment.uploaded_at,
+        )
+        .where(ProposalAttachment.proposal == proposal_id)
+        .order_by(ProposalAttachment.id)
+    )
 
 
 async def open_attachment(proposal_id: int, attachment_id: int, reader) -> tuple[Path, str, str]:
@@ -95,9 +124,15 @@ async def open_attachment(proposal_id: int, attachment_id: int, reader) -> tuple
 
     if not await can_see_proposal(reader, proposal_id):
         raise NotFound("附件不存在。")
-    row = await ProposalAttachment.select(
-        ProposalAttachment.filename, ProposalAttachment.stored_name, ProposalAttachment.content_type,
-    ).where((ProposalAttachment.id == attachment_id) & (ProposalAttachment.proposal == proposal_id)).first()
+    row = (
+        await ProposalAttachment.select(
+            ProposalAttachment.filename,
+            ProposalAttachment.stored_name,
+            ProposalAttachment.content_type,
+        )
+        .where((ProposalAttachment.id == attachment_id) & (ProposalAttachment.proposal == proposal_id))
+        .first()
+    )
     if row is None:
         raise NotFound("附件不存在。")
     path = attachments_dir() / row["stored_name"]

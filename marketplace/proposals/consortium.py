@@ -53,7 +53,8 @@ def _clean_role_share(role: str, share) -> tuple[str, int]:
 async def _flag_if_submitted(proposal: dict, now) -> None:
     if proposal["status"] in ("submitted", "withdrawn"):
         await Proposal.update({Proposal.needs_confirmation: True, Proposal.updated_at: now}).where(
-            Proposal.id == proposal["id"])
+            Proposal.id == proposal["id"]
+        )
     else:
         await Proposal.update({Proposal.updated_at: now}).where(Proposal.id == proposal["id"])
 
@@ -66,39 +67,75 @@ async def invite_member(proposal_id: int, actor: Actor, company_id: int, role: s
     role, share = _clean_role_share(role, work_share)
     async with write_transaction():
         proposal, scenario = await lock_for_write(proposal_id, member)
-        company = await Company.select(Company.id, Company.name, Company.status).where(Company.id == company_id).first()
+        company = (
+            await Company.select(Company.id, Company.name, Company.status)
+            .where(Company.id == company_id)
+            .first()
+        )
         if company is None or company["status"] != "approved":
-            raise ValidationFailed("只能邀请已批准的会员企业。", {"company": "只能邀请已批准的会员企业加入联合体。"})
+            raise ValidationFailed(
+                "只能邀请已批准的会员企业。", {"company": "只能邀请已批准的会员企业加入联合体。"}
+            )
         if company_id == member.company_id:
             raise ValidationFailed("牵头企业已在联合体中。", {"company": "不能邀请本企业。"})
-        existing = await ProposalMember.select(ProposalMember.id, ProposalMember.status).where(
-            (ProposalMember.proposal == proposal_id) & (ProposalMember.company == company_id)).first()
+        existing = (
+            await ProposalMember.select(ProposalMember.id, ProposalMember.status)
+            .where((ProposalMember.proposal == proposal_id) & (ProposalMember.company == company_id))
+            .first()
+        )
         if existing and existing["status"] != "declined":
-            raise ValidationFailed("该企业已在联合体中。", {"company": f"「{company['name']}」已被邀请或已加入。"})
+            raise ValidationFailed(
+                "该企业已在联合体中。", {"company": f"「{company['name']}」已被邀请或已加入。"}
+            )
         if await ProposalMember.count().where(ProposalMember.proposal == proposal_id) >= MAX_MEMBERS:
             raise ValidationFailed("联合体成员已达上限。", {"company": f"联合体最多 {MAX_MEMBERS} 家企业。"})
         now = clock.now()
         if existing:
-            await ProposalMember.update({
-                ProposalMember.status: "invited", ProposalMember.role: role, ProposalMember.work_share: share,
-                ProposalMember.invited_at: now, ProposalMember.invited_by: member.user_id,
-                ProposalMember.answered_at: None, ProposalMember.answered_by: None, ProposalMember.decline_reason: "",
-            }).where(ProposalMember.id == existing["id"])
+            await ProposalMember.update(
+                {
+                    ProposalMember.status: "invited",
+                    ProposalMember.role: role,
+                    ProposalMember.work_share: share,
+                    ProposalMember.invited_at: now,
+                    ProposalMember.invited_by: member.user_id,
+                    ProposalMember.answered_at: None,
+                    ProposalMember.answered_by: None,
+                    ProposalMember.decline_reason: "",
+                }
+            ).where(ProposalMember.id == existing["id"])
             member_id = existing["id"]
         else:
-            row = ProposalMember(proposal=proposal_id, company=company_id, role=role, work_share=share,
-                                 status="invited", is_lead=False, invited_at=now, invited_by=member.user_id)
+            row = ProposalMember(
+                proposal=proposal_id,
+                company=company_id,
+                role=role,
+                work_share=share,
+                status="invited",
+                is_lead=False,
+                invited_at=now,
+                invited_by=member.user_id,
+            )
             await row.save()
             member_id = row.id
         await _flag_if_submitted(proposal, now)
-        await record(actor, "proposal.invite", "proposal", proposal_id,
-                     after={"company": company_id, "role": role, "work_share": share})
+        await record(
+            actor,
+            "proposal.invite",
+            "proposal",
+            proposal_id,
+            after={"company": company_id, "role": role, "work_share": share},
+        )
         await enqueue("proposal", proposal_id)
         lead = await Company.select(Company.name).where(Company.id == member.company_id).first()
-        await notify(await company_managers([company_id]), Message(
-            "consortium_invitation", f"联合体邀请：{scenario['title']}",
-            f"「{lead['name']}」邀请贵企业加入联合体，分工：{role}，工作量占比 {share}%。请在截止前接受或拒绝。",
-            f"/member/invitations/{proposal_id}"))
+        await notify(
+            await company_managers([company_id]),
+            Message(
+                "consortium_invitation",
+                f"联合体邀请：{scenario['title']}",
+                f"「{lead['name']}」邀请贵企业加入联合体，分工：{role}，工作量占比 {share}%。请在截止前接受或拒绝。",
+                f"/member/invitations/{proposal_id}",
+            ),
+        )
     return member_id
 
 
@@ -111,8 +148,11 @@ async def answer_invitation(proposal_id: int, actor: Actor, accept: bool, reason
     reason = (reason or "").strip()[:500]
     async with write_transaction():
         proposal, scenario = await lock_for_write(proposal_id, member, lead_only=False)
-        row = await for_update(ProposalMember.select(ProposalMember.id, ProposalMember.status).where(
-            (ProposalMember.proposal == proposal_id) & (ProposalMember.company == member.company_id))).first()
+        row = await for_update(
+            ProposalMember.select(ProposalMember.id, ProposalMember.status).where(
+                (ProposalMember.proposal == proposal_id) & (ProposalMember.company == member.company_id)
+            )
+        ).first()
         if row is None or proposal["company"] == member.company_id:
             raise NotFound("邀请不存在。")
         if not member.is_manager:
@@ -121,25 +161,45 @@ async def answer_invitation(proposal_id: int, actor: Actor, accept: bool, reason
             raise Conflict("该邀请已答复过。")
         if accept:
             own = await find_company_proposal(proposal["scenario"], member.company_id)
-            own_status = own and (await Proposal.select(Proposal.status).where(Proposal.id == own).first())["status"]
+            own_status = (
+                own and (await Proposal.select(Proposal.status).where(Proposal.id == own).first())["status"]
+            )
             if own and own_status != "withdrawn":
-                raise Conflict("贵企业已牵头本场景的另一份方案，不能再加入其他联合体；如需加入，请先撤回或放弃自己的方案。")
+                raise Conflict(
+                    "贵企业已牵头本场景的另一份方案，不能再加入其他联合体；如需加入，请先撤回或放弃自己的方案。"
+                )
             if await _joined_elsewhere(proposal["scenario"], member.company_id, besides=proposal_id):
                 raise Conflict("贵企业已加入本场景的另一个联合体，不能同时加入两个联合体。")
         now = clock.now()
-        await ProposalMember.update({
-            ProposalMember.status: "accepted" if accept else "declined", ProposalMember.answered_at: now,
-            ProposalMember.answered_by: member.user_id, ProposalMember.decline_reason: "" if accept else reason,
-        }).where(ProposalMember.id == row["id"])
+        await ProposalMember.update(
+            {
+                ProposalMember.status: "accepted" if accept else "declined",
+                ProposalMember.answered_at: now,
+                ProposalMember.answered_by: member.user_id,
+                ProposalMember.decline_reason: "" if accept else reason,
+            }
+        ).where(ProposalMember.id == row["id"])
         await _flag_if_submitted(proposal, now)
-        await record(actor, "proposal.accept_invitation" if accept else "proposal.decline_invitation", "proposal",
-                     proposal_id, after={"company": member.company_id}, reason=reason)
+        await record(
+            actor,
+            "proposal.accept_invitation" if accept else "proposal.decline_invitation",
+            "proposal",
+            proposal_id,
+            after={"company": member.company_id},
+            reason=reason,
+        )
         await enqueue("proposal", proposal_id)
         company = await Company.select(Company.name).where(Company.id == member.company_id).first()
         verb = "接受" if accept else "拒绝"
-        await notify(await company_managers([proposal["company"]]), Message(
-            "consortium_answer", f"「{company['name']}」{verb}了联合体邀请：{scenario['title']}",
-            f"拒绝原因：{reason}" if (reason and not accept) else "", f"/member/proposals/{proposal_id}#consortium"))
+        await notify(
+            await company_managers([proposal["company"]]),
+            Message(
+                "consortium_answer",
+                f"「{company['name']}」{verb}了联合体邀请：{scenario['title']}",
+                f"拒绝原因：{reason}" if (reason and not accept) else "",
+                f"/member/proposals/{proposal_id}#consortium",
+            ),
+        )
 
 
 async def update_member(proposal_id: int, actor: Actor, company_id: int, role: str, work_share) -> None:
@@ -148,19 +208,28 @@ async def update_member(proposal_id: int, actor: Actor, company_id: int, role: s
     role, share = _clean_role_share(role, work_share)
     async with write_transaction():
         proposal, _ = await lock_for_write(proposal_id, member)
-        row = await ProposalMember.select(ProposalMember.id, ProposalMember.role, ProposalMember.work_share).where(
-            (ProposalMember.proposal == proposal_id) & (ProposalMember.company == company_id)).first()
+        row = (
+            await ProposalMember.select(ProposalMember.id, ProposalMember.role, ProposalMember.work_share)
+            .where((ProposalMember.proposal == proposal_id) & (ProposalMember.company == company_id))
+            .first()
+        )
         if row is None:
             raise NotFound("该企业不在联合体中。")
         if (row["role"], row["work_share"]) == (role, share):
             return
         now = clock.now()
         await ProposalMember.update({ProposalMember.role: role, ProposalMember.work_share: share}).where(
-            ProposalMember.id == row["id"])
+            ProposalMember.id == row["id"]
+        )
         await _flag_if_submitted(proposal, now)
-        await record(actor, "proposal.change_member", "proposal", proposal_id,
-                     before={"company": company_id, "role": row["role"], "work_share": row["work_share"]},
-                     after={"company": company_id, "role": role, "work_share": share})
+        await record(
+            actor,
+            "proposal.change_member",
+            "proposal",
+            proposal_id,
+            before={"company": company_id, "role": row["role"], "work_share": row["work_share"]},
+            after={"company": company_id, "role": role, "work_share": share},
+        )
         await enqueue("proposal", proposal_id)
 
 
@@ -169,8 +238,11 @@ async def remove_member(proposal_id: int, actor: Actor, company_id: int) -> None
     member = await member_of(actor)
     async with write_transaction():
         proposal, scenario = await lock_for_write(proposal_id, member)
-        row = await ProposalMember.select(ProposalMember.id, ProposalMember.is_lead, ProposalMember.status).where(
-            (ProposalMember.proposal == proposal_id) & (ProposalMember.company == company_id)).first()
+        row = (
+            await ProposalMember.select(ProposalMember.id, ProposalMember.is_lead, ProposalMember.status)
+            .where((ProposalMember.proposal == proposal_id) & (ProposalMember.company == company_id))
+            .first()
+        )
         if row is None:
             raise NotFound("该企业不在联合体中。")
         if row["is_lead"]:
@@ -181,9 +253,15 @@ async def remove_member(proposal_id: int, actor: Actor, company_id: int) -> None
         await record(actor, "proposal.remove_member", "proposal", proposal_id, before={"company": company_id})
         await enqueue("proposal", proposal_id)
         if row["status"] != "declined":
-            await notify(await company_managers([company_id]), Message(
-                "consortium_change", f"已移出联合体：{scenario['title']}", "牵头企业已将贵企业移出该联合体方案。",
-                f"/scenarios/{scenario['id']}"))
+            await notify(
+                await company_managers([company_id]),
+                Message(
+                    "consortium_change",
+                    f"已移出联合体：{scenario['title']}",
+                    "牵头企业已将贵企业移出该联合体方案。",
+                    f"/scenarios/{scenario['id']}",
+                ),
+            )
 
 
 async def search_invitable_companies(proposal_id: int, text: str, limit: int = 10) -> list[dict]:
@@ -191,23 +269,42 @@ async def search_invitable_companies(proposal_id: int, text: str, limit: int = 1
     text = (text or "").strip()[:60]
     if not text:
         return []
-    taken = [r["company"] for r in await ProposalMember.select(ProposalMember.company).where(
-        (ProposalMember.proposal == proposal_id) & (ProposalMember.status != "declined"))]
+    taken = [
+        r["company"]
+        for r in await ProposalMember.select(ProposalMember.company).where(
+            (ProposalMember.proposal == proposal_id) & (ProposalMember.status != "declined")
+        )
+    ]
     where = (Company.status == "approved") & contains_text([Company.name], text)
     if taken:
         where &= Company.id.not_in(taken)
-    rows = await Company.select(Company.id, Company.name, Company.size).where(where).order_by(Company.name).limit(limit)
+    rows = (
+        await Company.select(Company.id, Company.name, Company.size)
+        .where(where)
+        .order_by(Company.name)
+        .limit(limit)
+    )
     return [{"id": r["id"], "name": r["name"], "is_sme": r["size"] == "sme"} for r in rows]
 
 
 async def list_invitations(company_id: int, *, pending_only: bool = True) -> list[dict]:
     """Invitations to the company (open ones by default), with the scenario and the lead."""
-    where = (ProposalMember.company == company_id) & (ProposalMember.is_lead == False)  # noqa: E712
+    where = (ProposalMember.company == company_id) & (ProposalMember.is_lead == False)
     if pending_only:
         where &= ProposalMember.status == "invited"
-    rows = await ProposalMember.select(
-        ProposalMember.proposal, ProposalMember.role, ProposalMember.work_share, ProposalMember.status,
-        ProposalMember.invited_at, ProposalMember.proposal.company.name, ProposalMember.proposal.scenario,
-        ProposalMember.proposal.scenario.title, ProposalMember.proposal.scenario.proposal_deadline,
-    ).where(where).order_by(ProposalMember.invited_at, ascending=False)
+    rows = (
+        await ProposalMember.select(
+            ProposalMember.proposal,
+            ProposalMember.role,
+            ProposalMember.work_share,
+            ProposalMember.status,
+            ProposalMember.invited_at,
+            ProposalMember.proposal.company.name,
+            ProposalMember.proposal.scenario,
+            ProposalMember.proposal.scenario.title,
+            ProposalMember.proposal.scenario.proposal_deadline,
+        )
+        .where(where)
+        .order_by(ProposalMember.invited_at, ascending=False)
+    )
     return rows

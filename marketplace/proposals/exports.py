@@ -17,13 +17,29 @@ from marketplace.core.errors import Conflict
 from marketplace.proposals import visibility
 
 STAFF_STATUS_LABELS = {
-    "draft": "草稿", "submitted": "已提交", "withdrawn": "已撤回", "under_review": "评审中",
-    "shortlisted": "已入围", "not_shortlisted": "未入围", "selected": "已选定", "not_selected": "未选定",
+    "draft": "草稿",
+    "submitted": "已提交",
+    "withdrawn": "已撤回",
+    "under_review": "评审中",
+    "shortlisted": "已入围",
+    "not_shortlisted": "未入围",
+    "selected": "已选定",
+    "not_selected": "未选定",
 }
 """What staff are told (internal states included; members see fewer, see ``services``)."""
 
-HEADER = ("方案编号", "牵头企业", "牵头企业规模", "联合体成员", "中小企业数", "提交时间", "版本", "状态",
-          "需重新确认", "内容哈希")
+HEADER = (
+    "方案编号",
+    "牵头企业",
+    "牵头企业规模",
+    "联合体成员",
+    "中小企业数",
+    "提交时间",
+    "版本",
+    "状态",
+    "需重新确认",
+    "内容哈希",
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -34,8 +50,15 @@ def _cell(value) -> str:
 
 def member_label(m: dict) -> str:
     """``name（中小企业，role，40%）`` as one consortium entry in a cell."""
-    parts = [p for p in ("中小企业" if m["is_sme"] else "", m["role"],
-                         f"{m['work_share']}%" if m["work_share"] is not None else "") if p]
+    parts = [
+        p
+        for p in (
+            "中小企业" if m["is_sme"] else "",
+            m["role"],
+            f"{m['work_share']}%" if m["work_share"] is not None else "",
+        )
+        if p
+    ]
     if m["status"] != "accepted":
         parts.append("待确认" if m["status"] == "invited" else "已拒绝")
     return m["name"] + (f"（{'，'.join(parts)}）" if parts else "")
@@ -49,18 +72,25 @@ def proposals_csv(rows: list[dict]) -> bytes:
     for r in rows:
         members = r["members"]
         lead = next((m for m in members if m["is_lead"]), None)
-        writer.writerow([_cell(v) for v in (
-            r["number"] or "",
-            r["company.name"],
-            "中小企业" if r["company.size"] == "sme" else "大型企业",
-            "；".join(member_label(m) for m in members if m is not lead),
-            sum(1 for m in members if m["is_sme"] and m["status"] == "accepted"),
-            clock.to_park_time(r["submitted_at"]).strftime("%Y-%m-%d %H:%M") if r["submitted_at"] else "",
-            r["version"],
-            STAFF_STATUS_LABELS.get(r["status"], r["status"]),
-            "是" if r["needs_confirmation"] else "否",
-            r["content_hash"],
-        )])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    r["number"] or "",
+                    r["company.name"],
+                    "中小企业" if r["company.size"] == "sme" else "大型企业",
+                    "；".join(member_label(m) for m in members if m is not lead),
+                    sum(1 for m in members if m["is_sme"] and m["status"] == "accepted"),
+                    clock.to_park_time(r["submitted_at"]).strftime("%Y-%m-%d %H:%M")
+                    if r["submitted_at"]
+                    else "",
+                    r["version"],
+                    STAFF_STATUS_LABELS.get(r["status"], r["status"]),
+                    "是" if r["needs_confirmation"] else "否",
+                    r["content_hash"],
+                )
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

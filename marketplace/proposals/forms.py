@@ -22,8 +22,10 @@ def changes_from_form(form: dict[str, str], capability_ids: list[int]) -> dict:
         match = _ROW.match(key)
         if match and int(match[2]) < MAX_ROWS:
             rows.setdefault(int(match[2]), {})[match[1]] = value
-    changes["timeline"] = [{"title": r.get("title", ""), "due": r.get("due", ""), "deliverable": r.get("deliverable", "")}
-                           for _, r in sorted(rows.items())]
+    changes["timeline"] = [
+        {"title": r.get("title", ""), "due": r.get("due", ""), "deliverable": r.get("deliverable", "")}
+        for _, r in sorted(rows.items())
+    ]
     cost = form.get("cost_estimate", "").strip().replace(",", "").replace("，", "")
     changes["cost_estimate"] = int(cost) if cost.isdigit() else (None if cost == "" else cost)
     changes["declaration_accepted"] = form.get("declaration_accepted") in ("1", "on", "true")
@@ -45,7 +47,12 @@ def form_from_proposal(row: dict) -> dict:
 
 def milestone_rows(form: dict, extra: int = 0) -> list[int]:
     """Indexes of the milestone rows to show: the filled ones plus a few (and ``extra``) empty ones."""
-    used = sorted({int(m[2]) for key, value in form.items()
-                   if (m := _ROW.match(key)) and int(m[2]) < MAX_ROWS and (value or "").strip()})
+    used = sorted(
+        {
+            int(m[2])
+            for key, value in form.items()
+            if (m := _ROW.match(key)) and int(m[2]) < MAX_ROWS and (value or "").strip()
+        }
+    )
     nxt = (used[-1] + 1) if used else 0
     return used + list(range(nxt, min(MAX_ROWS, nxt + EMPTY_MILESTONE_ROWS + extra)))

@@ -40,8 +40,10 @@ def _int(value: str) -> int | None:
 
 async def company_proposal_lists(company_id: int) -> dict:
     """The company's drafts and proposals, and the invitations waiting for its answer."""
-    return {"proposals": await ps.list_company_proposals(company_id),
-            "invitations": await pc.list_invitations(company_id)}
+    return {
+        "proposals": await ps.list_company_proposals(company_id),
+        "invitations": await pc.list_invitations(company_id),
+    }
 
 
 class MemberProposalController(Controller):
@@ -72,16 +74,37 @@ class MemberProposalController(Controller):
     async def detail(self, request: Request, proposal_id: Id) -> Template:
         return await self._detail_page(request, proposal_id)
 
-    async def _detail_page(self, request: Request, proposal_id: int, *, status_code: int = 200,
-                           errors: dict | None = None, message: str = "", invite_form: dict | None = None) -> Template:
+    async def _detail_page(
+        self,
+        request: Request,
+        proposal_id: int,
+        *,
+        status_code: int = 200,
+        errors: dict | None = None,
+        message: str = "",
+        invite_form: dict | None = None,
+    ) -> Template:
         proposal = await ps.get_member_proposal(proposal_id, request.user)
         query = (request.query_params.get("q") or "").strip()[:60]
-        found = await pc.search_invitable_companies(proposal_id, query) if (query and proposal["editable"]) else []
-        return Template("proposals/detail.html", status_code=status_code, context={
-            "p": proposal, "q": query, "found": found, "errors": errors or {}, "message": message,
-            "invite_form": invite_form or {}, "notice": request.query_params.get("done", ""),
-            "max_attachment_mb": pa.MAX_BYTES // (1024 * 1024),
-        })
+        found = (
+            await pc.search_invitable_companies(proposal_id, query)
+            if (query and proposal["editable"])
+            else []
+        )
+        return Template(
+            "proposals/detail.html",
+            status_code=status_code,
+            context={
+                "p": proposal,
+                "q": query,
+                "found": found,
+                "errors": errors or {},
+                "message": message,
+                "invite_form": invite_form or {},
+                "notice": request.query_params.get("done", ""),
+                "max_attachment_mb": pa.MAX_BYTES // (1024 * 1024),
+            },
+        )
 
     @get("/proposals/{proposal_id:int}/edit")
     async def edit(self, request: Request, proposal_id: Id) -> Template | Redirect:
@@ -90,12 +113,28 @@ class MemberProposalController(Controller):
             return see_other(f"/member/proposals/{proposal_id}")
         return self._form_page(proposal, pf.form_from_proposal(proposal))
 
-    def _form_page(self, proposal: dict, form: dict, *, errors: dict | None = None, message: str = "",
-                   status_code: int = 200, extra_rows: int = 0) -> Template:
-        return Template("proposals/form.html", status_code=status_code, context={
-            "p": proposal, "form": form, "errors": errors or {}, "message": message,
-            "rows": pf.milestone_rows(form, extra_rows), "labels": ps.FIELD_LABELS,
-        })
+    def _form_page(
+        self,
+        proposal: dict,
+        form: dict,
+        *,
+        errors: dict | None = None,
+        message: str = "",
+        status_code: int = 200,
+        extra_rows: int = 0,
+    ) -> Template:
+        return Template(
+            "proposals/form.html",
+            status_code=status_code,
+            context={
+                "p": proposal,
+                "form": form,
+                "errors": errors or {},
+                "message": message,
+                "rows": pf.milestone_rows(form, extra_rows),
+                "labels": ps.FIELD_LABELS,
+            },
+        )
 
     @post("/proposals/{proposal_id:int}/edit", guards=[requires_approved_member])
     async def save(self, request: Request, proposal_id: Id) -> Template | Redirect:
@@ -113,7 +152,9 @@ class MemberProposalController(Controller):
             proposal = await ps.get_member_proposal(proposal_id, request.user)
             return self._form_page(proposal, form, errors=exc.errors, message=exc.message, status_code=400)
         if form.get("action") == "add_milestone":
-            return self._form_page(await ps.get_member_proposal(proposal_id, request.user), form, extra_rows=1)
+            return self._form_page(
+                await ps.get_member_proposal(proposal_id, request.user), form, extra_rows=1
+            )
         return see_other(f"/member/proposals/{proposal_id}/edit?saved=1")
 
     @post("/proposals/{proposal_id:int}/autosave", guards=[requires_approved_member], status_code=200)
@@ -137,8 +178,13 @@ class MemberProposalController(Controller):
             receipt = await ps.submit_proposal(proposal_id, actor_of(request))
         except ValidationFailed as exc:
             proposal = await ps.get_member_proposal(proposal_id, request.user)
-            return self._form_page(proposal, pf.form_from_proposal(proposal), errors=exc.errors,
-                                   message=exc.message, status_code=400)
+            return self._form_page(
+                proposal,
+                pf.form_from_proposal(proposal),
+                errors=exc.errors,
+                message=exc.message,
+                status_code=400,
+            )
         warn = "&warn=budget" if receipt.warnings else ""
         return see_other(f"/member/proposals/{proposal_id}/receipt?v={receipt.version}{warn}")
 
@@ -157,7 +203,11 @@ class MemberProposalController(Controller):
         version = next((v for v in proposal["versions"] if v["version"] == wanted), proposal["versions"][0])
         warning = ""
         budget = proposal["scenario_row"]["budget_max"]
-        if request.query_params.get("warn") and budget is not None and (proposal["cost_estimate"] or 0) > budget:
+        if (
+            request.query_params.get("warn")
+            and budget is not None
+            and (proposal["cost_estimate"] or 0) > budget
+        ):
             warning = f"费用估算高于场景预算上限（{budget:,} 元），评审时可能因此扣分。"
         return Template("proposals/receipt.html", context={"p": proposal, "v": version, "warning": warning})
 
@@ -165,7 +215,9 @@ class MemberProposalController(Controller):
     async def version(self, request: Request, proposal_id: Id, number: Id) -> Template:
         proposal = await ps.get_member_proposal(proposal_id, request.user)
         row = await ps.get_version(proposal_id, number, request.user)
-        return Template("proposals/version.html", context={"p": proposal, "v": row, "labels": ps.FIELD_LABELS})
+        return Template(
+            "proposals/version.html", context={"p": proposal, "v": row, "labels": ps.FIELD_LABELS}
+        )
 
     # --- consortium --------------------------------------------------------------------------
 
@@ -175,12 +227,21 @@ class MemberProposalController(Controller):
         company = _int(form.get("company_id", ""))
         try:
             if company is None:
-                raise ValidationFailed("请选择要邀请的企业。", {"company": "请先搜索并选择一家已批准的会员企业。"})
-            await pc.invite_member(proposal_id, actor_of(request), company, form.get("role", ""),
-                                   form.get("work_share", ""))
+                raise ValidationFailed(
+                    "请选择要邀请的企业。", {"company": "请先搜索并选择一家已批准的会员企业。"}
+                )
+            await pc.invite_member(
+                proposal_id, actor_of(request), company, form.get("role", ""), form.get("work_share", "")
+            )
         except ValidationFailed as exc:
-            return await self._detail_page(request, proposal_id, status_code=400, errors=exc.errors,
-                                           message=exc.message, invite_form=form)
+            return await self._detail_page(
+                request,
+                proposal_id,
+                status_code=400,
+                errors=exc.errors,
+                message=exc.message,
+                invite_form=form,
+            )
         return see_other(f"/member/proposals/{proposal_id}?done=invited#consortium")
 
     @post("/proposals/{proposal_id:int}/members/{company_id:int}", guards=[requires_approved_member])
@@ -190,11 +251,18 @@ class MemberProposalController(Controller):
             if form.get("action") == "remove":
                 await pc.remove_member(proposal_id, actor_of(request), company_id)
             else:
-                await pc.update_member(proposal_id, actor_of(request), company_id, form.get("role", ""),
-                                       form.get("work_share", ""))
+                await pc.update_member(
+                    proposal_id,
+                    actor_of(request),
+                    company_id,
+                    form.get("role", ""),
+                    form.get("work_share", ""),
+                )
         except ValidationFailed as exc:
             errors = {f"{k}_{company_id}": v for k, v in exc.errors.items()}
-            return await self._detail_page(request, proposal_id, status_code=400, errors=errors, message=exc.message)
+            return await self._detail_page(
+                request, proposal_id, status_code=400, errors=errors, message=exc.message
+            )
         return see_other(f"/member/proposals/{proposal_id}?done=members#consortium")
 
     @get("/invitations/{proposal_id:int}")
@@ -219,19 +287,31 @@ class MemberProposalController(Controller):
     @post("/proposals/{proposal_id:int}/attachments", guards=[requires_approved_member])
     async def upload(self, request: Request, proposal_id: Id) -> Template | Redirect:
         form = await request.form()
-        upload = next((v for k, v in form.multi_items() if k == "attachment" and isinstance(v, UploadFile)
-                       and v.filename), None)
+        upload = next(
+            (
+                v
+                for k, v in form.multi_items()
+                if k == "attachment" and isinstance(v, UploadFile) and v.filename
+            ),
+            None,
+        )
         try:
             if upload is None:
-                raise ValidationFailed("请选择要上传的文件。", {"attachment": "请选择要上传的文件（PDF、PNG 或 JPEG）。"})
+                raise ValidationFailed(
+                    "请选择要上传的文件。", {"attachment": "请选择要上传的文件（PDF、PNG 或 JPEG）。"}
+                )
             content = await upload.read(pa.MAX_BYTES + 1)
             await pa.add_attachment(proposal_id, actor_of(request), upload.filename, content)
         except ValidationFailed as exc:
-            return await self._detail_page(request, proposal_id, status_code=400, errors=exc.errors,
-                                           message=exc.message)
+            return await self._detail_page(
+                request, proposal_id, status_code=400, errors=exc.errors, message=exc.message
+            )
         return see_other(f"/member/proposals/{proposal_id}?done=uploaded#attachments")
 
-    @post("/proposals/{proposal_id:int}/attachments/{attachment_id:int}/remove", guards=[requires_approved_member])
+    @post(
+        "/proposals/{proposal_id:int}/attachments/{attachment_id:int}/remove",
+        guards=[requires_approved_member],
+    )
     async def remove_attachment(self, request: Request, proposal_id: Id, attachment_id: Id) -> Redirect:
         await pa.remove_attachment(proposal_id, attachment_id, actor_of(request))
         return see_other(f"/member/proposals/{proposal_id}?done=removed#attachments")
@@ -239,5 +319,10 @@ class MemberProposalController(Controller):
     @get("/proposals/{proposal_id:int}/attachments/{attachment_id:int}")
     async def download(self, request: Request, proposal_id: Id, attachment_id: Id) -> File:
         path, filename, kind = await pa.open_attachment(proposal_id, attachment_id, request.user)
-        return File(path=path, filename=filename, media_type=kind, content_disposition_type="attachment",
-                    headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+        return File(
+            path=path,
+            filename=filename,
+            media_type=kind,
+            content_disposition_type="attachment",
+            headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+        )

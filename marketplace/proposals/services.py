@@ -37,20 +37,42 @@ from marketplace.settings import get_settings
 log = logging.getLogger(__name__)
 
 STATUS_LABELS = {
-    "draft": "草稿", "submitted": "已提交", "withdrawn": "已撤回", "under_review": "评审中",
-    "shortlisted": "评审中", "not_shortlisted": "评审中", "selected": "已入选", "not_selected": "未入选",
+    "draft": "草稿",
+    "submitted": "已提交",
+    "withdrawn": "已撤回",
+    "under_review": "评审中",
+    "shortlisted": "评审中",
+    "not_shortlisted": "评审中",
+    "selected": "已入选",
+    "not_selected": "未入选",
 }
 """What members are told. Shortlisting is internal until the outcome is published, so members
 see "评审中" for every evaluation state before publication."""
 
 WRITABLE_STATUSES = ("draft", "submitted", "withdrawn")
-TEXT_FIELDS = ("summary", "understanding", "approach", "data_needs", "team", "pilot_plan", "success_indicators")
+TEXT_FIELDS = (
+    "summary",
+    "understanding",
+    "approach",
+    "data_needs",
+    "team",
+    "pilot_plan",
+    "success_indicators",
+)
 CONTENT_FIELDS = (*TEXT_FIELDS, "capability_answers", "timeline", "cost_estimate", "declaration_accepted")
 FIELD_LABELS = {
-    "summary": "方案摘要", "understanding": "对问题的理解", "approach": "技术路线与实施方法",
-    "capability_answers": "能力覆盖说明", "data_needs": "需要部门提供的数据与资源", "team": "项目团队",
-    "timeline": "实施计划与里程碑", "cost_estimate": "费用估算", "pilot_plan": "试点方案",
-    "success_indicators": "成效指标", "declaration_accepted": "承诺声明", "consortium": "联合体",
+    "summary": "方案摘要",
+    "understanding": "对问题的理解",
+    "approach": "技术路线与实施方法",
+    "capability_answers": "能力覆盖说明",
+    "data_needs": "需要部门提供的数据与资源",
+    "team": "项目团队",
+    "timeline": "实施计划与里程碑",
+    "cost_estimate": "费用估算",
+    "pilot_plan": "试点方案",
+    "success_indicators": "成效指标",
+    "declaration_accepted": "承诺声明",
+    "consortium": "联合体",
 }
 MAX_LENGTHS = {"summary": 1000}
 MAX_TEXT = 10_000
@@ -77,8 +99,11 @@ async def member_of(actor: Actor) -> MemberActor:
     (a suspension applies at once). ``NotAllowed`` otherwise."""
     if actor.user_id is None:
         raise NotAllowed("请先登录。")
-    row = await User.select(User.role, User.active, User.company, User.company.status,
-                            User.is_company_manager).where(User.id == actor.user_id).first()
+    row = (
+        await User.select(User.role, User.active, User.company, User.company.status, User.is_company_manager)
+        .where(User.id == actor.user_id)
+        .first()
+    )
     if row is None or not row["active"] or row["role"] != "member" or row["company"] is None:
         raise NotAllowed("只有会员企业用户可以提交方案。")
     if row["company.status"] != "approved":
@@ -93,9 +118,18 @@ def accepting(scenario: dict, now: dt.datetime | None = None) -> bool:
 
 
 async def _scenario_for_write(scenario_id: int) -> dict:
-    row = await Scenario.select(Scenario.id, Scenario.title, Scenario.status, Scenario.public_status,
-                                Scenario.proposal_deadline, Scenario.budget_max).where(
-        Scenario.id == scenario_id).first()
+    row = (
+        await Scenario.select(
+            Scenario.id,
+            Scenario.title,
+            Scenario.status,
+            Scenario.public_status,
+            Scenario.proposal_deadline,
+            Scenario.budget_max,
+        )
+        .where(Scenario.id == scenario_id)
+        .first()
+    )
     if row is None or row["public_status"] is None:
         raise NotFound("场景不存在或尚未公开。")
     if not accepting(row):
@@ -103,21 +137,33 @@ async def _scenario_for_write(scenario_id: int) -> dict:
     return row
 
 
-async def lock_for_write(proposal_id: int, member: MemberActor, *, lead_only: bool = True) -> tuple[dict, dict]:
+async def lock_for_write(
+    proposal_id: int, member: MemberActor, *, lead_only: bool = True
+) -> tuple[dict, dict]:
     """Inside a write transaction: the locked proposal row and its scenario, checked writable.
 
     ``NotFound`` unless the member's company leads it (or, with ``lead_only`` False, is a member
     with an open or accepted invitation); ``Conflict`` after the deadline or in evaluation."""
-    row = await for_update(Proposal.select(
-        Proposal.id, Proposal.scenario, Proposal.company, Proposal.status, Proposal.number, Proposal.version,
-        Proposal.content_hash, Proposal.submitted_at,
-    ).where(Proposal.id == proposal_id)).first()
+    row = await for_update(
+        Proposal.select(
+            Proposal.id,
+            Proposal.scenario,
+            Proposal.company,
+            Proposal.status,
+            Proposal.number,
+            Proposal.version,
+            Proposal.content_hash,
+            Proposal.submitted_at,
+        ).where(Proposal.id == proposal_id)
+    ).first()
     if row is None:
         raise NotFound("方案不存在或您无权查看。")
     if row["company"] != member.company_id:
         joined = await ProposalMember.exists().where(
-            (ProposalMember.proposal == proposal_id) & (ProposalMember.company == member.company_id)
-            & ProposalMember.status.is_in(["invited", "accepted"]))
+            (ProposalMember.proposal == proposal_id)
+            & (ProposalMember.company == member.company_id)
+            & ProposalMember.status.is_in(["invited", "accepted"])
+        )
         if lead_only or not joined:
             if joined:
                 raise NotAllowed("只有牵头企业可以修改、提交或撤回方案。")
@@ -133,8 +179,11 @@ async def company_managers(company_ids) -> list[int]:
     if not ids:
         return []
     rows = await User.select(User.id).where(
-        User.company.is_in(ids) & (User.role == "member") & (User.is_company_manager == True)  # noqa: E712
-        & (User.active == True))  # noqa: E712
+        User.company.is_in(ids)
+        & (User.role == "member")
+        & (User.is_company_manager == True)
+        & (User.active == True)
+    )
     return [r["id"] for r in rows]
 
 
@@ -143,17 +192,23 @@ async def company_managers(company_ids) -> list[int]:
 
 
 async def find_company_proposal(scenario_id: int, company_id: int) -> int | None:
-    row = await Proposal.select(Proposal.id).where(
-        (Proposal.scenario == scenario_id) & (Proposal.company == company_id)).first()
+    row = (
+        await Proposal.select(Proposal.id)
+        .where((Proposal.scenario == scenario_id) & (Proposal.company == company_id))
+        .first()
+    )
     return row["id"] if row else None
 
 
 async def _joined_elsewhere(scenario_id: int, company_id: int, *, besides: int | None = None) -> bool:
     """Whether the company is an accepted (non-lead) member of another live proposal on the scenario."""
-    where = ((ProposalMember.company == company_id) & (ProposalMember.status == "accepted")
-             & (ProposalMember.is_lead == False)  # noqa: E712
-             & (ProposalMember.proposal.scenario == scenario_id)
-             & (ProposalMember.proposal.status != "withdrawn"))
+    where = (
+        (ProposalMember.company == company_id)
+        & (ProposalMember.status == "accepted")
+        & (ProposalMember.is_lead == False)
+        & (ProposalMember.proposal.scenario == scenario_id)
+        & (ProposalMember.proposal.status != "withdrawn")
+    )
     if besides is not None:
         where &= ProposalMember.proposal != besides
     return await ProposalMember.exists().where(where)
@@ -173,17 +228,34 @@ async def create_draft(scenario_id: int, actor: Actor) -> int:
         if await _joined_elsewhere(scenario_id, member.company_id):
             raise Conflict("贵企业已作为成员加入本场景的另一个联合体方案，不能再牵头提交方案。")
         now = clock.now()
-        row = Proposal(scenario=scenario_id, company=member.company_id, status="draft", created_by=member.user_id,
-                       created_at=now, updated_at=now)
+        row = Proposal(
+            scenario=scenario_id,
+            company=member.company_id,
+            status="draft",
+            created_by=member.user_id,
+            created_at=now,
+            updated_at=now,
+        )
         try:
             await row.save()
         except Exception as exc:
             if constraint_name(exc) and "proposal" in constraint_name(exc):
                 raise Conflict("贵企业已有本场景的方案，请继续编辑原方案。") from exc
             raise
-        await ProposalMember.insert(ProposalMember(
-            proposal=row.id, company=member.company_id, role="牵头单位", work_share=100, status="accepted",
-            is_lead=True, invited_at=now, invited_by=member.user_id, answered_at=now, answered_by=member.user_id))
+        await ProposalMember.insert(
+            ProposalMember(
+                proposal=row.id,
+                company=member.company_id,
+                role="牵头单位",
+                work_share=100,
+                status="accepted",
+                is_lead=True,
+                invited_at=now,
+                invited_by=member.user_id,
+                answered_at=now,
+                answered_by=member.user_id,
+            )
+        )
         await record(actor, "proposal.create", "proposal", row.id, after={"scenario": scenario_id})
         await enqueue("proposal", row.id)
     return row.id
@@ -210,8 +282,9 @@ def clean_changes(changes: dict) -> dict:
                 continue
             values[name] = value
         elif name == "capability_answers":
-            if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str)
-                                                      for k, v in value.items()):
+            if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            ):
                 errors[name] = "能力覆盖说明的格式不对：应为 {能力 id: 说明}。"
                 continue
             answers = {}
@@ -307,7 +380,9 @@ def _valid_date(text: str) -> bool:
     return len(text) == 10
 
 
-async def submission_problems(proposal: dict, members: list[dict], capabilities: list[dict]) -> dict[str, str]:
+async def submission_problems(
+    proposal: dict, members: list[dict], capabilities: list[dict]
+) -> dict[str, str]:
     """Every reason the working copy cannot be submitted, field -> Chinese message (empty if none)."""
     errors: dict[str, str] = {}
     for name in TEXT_FIELDS:
@@ -316,14 +391,18 @@ async def submission_problems(proposal: dict, members: list[dict], capabilities:
     answers = proposal.get("capability_answers") or {}
     for cap in capabilities:
         if not (answers.get(str(cap["capability"])) or "").strip():
-            errors[f"capability_{cap['capability']}"] = f"请说明如何覆盖所需能力「{cap['capability.name']}」。"
+            errors[f"capability_{cap['capability']}"] = (
+                f"请说明如何覆盖所需能力「{cap['capability.name']}」。"
+            )
     timeline = proposal.get("timeline") or []
     if not timeline:
         errors["timeline"] = "请至少填写一个里程碑（名称、计划日期、交付成果）。"
     else:
         problems = []
         for i, row in enumerate(timeline, 1):
-            missing = [label for key, label in (("title", "名称"), ("deliverable", "交付成果")) if not row.get(key)]
+            missing = [
+                label for key, label in (("title", "名称"), ("deliverable", "交付成果")) if not row.get(key)
+            ]
             if not row.get("due"):
                 missing.append("计划日期")
             elif not _valid_date(row["due"]):
@@ -353,49 +432,103 @@ async def submission_problems(proposal: dict, members: list[dict], capabilities:
 
 
 async def load_members(proposal_id: int) -> list[dict]:
-    rows = await ProposalMember.select(
-        ProposalMember.id, ProposalMember.company, ProposalMember.company.name, ProposalMember.company.size,
-        ProposalMember.role, ProposalMember.work_share, ProposalMember.status, ProposalMember.is_lead,
-        ProposalMember.invited_at, ProposalMember.answered_at, ProposalMember.decline_reason,
-    ).where(ProposalMember.proposal == proposal_id).order_by(ProposalMember.is_lead, ascending=False).order_by(
-        ProposalMember.id)
-    return [{"id": r["id"], "company_id": r["company"], "name": r["company.name"], "is_sme": r["company.size"] == "sme",
-             "role": r["role"], "work_share": r["work_share"], "status": r["status"], "is_lead": r["is_lead"],
-             "invited_at": r["invited_at"], "answered_at": r["answered_at"],
-             "decline_reason": r["decline_reason"]} for r in rows]
+    rows = (
+        await ProposalMember.select(
+            ProposalMember.id,
+            ProposalMember.company,
+            ProposalMember.company.name,
+            ProposalMember.company.size,
+            ProposalMember.role,
+            ProposalMember.work_share,
+            ProposalMember.status,
+            ProposalMember.is_lead,
+            ProposalMember.invited_at,
+            ProposalMember.answered_at,
+            ProposalMember.decline_reason,
+        )
+        .where(ProposalMember.proposal == proposal_id)
+        .order_by(ProposalMember.is_lead, ascending=False)
+        .order_by(ProposalMember.id)
+    )
+    return [
+        {
+            "id": r["id"],
+            "company_id": r["company"],
+            "name": r["company.name"],
+            "is_sme": r["company.size"] == "sme",
+            "role": r["role"],
+            "work_share": r["work_share"],
+            "status": r["status"],
+            "is_lead": r["is_lead"],
+            "invited_at": r["invited_at"],
+            "answered_at": r["answered_at"],
+            "decline_reason": r["decline_reason"],
+        }
+        for r in rows
+    ]
 
 
 async def required_capabilities(scenario_id: int) -> list[dict]:
-    return await ScenarioCapability.select(
-        ScenarioCapability.capability, ScenarioCapability.capability.name, ScenarioCapability.weight,
-    ).where(ScenarioCapability.scenario == scenario_id).order_by(ScenarioCapability.weight, ascending=False).order_by(
-        ScenarioCapability.id)
+    return (
+        await ScenarioCapability.select(
+            ScenarioCapability.capability,
+            ScenarioCapability.capability.name,
+            ScenarioCapability.weight,
+        )
+        .where(ScenarioCapability.scenario == scenario_id)
+        .order_by(ScenarioCapability.weight, ascending=False)
+        .order_by(ScenarioCapability.id)
+    )
 
 
 async def _working_copy(proposal_id: int) -> dict:
-    return await Proposal.select(
-        Proposal.id, Proposal.scenario, *[getattr(Proposal, f) for f in CONTENT_FIELDS],
-    ).where(Proposal.id == proposal_id).first().output(load_json=True)
+    return (
+        await Proposal.select(
+            Proposal.id,
+            Proposal.scenario,
+            *[getattr(Proposal, f) for f in CONTENT_FIELDS],
+        )
+        .where(Proposal.id == proposal_id)
+        .first()
+        .output(load_json=True)
+    )
 
 
-async def canonical_content(proposal_id: int, proposal: dict | None = None, members: list[dict] | None = None) -> dict:
+async def canonical_content(
+    proposal_id: int, proposal: dict | None = None, members: list[dict] | None = None
+) -> dict:
     """What a version records and its hash covers: every content field, the consortium (company,
     role, share) and the attachments (name, type, size, sha256). No times and no version number,
     so the same content always hashes the same."""
     proposal = proposal or await _working_copy(proposal_id)
     members = members if members is not None else await load_members(proposal_id)
-    attachments = await ProposalAttachment.select(
-        ProposalAttachment.filename, ProposalAttachment.content_type, ProposalAttachment.size,
-        ProposalAttachment.sha256,
-    ).where(ProposalAttachment.proposal == proposal_id).order_by(ProposalAttachment.id)
+    attachments = (
+        await ProposalAttachment.select(
+            ProposalAttachment.filename,
+            ProposalAttachment.content_type,
+            ProposalAttachment.size,
+            ProposalAttachment.sha256,
+        )
+        .where(ProposalAttachment.proposal == proposal_id)
+        .order_by(ProposalAttachment.id)
+    )
     return {
         "proposal_id": proposal_id,
         "scenario_id": proposal["scenario"],
         **{f: proposal[f] for f in CONTENT_FIELDS},
         "capability_answers": dict(sorted((proposal["capability_answers"] or {}).items())),
-        "members": [{"company_id": m["company_id"], "name": m["name"], "is_lead": m["is_lead"], "role": m["role"],
-                     "work_share": m["work_share"], "is_sme": m["is_sme"]}
-                    for m in members if m["status"] == "accepted"],
+        "members": [
+            {
+                "company_id": m["company_id"],
+                "name": m["name"],
+                "is_lead": m["is_lead"],
+                "role": m["role"],
+                "work_share": m["work_share"],
+                "is_sme": m["is_sme"],
+            }
+            for m in members
+            if m["status"] == "accepted"
+        ],
         "attachments": [dict(a) for a in attachments],
     }
 
@@ -433,48 +566,84 @@ async def submit_proposal(proposal_id: int, actor: Actor) -> Receipt:
         members = await load_members(proposal_id)
         errors = await submission_problems(proposal, members, await required_capabilities(row["scenario"]))
         if errors:
-            raise ValidationFailed(f"方案还不完整，共 {len(errors)} 处需要补充或修改，请查看标出的内容。", errors)
+            raise ValidationFailed(
+                f"方案还不完整，共 {len(errors)} 处需要补充或修改，请查看标出的内容。", errors
+            )
         now = clock.now()
         content = await canonical_content(proposal_id, proposal, members)
         digest = content_hash(content)
         version = (row["version"] or 0) + 1
         number = row["number"] or receipt_number(proposal_id, now)
-        await ProposalVersion.insert(ProposalVersion(proposal=proposal_id, version=version, content=content,
-                                                     content_hash=digest, submitted_at=now))
-        await Proposal.update({
-            Proposal.status: "submitted", Proposal.number: number, Proposal.version: version,
-            Proposal.content_hash: digest, Proposal.submitted_at: now, Proposal.withdrawn_at: None,
-            Proposal.needs_confirmation: False, Proposal.updated_at: now,
-        }).where(Proposal.id == proposal_id)
-        await record(actor, "proposal.submit", "proposal", proposal_id,
-                     after={"version": version, "number": number, "content_hash": digest})
+        await ProposalVersion.insert(
+            ProposalVersion(
+                proposal=proposal_id, version=version, content=content, content_hash=digest, submitted_at=now
+            )
+        )
+        await Proposal.update(
+            {
+                Proposal.status: "submitted",
+                Proposal.number: number,
+                Proposal.version: version,
+                Proposal.content_hash: digest,
+                Proposal.submitted_at: now,
+                Proposal.withdrawn_at: None,
+                Proposal.needs_confirmation: False,
+                Proposal.updated_at: now,
+            }
+        ).where(Proposal.id == proposal_id)
+        await record(
+            actor,
+            "proposal.submit",
+            "proposal",
+            proposal_id,
+            after={"version": version, "number": number, "content_hash": digest},
+        )
         await enqueue("proposal", proposal_id)
         companies = [m["company_id"] for m in members if m["status"] == "accepted"]
         recipients = sorted(set(await company_managers(companies)) | {member.user_id})
         link = f"/member/proposals/{proposal_id}/receipt"
-        await notify(recipients, Message(
-            "proposal_submitted", f"方案已提交：{scenario['title']}",
-            f"回执编号 {number}，第 {version} 版，内容摘要值 {digest}。", link), email=False)
+        await notify(
+            recipients,
+            Message(
+                "proposal_submitted",
+                f"方案已提交：{scenario['title']}",
+                f"回执编号 {number}，第 {version} 版，内容摘要值 {digest}。",
+                link,
+            ),
+            email=False,
+        )
     warnings = []
     if scenario["budget_max"] is not None and proposal["cost_estimate"] > scenario["budget_max"]:
-        warnings.append(f"费用估算 {proposal['cost_estimate']:,} 元高于场景预算上限 {scenario['budget_max']:,} 元，"
-                        "评审时可能因此扣分。")
+        warnings.append(
+            f"费用估算 {proposal['cost_estimate']:,} 元高于场景预算上限 {scenario['budget_max']:,} 元，"
+            "评审时可能因此扣分。"
+        )
     receipt = Receipt(proposal_id, number, version, now, digest, scenario["title"], tuple(warnings))
     await _mail_receipt(receipt, recipients)
     return receipt
 
 
 async def _mail_receipt(receipt: Receipt, user_ids: list[int]) -> None:
-    emails = [r["email"] for r in await User.select(User.email).where(User.id.is_in(user_ids))] if user_ids else []
+    emails = (
+        [r["email"] for r in await User.select(User.email).where(User.id.is_in(user_ids))] if user_ids else []
+    )
     when = clock.to_park_time(receipt.submitted_at).strftime("%Y-%m-%d %H:%M:%S")
-    body = "\n".join([
-        f"方案已提交：{receipt.scenario_title}", "",
-        f"回执编号：{receipt.number}", f"提交时间：{when}（北京时间）", f"版本：第 {receipt.version} 版",
-        f"内容摘要值（SHA-256）：{receipt.content_hash}", "",
-        "截止前可以修改后重新提交，以最后一次提交的版本为准。",
-        f"查看回执：{get_settings().base_url}/member/proposals/{receipt.proposal_id}/receipt", "",
-        "——", "数园区场景开放平台",
-    ])
+    body = "\n".join(
+        [
+            f"方案已提交：{receipt.scenario_title}",
+            "",
+            f"回执编号：{receipt.number}",
+            f"提交时间：{when}（北京时间）",
+            f"版本：第 {receipt.version} 版",
+            f"内容摘要值（SHA-256）：{receipt.content_hash}",
+            "",
+            "截止前可以修改后重新提交，以最后一次提交的版本为准。",
+            f"查看回执：{get_settings().base_url}/member/proposals/{receipt.proposal_id}/receipt",
+            "",
+            "——",
+            "数园区场景开放平台",
+        ]
+    )
     for email in emails:
         try:
             await send_mail(email, f"【数园区】方案提交回执 {receipt.number}", body)
@@ -492,16 +661,29 @@ async def withdraw_proposal(proposal_id: int, actor: Actor, reason: str = "") ->
         if row["status"] != "submitted":
             raise Conflict("只有已提交的方案可以撤回。")
         now = clock.now()
-        await Proposal.update({Proposal.status: "withdrawn", Proposal.withdrawn_at: now,
-                               Proposal.updated_at: now}).where(Proposal.id == proposal_id)
-        await record(actor, "proposal.withdraw", "proposal", proposal_id, after={"status": "withdrawn"}, reason=reason)
+        await Proposal.update(
+            {Proposal.status: "withdrawn", Proposal.withdrawn_at: now, Proposal.updated_at: now}
+        ).where(Proposal.id == proposal_id)
+        await record(
+            actor, "proposal.withdraw", "proposal", proposal_id, after={"status": "withdrawn"}, reason=reason
+        )
         await enqueue("proposal", proposal_id)
-        companies = [m["company"] for m in await ProposalMember.select(ProposalMember.company).where(
-            (ProposalMember.proposal == proposal_id) & (ProposalMember.status == "accepted"))]
-        await notify(await company_managers(companies), Message(
-            "proposal_withdrawn", f"方案已撤回：{scenario['title']}",
-            f"回执编号 {row['number']} 的方案已撤回。截止前仍可重新提交。" + (f"原因：{reason}" if reason else ""),
-            f"/member/proposals/{proposal_id}"))
+        companies = [
+            m["company"]
+            for m in await ProposalMember.select(ProposalMember.company).where(
+                (ProposalMember.proposal == proposal_id) & (ProposalMember.status == "accepted")
+            )
+        ]
+        await notify(
+            await company_managers(companies),
+            Message(
+                "proposal_withdrawn",
+                f"方案已撤回：{scenario['title']}",
+                f"回执编号 {row['number']} 的方案已撤回。截止前仍可重新提交。"
+                + (f"原因：{reason}" if reason else ""),
+                f"/member/proposals/{proposal_id}",
+            ),
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -517,9 +699,19 @@ async def get_member_proposal(proposal_id: int, user) -> dict:
     if not getattr(user, "is_member", False):
         raise NotFound("方案不存在或您无权查看。")
     row = await get_visible_proposal(user, proposal_id)
-    scenario = await Scenario.select(Scenario.id, Scenario.title, Scenario.status, Scenario.proposal_deadline,
-                                     Scenario.budget_min, Scenario.budget_max, Scenario.sealed).where(
-        Scenario.id == row["scenario"]).first()
+    scenario = (
+        await Scenario.select(
+            Scenario.id,
+            Scenario.title,
+            Scenario.status,
+            Scenario.proposal_deadline,
+            Scenario.budget_min,
+            Scenario.budget_max,
+            Scenario.sealed,
+        )
+        .where(Scenario.id == row["scenario"])
+        .first()
+    )
     row.update(await Proposal.select(Proposal.autosaved_at).where(Proposal.id == proposal_id).first())
     row["scenario_row"] = scenario
     row["members"] = await load_members(proposal_id)
@@ -528,14 +720,22 @@ async def get_member_proposal(proposal_id: int, user) -> dict:
     row["accepting"] = accepting(scenario)
     row["editable"] = row["is_lead"] and row["accepting"] and row["status"] in WRITABLE_STATUSES
     row["capabilities"] = await required_capabilities(row["scenario"])
-    row["versions"] = await ProposalVersion.select(
-        ProposalVersion.id, ProposalVersion.version, ProposalVersion.content_hash, ProposalVersion.submitted_at,
-    ).where(ProposalVersion.proposal == proposal_id).order_by(ProposalVersion.version, ascending=False)
+    row["versions"] = (
+        await ProposalVersion.select(
+            ProposalVersion.id,
+            ProposalVersion.version,
+            ProposalVersion.content_hash,
+            ProposalVersion.submitted_at,
+        )
+        .where(ProposalVersion.proposal == proposal_id)
+        .order_by(ProposalVersion.version, ascending=False)
+    )
     from marketplace.proposals.attachments import list_attachments
 
     row["attachments"] = await list_attachments(proposal_id)
     row["unsubmitted_changes"] = bool(row["version"]) and (
-        content_hash(await canonical_content(proposal_id, members=row["members"])) != row["content_hash"])
+        content_hash(await canonical_content(proposal_id, members=row["members"])) != row["content_hash"]
+    )
     return row
 
 
@@ -544,8 +744,12 @@ async def get_version(proposal_id: int, version: int, user) -> dict:
 
     if not await can_see_proposal(user, proposal_id):
         raise NotFound("方案不存在或您无权查看。")
-    row = await ProposalVersion.select().where(
-        (ProposalVersion.proposal == proposal_id) & (ProposalVersion.version == version)).first().output(load_json=True)
+    row = (
+        await ProposalVersion.select()
+        .where((ProposalVersion.proposal == proposal_id) & (ProposalVersion.version == version))
+        .first()
+        .output(load_json=True)
+    )
     if row is None:
         raise NotFound("该版本不存在。")
     return row
@@ -554,16 +758,33 @@ async def get_version(proposal_id: int, version: int, user) -> dict:
 async def list_company_proposals(company_id: int) -> list[dict]:
     """Proposals the company leads or has joined (accepted), newest first, with scenario deadline."""
     joined = ProposalMember.select(ProposalMember.proposal).where(
-        (ProposalMember.company == company_id) & (ProposalMember.status == "accepted"))
-    rows = await Proposal.select(
-        Proposal.id, Proposal.number, Proposal.status, Proposal.version, Proposal.company, Proposal.company.name,
-        Proposal.scenario, Proposal.scenario.title, Proposal.scenario.proposal_deadline, Proposal.scenario.status,
-        Proposal.submitted_at, Proposal.updated_at, Proposal.needs_confirmation,
-    ).where((Proposal.company == company_id) | Proposal.id.is_in(joined)).order_by(Proposal.updated_at, ascending=False)
+        (ProposalMember.company == company_id) & (ProposalMember.status == "accepted")
+    )
+    rows = (
+        await Proposal.select(
+            Proposal.id,
+            Proposal.number,
+            Proposal.status,
+            Proposal.version,
+            Proposal.company,
+            Proposal.company.name,
+            Proposal.scenario,
+            Proposal.scenario.title,
+            Proposal.scenario.proposal_deadline,
+            Proposal.scenario.status,
+            Proposal.submitted_at,
+            Proposal.updated_at,
+            Proposal.needs_confirmation,
+        )
+        .where((Proposal.company == company_id) | Proposal.id.is_in(joined))
+        .order_by(Proposal.updated_at, ascending=False)
+    )
     for r in rows:
         r["status_label"] = STATUS_LABELS[r["status"]]
         r["is_lead"] = r["company"] == company_id
-        r["accepting"] = accepting({"status": r["scenario.status"], "proposal_deadline": r["scenario.proposal_deadline"]})
+        r["accepting"] = accepting(
+            {"status": r["scenario.status"], "proposal_deadline": r["scenario.proposal_deadline"]}
+        )
     return rows
 
 

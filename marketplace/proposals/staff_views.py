@@ -26,13 +26,27 @@ from marketplace.scenarios.views import path_id_out_of_range
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 PRIVATE_FILE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
-TEXT_SECTIONS = ("summary", "understanding", "approach", "data_needs", "team", "pilot_plan", "success_indicators")
+TEXT_SECTIONS = (
+    "summary",
+    "understanding",
+    "approach",
+    "data_needs",
+    "team",
+    "pilot_plan",
+    "success_indicators",
+)
 
 
 async def _versions(proposal_id: int) -> list[dict]:
-    return await ProposalVersion.select(
-        ProposalVersion.version, ProposalVersion.submitted_at, ProposalVersion.content_hash,
-    ).where(ProposalVersion.proposal == proposal_id).order_by(ProposalVersion.version, ascending=False)
+    return (
+        await ProposalVersion.select(
+            ProposalVersion.version,
+            ProposalVersion.submitted_at,
+            ProposalVersion.content_hash,
+        )
+        .where(ProposalVersion.proposal == proposal_id)
+        .order_by(ProposalVersion.version, ascending=False)
+    )
 
 
 class StaffProposalController(Controller):
@@ -44,22 +58,35 @@ class StaffProposalController(Controller):
     @get("/scenarios/{scenario_id:int}/proposals")
     async def scenario_proposals(self, request: Request, scenario_id: Id) -> Template:
         scenario = await visibility.get_scenario_for_proposals(request.user, scenario_id)
-        rows = [] if scenario["sealed_now"] else await visibility.all_visible_proposals(
-            request.user, scenario_id=scenario_id)
-        return Template("staff/proposals.html", context={
-            "scenario": scenario, "proposals": rows, "labels": exports.STAFF_STATUS_LABELS,
-            "sealed_notice": visibility.SEALED_NOTICE,
-        })
+        rows = (
+            []
+            if scenario["sealed_now"]
+            else await visibility.all_visible_proposals(request.user, scenario_id=scenario_id)
+        )
+        return Template(
+            "staff/proposals.html",
+            context={
+                "scenario": scenario,
+                "proposals": rows,
+                "labels": exports.STAFF_STATUS_LABELS,
+                "sealed_notice": visibility.SEALED_NOTICE,
+            },
+        )
 
     @get("/scenarios/{scenario_id:int}/proposals.csv")
     async def export(self, request: Request, scenario_id: Id) -> Response:
         filename, body = await exports.export_scenario_proposals(request.user, scenario_id)
-        return Response(body, media_type="text/csv; charset=utf-8", headers={
-            **PRIVATE_FILE_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'})
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={**PRIVATE_FILE_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'},
+        )
 
     @get("/proposals/{proposal_id:int}")
     async def proposal(
-        self, request: Request, proposal_id: Id,
+        self,
+        request: Request,
+        proposal_id: Id,
         version: Annotated[int | None, QueryParameter(ge=1, le=10_000)] = None,
     ) -> Template:
         proposal = await visibility.get_visible_proposal(request.user, proposal_id)
@@ -67,23 +94,45 @@ class StaffProposalController(Controller):
         shown = versions[0]["version"] if versions and version is None else version
         content = None
         if shown is not None:
-            row = await ProposalVersion.select(ProposalVersion.content).where(
-                (ProposalVersion.proposal == proposal_id) & (ProposalVersion.version == shown)).first().output(
-                load_json=True)
+            row = (
+                await ProposalVersion.select(ProposalVersion.content)
+                .where((ProposalVersion.proposal == proposal_id) & (ProposalVersion.version == shown))
+                .first()
+                .output(load_json=True)
+            )
             if row is None:
                 raise NotFound("该版本不存在。")
             content = row["content"]
         files = {a["sha256"]: a for a in await attachments.list_attachments(proposal_id)}
-        capabilities = {str(c["capability"]): c["capability.name"]
-                        for c in await required_capabilities(proposal["scenario"])}
-        return Template("staff/proposal.html", context={
-            "p": proposal, "versions": versions, "shown": shown, "latest": versions[0]["version"] if versions else None,
-            "content": content, "files": files, "capability_names": capabilities, "labels": exports.STAFF_STATUS_LABELS,
-            "field_labels": FIELD_LABELS, "text_sections": TEXT_SECTIONS,
-        })
+        capabilities = {
+            str(c["capability"]): c["capability.name"]
+            for c in await required_capabilities(proposal["scenario"])
+        }
+        return Template(
+            "staff/proposal.html",
+            context={
+                "p": proposal,
+                "versions": versions,
+                "shown": shown,
+                "latest": versions[0]["version"] if versions else None,
+                "content": content,
+                "files": files,
+                "capability_names": capabilities,
+                "labels": exports.STAFF_STATUS_LABELS,
+                "field_labels": FIELD_LABELS,
+                "text_sections": TEXT_SECTIONS,
+            },
+        )
 
     @get("/proposals/{proposal_id:int}/attachments/{attachment_id:int}")
     async def attachment(self, request: Request, proposal_id: Id, attachment_id: Id) -> File:
-        path, filename, content_type = await attachments.open_attachment(proposal_id, attachment_id, request.user)
-        return File(path=path, filename=filename, media_type=content_type, content_disposition_type="attachment",
-                    headers=PRIVATE_FILE_HEADERS)
+        path, filename, content_type = await attachments.open_attachment(
+            proposal_id, attachment_id, request.user
+        )
+        return File(
+            path=path,
+            filename=filename,
+            media_type=content_type,
+            content_disposition_type="attachment",
+            headers=PRIVATE_FILE_HEADERS,
+        )

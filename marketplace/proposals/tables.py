@@ -8,8 +8,14 @@ from marketplace.companies.tables import Company
 from marketplace.scenarios.tables import Scenario
 
 PROPOSAL_STATUSES = (
-    "draft", "submitted", "withdrawn", "under_review",
-    "shortlisted", "not_shortlisted", "selected", "not_selected",
+    "draft",
+    "submitted",
+    "withdrawn",
+    "under_review",
+    "shortlisted",
+    "not_shortlisted",
+    "selected",
+    "not_selected",
 )
 MEMBER_STATUSES = ("invited", "accepted", "declined")
 

@@ -47,14 +47,15 @@ def _is_staff_like(user) -> bool:
 
 def _member_condition(company_id: int):
     invited_or_accepted = ProposalMember.select(ProposalMember.proposal).where(
-        (ProposalMember.company == company_id) & ProposalMember.status.is_in(list(MEMBER_ACCESS_STATUSES)))
+        (ProposalMember.company == company_id) & ProposalMember.status.is_in(list(MEMBER_ACCESS_STATUSES))
+    )
     return (Proposal.company == company_id) | Proposal.id.is_in(invited_or_accepted)
 
 
 def unsealed_scenarios_condition(now=None):
     """Scenarios whose proposals staff may read now: not sealed, or sealed and past the deadline."""
     now = now or clock.now()
-    return (Scenario.sealed == False) | (Scenario.proposal_deadline <= now)  # noqa: E712
+    return (Scenario.sealed == False) | (Scenario.proposal_deadline <= now)
 
 
 def staff_scenarios_condition(user, now=None):
@@ -72,7 +73,8 @@ def _conflicted_proposals(user_id: int):
     from marketplace.evaluation.tables import ConflictDeclaration
 
     return ConflictDeclaration.select(ConflictDeclaration.proposal).where(
-        (ConflictDeclaration.evaluator == user_id) & (ConflictDeclaration.conflicted == True))  # noqa: E712
+        (ConflictDeclaration.evaluator == user_id) & (ConflictDeclaration.conflicted == True)
+    )
 
 
 def not_conflicted_condition(user_id: int | None):
@@ -99,8 +101,11 @@ def proposal_visibility_condition(user, now=None):
     scenarios = staff_scenarios_condition(user, now)
     if scenarios is None:
         return None
-    return ((Proposal.status != "draft") & Proposal.scenario.is_in(Scenario.select(Scenario.id).where(scenarios))
-            & not_conflicted_condition(getattr(user, "id", None)))
+    return (
+        (Proposal.status != "draft")
+        & Proposal.scenario.is_in(Scenario.select(Scenario.id).where(scenarios))
+        & not_conflicted_condition(getattr(user, "id", None))
+    )
 
 
 def is_sealed_now(scenario: dict, now=None) -> bool:
@@ -129,10 +134,19 @@ async def get_scenario_for_proposals(user, scenario_id: int, now=None) -> dict:
     """The scenario whose proposals a staff user (own department) or admin (any) is looking at,
     with ``sealed_now`` (its proposals are hidden at this moment). ``NotFound`` for a scenario of
     another department or a missing one, alike."""
-    row = await Scenario.select(
-        Scenario.id, Scenario.title, Scenario.status, Scenario.department, Scenario.department.name,
-        Scenario.sealed, Scenario.proposal_deadline,
-    ).where(Scenario.id == scenario_id).first()
+    row = (
+        await Scenario.select(
+            Scenario.id,
+            Scenario.title,
+            Scenario.status,
+            Scenario.department,
+            Scenario.department.name,
+            Scenario.sealed,
+            Scenario.proposal_deadline,
+        )
+        .where(Scenario.id == scenario_id)
+        .first()
+    )
     if row is None or not _reads_department(user, row["department"]):
         raise NotFound("场景不存在。")
     row["sealed_now"] = is_sealed_now(row, now)
@@ -140,11 +154,26 @@ async def get_scenario_for_proposals(user, scenario_id: int, now=None) -> dict:
 
 
 PROPOSAL_COLUMNS = (
-    Proposal.id, Proposal.number, Proposal.status, Proposal.scenario, Proposal.scenario.title,
-    Proposal.scenario.department, Proposal.scenario.sealed, Proposal.scenario.proposal_deadline,
-    Proposal.company, Proposal.company.name, Proposal.company.size, Proposal.summary,
-    Proposal.needs_confirmation, Proposal.version, Proposal.content_hash, Proposal.created_at,
-    Proposal.updated_at, Proposal.submitted_at, Proposal.withdrawn_at, Proposal.outcome_published,
+    Proposal.id,
+    Proposal.number,
+    Proposal.status,
+    Proposal.scenario,
+    Proposal.scenario.title,
+    Proposal.scenario.department,
+    Proposal.scenario.sealed,
+    Proposal.scenario.proposal_deadline,
+    Proposal.company,
+    Proposal.company.name,
+    Proposal.company.size,
+    Proposal.summary,
+    Proposal.needs_confirmation,
+    Proposal.version,
+    Proposal.content_hash,
+    Proposal.created_at,
+    Proposal.updated_at,
+    Proposal.submitted_at,
+    Proposal.withdrawn_at,
+    Proposal.outcome_published,
 )
 
 
@@ -156,35 +185,71 @@ async def attach_consortium(rows: list[dict]) -> list[dict]:
     if not rows:
         return rows
     ids = [r["id"] for r in rows]
-    members = await ProposalMember.select(
-        ProposalMember.proposal, ProposalMember.company, ProposalMember.company.name,
-        ProposalMember.company.size, ProposalMember.role, ProposalMember.work_share,
-        ProposalMember.status, ProposalMember.is_lead,
-    ).where(ProposalMember.proposal.is_in(ids)).order_by(ProposalMember.is_lead, ascending=False).order_by(
-        ProposalMember.id)
+    members = (
+        await ProposalMember.select(
+            ProposalMember.proposal,
+            ProposalMember.company,
+            ProposalMember.company.name,
+            ProposalMember.company.size,
+            ProposalMember.role,
+            ProposalMember.work_share,
+            ProposalMember.status,
+            ProposalMember.is_lead,
+        )
+        .where(ProposalMember.proposal.is_in(ids))
+        .order_by(ProposalMember.is_lead, ascending=False)
+        .order_by(ProposalMember.id)
+    )
     by_proposal: dict[int, list[dict]] = {}
     for m in members:
-        by_proposal.setdefault(m["proposal"], []).append({
-            "company_id": m["company"], "name": m["company.name"], "is_sme": m["company.size"] == "sme",
-            "role": m["role"], "work_share": m["work_share"], "status": m["status"], "is_lead": m["is_lead"],
-        })
+        by_proposal.setdefault(m["proposal"], []).append(
+            {
+                "company_id": m["company"],
+                "name": m["company.name"],
+                "is_sme": m["company.size"] == "sme",
+                "role": m["role"],
+                "work_share": m["work_share"],
+                "status": m["status"],
+                "is_lead": m["is_lead"],
+            }
+        )
     lead_ids = {r["company"] for r in rows}
-    sizes = {c["id"]: c for c in await Company.select(Company.id, Company.name, Company.size).where(
-        Company.id.is_in(list(lead_ids)))}
+    sizes = {
+        c["id"]: c
+        for c in await Company.select(Company.id, Company.name, Company.size).where(
+            Company.id.is_in(list(lead_ids))
+        )
+    }
     for r in rows:
         listed = by_proposal.get(r["id"], [])
         if not any(m["company_id"] == r["company"] for m in listed):
             lead = sizes.get(r["company"], {})
-            listed.insert(0, {"company_id": r["company"], "name": lead.get("name", ""),
-                              "is_sme": lead.get("size") == "sme", "role": "", "work_share": None,
-                              "status": "accepted", "is_lead": True})
+            listed.insert(
+                0,
+                {
+                    "company_id": r["company"],
+                    "name": lead.get("name", ""),
+                    "is_sme": lead.get("size") == "sme",
+                    "role": "",
+                    "work_share": None,
+                    "status": "accepted",
+                    "is_lead": True,
+                },
+            )
         r["members"] = listed
     return rows
 
 
-async def list_visible_proposals(user, *, scenario_id: int | None = None, status: str | None = None,
-                                 page: int = 1, page_size: int = DEFAULT_PAGE_SIZE, now=None,
-                                 with_consortium: bool = True) -> Page[dict]:
+async def list_visible_proposals(
+    user,
+    *,
+    scenario_id: int | None = None,
+    status: str | None = None,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    now=None,
+    with_consortium: bool = True,
+) -> Page[dict]:
     """The proposals ``user`` may see (newest submission first, then newest created), optionally of
     one scenario and one status, one page of them. Each item is a dict of ``PROPOSAL_COLUMNS``
     (plus ``members`` unless ``with_consortium`` is false)."""
@@ -198,9 +263,14 @@ async def list_visible_proposals(user, *, scenario_id: int | None = None, status
     if status is not None:
         where &= Proposal.status == status
     total = await Proposal.count().where(where)
-    rows = await Proposal.select(*PROPOSAL_COLUMNS).where(where).order_by(
-        Proposal.submitted_at, ascending=False).order_by(Proposal.id, ascending=False).limit(
-        page_size).offset((page - 1) * page_size)
+    rows = (
+        await Proposal.select(*PROPOSAL_COLUMNS)
+        .where(where)
+        .order_by(Proposal.submitted_at, ascending=False)
+        .order_by(Proposal.id, ascending=False)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
     if with_consortium:
         await attach_consortium(rows)
     return Page(items=rows, total=total, page=page, page_size=page_size)
@@ -211,8 +281,12 @@ async def all_visible_proposals(user, *, scenario_id: int, now=None) -> list[dic
     where = proposal_visibility_condition(user, now)
     if where is None:
         return []
-    rows = await Proposal.select(*PROPOSAL_COLUMNS).where(where & (Proposal.scenario == scenario_id)).order_by(
-        Proposal.submitted_at).order_by(Proposal.id)
+    rows = (
+        await Proposal.select(*PROPOSAL_COLUMNS)
+        .where(where & (Proposal.scenario == scenario_id))
+        .order_by(Proposal.submitted_at)
+        .order_by(Proposal.id)
+    )
     return await attach_consortium(rows)
 
 
@@ -222,11 +296,24 @@ async def get_visible_proposal(user, proposal_id: int, now=None) -> dict:
     where = proposal_visibility_condition(user, now)
     if where is None:
         raise NotFound(NOT_FOUND_MESSAGE)
-    row = await Proposal.select(
-        *PROPOSAL_COLUMNS, Proposal.understanding, Proposal.approach, Proposal.capability_answers,
-        Proposal.data_needs, Proposal.team, Proposal.timeline, Proposal.cost_estimate, Proposal.pilot_plan,
-        Proposal.success_indicators, Proposal.declaration_accepted,
-    ).where(where & (Proposal.id == proposal_id)).first().output(load_json=True)
+    row = (
+        await Proposal.select(
+            *PROPOSAL_COLUMNS,
+            Proposal.understanding,
+            Proposal.approach,
+            Proposal.capability_answers,
+            Proposal.data_needs,
+            Proposal.team,
+            Proposal.timeline,
+            Proposal.cost_estimate,
+            Proposal.pilot_plan,
+            Proposal.success_indicators,
+            Proposal.declaration_accepted,
+        )
+        .where(where & (Proposal.id == proposal_id))
+        .first()
+        .output(load_json=True)
+    )
     if row is None:
         raise NotFound(NOT_FOUND_MESSAGE)
     await attach_consortium([row])

@@ -29,8 +29,6 @@ from litestar.params import PathParameter, QueryParameter
 
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, Page
 from marketplace.scenarios.params import MAX_ID, MAX_QUERY_LENGTH, parse_scenario_filters
-from marketplace.search.queries import search_scenarios
-from marketplace.search.schemas import HighlightOut, SearchInfo, highlights_out, search_info
 from marketplace.scenarios.schemas import DepartmentRef, ScenarioDetail, ScenarioSummary
 from marketplace.scenarios.services import (
     DEADLINE_WINDOWS,
@@ -39,6 +37,8 @@ from marketplace.scenarios.services import (
     list_department_refs,
 )
 from marketplace.scenarios.status import DOMAIN_LABELS_EN, DOMAINS, PUBLIC_STATUSES, STATUS_LABELS
+from marketplace.search.queries import search_scenarios
+from marketplace.search.schemas import HighlightOut, SearchInfo, highlights_out, search_info
 from marketplace.taxonomy.services import list_capability_tree
 
 API_PREFIX = "/api/v1"
@@ -107,13 +107,23 @@ def given(**params: str | None) -> Mapping[str, str]:
 
 
 PageQuery = Annotated[str | None, int_query("页码，从 1 开始。", lo=1, hi=MAX_PAGE, default=1)]
-PageSizeQuery = Annotated[str | None, int_query(
-    f"每页条数，最多 {MAX_PAGE_SIZE}。", lo=1, hi=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)]
-CapabilityQuery = Annotated[str | None, int_query(
-    "能力 id（见 GET /api/v1/capabilities）；传能力分组的 id 时包含该组下的全部能力。", lo=1, hi=MAX_ID)]
-TextQuery = Annotated[str | None, QueryParameter(
-    description=f"检索词（最多 {MAX_QUERY_LENGTH} 个字符），中文、英文均可；能力的同义词（如 ASR 与语音识别）视为相同。",
-    schema_extra={"max_length": MAX_QUERY_LENGTH})]
+PageSizeQuery = Annotated[
+    str | None,
+    int_query(f"每页条数，最多 {MAX_PAGE_SIZE}。", lo=1, hi=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE),
+]
+CapabilityQuery = Annotated[
+    str | None,
+    int_query(
+        "能力 id（见 GET /api/v1/capabilities）；传能力分组的 id 时包含该组下的全部能力。", lo=1, hi=MAX_ID
+    ),
+]
+TextQuery = Annotated[
+    str | None,
+    QueryParameter(
+        description=f"检索词（最多 {MAX_QUERY_LENGTH} 个字符），中文、英文均可；能力的同义词（如 ASR 与语音识别）视为相同。",
+        schema_extra={"max_length": MAX_QUERY_LENGTH},
+    ),
+]
 
 
 def page_fields(page: Page) -> dict:
@@ -123,8 +133,12 @@ def page_fields(page: Page) -> dict:
 # --------------------------------------------------------------------------------------------
 # Scenarios
 
-ScenarioId = Annotated[int, PathParameter(
-    ge=1, le=MAX_ID, description="场景 id（1 到 2147483647；超出范围返回 400，非整数返回 404）。")]
+ScenarioId = Annotated[
+    int,
+    PathParameter(
+        ge=1, le=MAX_ID, description="场景 id（1 到 2147483647；超出范围返回 400，非整数返回 404）。"
+    ),
+]
 
 
 class ScenarioPage(msgspec.Struct):
@@ -168,26 +182,50 @@ class ScenarioApiController(Controller):
         request: Request,
         q: TextQuery = None,
         domain: Annotated[str | None, choice_query(f"所属「一网」平台：{_DOMAIN_DOC}。", DOMAINS)] = None,
-        department: Annotated[str | None, int_query(
-            "发布部门 id（见 GET /api/v1/departments）。", lo=1, hi=MAX_ID)] = None,
+        department: Annotated[
+            str | None, int_query("发布部门 id（见 GET /api/v1/departments）。", lo=1, hi=MAX_ID)
+        ] = None,
         capability: CapabilityQuery = None,
         status: Annotated[str | None, choice_query(f"公开状态：{_STATUS_DOC}。", PUBLIC_STATUSES)] = None,
-        deadline: Annotated[str | None, choice_query(
-            "提交截止时间：7d、30d、90d 为今后 7、30、90 天内截止（尚未截止）；passed 为已截止。",
-            tuple(DEADLINE_WINDOWS))] = None,
-        sort: Annotated[str | None, choice_query(
-            "排序：relevance 相关度（有 q 时默认）；newest 最新发布在前（无 q 时默认）；"
-            "deadline 截止时间最近的在前。", SORTS)] = None,
+        deadline: Annotated[
+            str | None,
+            choice_query(
+                "提交截止时间：7d、30d、90d 为今后 7、30、90 天内截止（尚未截止）；passed 为已截止。",
+                tuple(DEADLINE_WINDOWS),
+            ),
+        ] = None,
+        sort: Annotated[
+            str | None,
+            choice_query(
+                "排序：relevance 相关度（有 q 时默认）；newest 最新发布在前（无 q 时默认）；"
+                "deadline 截止时间最近的在前。",
+                SORTS,
+            ),
+        ] = None,
         page: PageQuery = None,
         page_size: PageSizeQuery = None,
     ) -> ScenarioPage:
-        filters = parse_scenario_filters(given(
-            q=q, domain=domain, department=department, capability=capability, status=status,
-            deadline=deadline, sort=sort, page=page, page_size=page_size,
-        ))
+        filters = parse_scenario_filters(
+            given(
+                q=q,
+                domain=domain,
+                department=department,
+                capability=capability,
+                status=status,
+                deadline=deadline,
+                sort=sort,
+                page=page,
+                page_size=page_size,
+            )
+        )
         result = await search_scenarios(request.app.state.search, filters)
-        return ScenarioPage(items=result.page.items, **page_fields(result.page), facets=result.facets,
-                            highlights=highlights_out(result), search=search_info(result))
+        return ScenarioPage(
+            items=result.page.items,
+            **page_fields(result.page),
+            facets=result.facets,
+            highlights=highlights_out(result),
+            search=search_info(result),
+        )
 
     @get(
         "/{scenario_id:int}",

@@ -17,30 +17,37 @@ async def member_users_of(company_ids: set[int]) -> list[int]:
     if not company_ids:
         return []
     approved = await Company.select(Company.id).where(
-        Company.id.is_in(sorted(company_ids)) & (Company.status == "approved"))
+        Company.id.is_in(sorted(company_ids)) & (Company.status == "approved")
+    )
     ids = [r["id"] for r in approved]
     if not ids:
         return []
     rows = await User.select(User.id).where(
-        User.company.is_in(ids) & (User.role == "member") & (User.active == True))  # noqa: E712
+        User.company.is_in(ids) & (User.role == "member") & (User.active == True)
+    )
     return [r["id"] for r in rows]
 
 
 async def department_staff(department_id: int, *, cdo_only: bool = False) -> list[int]:
-    where = (User.department == department_id) & (User.role == "staff") & (User.active == True)  # noqa: E712
+    where = (User.department == department_id) & (User.role == "staff") & (User.active == True)
     if cdo_only:
-        where &= User.is_cdo == True  # noqa: E712
+        where &= User.is_cdo == True
     return [r["id"] for r in await User.select(User.id).where(where)]
 
 
 async def companies_matching(scenario_id: int) -> set[int]:
     """Approved companies declaring at least one of the scenario's required capabilities."""
-    caps = [r["capability"] for r in await ScenarioCapability.select(ScenarioCapability.capability).where(
-        ScenarioCapability.scenario == scenario_id)]
+    caps = [
+        r["capability"]
+        for r in await ScenarioCapability.select(ScenarioCapability.capability).where(
+            ScenarioCapability.scenario == scenario_id
+        )
+    ]
     if not caps:
         return set()
     rows = await CompanyCapability.select(CompanyCapability.company).where(
-        CompanyCapability.capability.is_in(caps) & (CompanyCapability.company.status == "approved"))
+        CompanyCapability.capability.is_in(caps) & (CompanyCapability.company.status == "approved")
+    )
     return {r["company"] for r in rows}
 
 
@@ -49,18 +56,21 @@ async def companies_with_proposals(scenario_id: int) -> set[int]:
     from marketplace.proposals.tables import Proposal, ProposalMember  # a later lifecycle stage: read only
 
     rows = await Proposal.select(Proposal.id, Proposal.company).where(
-        (Proposal.scenario == scenario_id) & Proposal.status.is_in(list(ACTIVE_PROPOSAL_STATUSES)))
+        (Proposal.scenario == scenario_id) & Proposal.status.is_in(list(ACTIVE_PROPOSAL_STATUSES))
+    )
     companies = {r["company"] for r in rows}
     if rows:
         members = await ProposalMember.select(ProposalMember.company).where(
-            ProposalMember.proposal.is_in([r["id"] for r in rows]) & (ProposalMember.status == "accepted"))
+            ProposalMember.proposal.is_in([r["id"] for r in rows]) & (ProposalMember.status == "accepted")
+        )
         companies |= {m["company"] for m in members}
     return companies
 
 
 async def companies_that_asked(scenario_id: int) -> set[int]:
     rows = await Question.select(Question.company).where(
-        (Question.scenario == scenario_id) & Question.company.is_not_null())
+        (Question.scenario == scenario_id) & Question.company.is_not_null()
+    )
     return {r["company"] for r in rows}
 
 
@@ -75,8 +85,11 @@ async def proposal_holders(scenario_id: int) -> list[int]:
 async def interested_members(scenario_id: int) -> list[int]:
     """Members who would want a deadline reminder: proposal holders, companies that asked a
     question, and companies whose capabilities match the scenario."""
-    companies = (await companies_with_proposals(scenario_id)) | (await companies_that_asked(scenario_id)) | (
-        await companies_matching(scenario_id))
+    companies = (
+        (await companies_with_proposals(scenario_id))
+        | (await companies_that_asked(scenario_id))
+        | (await companies_matching(scenario_id))
+    )
     return await member_users_of(companies)
 
 

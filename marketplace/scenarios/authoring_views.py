@@ -48,12 +48,17 @@ DONE_MESSAGES = {
 
 
 def _suggestion_text(form: dict) -> str:
-    return "\n".join(form.get(k, "") for k in ("title", "summary", "description", "expected_outcome", "target_users"))
+    return "\n".join(
+        form.get(k, "") for k in ("title", "summary", "description", "expected_outcome", "target_users")
+    )
 
 
 def _chosen_capabilities(form: dict) -> set[int]:
-    return {int(form[f"capability_{i}"]) for i in sf.rows_in(form, "capability")
-            if (form.get(f"capability_{i}") or "").isdigit()}
+    return {
+        int(form[f"capability_{i}"])
+        for i in sf.rows_in(form, "capability")
+        if (form.get(f"capability_{i}") or "").isdigit()
+    }
 
 
 def _add_capability(form: dict, capability_id: str) -> dict:
@@ -73,17 +78,23 @@ def _add_capability(form: dict, capability_id: str) -> dict:
 def _sorted_rows(form: dict) -> dict:
     """Make sure the row groups exist (at least three rows each) so the template can loop."""
     if len(sf.rows_in(form, "capability")) < 3:
-        sf.add_rows(form, CAPABILITY_ROW_KEYS, 3 - len(sf.rows_in(form, "capability")), sf.MAX_CAPABILITY_ROWS)
+        sf.add_rows(
+            form, CAPABILITY_ROW_KEYS, 3 - len(sf.rows_in(form, "capability")), sf.MAX_CAPABILITY_ROWS
+        )
     if len(sf.rows_in(form, "criterion_name")) < 3:
-        sf.add_rows(form, CRITERION_ROW_KEYS, 3 - len(sf.rows_in(form, "criterion_name")), sf.MAX_CRITERION_ROWS)
+        sf.add_rows(
+            form, CRITERION_ROW_KEYS, 3 - len(sf.rows_in(form, "criterion_name")), sf.MAX_CRITERION_ROWS
+        )
     return form
 
 
 async def _read_upload(request: Request) -> tuple[dict[str, str], UploadFile | None]:
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
-    upload = next((v for k, v in form.multi_items() if k == "attachment" and isinstance(v, UploadFile) and v.filename),
-                  None)
+    upload = next(
+        (v for k, v in form.multi_items() if k == "attachment" and isinstance(v, UploadFile) and v.filename),
+        None,
+    )
     return values, upload
 
 
@@ -99,22 +110,45 @@ class ScenarioAuthoringController(Controller):
 
     # --- the form ----------------------------------------------------------------------------
 
-    async def _form_page(self, request: Request, *, mode: str, form: dict, errors: dict | None = None,
-                         message: str = "", scenario: dict | None = None, suggestions=None,
-                         status_code: int = 200) -> Template:
+    async def _form_page(
+        self,
+        request: Request,
+        *,
+        mode: str,
+        form: dict,
+        errors: dict | None = None,
+        message: str = "",
+        scenario: dict | None = None,
+        suggestions=None,
+        status_code: int = 200,
+    ) -> Template:
         form = _sorted_rows(form)
         checks = sf.writing_checks(sf.lenient_input(form))
         if suggestions is None and mode != "amend":
             suggestions = await suggest_capabilities(_suggestion_text(form), _chosen_capabilities(form))
-        return Template("staff/scenario_form.html", status_code=status_code, context={
-            "mode": mode, "form": form, "errors": errors or {}, "message": message, "scenario": scenario,
-            "capability_tree": await list_capability_tree(), "domains": DOMAINS,
-            "capability_rows": sf.rows_in(form, "capability"), "criterion_rows": sf.rows_in(form, "criterion_name"),
-            "checks": checks, "suggestions": suggestions or [], "labels": sf.FIELD_LABELS,
-            "max_attachment_mb": publishing.MAX_ATTACHMENT_BYTES // (1024 * 1024),
-        })
+        return Template(
+            "staff/scenario_form.html",
+            status_code=status_code,
+            context={
+                "mode": mode,
+                "form": form,
+                "errors": errors or {},
+                "message": message,
+                "scenario": scenario,
+                "capability_tree": await list_capability_tree(),
+                "domains": DOMAINS,
+                "capability_rows": sf.rows_in(form, "capability"),
+                "criterion_rows": sf.rows_in(form, "criterion_name"),
+                "checks": checks,
+                "suggestions": suggestions or [],
+                "labels": sf.FIELD_LABELS,
+                "max_attachment_mb": publishing.MAX_ATTACHMENT_BYTES // (1024 * 1024),
+            },
+        )
 
-    async def _helper_action(self, request: Request, form: dict, mode: str, scenario: dict | None) -> Template | None:
+    async def _helper_action(
+        self, request: Request, form: dict, mode: str, scenario: dict | None
+    ) -> Template | None:
         """The buttons that only change the form (no save): more rows, suggestions."""
         if form.get("add_capability"):
             _add_capability(form, form.pop("add_capability"))
@@ -127,7 +161,9 @@ class ScenarioAuthoringController(Controller):
         elif action != "suggest":
             return None
         suggestions = await suggest_capabilities(_suggestion_text(form), _chosen_capabilities(form))
-        return await self._form_page(request, mode=mode, form=form, scenario=scenario, suggestions=suggestions)
+        return await self._form_page(
+            request, mode=mode, form=form, scenario=scenario, suggestions=suggestions
+        )
 
     @get("/new")
     async def new_form(self, request: Request) -> Template:
@@ -143,8 +179,14 @@ class ScenarioAuthoringController(Controller):
             data = sf.parse_scenario_form(form)
             scenario_id = await publishing.create_scenario_draft(actor_of(request), data)
         except ValidationFailed as exc:
-            return await self._form_page(request, mode="new", form=form, errors=exc.errors, message=exc.message,
-                                         status_code=HTTP_400_BAD_REQUEST)
+            return await self._form_page(
+                request,
+                mode="new",
+                form=form,
+                errors=exc.errors,
+                message=exc.message,
+                status_code=HTTP_400_BAD_REQUEST,
+            )
         return see_other(f"/staff/scenarios/{scenario_id}?done=created")
 
     @post("/suggest")
@@ -173,14 +215,26 @@ class ScenarioAuthoringController(Controller):
             data = sf.parse_scenario_form(form)
             await publishing.update_scenario_draft(scenario_id, actor_of(request), data)
         except ValidationFailed as exc:
-            return await self._form_page(request, mode="edit", form=form, errors=exc.errors, message=exc.message,
-                                         scenario=scenario, status_code=HTTP_400_BAD_REQUEST)
+            return await self._form_page(
+                request,
+                mode="edit",
+                form=form,
+                errors=exc.errors,
+                message=exc.message,
+                scenario=scenario,
+                status_code=HTTP_400_BAD_REQUEST,
+            )
         if form.get("action") == "save_and_submit":
             try:
                 await publishing.submit_for_review(scenario_id, actor_of(request))
             except ValidationFailed as exc:
-                return await self._manage_page(request, scenario_id, message=exc.message, missing=exc.errors,
-                                               status_code=HTTP_400_BAD_REQUEST)
+                return await self._manage_page(
+                    request,
+                    scenario_id,
+                    message=exc.message,
+                    missing=exc.errors,
+                    status_code=HTTP_400_BAD_REQUEST,
+                )
             return see_other(f"/staff/scenarios/{scenario_id}?done=submitted")
         return see_other(f"/staff/scenarios/{scenario_id}?done=saved")
 
@@ -213,11 +267,18 @@ class ScenarioAuthoringController(Controller):
         try:
             data = sf.parse_scenario_form(form, check_future=False)
             # The form shows minutes: an untouched deadline keeps its exact stored value.
-            unchanged_question = form.get("question_deadline") == sf.local_datetime_value(current.question_deadline)
+            unchanged_question = form.get("question_deadline") == sf.local_datetime_value(
+                current.question_deadline
+            )
             data = data.with_changes(
-                proposal_deadline=current.proposal_deadline, domain=current.domain, sealed=current.sealed,
-                question_deadline=current.question_deadline if unchanged_question else data.question_deadline)
-            await publishing.amend_scenario(scenario_id, actor, data, form.get("reason", ""), attachment=attachment)
+                proposal_deadline=current.proposal_deadline,
+                domain=current.domain,
+                sealed=current.sealed,
+                question_deadline=current.question_deadline if unchanged_question else data.question_deadline,
+            )
+            await publishing.amend_scenario(
+                scenario_id, actor, data, form.get("reason", ""), attachment=attachment
+            )
         except ValidationFailed as exc:
             errors = dict(exc.errors)
             if attachment is not None:
@@ -226,31 +287,57 @@ class ScenarioAuthoringController(Controller):
                     errors["attachment"] = problem
                 else:
                     errors.setdefault("attachment", "附件未保存：请修改其他内容后重新选择文件。")
-            return await self._form_page(request, mode="amend", form=form, errors=errors, message=exc.message,
-                                         scenario=scenario, status_code=HTTP_400_BAD_REQUEST)
+            return await self._form_page(
+                request,
+                mode="amend",
+                form=form,
+                errors=errors,
+                message=exc.message,
+                scenario=scenario,
+                status_code=HTTP_400_BAD_REQUEST,
+            )
         return see_other(f"/staff/scenarios/{scenario_id}?done=amended")
 
     # --- the scenario's page and its actions -------------------------------------------------
 
-    async def _manage_page(self, request: Request, scenario_id: int, *, message: str = "", errors: dict | None = None,
-                           form: dict | None = None, missing: dict | None = None, status_code: int = 200) -> Template:
+    async def _manage_page(
+        self,
+        request: Request,
+        scenario_id: int,
+        *,
+        message: str = "",
+        errors: dict | None = None,
+        form: dict | None = None,
+        missing: dict | None = None,
+        status_code: int = 200,
+    ) -> Template:
         actor = actor_of(request)
         scenario = await publishing.get_staff_scenario(scenario_id, actor)
         data = await publishing.load_scenario_input(scenario_id)
         tree = await list_capability_tree()
         names = {c["id"]: c["name"] for g in tree for c in [g, *g["children"]]}
         done = request.query_params.get("done")
-        return Template("staff/scenario.html", status_code=status_code, context={
-            "scenario": scenario, "data": data, "capability_names": names,
-            "checks": sf.writing_checks(data), "attachments": await publishing.list_attachments(scenario_id),
-            "questions": await questions.list_questions_for_staff(scenario_id),
-            "change_log": await publishing.list_change_log(scenario_id),
-            "message": "" if missing else message, "errors": errors or {}, "form": form or {},
-            "missing": missing or {}, "missing_message": message if missing else "",
-            "done": DONE_MESSAGES.get(done or "") if not (errors or message or missing) else None,
-            "max_attachment_mb": publishing.MAX_ATTACHMENT_BYTES // (1024 * 1024),
-            "local_value": sf.local_datetime_value,
-        })
+        return Template(
+            "staff/scenario.html",
+            status_code=status_code,
+            context={
+                "scenario": scenario,
+                "data": data,
+                "capability_names": names,
+                "checks": sf.writing_checks(data),
+                "attachments": await publishing.list_attachments(scenario_id),
+                "questions": await questions.list_questions_for_staff(scenario_id),
+                "change_log": await publishing.list_change_log(scenario_id),
+                "message": "" if missing else message,
+                "errors": errors or {},
+                "form": form or {},
+                "missing": missing or {},
+                "missing_message": message if missing else "",
+                "done": DONE_MESSAGES.get(done or "") if not (errors or message or missing) else None,
+                "max_attachment_mb": publishing.MAX_ATTACHMENT_BYTES // (1024 * 1024),
+                "local_value": sf.local_datetime_value,
+            },
+        )
 
     @get("/{scenario_id:int}")
     async def manage(self, request: Request, scenario_id: Id) -> Template:
@@ -261,8 +348,14 @@ class ScenarioAuthoringController(Controller):
         try:
             await call(form)
         except (ValidationFailed, Conflict, NotAllowed) as exc:
-            return await self._manage_page(request, scenario_id, message=exc.message,
-                                           errors=getattr(exc, "errors", {}), form=form, status_code=exc.status_code)
+            return await self._manage_page(
+                request,
+                scenario_id,
+                message=exc.message,
+                errors=getattr(exc, "errors", {}),
+                form=form,
+                status_code=exc.status_code,
+            )
         return see_other(f"/staff/scenarios/{scenario_id}?done={done}")
 
     @post("/{scenario_id:int}/submit")
@@ -270,10 +363,17 @@ class ScenarioAuthoringController(Controller):
         try:
             await publishing.submit_for_review(scenario_id, actor_of(request))
         except ValidationFailed as exc:  # what is missing lives on the edit form: link there
-            return await self._manage_page(request, scenario_id, missing=exc.errors, message=exc.message,
-                                           status_code=HTTP_400_BAD_REQUEST)
+            return await self._manage_page(
+                request,
+                scenario_id,
+                missing=exc.errors,
+                message=exc.message,
+                status_code=HTTP_400_BAD_REQUEST,
+            )
         except (Conflict, NotAllowed) as exc:
-            return await self._manage_page(request, scenario_id, message=exc.message, status_code=exc.status_code)
+            return await self._manage_page(
+                request, scenario_id, message=exc.message, status_code=exc.status_code
+            )
         return see_other(f"/staff/scenarios/{scenario_id}?done=submitted")
 
     @post("/{scenario_id:int}/approve")
@@ -284,20 +384,39 @@ class ScenarioAuthoringController(Controller):
             try:
                 opens_at = sf.parse_local_datetime(form.get("opens_at", ""))
             except ValueError:
-                return await self._manage_page(request, scenario_id, message="请选择定时发布的日期和时间。",
-                                               errors={"opens_at": "请选择定时发布的日期和时间。"}, form=form,
-                                               status_code=HTTP_400_BAD_REQUEST)
+                return await self._manage_page(
+                    request,
+                    scenario_id,
+                    message="请选择定时发布的日期和时间。",
+                    errors={"opens_at": "请选择定时发布的日期和时间。"},
+                    form=form,
+                    status_code=HTTP_400_BAD_REQUEST,
+                )
         try:
-            status = await publishing.approve_scenario_for_publication(scenario_id, actor_of(request), opens_at)
+            status = await publishing.approve_scenario_for_publication(
+                scenario_id, actor_of(request), opens_at
+            )
         except (ValidationFailed, Conflict, NotAllowed) as exc:
-            return await self._manage_page(request, scenario_id, message=exc.message,
-                                           errors=getattr(exc, "errors", {}), form=form, status_code=exc.status_code)
-        return see_other(f"/staff/scenarios/{scenario_id}?done={'approved' if status == 'open' else 'scheduled'}")
+            return await self._manage_page(
+                request,
+                scenario_id,
+                message=exc.message,
+                errors=getattr(exc, "errors", {}),
+                form=form,
+                status_code=exc.status_code,
+            )
+        return see_other(
+            f"/staff/scenarios/{scenario_id}?done={'approved' if status == 'open' else 'scheduled'}"
+        )
 
     @post("/{scenario_id:int}/request-changes")
     async def send_back(self, request: Request, scenario_id: Id) -> Template | Redirect:
-        return await self._act(request, scenario_id, "returned", lambda form: publishing.request_changes(
-            scenario_id, actor_of(request), form.get("comment", "")))
+        return await self._act(
+            request,
+            scenario_id,
+            "returned",
+            lambda form: publishing.request_changes(scenario_id, actor_of(request), form.get("comment", "")),
+        )
 
     @post("/{scenario_id:int}/extend")
     async def extend(self, request: Request, scenario_id: Id) -> Template | Redirect:
@@ -318,47 +437,80 @@ class ScenarioAuthoringController(Controller):
                     errors["extend_reason"] = "请说明延期原因，它会公开在变更记录中。"
                 raise ValidationFailed("请修改标出的内容后再提交。", errors)
             try:
-                await publishing.extend_scenario_deadline(scenario_id, actor_of(request), new_deadline,
-                                                          form.get("reason", ""), new_question)
+                await publishing.extend_scenario_deadline(
+                    scenario_id, actor_of(request), new_deadline, form.get("reason", ""), new_question
+                )
             except ValidationFailed as exc:
-                renamed = {{"proposal_deadline": "new_proposal_deadline", "question_deadline": "new_question_deadline",
-                            "reason": "extend_reason"}.get(k, k): v for k, v in exc.errors.items()}
+                renamed = {
+                    {
+                        "proposal_deadline": "new_proposal_deadline",
+                        "question_deadline": "new_question_deadline",
+                        "reason": "extend_reason",
+                    }.get(k, k): v
+                    for k, v in exc.errors.items()
+                }
                 raise ValidationFailed(exc.message, renamed) from None
+
         return await self._act(request, scenario_id, "extended", call)
 
     @post("/{scenario_id:int}/cancel")
     async def cancel(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def call(form):
             try:
-                await publishing.cancel_scenario_with_reason(scenario_id, actor_of(request), form.get("reason", ""))
+                await publishing.cancel_scenario_with_reason(
+                    scenario_id, actor_of(request), form.get("reason", "")
+                )
             except ValidationFailed as exc:
-                raise ValidationFailed("请填写取消原因。", {"cancel_reason": "请填写取消原因，它会公开显示。"}) from exc
+                raise ValidationFailed(
+                    "请填写取消原因。", {"cancel_reason": "请填写取消原因，它会公开显示。"}
+                ) from exc
+
         return await self._act(request, scenario_id, "cancelled", call)
 
     @post("/{scenario_id:int}/questions/{question_id:int}/answer")
     async def answer(self, request: Request, scenario_id: Id, question_id: Id) -> Template | Redirect:
-        return await self._act(request, scenario_id, "answered", lambda form: questions.answer_question(
-            question_id, actor_of(request), form.get(f"answer_{question_id}", "")))
+        return await self._act(
+            request,
+            scenario_id,
+            "answered",
+            lambda form: questions.answer_question(
+                question_id, actor_of(request), form.get(f"answer_{question_id}", "")
+            ),
+        )
 
     @post("/{scenario_id:int}/attachments")
     async def attach(self, request: Request, scenario_id: Id) -> Template | Redirect:
-        form, upload = await _read_upload(request)
+        _form, upload = await _read_upload(request)
         if upload is None:
-            return await self._manage_page(request, scenario_id, message="请选择要上传的 PDF 文件。",
-                                           errors={"attachment": "请选择要上传的 PDF 文件。"},
-                                           status_code=HTTP_400_BAD_REQUEST)
+            return await self._manage_page(
+                request,
+                scenario_id,
+                message="请选择要上传的 PDF 文件。",
+                errors={"attachment": "请选择要上传的 PDF 文件。"},
+                status_code=HTTP_400_BAD_REQUEST,
+            )
         try:
-            await publishing.add_attachment(scenario_id, actor_of(request), upload.filename, await _upload_bytes(upload))
+            await publishing.add_attachment(
+                scenario_id, actor_of(request), upload.filename, await _upload_bytes(upload)
+            )
         except (ValidationFailed, Conflict) as exc:
-            return await self._manage_page(request, scenario_id, message=exc.message,
-                                           errors=getattr(exc, "errors", {}) or {"attachment": exc.message},
-                                           status_code=exc.status_code)
+            return await self._manage_page(
+                request,
+                scenario_id,
+                message=exc.message,
+                errors=getattr(exc, "errors", {}) or {"attachment": exc.message},
+                status_code=exc.status_code,
+            )
         return see_other(f"/staff/scenarios/{scenario_id}?done=attached#attachments")
 
     @post("/{scenario_id:int}/attachments/{attachment_id:int}/delete")
     async def detach(self, request: Request, scenario_id: Id, attachment_id: Id) -> Template | Redirect:
-        return await self._act(request, scenario_id, "detached", lambda form: publishing.remove_attachment(
-            scenario_id, attachment_id, actor_of(request)))
+        return await self._act(
+            request,
+            scenario_id,
+            "detached",
+            lambda form: publishing.remove_attachment(scenario_id, attachment_id, actor_of(request)),
+        )
 
 
-__all__ = ["ScenarioAuthoringController", "DomainError"]
+__all__ = ["DomainError", "ScenarioAuthoringController"]

@@ -75,19 +75,33 @@ async def _where(flt: FeedFilter):
         where &= Scenario.domain == flt.domain
     if flt.capability:
         ids = await _capability_and_children(flt.capability)
-        where &= Scenario.id.is_in(ScenarioCapability.select(ScenarioCapability.scenario).where(
-            ScenarioCapability.capability.is_in(ids)))
+        where &= Scenario.id.is_in(
+            ScenarioCapability.select(ScenarioCapability.scenario).where(
+                ScenarioCapability.capability.is_in(ids)
+            )
+        )
     return where
 
 
 async def atom_feed(flt: FeedFilter) -> bytes:
     """The newest opened scenarios (at most 50), newest first, as Atom 1.0."""
     base = get_settings().base_url
-    rows = await Scenario.select(
-        Scenario.id, Scenario.title, Scenario.summary, Scenario.description, Scenario.domain, Scenario.opened_at,
-        Scenario.proposal_deadline, Scenario.department.name,
-    ).where(await _where(flt)).order_by(Scenario.opened_at, ascending=False).order_by(
-        Scenario.id, ascending=False).limit(FEED_SIZE)
+    rows = (
+        await Scenario.select(
+            Scenario.id,
+            Scenario.title,
+            Scenario.summary,
+            Scenario.description,
+            Scenario.domain,
+            Scenario.opened_at,
+            Scenario.proposal_deadline,
+            Scenario.department.name,
+        )
+        .where(await _where(flt))
+        .order_by(Scenario.opened_at, ascending=False)
+        .order_by(Scenario.id, ascending=False)
+        .limit(FEED_SIZE)
+    )
     fg = FeedGenerator()
     fg.id(f"{base}/feeds/scenarios.atom{flt.query}")
     fg.title(f"{SITE_TITLE} · 新发布的应用场景（{flt.label}）")
@@ -96,10 +110,13 @@ async def atom_feed(flt: FeedFilter) -> bytes:
     fg.link(href=f"{base}/feeds/scenarios.atom{flt.query}", rel="self", type="application/atom+xml")
     fg.link(href=f"{base}/scenarios{flt.query}", rel="alternate", type="text/html")
     fg.language("zh-CN")
-    fg.updated(rows[0]["opened_at"] if rows else dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    fg.updated(rows[0]["opened_at"] if rows else dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     for row in reversed(rows):  # feedgen lists entries newest-added first
-        deadline = clock.to_park_time(row["proposal_deadline"]).strftime("%Y-%m-%d %H:%M") \
-            if row["proposal_deadline"] else "待定"
+        deadline = (
+            clock.to_park_time(row["proposal_deadline"]).strftime("%Y-%m-%d %H:%M")
+            if row["proposal_deadline"]
+            else "待定"
+        )
         fe = fg.add_entry()
         fe.id(f"{base}/scenarios/{row['id']}")
         fe.title(row["title"])
@@ -108,7 +125,9 @@ async def atom_feed(flt: FeedFilter) -> bytes:
         fe.updated(row["opened_at"])
         fe.author({"name": row["department.name"]})
         fe.category(term=row["domain"], label=row["domain"])
-        fe.summary(f"{row['summary'] or row['description'][:200]}（{row['department.name']}；方案截止：{deadline}，北京时间）")
+        fe.summary(
+            f"{row['summary'] or row['description'][:200]}（{row['department.name']}；方案截止：{deadline}，北京时间）"
+        )
     return fg.atom_str(pretty=True)
 
 
@@ -130,10 +149,19 @@ async def deadline_calendar(flt: FeedFilter) -> bytes:
     base = get_settings().base_url
     host = urlsplit(base).hostname or "marketplace"
     where = (await _where(flt)) & (Scenario.public_status == "open")
-    rows = await Scenario.select(
-        Scenario.id, Scenario.title, Scenario.question_deadline, Scenario.proposal_deadline, Scenario.updated_at,
-        Scenario.department.name,
-    ).where(where).order_by(Scenario.proposal_deadline).order_by(Scenario.id)
+    rows = (
+        await Scenario.select(
+            Scenario.id,
+            Scenario.title,
+            Scenario.question_deadline,
+            Scenario.proposal_deadline,
+            Scenario.updated_at,
+            Scenario.department.name,
+        )
+        .where(where)
+        .order_by(Scenario.proposal_deadline)
+        .order_by(Scenario.id)
+    )
     cal = Calendar()
     cal.add("prodid", "-//数园区//场景开放平台//ZH")
     cal.add("version", "2.0")
@@ -145,9 +173,25 @@ async def deadline_calendar(flt: FeedFilter) -> bytes:
         url = f"{base}/scenarios/{row['id']}"
         stamp = row["updated_at"] or clock.now()
         if row["proposal_deadline"]:
-            cal.add_component(_event(f"scenario-{row['id']}-proposal@{host}", f"方案截止：{row['title']}",
-                                     row["proposal_deadline"], url, f"{row['department.name']}。{url}", stamp))
+            cal.add_component(
+                _event(
+                    f"scenario-{row['id']}-proposal@{host}",
+                    f"方案截止：{row['title']}",
+                    row["proposal_deadline"],
+                    url,
+                    f"{row['department.name']}。{url}",
+                    stamp,
+                )
+            )
         if row["question_deadline"]:
-            cal.add_component(_event(f"scenario-{row['id']}-question@{host}", f"答疑截止：{row['title']}",
-                                     row["question_deadline"], url, f"{row['department.name']}。{url}", stamp))
+            cal.add_component(
+                _event(
+                    f"scenario-{row['id']}-question@{host}",
+                    f"答疑截止：{row['title']}",
+                    row["question_deadline"],
+                    url,
+                    f"{row['department.name']}。{url}",
+                    stamp,
+                )
+            )
     return cal.to_ical()

@@ -19,8 +19,13 @@ from marketplace.core.errors import ValidationFailed
 from marketplace.scenarios.status import DOMAINS
 
 TEXT_LIMITS = {
-    "title": 200, "summary": 300, "description": 6000, "expected_outcome": 3000,
-    "target_users": 2000, "data_offered": 3000, "resources_offered": 3000,
+    "title": 200,
+    "summary": 300,
+    "description": 6000,
+    "expected_outcome": 3000,
+    "target_users": 2000,
+    "data_offered": 3000,
+    "resources_offered": 3000,
 }
 TEXT_FIELDS = tuple(TEXT_LIMITS)
 MAX_CAPABILITY_ROWS = 12
@@ -32,15 +37,43 @@ DEFAULT_CRITERIA = (
     ("数据安全", "数据安全与个人信息保护措施", 15),
 )
 # Words that usually mean the text prescribes a solution instead of describing the problem.
-SOLUTION_WORDS = ("建设一套", "建设一个", "开发一套", "开发一个", "搭建一套", "搭建一个", "部署一套", "采购一套",
-                  "上线一套", "引入一套", "建立一套", "建设系统", "开发系统", "建设平台", "开发平台", "开发APP", "开发小程序")
+SOLUTION_WORDS = (
+    "建设一套",
+    "建设一个",
+    "开发一套",
+    "开发一个",
+    "搭建一套",
+    "搭建一个",
+    "部署一套",
+    "采购一套",
+    "上线一套",
+    "引入一套",
+    "建立一套",
+    "建设系统",
+    "开发系统",
+    "建设平台",
+    "开发平台",
+    "开发APP",
+    "开发小程序",
+)
 
 FIELD_LABELS = {
-    "title": "标题", "summary": "一句话概述", "domain": "所属领域", "description": "问题描述",
-    "expected_outcome": "预期成效与指标", "target_users": "服务对象", "data_offered": "可开放的数据",
-    "resources_offered": "可提供的资源", "budget_min": "预算下限", "budget_max": "预算上限",
-    "pilot_months": "试点周期", "question_deadline": "答疑截止时间", "proposal_deadline": "方案截止时间",
-    "sealed": "密封评审", "capabilities": "所需能力", "criteria": "评审标准",
+    "title": "标题",
+    "summary": "一句话概述",
+    "domain": "所属领域",
+    "description": "问题描述",
+    "expected_outcome": "预期成效与指标",
+    "target_users": "服务对象",
+    "data_offered": "可开放的数据",
+    "resources_offered": "可提供的资源",
+    "budget_min": "预算下限",
+    "budget_max": "预算上限",
+    "pilot_months": "试点周期",
+    "question_deadline": "答疑截止时间",
+    "proposal_deadline": "方案截止时间",
+    "sealed": "密封评审",
+    "capabilities": "所需能力",
+    "criteria": "评审标准",
 }
 
 
@@ -89,7 +122,7 @@ def parse_local_datetime(raw: str) -> dt.datetime:
     value = dt.datetime.fromisoformat(raw)
     if value.tzinfo is None:
         value = value.replace(tzinfo=clock.PARK_TZ)
-    return value.astimezone(dt.timezone.utc)
+    return value.astimezone(dt.UTC)
 
 
 def local_datetime_value(value: dt.datetime | None) -> str:
@@ -110,8 +143,9 @@ def _row_indexes(form: Mapping[str, str], prefix: str) -> list[int]:
     return sorted({int(m[1]) for key in form if (m := pattern.match(key))})
 
 
-def parse_scenario_form(form: Mapping[str, str], *, known_capabilities: set[int] | None = None,
-                        check_future: bool = True) -> ScenarioInput:
+def parse_scenario_form(
+    form: Mapping[str, str], *, known_capabilities: set[int] | None = None, check_future: bool = True
+) -> ScenarioInput:
     """Read the scenario form. Raises ``ValidationFailed`` with every field's message at once
     (conversion errors and the rules of ``scenario_rule_errors``; ``check_future=False`` for an
     amendment, whose unchanged deadlines may already lie in the past)."""
@@ -158,7 +192,9 @@ def parse_scenario_form(form: Mapping[str, str], *, known_capabilities: set[int]
         if not cap_raw:
             errors[f"capability_{i}"] = "请选择能力，或清空这一行的权重。"
             continue
-        if not cap_raw.isdigit() or (known_capabilities is not None and int(cap_raw) not in known_capabilities):
+        if not cap_raw.isdigit() or (
+            known_capabilities is not None and int(cap_raw) not in known_capabilities
+        ):
             errors[f"capability_{i}"] = "请从能力分类中选择。"
             continue
         weight = _weight(weight_raw, f"capability_weight_{i}", errors)
@@ -207,8 +243,9 @@ def _weight(raw: str, key: str, errors: dict) -> int | None:
     return int(raw)
 
 
-def scenario_rule_errors(data: ScenarioInput, *, now: dt.datetime | None = None,
-                         check_future: bool = True) -> dict[str, str]:
+def scenario_rule_errors(
+    data: ScenarioInput, *, now: dt.datetime | None = None, check_future: bool = True
+) -> dict[str, str]:
     """Rules every saved scenario keeps (drafts too): title and domain present, budget range in
     order, deadlines in order (and, with ``check_future``, not in the past), weights of the
     required capabilities and of the criteria adding up to 100 when there are any."""
@@ -259,30 +296,71 @@ def writing_checks(data: ScenarioInput, *, now: dt.datetime | None = None) -> li
         checks.append(Check(key, label, bool(ok), message, blocking))
 
     add("title", "标题", data.title, "写一个说明问题的标题。")
-    add("description", "问题描述", len(data.description) >= 30,
-        "用至少 30 字描述要解决的问题：现在是什么情况、难在哪里、影响了谁。")
+    add(
+        "description",
+        "问题描述",
+        len(data.description) >= 30,
+        "用至少 30 字描述要解决的问题：现在是什么情况、难在哪里、影响了谁。",
+    )
     solution = next((w for w in SOLUTION_WORDS if w in data.description.replace(" ", "")), None)
-    add("description", "描述问题而不是方案", solution is None,
+    add(
+        "description",
+        "描述问题而不是方案",
+        solution is None,
         f"问题描述里出现了「{solution}」，像是在指定解决方案。请描述问题和现状，把怎么解决留给企业。"
-        if solution else "描述的是问题，方案留给企业。", blocking=False)
+        if solution
+        else "描述的是问题，方案留给企业。",
+        blocking=False,
+    )
     add("expected_outcome", "预期成效", data.expected_outcome, "写清楚试点成功是什么样子。")
-    add("expected_outcome", "可衡量的指标", re.search(r"\d", data.expected_outcome),
-        "在预期成效里写上可以衡量的指标，如「发现时间缩短到 10 分钟以内」。", blocking=False)
+    add(
+        "expected_outcome",
+        "可衡量的指标",
+        re.search(r"\d", data.expected_outcome),
+        "在预期成效里写上可以衡量的指标，如「发现时间缩短到 10 分钟以内」。",
+        blocking=False,
+    )
     add("target_users", "服务对象", data.target_users, "写明谁会使用成果：哪些岗位、企业或群众。")
-    add("data_offered", "数据与资源", data.data_offered or data.resources_offered,
-        "列出部门能提供的数据集、测试场地或接口。")
-    add("budget_max", "预算范围", data.budget_min is not None or data.budget_max is not None,
-        "给出预算范围，企业才能判断方案规模（不填则显示为「面议」）。", blocking=False)
+    add(
+        "data_offered",
+        "数据与资源",
+        data.data_offered or data.resources_offered,
+        "列出部门能提供的数据集、测试场地或接口。",
+    )
+    add(
+        "budget_max",
+        "预算范围",
+        data.budget_min is not None or data.budget_max is not None,
+        "给出预算范围，企业才能判断方案规模（不填则显示为「面议」）。",
+        blocking=False,
+    )
     add("pilot_months", "试点周期", data.pilot_months, "填写试点周期（月）。")
-    add("capabilities", "所需能力", data.capabilities and sum(w for _, w in data.capabilities) == 100,
-        "从能力分类中选择所需能力，权重合计 100。")
-    add("criteria", "评审标准", data.criteria and sum(c.weight for c in data.criteria) == 100,
-        "列出评审标准，权重合计 100。")
-    add("proposal_deadline", "方案截止时间", data.proposal_deadline and data.proposal_deadline > now,
-        "设置一个晚于现在的方案截止时间。")
-    add("question_deadline", "答疑截止时间", data.question_deadline and data.question_deadline > now
+    add(
+        "capabilities",
+        "所需能力",
+        data.capabilities and sum(w for _, w in data.capabilities) == 100,
+        "从能力分类中选择所需能力，权重合计 100。",
+    )
+    add(
+        "criteria",
+        "评审标准",
+        data.criteria and sum(c.weight for c in data.criteria) == 100,
+        "列出评审标准，权重合计 100。",
+    )
+    add(
+        "proposal_deadline",
+        "方案截止时间",
+        data.proposal_deadline and data.proposal_deadline > now,
+        "设置一个晚于现在的方案截止时间。",
+    )
+    add(
+        "question_deadline",
+        "答疑截止时间",
+        data.question_deadline
+        and data.question_deadline > now
         and (data.proposal_deadline is None or data.question_deadline <= data.proposal_deadline),
-        "设置答疑截止时间（不晚于方案截止时间），企业在此之前可以提问。")
+        "设置答疑截止时间（不晚于方案截止时间），企业在此之前可以提问。",
+    )
     return checks
 
 
@@ -294,7 +372,9 @@ def blocking_problems(data: ScenarioInput, *, now: dt.datetime | None = None) ->
 # From a ScenarioInput back to form strings (to show a saved scenario in the form)
 
 
-def form_values(data: ScenarioInput, *, extra_capability_rows: int = 2, extra_criterion_rows: int = 1) -> dict[str, str]:
+def form_values(
+    data: ScenarioInput, *, extra_capability_rows: int = 2, extra_criterion_rows: int = 1
+) -> dict[str, str]:
     form: dict[str, str] = {name: getattr(data, name) for name in TEXT_FIELDS}
     form["domain"] = data.domain
     form["budget_min"] = wan_value(data.budget_min)

@@ -16,8 +16,9 @@ from marketplace.scenarios.status import DOMAINS, PUBLIC_STATUSES
 MAX_ID = 2**31 - 1
 
 
-def parse_int(params: Mapping[str, str], name: str, errors: dict, *, lo: int, hi: int,
-              default: int | None = None) -> int | None:
+def parse_int(
+    params: Mapping[str, str], name: str, errors: dict, *, lo: int, hi: int, default: int | None = None
+) -> int | None:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
@@ -80,5 +81,7 @@ def parse_scenario_filters(params: Mapping[str, str]) -> ScenarioFilters:
         page_size=page_size,
     )
     if errors:
-        raise ValidationFailed("查询参数有误：" + "；".join(m.rstrip("。") for m in errors.values()) + "。", errors)
+        raise ValidationFailed(
+            "查询参数有误：" + "；".join(m.rstrip("。") for m in errors.values()) + "。", errors
+        )
     return filters

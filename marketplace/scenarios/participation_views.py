@@ -8,12 +8,12 @@ the visitor's own questions, whether they may ask, the attachments, the feed lin
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import ValidationException
 from litestar.params import PathParameter
 from litestar.response import File, Redirect, Template
-from urllib.parse import quote
 
 from marketplace.accounts.guards import requires_approved_member
 from marketplace.core.errors import Conflict, ValidationFailed
@@ -30,18 +30,31 @@ def feed_links(scenario: ScenarioDetail | None = None) -> list[dict]:
     """``<link rel="alternate">`` targets for a page: the scenario's domain and capabilities."""
     links = []
     if scenario is not None:
-        links.append({"type": "application/atom+xml", "title": f"{scenario.domain}领域的新场景",
-                      "href": f"/feeds/scenarios.atom?domain={quote(scenario.domain)}"})
+        links.append(
+            {
+                "type": "application/atom+xml",
+                "title": f"{scenario.domain}领域的新场景",
+                "href": f"/feeds/scenarios.atom?domain={quote(scenario.domain)}",
+            }
+        )
         for rc in scenario.required_capabilities:
-            links.append({"type": "application/atom+xml", "title": f"需要「{rc.capability.name}」的新场景",
-                          "href": f"/feeds/scenarios.atom?capability={rc.capability.id}"})
+            links.append(
+                {
+                    "type": "application/atom+xml",
+                    "title": f"需要「{rc.capability.name}」的新场景",
+                    "href": f"/feeds/scenarios.atom?capability={rc.capability.id}",
+                }
+            )
     return links
 
 
 async def detail_extras(request: Request, scenario: ScenarioDetail) -> dict:
     user = request.user
-    row = await Scenario.select(Scenario.status, Scenario.question_deadline, Scenario.proposal_deadline).where(
-        Scenario.id == scenario.id).first()
+    row = (
+        await Scenario.select(Scenario.status, Scenario.question_deadline, Scenario.proposal_deadline)
+        .where(Scenario.id == scenario.id)
+        .first()
+    )
     asking_open = questions.can_ask_now(row)
     my_questions = []
     if user.is_authenticated and user.is_member and user.company_id:
@@ -76,20 +89,31 @@ class ScenarioParticipationController(Controller):
             from marketplace.scenarios.views import CHANGE_KIND_LABELS, DOMAIN_SUBTITLES
 
             scenario = await get_public_scenario(scenario_id)
-            return Template("scenarios/detail.html", status_code=exc.status_code, context={
-                "scenario": scenario, "domain_subtitle": DOMAIN_SUBTITLES.get(scenario.domain, ""),
-                "change_kinds": CHANGE_KIND_LABELS, **await detail_extras(request, scenario),
-                "question_form": form, "question_errors": getattr(exc, "errors", {}) or {"question": exc.message},
-                "question_message": exc.message,
-            })
+            return Template(
+                "scenarios/detail.html",
+                status_code=exc.status_code,
+                context={
+                    "scenario": scenario,
+                    "domain_subtitle": DOMAIN_SUBTITLES.get(scenario.domain, ""),
+                    "change_kinds": CHANGE_KIND_LABELS,
+                    **await detail_extras(request, scenario),
+                    "question_form": form,
+                    "question_errors": getattr(exc, "errors", {}) or {"question": exc.message},
+                    "question_message": exc.message,
+                },
+            )
         return see_other(f"/scenarios/{scenario_id}?asked=1#my-questions")
 
     @get("/{scenario_id:int}/attachments/{attachment_id:int}")
     async def attachment(self, request: Request, scenario_id: Id, attachment_id: Id) -> File:
         path, filename = await publishing.open_attachment(scenario_id, attachment_id, request.user)
-        return File(path=path, filename=filename, media_type="application/pdf",
-                    content_disposition_type="attachment",
-                    headers={"Cache-Control": "private, max-age=0", "X-Content-Type-Options": "nosniff"})
+        return File(
+            path=path,
+            filename=filename,
+            media_type="application/pdf",
+            content_disposition_type="attachment",
+            headers={"Cache-Control": "private, max-age=0", "X-Content-Type-Options": "nosniff"},
+        )
 
 
 class FeedController(Controller):
@@ -102,12 +126,20 @@ class FeedController(Controller):
     @get("/scenarios.atom")
     async def atom(self, request: Request) -> Response:
         flt = await feeds.parse_feed_filter(request.query_params)
-        return Response(await feeds.atom_feed(flt), media_type="application/atom+xml; charset=utf-8",
-                        headers={"Cache-Control": "public, max-age=300"})
+        return Response(
+            await feeds.atom_feed(flt),
+            media_type="application/atom+xml; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
 
     @get("/deadlines.ics")
     async def calendar(self, request: Request) -> Response:
         flt = await feeds.parse_feed_filter(request.query_params)
-        return Response(await feeds.deadline_calendar(flt), media_type="text/calendar; charset=utf-8",
-                        headers={"Cache-Control": "public, max-age=300",
-                                 "Content-Disposition": 'inline; filename="deadlines.ics"'})
+        return Response(
+            await feeds.deadline_calendar(flt),
+            media_type="text/calendar; charset=utf-8",
+            headers={
+                "Cache-Control": "public, max-age=300",
+                "Content-Disposition": 'inline; filename="deadlines.ics"',
+            },
+        )

@@ -51,8 +51,10 @@ async def send_deadline_reminders(now: dt.datetime | None = None) -> int:
     """
     now = now or clock.now()
     rows = await Scenario.select(Scenario.id, Scenario.title, Scenario.proposal_deadline).where(
-        (Scenario.status == "open") & (Scenario.proposal_deadline > now)
-        & (Scenario.proposal_deadline <= now + dt.timedelta(days=7)))
+        (Scenario.status == "open")
+        & (Scenario.proposal_deadline > now)
+        & (Scenario.proposal_deadline <= now + dt.timedelta(days=7))
+    )
     written = 0
     for row in rows:
         window = reminder_window(row["proposal_deadline"], now)
@@ -64,10 +66,18 @@ async def send_deadline_reminders(now: dt.datetime | None = None) -> int:
         try:
             async with write_transaction():
                 users = await audience.interested_members(row["id"])
-                written += len(await notify(users, Message(
-                    "deadline_reminder", f"距方案截止不足 {label}：{row['title']}",
-                    f"方案提交截止时间为 {park:%Y-%m-%d %H:%M}（北京时间），截止后不能再提交或修改方案。",
-                    f"/scenarios/{row['id']}"), dedupe_key=f"reminder:{row['id']}:{key}:{deadline.isoformat()}"))
+                written += len(
+                    await notify(
+                        users,
+                        Message(
+                            "deadline_reminder",
+                            f"距方案截止不足 {label}：{row['title']}",
+                            f"方案提交截止时间为 {park:%Y-%m-%d %H:%M}（北京时间），截止后不能再提交或修改方案。",
+                            f"/scenarios/{row['id']}",
+                        ),
+                        dedupe_key=f"reminder:{row['id']}:{key}:{deadline.isoformat()}",
+                    )
+                )
         except Exception:  # e.g. another worker wrote the same reminder first (unique key): next round
             log.exception("deadline reminders for scenario %s failed", row["id"])
     return written

@@ -67,8 +67,11 @@ async def staff_member(actor: Actor) -> StaffMember:
     so a role or CDO change applies at once. ``NotAllowed`` for anyone else."""
     if actor.user_id is None:
         raise NotAllowed("此操作需要部门工作人员账号。")
-    row = await User.select(User.role, User.department, User.is_cdo, User.active).where(
-        User.id == actor.user_id).first()
+    row = (
+        await User.select(User.role, User.department, User.is_cdo, User.active)
+        .where(User.id == actor.user_id)
+        .first()
+    )
     if row is None or not row["active"] or row["role"] != "staff" or row["department"] is None:
         raise NotAllowed("此操作仅向部门工作人员开放。")
     return StaffMember(actor.user_id, row["department"], row["is_cdo"])
@@ -77,7 +80,8 @@ async def staff_member(actor: Actor) -> StaffMember:
 async def _scenario_of(staff: StaffMember, scenario_id: int, *columns, lock: bool = False) -> dict:
     """The scenario row if it belongs to the staff member's department, else ``NotFound``."""
     query = Scenario.select(Scenario.id, Scenario.department, Scenario.status, *columns).where(
-        Scenario.id == scenario_id)
+        Scenario.id == scenario_id
+    )
     row = await (for_update(query) if lock else query).first()
     if row is None or row["department"] != staff.department_id:
         raise NotFound("场景不存在。")
@@ -94,16 +98,27 @@ def _require_cdo(staff: StaffMember) -> None:
 
 
 async def load_scenario_input(scenario_id: int) -> ScenarioInput:
-    row = await Scenario.select(*[getattr(Scenario, f) for f in SCALAR_FIELDS]).where(
-        Scenario.id == scenario_id).first()
+    row = (
+        await Scenario.select(*[getattr(Scenario, f) for f in SCALAR_FIELDS])
+        .where(Scenario.id == scenario_id)
+        .first()
+    )
     if row is None:
         raise NotFound("场景不存在。")
-    caps = await ScenarioCapability.select(ScenarioCapability.capability, ScenarioCapability.weight).where(
-        ScenarioCapability.scenario == scenario_id).order_by(ScenarioCapability.weight, ascending=False).order_by(
-        ScenarioCapability.id)
-    crits = await ScenarioCriterion.select(ScenarioCriterion.name, ScenarioCriterion.description,
-                                           ScenarioCriterion.weight).where(
-        ScenarioCriterion.scenario == scenario_id).order_by(ScenarioCriterion.position).order_by(ScenarioCriterion.id)
+    caps = (
+        await ScenarioCapability.select(ScenarioCapability.capability, ScenarioCapability.weight)
+        .where(ScenarioCapability.scenario == scenario_id)
+        .order_by(ScenarioCapability.weight, ascending=False)
+        .order_by(ScenarioCapability.id)
+    )
+    crits = (
+        await ScenarioCriterion.select(
+            ScenarioCriterion.name, ScenarioCriterion.description, ScenarioCriterion.weight
+        )
+        .where(ScenarioCriterion.scenario == scenario_id)
+        .order_by(ScenarioCriterion.position)
+        .order_by(ScenarioCriterion.id)
+    )
     return ScenarioInput(
         **{f: row[f] for f in SCALAR_FIELDS},
         capabilities=tuple((c["capability"], c["weight"]) for c in caps),
@@ -128,13 +143,19 @@ async def _write_content(scenario_id: int, data: ScenarioInput, now: dt.datetime
     await Scenario.update(values).where(Scenario.id == scenario_id)
     await ScenarioCapability.delete().where(ScenarioCapability.scenario == scenario_id)
     if data.capabilities:
-        await ScenarioCapability.insert(*[
-            ScenarioCapability(scenario=scenario_id, capability=c, weight=w) for c, w in data.capabilities])
+        await ScenarioCapability.insert(
+            *[ScenarioCapability(scenario=scenario_id, capability=c, weight=w) for c, w in data.capabilities]
+        )
     await ScenarioCriterion.delete().where(ScenarioCriterion.scenario == scenario_id)
     if data.criteria:
-        await ScenarioCriterion.insert(*[
-            ScenarioCriterion(scenario=scenario_id, name=c.name, description=c.description, weight=c.weight, position=i)
-            for i, c in enumerate(data.criteria)])
+        await ScenarioCriterion.insert(
+            *[
+                ScenarioCriterion(
+                    scenario=scenario_id, name=c.name, description=c.description, weight=c.weight, position=i
+                )
+                for i, c in enumerate(data.criteria)
+            ]
+        )
 
 
 def _jsonable(value):
@@ -162,8 +183,15 @@ async def create_scenario_draft(actor: Actor, data: ScenarioInput) -> int:
     await _check_rules(data)
     async with write_transaction():
         now = clock.now()
-        row = Scenario(title=data.title, domain=data.domain, department=staff.department_id, status="draft",
-                       created_by=staff.user_id, created_at=now, updated_at=now)
+        row = Scenario(
+            title=data.title,
+            domain=data.domain,
+            department=staff.department_id,
+            status="draft",
+            created_by=staff.user_id,
+            created_at=now,
+            updated_at=now,
+        )
         await row.save()
         await _write_content(row.id, data, now)
         await record(actor, "scenario.create", "scenario", row.id, after={"title": data.title})
@@ -189,9 +217,14 @@ async def update_scenario_draft(scenario_id: int, actor: Actor, data: ScenarioIn
         changed = changed_fields(before, data)
         if changed:
             await _write_content(scenario_id, data, clock.now())
-            await record(actor, "scenario.edit", "scenario", scenario_id,
-                         before={f: _jsonable(getattr(before, f)) for f in changed},
-                         after={f: _jsonable(getattr(data, f)) for f in changed})
+            await record(
+                actor,
+                "scenario.edit",
+                "scenario",
+                scenario_id,
+                before={f: _jsonable(getattr(before, f)) for f in changed},
+                after={f: _jsonable(getattr(data, f)) for f in changed},
+            )
             await enqueue("scenario", scenario_id)
     return changed
 
@@ -213,15 +246,29 @@ async def submit_for_review(scenario_id: int, actor: Actor) -> None:
             raise Conflict(f"场景当前状态为「{sm.STATUS_LABELS[row['status']]}」，不能提交审核。")
         problems = blocking_problems(await load_scenario_input(scenario_id))
         if problems:
-            raise ValidationFailed("场景还不完整，不能提交审核：" + "；".join(p.label for p in problems) + "。",
-                                   {p.key: p.message for p in problems})
+            raise ValidationFailed(
+                "场景还不完整，不能提交审核：" + "；".join(p.label for p in problems) + "。",
+                {p.key: p.message for p in problems},
+            )
         await _transition(scenario_id, "in_review", actor)
-        await Scenario.update({Scenario.submitted_at: clock.now(), Scenario.approved_at: None,
-                               Scenario.approved_by: None, Scenario.opens_at: None}).where(Scenario.id == scenario_id)
-        cdos = [u for u in await audience.department_staff(staff.department_id, cdo_only=True)]
-        await notify(cdos, Message("review_requested", f"待审核：{row['title']}",
-                                   "有一个场景提交了审核，请审核后批准发布或退回修改。",
-                                   f"/staff/scenarios/{scenario_id}"))
+        await Scenario.update(
+            {
+                Scenario.submitted_at: clock.now(),
+                Scenario.approved_at: None,
+                Scenario.approved_by: None,
+                Scenario.opens_at: None,
+            }
+        ).where(Scenario.id == scenario_id)
+        cdos = list(await audience.department_staff(staff.department_id, cdo_only=True))
+        await notify(
+            cdos,
+            Message(
+                "review_requested",
+                f"待审核：{row['title']}",
+                "有一个场景提交了审核，请审核后批准发布或退回修改。",
+                f"/staff/scenarios/{scenario_id}",
+            ),
+        )
 
 
 async def request_changes(scenario_id: int, actor: Actor, comment: str) -> None:
@@ -234,15 +281,29 @@ async def request_changes(scenario_id: int, actor: Actor, comment: str) -> None:
     async with write_transaction():
         row = await _scenario_of(staff, scenario_id, Scenario.title, Scenario.created_by, lock=True)
         await _transition(scenario_id, "changes_requested", actor, reason=comment, require_reason=True)
-        await Scenario.update({Scenario.review_comment: comment, Scenario.approved_at: None,
-                               Scenario.approved_by: None, Scenario.opens_at: None}).where(Scenario.id == scenario_id)
+        await Scenario.update(
+            {
+                Scenario.review_comment: comment,
+                Scenario.approved_at: None,
+                Scenario.approved_by: None,
+                Scenario.opens_at: None,
+            }
+        ).where(Scenario.id == scenario_id)
         if row["created_by"]:
-            await notify([row["created_by"]], Message("changes_requested", f"需修改：{row['title']}",
-                                                      f"首席数据官的修改意见：{comment}",
-                                                      f"/staff/scenarios/{scenario_id}"))
+            await notify(
+                [row["created_by"]],
+                Message(
+                    "changes_requested",
+                    f"需修改：{row['title']}",
+                    f"首席数据官的修改意见：{comment}",
+                    f"/staff/scenarios/{scenario_id}",
+                ),
+            )
 
 
-async def approve_scenario_for_publication(scenario_id: int, actor: Actor, opens_at: dt.datetime | None = None) -> str:
+async def approve_scenario_for_publication(
+    scenario_id: int, actor: Actor, opens_at: dt.datetime | None = None
+) -> str:
     """The department's CDO approves a scenario in review: it opens now (``opens_at`` None or
     past) or at ``opens_at`` (the periodic task opens it). Returns the status afterwards.
 
@@ -252,59 +313,105 @@ async def approve_scenario_for_publication(scenario_id: int, actor: Actor, opens
     staff = await staff_member(actor)
     _require_cdo(staff)
     async with write_transaction():
-        row = await _scenario_of(staff, scenario_id, Scenario.title, Scenario.proposal_deadline,
-                                 Scenario.question_deadline, Scenario.created_by, lock=True)
+        row = await _scenario_of(
+            staff,
+            scenario_id,
+            Scenario.title,
+            Scenario.proposal_deadline,
+            Scenario.question_deadline,
+            Scenario.created_by,
+            lock=True,
+        )
         if row["status"] != "in_review":
             raise Conflict(f"场景当前状态为「{sm.STATUS_LABELS[row['status']]}」，不能批准发布。")
         now = clock.now()
         if row["proposal_deadline"] is None or row["proposal_deadline"] <= now:
-            raise ValidationFailed("方案截止时间已过，请退回作者修改截止时间。",
-                                   {"proposal_deadline": "方案截止时间已过。"})
+            raise ValidationFailed(
+                "方案截止时间已过，请退回作者修改截止时间。", {"proposal_deadline": "方案截止时间已过。"}
+            )
         scheduled = opens_at is not None and opens_at > now
         if scheduled:
             limit = row["question_deadline"] or row["proposal_deadline"]
             if opens_at >= limit:
-                raise ValidationFailed("定时发布时间必须早于答疑截止时间和方案截止时间。",
-                                       {"opens_at": "定时发布时间必须早于截止时间。"})
-            await Scenario.update({Scenario.opens_at: opens_at, Scenario.approved_at: now,
-                                   Scenario.approved_by: staff.user_id, Scenario.review_comment: "",
-                                   Scenario.updated_at: now}).where(Scenario.id == scenario_id)
-            await record(actor, "scenario.schedule", "scenario", scenario_id, after={"opens_at": opens_at.isoformat()})
+                raise ValidationFailed(
+                    "定时发布时间必须早于答疑截止时间和方案截止时间。",
+                    {"opens_at": "定时发布时间必须早于截止时间。"},
+                )
+            await Scenario.update(
+                {
+                    Scenario.opens_at: opens_at,
+                    Scenario.approved_at: now,
+                    Scenario.approved_by: staff.user_id,
+                    Scenario.review_comment: "",
+                    Scenario.updated_at: now,
+                }
+            ).where(Scenario.id == scenario_id)
+            await record(
+                actor, "scenario.schedule", "scenario", scenario_id, after={"opens_at": opens_at.isoformat()}
+            )
             await enqueue("scenario", scenario_id)
             if row["created_by"]:
-                await notify([row["created_by"]], Message(
-                    "approved", f"已批准，定时发布：{row['title']}",
-                    f"首席数据官已批准，场景将于 {clock.to_park_time(opens_at):%Y-%m-%d %H:%M} 自动公开。",
-                    f"/staff/scenarios/{scenario_id}"))
+                await notify(
+                    [row["created_by"]],
+                    Message(
+                        "approved",
+                        f"已批准，定时发布：{row['title']}",
+                        f"首席数据官已批准，场景将于 {clock.to_park_time(opens_at):%Y-%m-%d %H:%M} 自动公开。",
+                        f"/staff/scenarios/{scenario_id}",
+                    ),
+                )
             return "in_review"
-        await Scenario.update({Scenario.approved_at: now, Scenario.approved_by: staff.user_id,
-                               Scenario.opens_at: now, Scenario.review_comment: ""}).where(Scenario.id == scenario_id)
+        await Scenario.update(
+            {
+                Scenario.approved_at: now,
+                Scenario.approved_by: staff.user_id,
+                Scenario.opens_at: now,
+                Scenario.review_comment: "",
+            }
+        ).where(Scenario.id == scenario_id)
         await _open(scenario_id, actor, row["title"])
         if row["created_by"]:
-            await notify([row["created_by"]], Message("approved", f"已发布：{row['title']}",
-                                                      "首席数据官已批准，场景已公开征集方案。", f"/scenarios/{scenario_id}"))
+            await notify(
+                [row["created_by"]],
+                Message(
+                    "approved",
+                    f"已发布：{row['title']}",
+                    "首席数据官已批准，场景已公开征集方案。",
+                    f"/scenarios/{scenario_id}",
+                ),
+            )
     return "open"
 
 
 async def _open(scenario_id: int, actor: Actor, title: str) -> None:
     """Open (status machine: in_review -> open) and tell the members whose capabilities match."""
     await _transition(scenario_id, "open", actor)
-    await notify(await audience.matching_members(scenario_id), Message(
-        "scenario_match", f"新场景与贵企业能力匹配：{title}",
-        "一个新公开的场景需要贵企业登记的能力，欢迎查看并在截止前提交方案。", f"/scenarios/{scenario_id}"),
-        dedupe_key=f"scenario-match:{scenario_id}")
+    await notify(
+        await audience.matching_members(scenario_id),
+        Message(
+            "scenario_match",
+            f"新场景与贵企业能力匹配：{title}",
+            "一个新公开的场景需要贵企业登记的能力，欢迎查看并在截止前提交方案。",
+            f"/scenarios/{scenario_id}",
+        ),
+        dedupe_key=f"scenario-match:{scenario_id}",
+    )
 
 
 async def open_scheduled_scenarios(actor: Actor) -> list[int]:
     """Open every approved scenario whose scheduled time has come (the periodic task)."""
     due = await Scenario.select(Scenario.id, Scenario.title).where(
-        (Scenario.status == "in_review") & Scenario.approved_at.is_not_null() & (Scenario.opens_at <= clock.now()))
+        (Scenario.status == "in_review")
+        & Scenario.approved_at.is_not_null()
+        & (Scenario.opens_at <= clock.now())
+    )
     opened = []
     for row in due:
         try:
             async with write_transaction():
-                current = await for_update(Scenario.select(Scenario.status, Scenario.approved_at).where(
-                    Scenario.id == row["id"])).first()
+                current = await for_update(
+                    Scenario.select(Scenario.status, Scenario.approved_at).where(Scenario.id == row["id"])
+                ).first()
                 if current["status"] != "in_review" or current["approved_at"] is None:
                     continue  # sent back or opened meanwhile
                 await _open(row["id"], actor, row["title"])
@@ -317,12 +424,21 @@ async def open_scheduled_scenarios(actor: Actor) -> list[int]:
 # --------------------------------------------------------------------------------------------
 # Open scenarios: amendments, deadline extensions, cancellation
 
-AMENDABLE_FIELDS = tuple(f for f in (*SCALAR_FIELDS, "capabilities", "criteria")
-                         if f not in ("proposal_deadline", "sealed", "domain"))
+AMENDABLE_FIELDS = tuple(
+    f
+    for f in (*SCALAR_FIELDS, "capabilities", "criteria")
+    if f not in ("proposal_deadline", "sealed", "domain")
+)
 
 
-async def amend_scenario(scenario_id: int, actor: Actor, data: ScenarioInput, reason: str, *,
-                         attachment: tuple[str, bytes] | None = None) -> int:
+async def amend_scenario(
+    scenario_id: int,
+    actor: Actor,
+    data: ScenarioInput,
+    reason: str,
+    *,
+    attachment: tuple[str, bytes] | None = None,
+) -> int:
     """Change an open scenario with a public reason; returns the change-log entry's id.
 
     The proposal deadline changes only through ``extend_scenario_deadline``, and the domain and
@@ -363,8 +479,11 @@ async def _amend(scenario_id, actor, staff, data, reason, errors, attachment, pa
         if data.domain != before.domain:
             errors["domain"] = "公开征集后不能更改所属领域。"
         rule_errors = scenario_rule_errors(data, check_future=False)
-        if data.question_deadline != before.question_deadline and data.question_deadline is not None \
-                and data.question_deadline <= clock.now():
+        if (
+            data.question_deadline != before.question_deadline
+            and data.question_deadline is not None
+            and data.question_deadline <= clock.now()
+        ):
             rule_errors.setdefault("question_deadline", "答疑截止时间必须晚于现在。")
         errors.update({k: v for k, v in rule_errors.items() if k not in errors})
         changed = [f for f in changed_fields(before, data) if f in AMENDABLE_FIELDS]
@@ -379,22 +498,41 @@ async def _amend(scenario_id, actor, staff, data, reason, errors, attachment, pa
         if attachment is not None:
             _, name = await _insert_attachment(scenario_id, staff, actor, attachment[0], attachment[1], path)
             summary["attachments"] = f"新增附件《{name}》"
-        entry = ScenarioAmendment(scenario=scenario_id, kind="amendment", reason=reason,
-                                  changes={"fields": list(summary), "labels": list(summary.values()),
-                                           "before": {f: _jsonable(getattr(before, f)) for f in changed},
-                                           "after": {f: _jsonable(getattr(data, f)) for f in changed}},
-                                  created_by=staff.user_id, created_at=now)
+        entry = ScenarioAmendment(
+            scenario=scenario_id,
+            kind="amendment",
+            reason=reason,
+            changes={
+                "fields": list(summary),
+                "labels": list(summary.values()),
+                "before": {f: _jsonable(getattr(before, f)) for f in changed},
+                "after": {f: _jsonable(getattr(data, f)) for f in changed},
+            },
+            created_by=staff.user_id,
+            created_at=now,
+        )
         await entry.save()
         flagged = await _flag_submitted_proposals(scenario_id, now)
-        await record(actor, "scenario.amend", "scenario", scenario_id,
-                     before={f: _jsonable(getattr(before, f)) for f in changed},
-                     after={**{f: _jsonable(getattr(data, f)) for f in changed},
-                            "flagged_proposals": flagged}, reason=reason)
+        await record(
+            actor,
+            "scenario.amend",
+            "scenario",
+            scenario_id,
+            before={f: _jsonable(getattr(before, f)) for f in changed},
+            after={**{f: _jsonable(getattr(data, f)) for f in changed}, "flagged_proposals": flagged},
+            reason=reason,
+        )
         await enqueue("scenario", scenario_id)
-        await notify(await audience.proposal_holders(scenario_id), Message(
-            "amendment", f"场景内容变更：{row['title']}",
-            f"变更原因：{reason}\n变更内容：{'、'.join(summary.values())}\n"
-            "已提交的方案需要贵企业重新确认。", f"/scenarios/{scenario_id}#sec-changes"))
+        await notify(
+            await audience.proposal_holders(scenario_id),
+            Message(
+                "amendment",
+                f"场景内容变更：{row['title']}",
+                f"变更原因：{reason}\n变更内容：{'、'.join(summary.values())}\n"
+                "已提交的方案需要贵企业重新确认。",
+                f"/scenarios/{scenario_id}#sec-changes",
+            ),
+        )
     return entry.id
 
 
@@ -403,18 +541,25 @@ async def _flag_submitted_proposals(scenario_id: int, now: dt.datetime) -> list[
     from marketplace.proposals.tables import Proposal  # a later lifecycle stage: one flag, no logic
 
     rows = await Proposal.select(Proposal.id).where(
-        (Proposal.scenario == scenario_id) & (Proposal.status == "submitted"))
+        (Proposal.scenario == scenario_id) & (Proposal.status == "submitted")
+    )
     ids = [r["id"] for r in rows]
     if ids:
         await Proposal.update({Proposal.needs_confirmation: True, Proposal.updated_at: now}).where(
-            Proposal.id.is_in(ids))
+            Proposal.id.is_in(ids)
+        )
         for pid in ids:
             await enqueue("proposal", pid)
     return ids
 
 
-async def extend_scenario_deadline(scenario_id: int, actor: Actor, new_deadline: dt.datetime, reason: str,
-                                   new_question_deadline: dt.datetime | None = None) -> None:
+async def extend_scenario_deadline(
+    scenario_id: int,
+    actor: Actor,
+    new_deadline: dt.datetime,
+    reason: str,
+    new_question_deadline: dt.datetime | None = None,
+) -> None:
     """Move the proposal deadline later, before it passes, with a public reason (change log).
 
     ``Conflict`` once the deadline has passed (the scenario closes by itself); the new deadline
@@ -425,8 +570,14 @@ async def extend_scenario_deadline(scenario_id: int, actor: Actor, new_deadline:
     staff = await staff_member(actor)
     reason = (reason or "").strip()
     async with write_transaction():
-        row = await _scenario_of(staff, scenario_id, Scenario.title, Scenario.proposal_deadline,
-                                 Scenario.question_deadline, lock=True)
+        row = await _scenario_of(
+            staff,
+            scenario_id,
+            Scenario.title,
+            Scenario.proposal_deadline,
+            Scenario.question_deadline,
+            lock=True,
+        )
         now = clock.now()
         if row["status"] != "open":
             raise Conflict("只有征集中的场景可以延期。")
@@ -446,24 +597,50 @@ async def extend_scenario_deadline(scenario_id: int, actor: Actor, new_deadline:
                 errors["question_deadline"] = "答疑截止时间不能晚于方案截止时间。"
         if errors:
             raise ValidationFailed("请修改标出的内容后再提交。", errors)
-        await Scenario.update({Scenario.proposal_deadline: new_deadline, Scenario.question_deadline: question,
-                               Scenario.updated_at: now}).where(Scenario.id == scenario_id)
+        await Scenario.update(
+            {
+                Scenario.proposal_deadline: new_deadline,
+                Scenario.question_deadline: question,
+                Scenario.updated_at: now,
+            }
+        ).where(Scenario.id == scenario_id)
         changes = {"proposal_deadline": {"before": current.isoformat(), "after": new_deadline.isoformat()}}
         if question != row["question_deadline"]:
-            changes["question_deadline"] = {"before": _jsonable(row["question_deadline"]), "after": question.isoformat()}
+            changes["question_deadline"] = {
+                "before": _jsonable(row["question_deadline"]),
+                "after": question.isoformat(),
+            }
         park = clock.to_park_time(new_deadline)
-        await ScenarioAmendment(scenario=scenario_id, kind="extension",
-                                reason=f"方案截止时间延至 {park:%Y-%m-%d %H:%M}。{reason}",
-                                changes=changes, created_by=staff.user_id, created_at=now).save()
-        await record(actor, "scenario.extend_deadline", "scenario", scenario_id,
-                     before={"proposal_deadline": current.isoformat()},
-                     after={"proposal_deadline": new_deadline.isoformat()}, reason=reason)
+        await ScenarioAmendment(
+            scenario=scenario_id,
+            kind="extension",
+            reason=f"方案截止时间延至 {park:%Y-%m-%d %H:%M}。{reason}",
+            changes=changes,
+            created_by=staff.user_id,
+            created_at=now,
+        ).save()
+        await record(
+            actor,
+            "scenario.extend_deadline",
+            "scenario",
+            scenario_id,
+            before={"proposal_deadline": current.isoformat()},
+            after={"proposal_deadline": new_deadline.isoformat()},
+            reason=reason,
+        )
         await enqueue("scenario", scenario_id)
         companies = (await audience.companies_with_proposals(scenario_id)) | (
-            await audience.companies_that_asked(scenario_id))
-        await notify(await audience.member_users_of(companies), Message(
-            "deadline_extended", f"截止时间延期：{row['title']}",
-            f"方案截止时间延至 {park:%Y-%m-%d %H:%M}（北京时间）。原因：{reason}", f"/scenarios/{scenario_id}"))
+            await audience.companies_that_asked(scenario_id)
+        )
+        await notify(
+            await audience.member_users_of(companies),
+            Message(
+                "deadline_extended",
+                f"截止时间延期：{row['title']}",
+                f"方案截止时间延至 {park:%Y-%m-%d %H:%M}（北京时间）。原因：{reason}",
+                f"/scenarios/{scenario_id}",
+            ),
+        )
 
 
 async def cancel_scenario_with_reason(scenario_id: int, actor: Actor, reason: str) -> None:
@@ -477,9 +654,15 @@ async def cancel_scenario_with_reason(scenario_id: int, actor: Actor, reason: st
             raise NotAllowed("已公开的场景只能由本部门首席数据官取消。")
         await cancel_scenario(scenario_id, actor, reason)
         if row["public_status"] is not None:
-            await notify(await audience.proposal_holders(scenario_id), Message(
-                "scenario_cancelled", f"场景已取消：{row['title']}", f"取消原因：{reason.strip()}",
-                f"/scenarios/{scenario_id}"))
+            await notify(
+                await audience.proposal_holders(scenario_id),
+                Message(
+                    "scenario_cancelled",
+                    f"场景已取消：{row['title']}",
+                    f"取消原因：{reason.strip()}",
+                    f"/scenarios/{scenario_id}",
+                ),
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -507,17 +690,28 @@ def _store_file(content: bytes) -> Path:
     return files.store_file(attachments_dir(), content, files.PDF)
 
 
-async def _insert_attachment(scenario_id: int, staff: StaffMember, actor: Actor, filename: str, content: bytes,
-                             path: Path) -> tuple[int, str]:
+async def _insert_attachment(
+    scenario_id: int, staff: StaffMember, actor: Actor, filename: str, content: bytes, path: Path
+) -> tuple[int, str]:
     """The attachment's row, inside the caller's transaction; returns (id, display name)."""
     if await ScenarioAttachment.count().where(ScenarioAttachment.scenario == scenario_id) >= MAX_ATTACHMENTS:
-        raise ValidationFailed(f"最多 {MAX_ATTACHMENTS} 个附件。", {"attachment": f"最多 {MAX_ATTACHMENTS} 个附件。"})
+        raise ValidationFailed(
+            f"最多 {MAX_ATTACHMENTS} 个附件。", {"attachment": f"最多 {MAX_ATTACHMENTS} 个附件。"}
+        )
     name = clean_filename(filename)
-    attachment = ScenarioAttachment(scenario=scenario_id, filename=name, stored_name=path.name, size=len(content),
-                                    sha256=hashlib.sha256(content).hexdigest(), uploaded_by=staff.user_id,
-                                    uploaded_at=clock.now())
+    attachment = ScenarioAttachment(
+        scenario=scenario_id,
+        filename=name,
+        stored_name=path.name,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=staff.user_id,
+        uploaded_at=clock.now(),
+    )
     await attachment.save()
-    await record(actor, "scenario.attach", "scenario", scenario_id, after={"attachment": name, "size": len(content)})
+    await record(
+        actor, "scenario.attach", "scenario", scenario_id, after={"attachment": name, "size": len(content)}
+    )
     return attachment.id, name
 
 
@@ -553,29 +747,47 @@ async def remove_attachment(scenario_id: int, attachment_id: int, actor: Actor) 
         row = await _scenario_of(staff, scenario_id, lock=True)
         if row["status"] not in EDITABLE_STATUSES:
             raise Conflict("只有草稿的附件可以删除。")
-        attachment = await ScenarioAttachment.select(ScenarioAttachment.filename, ScenarioAttachment.stored_name).where(
-            (ScenarioAttachment.id == attachment_id) & (ScenarioAttachment.scenario == scenario_id)).first()
+        attachment = (
+            await ScenarioAttachment.select(ScenarioAttachment.filename, ScenarioAttachment.stored_name)
+            .where((ScenarioAttachment.id == attachment_id) & (ScenarioAttachment.scenario == scenario_id))
+            .first()
+        )
         if attachment is None:
             raise NotFound("附件不存在。")
         await ScenarioAttachment.delete().where(ScenarioAttachment.id == attachment_id)
-        await record(actor, "scenario.detach", "scenario", scenario_id, before={"attachment": attachment["filename"]})
+        await record(
+            actor, "scenario.detach", "scenario", scenario_id, before={"attachment": attachment["filename"]}
+        )
     (attachments_dir() / attachment["stored_name"]).unlink(missing_ok=True)
 
 
 async def list_attachments(scenario_id: int) -> list[dict]:
-    return await ScenarioAttachment.select(
-        ScenarioAttachment.id, ScenarioAttachment.filename, ScenarioAttachment.size, ScenarioAttachment.uploaded_at,
-    ).where(ScenarioAttachment.scenario == scenario_id).order_by(ScenarioAttachment.id)
+    return (
+        await ScenarioAttachment.select(
+            ScenarioAttachment.id,
+            ScenarioAttachment.filename,
+            ScenarioAttachment.size,
+            ScenarioAttachment.uploaded_at,
+        )
+        .where(ScenarioAttachment.scenario == scenario_id)
+        .order_by(ScenarioAttachment.id)
+    )
 
 
 async def open_attachment(scenario_id: int, attachment_id: int, reader) -> tuple[Path, str]:
     """The file and display name of an attachment, if ``reader`` may read it: everyone once the
     scenario is public; before that only staff of its department and association admins.
     ``NotFound`` otherwise (a private attachment's existence is not revealed)."""
-    row = await ScenarioAttachment.select(
-        ScenarioAttachment.filename, ScenarioAttachment.stored_name, ScenarioAttachment.scenario.public_status,
-        ScenarioAttachment.scenario.department,
-    ).where((ScenarioAttachment.id == attachment_id) & (ScenarioAttachment.scenario == scenario_id)).first()
+    row = (
+        await ScenarioAttachment.select(
+            ScenarioAttachment.filename,
+            ScenarioAttachment.stored_name,
+            ScenarioAttachment.scenario.public_status,
+            ScenarioAttachment.scenario.department,
+        )
+        .where((ScenarioAttachment.id == attachment_id) & (ScenarioAttachment.scenario == scenario_id))
+        .first()
+    )
     if row is None:
         raise NotFound("附件不存在。")
     public = row["scenario.public_status"] is not None
@@ -595,14 +807,34 @@ async def open_attachment(scenario_id: int, attachment_id: int, reader) -> tuple
 async def get_staff_scenario(scenario_id: int, actor: Actor) -> dict:
     """Everything the department's staff see about one of their scenarios."""
     staff = await staff_member(actor)
-    row = await Scenario.select(
-        Scenario.id, Scenario.department, Scenario.title, Scenario.status, Scenario.public_status,
-        Scenario.review_comment, Scenario.submitted_at, Scenario.approved_at, Scenario.opens_at,
-        Scenario.opened_at, Scenario.closed_at, Scenario.proposal_deadline, Scenario.question_deadline,
-        Scenario.cancel_reason, Scenario.created_at, Scenario.updated_at, Scenario.sealed,
-        Scenario.created_by.email, Scenario.created_by.display_name, Scenario.created_by,
-        Scenario.approved_by.display_name, Scenario.department.name,
-    ).where(Scenario.id == scenario_id).first()
+    row = (
+        await Scenario.select(
+            Scenario.id,
+            Scenario.department,
+            Scenario.title,
+            Scenario.status,
+            Scenario.public_status,
+            Scenario.review_comment,
+            Scenario.submitted_at,
+            Scenario.approved_at,
+            Scenario.opens_at,
+            Scenario.opened_at,
+            Scenario.closed_at,
+            Scenario.proposal_deadline,
+            Scenario.question_deadline,
+            Scenario.cancel_reason,
+            Scenario.created_at,
+            Scenario.updated_at,
+            Scenario.sealed,
+            Scenario.created_by.email,
+            Scenario.created_by.display_name,
+            Scenario.created_by,
+            Scenario.approved_by.display_name,
+            Scenario.department.name,
+        )
+        .where(Scenario.id == scenario_id)
+        .first()
+    )
     if row is None or row["department"] != staff.department_id:
         raise NotFound("场景不存在。")
     row["status_label"] = sm.STATUS_LABELS[row["status"]]
@@ -613,7 +845,15 @@ async def get_staff_scenario(scenario_id: int, actor: Actor) -> dict:
 
 
 async def list_change_log(scenario_id: int) -> list[dict]:
-    rows = await ScenarioAmendment.select(
-        ScenarioAmendment.kind, ScenarioAmendment.reason, ScenarioAmendment.changes, ScenarioAmendment.created_at,
-    ).where(ScenarioAmendment.scenario == scenario_id).order_by(ScenarioAmendment.created_at).output(load_json=True)
+    rows = (
+        await ScenarioAmendment.select(
+            ScenarioAmendment.kind,
+            ScenarioAmendment.reason,
+            ScenarioAmendment.changes,
+            ScenarioAmendment.created_at,
+        )
+        .where(ScenarioAmendment.scenario == scenario_id)
+        .order_by(ScenarioAmendment.created_at)
+        .output(load_json=True)
+    )
     return rows

@@ -42,8 +42,11 @@ async def ask_question(scenario_id: int, actor: Actor, text: str) -> int:
     text = (text or "").replace("\r\n", "\n").strip()
     if actor.user_id is None:
         raise NotAllowed("请先登录。")
-    user = await User.select(User.role, User.active, User.company, User.company.status).where(
-        User.id == actor.user_id).first()
+    user = (
+        await User.select(User.role, User.active, User.company, User.company.status)
+        .where(User.id == actor.user_id)
+        .first()
+    )
     if user is None or not user["active"] or user["role"] != "member" or user["company"] is None:
         raise NotAllowed("只有会员企业用户可以提问。")
     if user["company.status"] != "approved":
@@ -51,12 +54,20 @@ async def ask_question(scenario_id: int, actor: Actor, text: str) -> int:
     if len(text) < MIN_QUESTION:
         raise ValidationFailed("问题太短了。", {"question": f"请把问题写清楚（至少 {MIN_QUESTION} 字）。"})
     if len(text) > MAX_QUESTION:
-        raise ValidationFailed("问题太长了。", {"question": f"问题最多 {MAX_QUESTION} 字，现在 {len(text)} 字。"})
+        raise ValidationFailed(
+            "问题太长了。", {"question": f"问题最多 {MAX_QUESTION} 字，现在 {len(text)} 字。"}
+        )
     async with write_transaction():
-        row = await for_update(Scenario.select(
-            Scenario.title, Scenario.status, Scenario.public_status, Scenario.department,
-            Scenario.question_deadline, Scenario.proposal_deadline,
-        ).where(Scenario.id == scenario_id)).first()
+        row = await for_update(
+            Scenario.select(
+                Scenario.title,
+                Scenario.status,
+                Scenario.public_status,
+                Scenario.department,
+                Scenario.question_deadline,
+                Scenario.proposal_deadline,
+            ).where(Scenario.id == scenario_id)
+        ).first()
         if row is None or row["public_status"] is None:
             raise NotFound("场景不存在或尚未公开。")
         if row["status"] != "open":
@@ -64,13 +75,21 @@ async def ask_question(scenario_id: int, actor: Actor, text: str) -> int:
         if not can_ask_now(row):
             raise Conflict("答疑已截止，不能再提问。")
         now = clock.now()
-        question = Question(scenario=scenario_id, company=user["company"], asked_by=actor.user_id, question=text,
-                            asked_at=now)
+        question = Question(
+            scenario=scenario_id, company=user["company"], asked_by=actor.user_id, question=text, asked_at=now
+        )
         await question.save()
         await record(actor, "question.ask", "question", question.id, after={"scenario": scenario_id})
-        await notify(await audience.department_staff(row["department"]), Message(
-            "question_asked", f"新的提问：{row['title']}", text[:200], f"/staff/scenarios/{scenario_id}#questions"),
-            email=False)
+        await notify(
+            await audience.department_staff(row["department"]),
+            Message(
+                "question_asked",
+                f"新的提问：{row['title']}",
+                text[:200],
+                f"/staff/scenarios/{scenario_id}#questions",
+            ),
+            email=False,
+        )
     return question.id
 
 
@@ -84,10 +103,17 @@ async def answer_question(question_id: int, actor: Actor, answer: str) -> None:
     if len(answer) > MAX_ANSWER:
         raise ValidationFailed("答复太长了。", {f"answer_{question_id}": f"答复最多 {MAX_ANSWER} 字。"})
     async with write_transaction():
-        row = await for_update(Question.select(Question.scenario, Question.answer, Question.asked_by).where(
-            Question.id == question_id)).first()  # (no join: PostgreSQL locks no outer-joined rows)
-        scenario = row and await Scenario.select(Scenario.department, Scenario.title, Scenario.public_status).where(
-            Scenario.id == row["scenario"]).first()
+        row = await for_update(
+            Question.select(Question.scenario, Question.answer, Question.asked_by).where(
+                Question.id == question_id
+            )
+        ).first()  # (no join: PostgreSQL locks no outer-joined rows)
+        scenario = (
+            row
+            and await Scenario.select(Scenario.department, Scenario.title, Scenario.public_status)
+            .where(Scenario.id == row["scenario"])
+            .first()
+        )
         if row is None or scenario is None or scenario["department"] != staff.department_id:
             raise NotFound("问题不存在。")
         row.update({f"scenario.{k}": v for k, v in scenario.items()})
@@ -95,29 +121,65 @@ async def answer_question(question_id: int, actor: Actor, answer: str) -> None:
             raise Conflict("场景未公开，不能答复。")
         now = clock.now()
         first = not row["answer"]
-        await Question.update({Question.answer: answer, Question.answered_by: staff.user_id,
-                               Question.answered_at: now, Question.published: True}).where(Question.id == question_id)
-        await record(actor, "question.answer" if first else "question.edit_answer", "question", question_id,
-                     before={"answer": row["answer"]} if not first else None, after={"answer": answer})
+        await Question.update(
+            {
+                Question.answer: answer,
+                Question.answered_by: staff.user_id,
+                Question.answered_at: now,
+                Question.published: True,
+            }
+        ).where(Question.id == question_id)
+        await record(
+            actor,
+            "question.answer" if first else "question.edit_answer",
+            "question",
+            question_id,
+            before={"answer": row["answer"]} if not first else None,
+            after={"answer": answer},
+        )
         await enqueue("scenario", row["scenario"])
         if row["asked_by"]:
-            await notify([row["asked_by"]], Message(
-                "question_answered", f"您的提问已答复：{row['scenario.title']}", answer[:500],
-                f"/scenarios/{row['scenario']}#sec-qa"))
+            await notify(
+                [row["asked_by"]],
+                Message(
+                    "question_answered",
+                    f"您的提问已答复：{row['scenario.title']}",
+                    answer[:500],
+                    f"/scenarios/{row['scenario']}#sec-qa",
+                ),
+            )
 
 
 async def list_questions_for_staff(scenario_id: int) -> list[dict]:
     """Every question of the scenario (answered or not), oldest first, with the asking company
     (staff see it; the public never does)."""
-    rows = await Question.select(
-        Question.id, Question.question, Question.asked_at, Question.answer, Question.answered_at,
-        Question.published, Question.company.name,
-    ).where(Question.scenario == scenario_id).order_by(Question.asked_at).order_by(Question.id)
+    rows = (
+        await Question.select(
+            Question.id,
+            Question.question,
+            Question.asked_at,
+            Question.answer,
+            Question.answered_at,
+            Question.published,
+            Question.company.name,
+        )
+        .where(Question.scenario == scenario_id)
+        .order_by(Question.asked_at)
+        .order_by(Question.id)
+    )
     return rows
 
 
 async def list_company_questions(scenario_id: int, company_id: int) -> list[dict]:
     """The member's own company's questions on a scenario, answered or not."""
-    return await Question.select(
-        Question.id, Question.question, Question.asked_at, Question.answer, Question.answered_at,
-    ).where((Question.scenario == scenario_id) & (Question.company == company_id)).order_by(Question.asked_at)
+    return (
+        await Question.select(
+            Question.id,
+            Question.question,
+            Question.asked_at,
+            Question.answer,
+            Question.answered_at,
+        )
+        .where((Question.scenario == scenario_id) & (Question.company == company_id))
+        .order_by(Question.asked_at)
+    )

@@ -50,9 +50,11 @@ async def _transition(
     if require_reason and not reason.strip():
         raise ValidationFailed("请填写原因。", {"reason": "请填写原因。"})
     async with write_transaction():
-        row = await for_update(Scenario.select(
-            Scenario.status, Scenario.opened_at, Scenario.result_published_at
-        ).where(Scenario.id == scenario_id)).first()
+        row = await for_update(
+            Scenario.select(Scenario.status, Scenario.opened_at, Scenario.result_published_at).where(
+                Scenario.id == scenario_id
+            )
+        ).first()
         if row is None:
             raise NotFound("场景不存在。")
         current = row["status"]
@@ -92,11 +94,23 @@ async def _transition(
             raise
         if target == "cancelled" and opened_at is not None:
             await ScenarioAmendment.insert(
-                ScenarioAmendment(scenario=scenario_id, kind="cancellation", reason=reason.strip(),
-                                  created_by=actor.user_id, created_at=now)
+                ScenarioAmendment(
+                    scenario=scenario_id,
+                    kind="cancellation",
+                    reason=reason.strip(),
+                    created_by=actor.user_id,
+                    created_at=now,
+                )
             )
-        await record(actor, f"scenario.{action}", "scenario", scenario_id,
-                     before={"status": current}, after={"status": target}, reason=reason)
+        await record(
+            actor,
+            f"scenario.{action}",
+            "scenario",
+            scenario_id,
+            before={"status": current},
+            after={"status": target},
+            reason=reason,
+        )
         await enqueue("scenario", scenario_id)
     return target
 
@@ -174,18 +188,23 @@ async def publish_scenario_result(scenario_id: int, actor: Actor) -> None:
     The evaluation module's ``publication.publish_result`` calls it inside its own transaction,
     with the outcome, proposal statuses and notifications."""
     async with write_transaction():
-        row = await for_update(Scenario.select(Scenario.status, Scenario.opened_at).where(
-            Scenario.id == scenario_id)).first()
+        row = await for_update(
+            Scenario.select(Scenario.status, Scenario.opened_at).where(Scenario.id == scenario_id)
+        ).first()
         if row is None:
             raise NotFound("场景不存在。")
         if row["status"] not in ("awarded", "piloting", "completed", "unsuccessful"):
             raise Conflict("只有已作出决定（选定合作伙伴或未成交）的场景才能公布结果。")
         now = clock.now()
-        await Scenario.update({
-            Scenario.result_published_at: now,
-            Scenario.public_status: sm.public_status_for(row["status"], result_published=True, was_opened=True),
-            Scenario.updated_at: now,
-        }).where(Scenario.id == scenario_id)
+        await Scenario.update(
+            {
+                Scenario.result_published_at: now,
+                Scenario.public_status: sm.public_status_for(
+                    row["status"], result_published=True, was_opened=True
+                ),
+                Scenario.updated_at: now,
+            }
+        ).where(Scenario.id == scenario_id)
         await record(actor, "scenario.publish_result", "scenario", scenario_id)
         await enqueue("scenario", scenario_id)
 
@@ -240,7 +259,8 @@ def _public_where(filters: ScenarioFilters, capability_ids: list[int] | None):
     if capability_ids is not None:
         where &= Scenario.id.is_in(
             ScenarioCapability.select(ScenarioCapability.scenario).where(
-                ScenarioCapability.capability.is_in(capability_ids))
+                ScenarioCapability.capability.is_in(capability_ids)
+            )
         )
     if filters.deadline:
         now = clock.now()
@@ -249,9 +269,13 @@ def _public_where(filters: ScenarioFilters, capability_ids: list[int] | None):
             where &= Scenario.proposal_deadline < now
         else:
             where &= (Scenario.proposal_deadline >= now) & (
-                Scenario.proposal_deadline <= now + dt.timedelta(days=days))
-    if filters.q and (text := contains_text(
-            (Scenario.title, Scenario.summary, Scenario.description), filters.q)) is not None:
+                Scenario.proposal_deadline <= now + dt.timedelta(days=days)
+            )
+    if (
+        filters.q
+        and (text := contains_text((Scenario.title, Scenario.summary, Scenario.description), filters.q))
+        is not None
+    ):
         where &= text
     return where
 
@@ -264,52 +288,82 @@ async def _capability_and_children(capability_id: int) -> list[int]:
 
 def _department_ref(row: dict, prefix: str = "department") -> DepartmentRef:
     return DepartmentRef(
-        id=row[prefix], key=row[f"{prefix}.key"], name=row[f"{prefix}.name"],
+        id=row[prefix],
+        key=row[f"{prefix}.key"],
+        name=row[f"{prefix}.name"],
         short_name=row[f"{prefix}.short_name"],
     )
 
 
 _SUMMARY_COLUMNS = (
-    Scenario.id, Scenario.key, Scenario.title, Scenario.summary, Scenario.domain,
-    Scenario.department, Scenario.department.key, Scenario.department.name,
-    Scenario.department.short_name, Scenario.public_status, Scenario.proposal_deadline,
-    Scenario.budget_min, Scenario.budget_max, Scenario.pilot_months, Scenario.opened_at,
+    Scenario.id,
+    Scenario.key,
+    Scenario.title,
+    Scenario.summary,
+    Scenario.domain,
+    Scenario.department,
+    Scenario.department.key,
+    Scenario.department.name,
+    Scenario.department.short_name,
+    Scenario.public_status,
+    Scenario.proposal_deadline,
+    Scenario.budget_min,
+    Scenario.budget_max,
+    Scenario.pilot_months,
+    Scenario.opened_at,
 )
 
 
 async def _capabilities_of(scenario_ids: list[int]) -> dict[int, list[tuple[CapabilityRef, int]]]:
     if not scenario_ids:
         return {}
-    rows = await ScenarioCapability.select(
-        ScenarioCapability.scenario, ScenarioCapability.weight, ScenarioCapability.capability,
-        ScenarioCapability.capability.key, ScenarioCapability.capability.name,
-        ScenarioCapability.capability.name_en,
-    ).where(ScenarioCapability.scenario.is_in(scenario_ids)).order_by(
-        ScenarioCapability.weight, ascending=False).order_by(ScenarioCapability.id)
+    rows = (
+        await ScenarioCapability.select(
+            ScenarioCapability.scenario,
+            ScenarioCapability.weight,
+            ScenarioCapability.capability,
+            ScenarioCapability.capability.key,
+            ScenarioCapability.capability.name,
+            ScenarioCapability.capability.name_en,
+        )
+        .where(ScenarioCapability.scenario.is_in(scenario_ids))
+        .order_by(ScenarioCapability.weight, ascending=False)
+        .order_by(ScenarioCapability.id)
+    )
     out: dict[int, list[tuple[CapabilityRef, int]]] = {}
     for r in rows:
-        ref = CapabilityRef(id=r["capability"], key=r["capability.key"], name=r["capability.name"],
-                            name_en=r["capability.name_en"])
+        ref = CapabilityRef(
+            id=r["capability"],
+            key=r["capability.key"],
+            name=r["capability.name"],
+            name_en=r["capability.name_en"],
+        )
         out.setdefault(r["scenario"], []).append((ref, r["weight"]))
     return out
 
 
 def _summary(row: dict, caps: list[tuple[CapabilityRef, int]]) -> ScenarioSummary:
     return ScenarioSummary(
-        id=row["id"], key=row["key"], title=row["title"], summary=row["summary"],
-        domain=row["domain"], department=_department_ref(row), status=row["public_status"],
+        id=row["id"],
+        key=row["key"],
+        title=row["title"],
+        summary=row["summary"],
+        domain=row["domain"],
+        department=_department_ref(row),
+        status=row["public_status"],
         status_label=sm.STATUS_LABELS[row["public_status"]],
-        proposal_deadline=row["proposal_deadline"], budget_min=row["budget_min"],
-        budget_max=row["budget_max"], pilot_months=row["pilot_months"],
-        opened_at=row["opened_at"], capabilities=[c for c, _ in caps],
+        proposal_deadline=row["proposal_deadline"],
+        budget_min=row["budget_min"],
+        budget_max=row["budget_max"],
+        pilot_months=row["pilot_months"],
+        opened_at=row["opened_at"],
+        capabilities=[c for c, _ in caps],
     )
 
 
 async def list_public_scenarios(filters: ScenarioFilters) -> Page[ScenarioSummary]:
     """The public catalog: published scenarios only, filtered, sorted and paginated."""
-    capability_ids = (
-        await _capability_and_children(filters.capability) if filters.capability else None
-    )
+    capability_ids = await _capability_and_children(filters.capability) if filters.capability else None
     where = _public_where(filters, capability_ids)
     total = await Scenario.count().where(where)
     query = Scenario.select(*_SUMMARY_COLUMNS).where(where)
@@ -326,13 +380,25 @@ async def list_public_scenarios(filters: ScenarioFilters) -> Page[ScenarioSummar
 
 async def get_public_scenario(scenario_id: int) -> ScenarioDetail:
     """Everything a company needs to decide whether to apply. ``NotFound`` if not public."""
-    row = await Scenario.select(
-        *_SUMMARY_COLUMNS, Scenario.description, Scenario.expected_outcome,
-        Scenario.target_users, Scenario.data_offered, Scenario.resources_offered,
-        Scenario.sealed, Scenario.question_deadline, Scenario.tags, Scenario.cancel_reason,
-        Scenario.department.cdo_name, Scenario.department.cdo_title,
-    ).where((Scenario.id == scenario_id) & Scenario.public_status.is_not_null()).output(
-        load_json=True).first()
+    row = (
+        await Scenario.select(
+            *_SUMMARY_COLUMNS,
+            Scenario.description,
+            Scenario.expected_outcome,
+            Scenario.target_users,
+            Scenario.data_offered,
+            Scenario.resources_offered,
+            Scenario.sealed,
+            Scenario.question_deadline,
+            Scenario.tags,
+            Scenario.cancel_reason,
+            Scenario.department.cdo_name,
+            Scenario.department.cdo_title,
+        )
+        .where((Scenario.id == scenario_id) & Scenario.public_status.is_not_null())
+        .output(load_json=True)
+        .first()
+    )
     if row is None:
         raise NotFound("场景不存在或尚未公开。")
     # The published outcome (partner or "未成交"); a later lifecycle stage, read only. It is
@@ -340,28 +406,49 @@ async def get_public_scenario(scenario_id: int) -> ScenarioDetail:
     from marketplace.evaluation.publication import published_result
 
     caps = (await _capabilities_of([scenario_id])).get(scenario_id, [])
-    criteria = await ScenarioCriterion.select(
-        ScenarioCriterion.name, ScenarioCriterion.description, ScenarioCriterion.weight
-    ).where(ScenarioCriterion.scenario == scenario_id).order_by(ScenarioCriterion.position).order_by(
-        ScenarioCriterion.id)
-    questions = await Question.select(
-        Question.question, Question.answer, Question.asked_at, Question.answered_at
-    ).where((Question.scenario == scenario_id) & (Question.published == True)).order_by(  # noqa: E712
-        Question.answered_at)
-    changes = await ScenarioAmendment.select(
-        ScenarioAmendment.kind, ScenarioAmendment.reason, ScenarioAmendment.created_at
-    ).where(ScenarioAmendment.scenario == scenario_id).order_by(ScenarioAmendment.created_at)
+    criteria = (
+        await ScenarioCriterion.select(
+            ScenarioCriterion.name, ScenarioCriterion.description, ScenarioCriterion.weight
+        )
+        .where(ScenarioCriterion.scenario == scenario_id)
+        .order_by(ScenarioCriterion.position)
+        .order_by(ScenarioCriterion.id)
+    )
+    questions = (
+        await Question.select(Question.question, Question.answer, Question.asked_at, Question.answered_at)
+        .where((Question.scenario == scenario_id) & (Question.published == True))
+        .order_by(Question.answered_at)
+    )
+    changes = (
+        await ScenarioAmendment.select(
+            ScenarioAmendment.kind, ScenarioAmendment.reason, ScenarioAmendment.created_at
+        )
+        .where(ScenarioAmendment.scenario == scenario_id)
+        .order_by(ScenarioAmendment.created_at)
+    )
     return ScenarioDetail(
-        id=row["id"], key=row["key"], title=row["title"], summary=row["summary"],
-        description=row["description"], expected_outcome=row["expected_outcome"],
-        target_users=row["target_users"], data_offered=row["data_offered"],
-        resources_offered=row["resources_offered"], domain=row["domain"],
-        department=_department_ref(row), cdo_name=row["department.cdo_name"],
-        cdo_title=row["department.cdo_title"], status=row["public_status"],
-        status_label=sm.STATUS_LABELS[row["public_status"]], sealed=row["sealed"],
-        budget_min=row["budget_min"], budget_max=row["budget_max"],
-        pilot_months=row["pilot_months"], question_deadline=row["question_deadline"],
-        proposal_deadline=row["proposal_deadline"], opened_at=row["opened_at"],
+        id=row["id"],
+        key=row["key"],
+        title=row["title"],
+        summary=row["summary"],
+        description=row["description"],
+        expected_outcome=row["expected_outcome"],
+        target_users=row["target_users"],
+        data_offered=row["data_offered"],
+        resources_offered=row["resources_offered"],
+        domain=row["domain"],
+        department=_department_ref(row),
+        cdo_name=row["department.cdo_name"],
+        cdo_title=row["department.cdo_title"],
+        status=row["public_status"],
+        status_label=sm.STATUS_LABELS[row["public_status"]],
+        sealed=row["sealed"],
+        budget_min=row["budget_min"],
+        budget_max=row["budget_max"],
+        pilot_months=row["pilot_months"],
+        question_deadline=row["question_deadline"],
+        proposal_deadline=row["proposal_deadline"],
+        opened_at=row["opened_at"],
         required_capabilities=[RequiredCapability(capability=c, weight=w) for c, w in caps],
         tags=list(row["tags"] or []),
         criteria=msgspec.convert(criteria, list[Criterion]),
@@ -382,8 +469,9 @@ async def count_public_scenarios_by_status() -> dict[str, int]:
 
 async def list_department_refs() -> list[DepartmentRef]:
     """Every department, by name, as references (for filters and the API)."""
-    rows = await Department.select(Department.id, Department.key, Department.name,
-                                   Department.short_name).order_by(Department.name)
+    rows = await Department.select(
+        Department.id, Department.key, Department.name, Department.short_name
+    ).order_by(Department.name)
     return [DepartmentRef(**r) for r in rows]
 
 
@@ -398,8 +486,7 @@ async def count_public_scenarios_by_domain(status: str | None = None) -> dict[st
     where = Scenario.public_status.is_not_null()
     if status:
         where &= Scenario.public_status == status
-    rows = await Scenario.select(Scenario.domain, Count(alias="n")).where(where).group_by(
-        Scenario.domain)
+    rows = await Scenario.select(Scenario.domain, Count(alias="n")).where(where).group_by(Scenario.domain)
     counts = dict.fromkeys(sm.DOMAINS, 0)
     for r in rows:
         counts[r["domain"]] = r["n"]
@@ -411,8 +498,7 @@ async def count_departments_with_public_scenarios() -> int:
 
     Read-only; raises nothing.
     """
-    rows = await Scenario.select(Scenario.department).where(
-        Scenario.public_status.is_not_null()).distinct()
+    rows = await Scenario.select(Scenario.department).where(Scenario.public_status.is_not_null()).distinct()
     return len(rows)
 
 
@@ -423,8 +509,14 @@ async def count_departments_with_public_scenarios() -> int:
 async def list_department_scenarios(department_id: int | None) -> list[dict]:
     """A department's scenarios in every status, for its staff (None: all departments, admins)."""
     query = Scenario.select(
-        Scenario.id, Scenario.key, Scenario.title, Scenario.domain, Scenario.status,
-        Scenario.public_status, Scenario.proposal_deadline, Scenario.updated_at,
+        Scenario.id,
+        Scenario.key,
+        Scenario.title,
+        Scenario.domain,
+        Scenario.status,
+        Scenario.public_status,
+        Scenario.proposal_deadline,
+        Scenario.updated_at,
         Scenario.department.name,
     )
     if department_id is not None:

@@ -14,8 +14,18 @@ DOMAIN_LABELS_EN = {
 }
 
 STATUSES = (
-    "draft", "in_review", "changes_requested", "open", "closed", "evaluating",
-    "shortlisted", "awarded", "piloting", "completed", "cancelled", "unsuccessful",
+    "draft",
+    "in_review",
+    "changes_requested",
+    "open",
+    "closed",
+    "evaluating",
+    "shortlisted",
+    "awarded",
+    "piloting",
+    "completed",
+    "cancelled",
+    "unsuccessful",
 )
 FINAL_STATUSES = frozenset({"completed", "cancelled", "unsuccessful"})
 
@@ -36,8 +46,16 @@ STATUS_LABELS = {
 
 # What the public sees. Evaluation decisions stay internal ("evaluating") until the result is
 # published; drafts and reviews are not public at all.
-PUBLIC_STATUSES = ("open", "closed", "evaluating", "awarded", "piloting", "completed", "cancelled",
-                   "unsuccessful")
+PUBLIC_STATUSES = (
+    "open",
+    "closed",
+    "evaluating",
+    "awarded",
+    "piloting",
+    "completed",
+    "cancelled",
+    "unsuccessful",
+)
 
 # (from, to) -> action name. Cancellation is allowed from every non-final status (added below).
 TRANSITIONS: dict[tuple[str, str], str] = {

@@ -21,14 +21,19 @@ class Suggestion:
     hits: int
 
 
-async def suggest_capabilities(text: str, exclude: set[int] | None = None,
-                               limit: int = MAX_SUGGESTIONS) -> list[Suggestion]:
+async def suggest_capabilities(
+    text: str, exclude: set[int] | None = None, limit: int = MAX_SUGGESTIONS
+) -> list[Suggestion]:
     exclude = exclude or set()
     haystack = normalize_word(text or "")
     if len(haystack) < 2:
         return []
     rows = await Capability.select(
-        Capability.id, Capability.name, Capability.name_en, Capability.synonyms, Capability.parent,
+        Capability.id,
+        Capability.name,
+        Capability.name_en,
+        Capability.synonyms,
+        Capability.parent,
         Capability.parent.name,
     ).output(load_json=True)
     found: list[Suggestion] = []

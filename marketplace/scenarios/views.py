@@ -22,16 +22,16 @@ from marketplace.core.pagination import DEFAULT_PAGE_SIZE, Page
 from marketplace.scenarios.params import MAX_ID, parse_scenario_filters
 from marketplace.scenarios.services import (
     ScenarioFilters,
-    count_public_scenarios_by_domain,
     count_departments_with_public_scenarios,
+    count_public_scenarios_by_domain,
     count_public_scenarios_by_status,
     get_public_scenario,
     list_department_refs,
     list_public_scenarios,
 )
 from marketplace.scenarios.status import DOMAIN_LABELS_EN, DOMAINS, PUBLIC_STATUSES, STATUS_LABELS
-from marketplace.taxonomy.services import list_capability_tree
 from marketplace.search.queries import search_scenarios
+from marketplace.taxonomy.services import list_capability_tree
 
 ScenarioId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
@@ -121,7 +121,8 @@ class HomePageController(Controller):
         companies = await count_companies_by_size()
         departments = await count_departments_with_public_scenarios()
         newest = await list_public_scenarios(
-            ScenarioFilters(status="open", sort="newest", page_size=HOME_NEWEST))
+            ScenarioFilters(status="open", sort="newest", page_size=HOME_NEWEST)
+        )
         return Template(
             template_name="home.html",
             context={
@@ -134,9 +135,14 @@ class HomePageController(Controller):
                     "departments": departments,
                 },
                 "domains": [
-                    {"name": d, "subtitle": DOMAIN_SUBTITLES[d], "name_en": DOMAIN_LABELS_EN[d],
-                     "description": DOMAIN_DESCRIPTIONS[d], "open": open_by_domain.get(d, 0),
-                     "total": all_by_domain.get(d, 0)}
+                    {
+                        "name": d,
+                        "subtitle": DOMAIN_SUBTITLES[d],
+                        "name_en": DOMAIN_LABELS_EN[d],
+                        "description": DOMAIN_DESCRIPTIONS[d],
+                        "open": open_by_domain.get(d, 0),
+                        "total": all_by_domain.get(d, 0),
+                    }
                     for d in DOMAINS
                 ],
                 "newest": newest.items,
@@ -188,14 +194,23 @@ class ScenarioPagesController(Controller):
                 "deadline": lambda v: DEADLINE_LABELS[v],
                 "sort": lambda v: SORT_LABELS[v],
             }
-            names = {"q": "关键词", "domain": "领域", "department": "部门", "capability": "能力", "status": "状态",
-                     "deadline": "截止时间", "sort": "排序"}
+            names = {
+                "q": "关键词",
+                "domain": "领域",
+                "department": "部门",
+                "capability": "能力",
+                "status": "状态",
+                "deadline": "截止时间",
+                "sort": "排序",
+            }
             for key, label in labels.items():
                 if key in params:
                     chips.append({"key": key, "name": names[key], "label": label(params[key])})
-        fragment = (request.headers.get("hx-request") == "true"
-                    and request.headers.get("hx-target") == "results"
-                    and not request.headers.get("hx-history-restore-request"))
+        fragment = (
+            request.headers.get("hx-request") == "true"
+            and request.headers.get("hx-target") == "results"
+            and not request.headers.get("hx-history-restore-request")
+        )
         return Template(
             template_name="scenarios/_results.html" if fragment else "scenarios/list.html",
             context={

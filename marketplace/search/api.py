@@ -26,8 +26,8 @@ from marketplace.scenarios.api import (
     FilterOperation,
     PageQuery,
     PageSizeQuery,
-    choice_query,
     TextQuery,
+    choice_query,
     given,
     int_query,
 )
@@ -65,10 +65,13 @@ def parse_proposal_filters(params) -> ProposalFilters:
         q=parse_query_text(params, errors),
         status=parse_choice(params, "status", PROPOSAL_STATUSES[1:], errors),
         scenario=parse_int(params, "scenario", errors, lo=1, hi=MAX_ID),
-        page=page, page_size=page_size,
+        page=page,
+        page_size=page_size,
     )
     if errors:
-        raise ValidationFailed("查询参数有误：" + "；".join(m.rstrip("。") for m in errors.values()) + "。", errors)
+        raise ValidationFailed(
+            "查询参数有误：" + "；".join(m.rstrip("。") for m in errors.values()) + "。", errors
+        )
     return filters
 
 
@@ -100,14 +103,31 @@ class ProposalSearchApiController(Controller):
         page: PageQuery = None,
         page_size: PageSizeQuery = None,
     ) -> ProposalSearchPage:
-        filters = parse_proposal_filters(given(q=q, status=status, scenario=scenario, page=page,
-                                               page_size=page_size))
+        filters = parse_proposal_filters(
+            given(q=q, status=status, scenario=scenario, page=page, page_size=page_size)
+        )
         result = await search_proposals(request.app.state.search, request.scope["user"], filters)
         items = []
         for row in result.page.items:
             h = result.highlights.get(row["id"])
-            items.append(ProposalHit(**row, highlight={"scenario_title": str(h.title), "summary": str(h.summary),
-                                                       "snippet": str(h.snippet)} if h else None))
-        return ProposalSearchPage(items=items, total=result.page.total, page=result.page.page,
-                                  page_size=result.page.page_size, pages=result.page.pages,
-                                  facets=result.facets, search=search_info(result))
+            items.append(
+                ProposalHit(
+                    **row,
+                    highlight={
+                        "scenario_title": str(h.title),
+                        "summary": str(h.summary),
+                        "snippet": str(h.snippet),
+                    }
+                    if h
+                    else None,
+                )
+            )
+        return ProposalSearchPage(
+            items=items,
+            total=result.page.total,
+            page=result.page.page,
+            page_size=result.page.page_size,
+            pages=result.page.pages,
+            facets=result.facets,
+            search=search_info(result),
+        )

@@ -44,8 +44,9 @@ def _running_managed(settings: Settings) -> str | None:
     if not (path.exists() and key_path.exists()):
         return None
     url = path.read_text().strip()
-    request = urllib.request.Request(f"{url}/version",
-                                     headers={"Authorization": f"Bearer {key_path.read_text().strip()}"})
+    request = urllib.request.Request(
+        f"{url}/version", headers={"Authorization": f"Bearer {key_path.read_text().strip()}"}
+    )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(request, timeout=0.5) as response:
@@ -76,8 +77,11 @@ def managed_search(settings: Settings | None = None, *, quiet: bool = False) -> 
             server.start()
         except MeiliUnavailable as exc:
             console.print(f"[yellow]Search disabled:[/] {exc}", highlight=False)
-            console.print("[yellow]The site still works: lists and the API answer from the database "
-                          "with a notice that search is degraded.[/]", highlight=False)
+            console.print(
+                "[yellow]The site still works: lists and the API answer from the database "
+                "with a notice that search is degraded.[/]",
+                highlight=False,
+            )
             yield None
             return
         url = server.url
@@ -134,16 +138,20 @@ def index_command(drain: bool, status: bool) -> None:
             if report.skipped_locked:
                 console.print("另一个索引进程正在处理，本次未执行。")
             else:
-                console.print(f"已处理 {report.processed} 条变更（更新 {report.upserted} 个文档，删除 "
-                              f"{report.deleted} 个），{report.batches} 批，用时 "
-                              f"{time.monotonic() - started:.1f} 秒；剩余 {report.pending} 条。")
+                console.print(
+                    f"已处理 {report.processed} 条变更（更新 {report.upserted} 个文档，删除 "
+                    f"{report.deleted} 个），{report.batches} 批，用时 "
+                    f"{time.monotonic() - started:.1f} 秒；剩余 {report.pending} 条。"
+                )
         if status:
             pending = asyncio.run(pending_count())
             parked = asyncio.run(parked_rows())
             console.print(f"待处理变更：{pending}（其中搁置 {len(parked)}）")
             for row in parked[:20]:
-                console.print(f"  搁置 #{row['id']} {row['kind']} {row['entity_id']}: {row['last_error']}",
-                              highlight=False)
+                console.print(
+                    f"  搁置 #{row['id']} {row['kind']} {row['entity_id']}: {row['last_error']}",
+                    highlight=False,
+                )
             stats = asyncio.run(_stats(engine))
             for kind, n in stats.items():
                 console.print(f"索引 {engine.uid(kind)}：{n} 个文档")
@@ -191,8 +199,13 @@ async def _close_pool() -> None:
 
 
 @click.command("reindex")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(["scenario", "company", "proposal"]),
-              help="Only these indexes (default: all).")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(["scenario", "company", "proposal"]),
+    help="Only these indexes (default: all).",
+)
 def reindex_command(kinds: tuple[str, ...]) -> None:
     """Rebuild the search indexes from the database into fresh indexes and swap them in."""
     from marketplace.search.client import SearchUnavailable
@@ -204,13 +217,20 @@ def reindex_command(kinds: tuple[str, ...]) -> None:
             raise click.ClickException("no Meilisearch server available")
         engine = _engine()
         started = time.monotonic()
-        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.fields[phase]}"), TimeElapsedColumn(), console=console)
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[phase]}"),
+            TimeElapsedColumn(),
+            console=console,
+        )
         tasks: dict[str, int] = {}
 
         def on_start(kind: str, total: int) -> None:
-            tasks[kind] = progress.add_task(f"{_KIND_LABELS[kind]} → {engine.uid(kind)}", total=total or 1,
-                                            phase="读取并发送")
+            tasks[kind] = progress.add_task(
+                f"{_KIND_LABELS[kind]} → {engine.uid(kind)}", total=total or 1, phase="读取并发送"
+            )
 
         def on_progress(kind: str, n: int) -> None:
             progress.advance(tasks[kind], n)
@@ -225,8 +245,13 @@ def reindex_command(kinds: tuple[str, ...]) -> None:
         async def run():
             await _open_pool()
             try:
-                return await rebuild(engine, tuple(kinds) or KINDS, on_start=on_start,
-                                     on_progress=on_progress, on_phase=on_phase)
+                return await rebuild(
+                    engine,
+                    tuple(kinds) or KINDS,
+                    on_start=on_start,
+                    on_progress=on_progress,
+                    on_phase=on_phase,
+                )
             finally:
                 await _close_pool()
 
@@ -236,7 +261,9 @@ def reindex_command(kinds: tuple[str, ...]) -> None:
         except LockBusy as exc:
             raise click.ClickException(f"{exc}; try again shortly") from None
         except SearchUnavailable as exc:
-            raise click.ClickException(f"Meilisearch: {exc}; the live indexes were left as they were") from None
+            raise click.ClickException(
+                f"Meilisearch: {exc}; the live indexes were left as they were"
+            ) from None
         table = RichTable(title="重建索引")
         for col in ("索引", "文档数", "用时（秒）"):
             table.add_column(col)

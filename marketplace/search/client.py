@@ -54,10 +54,12 @@ class SearchEngine:
         self._down_until = 0.0
         self.last_error = ""
         if config.enabled:
-            self.query_client = meilisearch.Client(config.url, config.master_key or None,
-                                                   timeout=config.timeout)
-            self.index_client = meilisearch.Client(config.url, config.master_key or None,
-                                                   timeout=config.index_timeout)
+            self.query_client = meilisearch.Client(
+                config.url, config.master_key or None, timeout=config.timeout
+            )
+            self.index_client = meilisearch.Client(
+                config.url, config.master_key or None, timeout=config.index_timeout
+            )
         else:
             self.query_client = self.index_client = None
 
@@ -117,8 +119,9 @@ class SearchEngine:
         if session is None:
             session = _local.session = requests.Session()
             session.headers["Accept-Encoding"] = "identity"
-        return self.query_client.http.send_request(session.post, "multi-search", {"queries": queries},
-                                                   "application/json")
+        return self.query_client.http.send_request(
+            session.post, "multi-search", {"queries": queries}, "application/json"
+        )
 
     async def multi_search(self, queries: list[dict]) -> list[dict]:
         result = await self.query(self._multi_search, queries)
@@ -128,8 +131,9 @@ class SearchEngine:
         """``{"status": "ok"|"unavailable"|"disabled", ...}`` from a live /health call (1 s)."""
         if not self.enabled:
             return {"status": "disabled"}
-        probe = meilisearch.Client(self.config.url, self.config.master_key or None,
-                                   timeout=min(1.0, self.config.timeout))
+        probe = meilisearch.Client(
+            self.config.url, self.config.master_key or None, timeout=min(1.0, self.config.timeout)
+        )
         try:
             await self.call(probe.health)
         except SearchUnavailable as exc:
@@ -150,7 +154,8 @@ class SearchEngine:
                 error = task.get("error") or {}
                 raise TaskFailed(
                     f"task {task_uid} {status}: {error.get('code', '')} {error.get('message', '')}".strip(),
-                    code=error.get("code", "") or status)
+                    code=error.get("code", "") or status,
+                )
             if time.monotonic() >= deadline:
                 raise SearchUnavailable(f"task {task_uid} still {status} after the timeout")
             await asyncio.sleep(delay)

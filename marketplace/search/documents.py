@@ -26,8 +26,8 @@ def _us(value: dt.datetime | None) -> int | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    delta = value - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
+    delta = value - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
@@ -49,7 +49,7 @@ def _limited(query, limit: int | None):
 
 def _chunks(ids: list[int], size: int = CHUNK):
     for i in range(0, len(ids), size):
-        yield ids[i:i + size]
+        yield ids[i : i + size]
 
 
 # --------------------------------------------------------------------------------------------
@@ -64,8 +64,12 @@ async def _capability_parents() -> dict[int, int | None]:
 
 
 def _cap_ref(row: dict, prefix: str) -> dict:
-    return {"id": row[prefix], "key": row[f"{prefix}.key"], "name": row[f"{prefix}.name"],
-            "name_en": row[f"{prefix}.name_en"]}
+    return {
+        "id": row[prefix],
+        "key": row[f"{prefix}.key"],
+        "name": row[f"{prefix}.name"],
+        "name_en": row[f"{prefix}.name_en"],
+    }
 
 
 def _capability_fields(refs: list[dict], parents: dict[int, int | None]) -> dict:
@@ -88,14 +92,33 @@ def _capability_fields(refs: list[dict], parents: dict[int, int | None]) -> dict
 async def _scenario_rows(where, limit: int | None = None) -> list[dict]:
     from marketplace.scenarios.tables import Scenario
 
-    query = Scenario.select(
-        Scenario.id, Scenario.key, Scenario.title, Scenario.summary, Scenario.description,
-        Scenario.expected_outcome, Scenario.target_users, Scenario.data_offered,
-        Scenario.resources_offered, Scenario.domain, Scenario.public_status, Scenario.tags,
-        Scenario.department, Scenario.department.key, Scenario.department.name,
-        Scenario.department.short_name, Scenario.proposal_deadline, Scenario.budget_min,
-        Scenario.budget_max, Scenario.pilot_months, Scenario.opened_at,
-    ).where(where).order_by(Scenario.id)
+    query = (
+        Scenario.select(
+            Scenario.id,
+            Scenario.key,
+            Scenario.title,
+            Scenario.summary,
+            Scenario.description,
+            Scenario.expected_outcome,
+            Scenario.target_users,
+            Scenario.data_offered,
+            Scenario.resources_offered,
+            Scenario.domain,
+            Scenario.public_status,
+            Scenario.tags,
+            Scenario.department,
+            Scenario.department.key,
+            Scenario.department.name,
+            Scenario.department.short_name,
+            Scenario.proposal_deadline,
+            Scenario.budget_min,
+            Scenario.budget_max,
+            Scenario.pilot_months,
+            Scenario.opened_at,
+        )
+        .where(where)
+        .order_by(Scenario.id)
+    )
     return await _limited(query, limit).output(load_json=True)
 
 
@@ -106,45 +129,58 @@ async def _scenario_docs(rows: list[dict]) -> list[dict]:
     if not rows:
         return []
     ids = [r["id"] for r in rows]
-    caps = await ScenarioCapability.select(
-        ScenarioCapability.scenario, ScenarioCapability.capability, ScenarioCapability.capability.key,
-        ScenarioCapability.capability.name, ScenarioCapability.capability.name_en,
-    ).where(_ids_condition(ScenarioCapability.scenario, ids)).order_by(
-        ScenarioCapability.weight, ascending=False).order_by(ScenarioCapability.id)
+    caps = (
+        await ScenarioCapability.select(
+            ScenarioCapability.scenario,
+            ScenarioCapability.capability,
+            ScenarioCapability.capability.key,
+            ScenarioCapability.capability.name,
+            ScenarioCapability.capability.name_en,
+        )
+        .where(_ids_condition(ScenarioCapability.scenario, ids))
+        .order_by(ScenarioCapability.weight, ascending=False)
+        .order_by(ScenarioCapability.id)
+    )
     by_scenario: dict[int, list[dict]] = {}
     for c in caps:
         by_scenario.setdefault(c["scenario"], []).append(_cap_ref(c, "capability"))
     parents = await _capability_parents()
     docs = []
     for r in rows:
-        department = {"id": r["department"], "key": r["department.key"], "name": r["department.name"],
-                      "short_name": r["department.short_name"]}
-        docs.append({
-            "id": r["id"],
-            "key": r["key"],
-            "title": clean(r["title"]),
-            "summary": clean(r["summary"]),
-            "description": clean(r["description"]),
-            "expected_outcome": clean(r["expected_outcome"]),
-            "target_users": clean(r["target_users"]),
-            "data_offered": clean(r["data_offered"]),
-            "resources_offered": clean(r["resources_offered"]),
-            "tags": [clean(t) for t in (r["tags"] or [])],
-            "domain": r["domain"],
-            "status": r["public_status"],
-            "status_label": STATUS_LABELS[r["public_status"]],
-            "department": department,
-            "department_id": r["department"],
-            "department_name": department["name"],
-            "proposal_deadline": _iso(r["proposal_deadline"]),
-            "proposal_deadline_us": _us(r["proposal_deadline"]),
-            "budget_min": r["budget_min"],
-            "budget_max": r["budget_max"],
-            "pilot_months": r["pilot_months"],
-            "opened_at": _iso(r["opened_at"]),
-            "opened_at_us": _us(r["opened_at"]),
-            **_capability_fields(by_scenario.get(r["id"], []), parents),
-        })
+        department = {
+            "id": r["department"],
+            "key": r["department.key"],
+            "name": r["department.name"],
+            "short_name": r["department.short_name"],
+        }
+        docs.append(
+            {
+                "id": r["id"],
+                "key": r["key"],
+                "title": clean(r["title"]),
+                "summary": clean(r["summary"]),
+                "description": clean(r["description"]),
+                "expected_outcome": clean(r["expected_outcome"]),
+                "target_users": clean(r["target_users"]),
+                "data_offered": clean(r["data_offered"]),
+                "resources_offered": clean(r["resources_offered"]),
+                "tags": [clean(t) for t in (r["tags"] or [])],
+                "domain": r["domain"],
+                "status": r["public_status"],
+                "status_label": STATUS_LABELS[r["public_status"]],
+                "department": department,
+                "department_id": r["department"],
+                "department_name": department["name"],
+                "proposal_deadline": _iso(r["proposal_deadline"]),
+                "proposal_deadline_us": _us(r["proposal_deadline"]),
+                "budget_min": r["budget_min"],
+                "budget_max": r["budget_max"],
+                "pilot_months": r["pilot_months"],
+                "opened_at": _iso(r["opened_at"]),
+                "opened_at_us": _us(r["opened_at"]),
+                **_capability_fields(by_scenario.get(r["id"], []), parents),
+            }
+        )
     return docs
 
 
@@ -161,16 +197,25 @@ def _public_scenarios():
 def _public_companies():
     from marketplace.companies.tables import Company
 
-    return (Company.status == "approved") & (Company.publish_profile == True)  # noqa: E712
+    return (Company.status == "approved") & (Company.publish_profile == True)
 
 
 async def _company_rows(where, limit: int | None = None) -> list[dict]:
     from marketplace.companies.tables import Company
 
-    query = Company.select(
-        Company.id, Company.key, Company.name, Company.size, Company.description, Company.location,
-        Company.tags,
-    ).where(where).order_by(Company.id)
+    query = (
+        Company.select(
+            Company.id,
+            Company.key,
+            Company.name,
+            Company.size,
+            Company.description,
+            Company.location,
+            Company.tags,
+        )
+        .where(where)
+        .order_by(Company.id)
+    )
     return await _limited(query, limit).output(load_json=True)
 
 
@@ -181,19 +226,29 @@ async def _company_docs(rows: list[dict]) -> list[dict]:
     if not rows:
         return []
     ids = [r["id"] for r in rows]
-    caps = await CompanyCapability.select(
-        CompanyCapability.company, CompanyCapability.evidence, CompanyCapability.capability,
-        CompanyCapability.capability.key, CompanyCapability.capability.name,
-        CompanyCapability.capability.name_en,
-    ).where(_ids_condition(CompanyCapability.company, ids)).order_by(CompanyCapability.id)
+    caps = (
+        await CompanyCapability.select(
+            CompanyCapability.company,
+            CompanyCapability.evidence,
+            CompanyCapability.capability,
+            CompanyCapability.capability.key,
+            CompanyCapability.capability.name,
+            CompanyCapability.capability.name_en,
+        )
+        .where(_ids_condition(CompanyCapability.company, ids))
+        .order_by(CompanyCapability.id)
+    )
     by_company: dict[int, list[tuple[int, dict]]] = {}
     for c in caps:
         by_company.setdefault(c["company"], []).append(
-            (EVIDENCE_ORDER.get(c["evidence"], 9), _cap_ref(c, "capability")))
+            (EVIDENCE_ORDER.get(c["evidence"], 9), _cap_ref(c, "capability"))
+        )
     # Only published projects: an unpublished one must not be findable by its title.
-    projects = await PastProject.select(PastProject.company, PastProject.title).where(
-        _ids_condition(PastProject.company, ids) & (PastProject.published == True)).order_by(  # noqa: E712
-        PastProject.id)
+    projects = (
+        await PastProject.select(PastProject.company, PastProject.title)
+        .where(_ids_condition(PastProject.company, ids) & (PastProject.published == True))
+        .order_by(PastProject.id)
+    )
     titles: dict[int, list[str]] = {}
     for p in projects:
         titles.setdefault(p["company"], []).append(clean(p["title"]))
@@ -201,18 +256,20 @@ async def _company_docs(rows: list[dict]) -> list[dict]:
     docs = []
     for r in rows:
         refs = [ref for _, ref in sorted(by_company.get(r["id"], []), key=lambda x: x[0])]
-        docs.append({
-            "id": r["id"],
-            "key": r["key"],
-            "name": clean(r["name"]),
-            "size": r["size"],
-            "size_label": SIZE_LABELS.get(r["size"], r["size"]),
-            "description": clean(r["description"]),
-            "location": clean(r["location"]),
-            "tags": [clean(t) for t in (r["tags"] or [])],
-            "project_titles": titles.get(r["id"], []),
-            **_capability_fields(refs, parents),
-        })
+        docs.append(
+            {
+                "id": r["id"],
+                "key": r["key"],
+                "name": clean(r["name"]),
+                "size": r["size"],
+                "size_label": SIZE_LABELS.get(r["size"], r["size"]),
+                "description": clean(r["description"]),
+                "location": clean(r["location"]),
+                "tags": [clean(t) for t in (r["tags"] or [])],
+                "project_titles": titles.get(r["id"], []),
+                **_capability_fields(refs, parents),
+            }
+        )
     return docs
 
 
@@ -230,13 +287,28 @@ def _indexed_proposals():
 async def _proposal_rows(where, limit: int | None = None) -> list[dict]:
     from marketplace.proposals.tables import Proposal
 
-    query = Proposal.select(
-        Proposal.id, Proposal.number, Proposal.status, Proposal.summary, Proposal.understanding,
-        Proposal.approach, Proposal.team, Proposal.pilot_plan, Proposal.submitted_at,
-        Proposal.scenario, Proposal.scenario.title, Proposal.scenario.department,
-        Proposal.scenario.sealed, Proposal.scenario.proposal_deadline,
-        Proposal.company, Proposal.company.name,
-    ).where(where).order_by(Proposal.id)
+    query = (
+        Proposal.select(
+            Proposal.id,
+            Proposal.number,
+            Proposal.status,
+            Proposal.summary,
+            Proposal.understanding,
+            Proposal.approach,
+            Proposal.team,
+            Proposal.pilot_plan,
+            Proposal.submitted_at,
+            Proposal.scenario,
+            Proposal.scenario.title,
+            Proposal.scenario.department,
+            Proposal.scenario.sealed,
+            Proposal.scenario.proposal_deadline,
+            Proposal.company,
+            Proposal.company.name,
+        )
+        .where(where)
+        .order_by(Proposal.id)
+    )
     return await _limited(query, limit)
 
 
@@ -246,15 +318,21 @@ async def _proposal_docs(rows: list[dict]) -> list[dict]:
     if not rows:
         return []
     ids = [r["id"] for r in rows]
-    members = await ProposalMember.select(
-        ProposalMember.proposal, ProposalMember.company, ProposalMember.company.name,
-    ).where(_ids_condition(ProposalMember.proposal, ids)).order_by(ProposalMember.id)
+    members = (
+        await ProposalMember.select(
+            ProposalMember.proposal,
+            ProposalMember.company,
+            ProposalMember.company.name,
+        )
+        .where(_ids_condition(ProposalMember.proposal, ids))
+        .order_by(ProposalMember.id)
+    )
     by_proposal: dict[int, list[tuple[int, str]]] = {}
     for m in members:
         by_proposal.setdefault(m["proposal"], []).append((m["company"], m["company.name"]))
     docs = []
     for r in rows:
-        companies = [(r["company"], r["company.name"])] + by_proposal.get(r["id"], [])
+        companies = [(r["company"], r["company.name"]), *by_proposal.get(r["id"], [])]
         company_ids: list[int] = []
         names: list[str] = []
         for cid, name in companies:
@@ -264,28 +342,30 @@ async def _proposal_docs(rows: list[dict]) -> list[dict]:
         sealed_until = 0
         if r["scenario.sealed"]:  # a sealed scenario without a deadline stays sealed
             sealed_until = _us(r["scenario.proposal_deadline"]) or SEALED_FOREVER_US
-        docs.append({
-            "id": r["id"],
-            "number": r["number"],
-            "status": r["status"],
-            "summary": clean(r["summary"]),
-            "understanding": clean(r["understanding"]),
-            "approach": clean(r["approach"]),
-            "team": clean(r["team"]),
-            "pilot_plan": clean(r["pilot_plan"]),
-            "scenario_id": r["scenario"],
-            "scenario_title": clean(r["scenario.title"]),
-            "department_id": r["scenario.department"],
-            "company_id": r["company"],
-            "company_ids": company_ids,
-            "company_names": names,
-            "submitted_at": _iso(r["submitted_at"]),
-            "submitted_at_us": _us(r["submitted_at"]),
-            # Sealed scenarios hide proposals from staff and admins until the deadline (the rule of
-            # marketplace.proposals.visibility): a query filters on visible_from_us <= now, as the
-            # index cannot know "now". 0 = visible at once.
-            "visible_from_us": sealed_until,
-        })
+        docs.append(
+            {
+                "id": r["id"],
+                "number": r["number"],
+                "status": r["status"],
+                "summary": clean(r["summary"]),
+                "understanding": clean(r["understanding"]),
+                "approach": clean(r["approach"]),
+                "team": clean(r["team"]),
+                "pilot_plan": clean(r["pilot_plan"]),
+                "scenario_id": r["scenario"],
+                "scenario_title": clean(r["scenario.title"]),
+                "department_id": r["scenario.department"],
+                "company_id": r["company"],
+                "company_ids": company_ids,
+                "company_names": names,
+                "submitted_at": _iso(r["submitted_at"]),
+                "submitted_at_us": _us(r["submitted_at"]),
+                # Sealed scenarios hide proposals from staff and admins until the deadline (the rule of
+                # marketplace.proposals.visibility): a query filters on visible_from_us <= now, as the
+                # index cannot know "now". 0 = visible at once.
+                "visible_from_us": sealed_until,
+            }
+        )
     return docs
 
 
@@ -293,9 +373,21 @@ async def _proposal_docs(rows: list[dict]) -> list[dict]:
 # Entry points
 
 _SPECS = {
-    "scenario": ("marketplace.scenarios.tables", "Scenario", _public_scenarios, _scenario_rows, _scenario_docs),
+    "scenario": (
+        "marketplace.scenarios.tables",
+        "Scenario",
+        _public_scenarios,
+        _scenario_rows,
+        _scenario_docs,
+    ),
     "company": ("marketplace.companies.tables", "Company", _public_companies, _company_rows, _company_docs),
-    "proposal": ("marketplace.proposals.tables", "Proposal", _indexed_proposals, _proposal_rows, _proposal_docs),
+    "proposal": (
+        "marketplace.proposals.tables",
+        "Proposal",
+        _indexed_proposals,
+        _proposal_rows,
+        _proposal_docs,
+    ),
 }
 
 

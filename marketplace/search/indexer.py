@@ -19,6 +19,7 @@ by ``marketplace reindex`` once the cause is fixed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import random
@@ -60,9 +61,11 @@ async def pending_count(include_parked: bool = True) -> int:
 
 
 async def parked_rows() -> list[dict]:
-    return await Outbox.select(Outbox.id, Outbox.kind, Outbox.entity_id, Outbox.attempts,
-                               Outbox.last_error).where(
-        Outbox.processed_at.is_null() & (Outbox.attempts >= MAX_ATTEMPTS)).order_by(Outbox.id)
+    return (
+        await Outbox.select(Outbox.id, Outbox.kind, Outbox.entity_id, Outbox.attempts, Outbox.last_error)
+        .where(Outbox.processed_at.is_null() & (Outbox.attempts >= MAX_ATTEMPTS))
+        .order_by(Outbox.id)
+    )
 
 
 class Indexer:
@@ -78,9 +81,12 @@ class Indexer:
     # --- one batch -----------------------------------------------------------------------
 
     async def _claim(self) -> list[dict]:
-        return await Outbox.select(Outbox.id, Outbox.kind, Outbox.entity_id).where(
-            Outbox.processed_at.is_null() & (Outbox.attempts < MAX_ATTEMPTS)
-        ).order_by(Outbox.id).limit(1 if time.monotonic() < self._isolate_until else self.batch_size)
+        return (
+            await Outbox.select(Outbox.id, Outbox.kind, Outbox.entity_id)
+            .where(Outbox.processed_at.is_null() & (Outbox.attempts < MAX_ATTEMPTS))
+            .order_by(Outbox.id)
+            .limit(1 if time.monotonic() < self._isolate_until else self.batch_size)
+        )
 
     async def _send(self, kind: str, ids: list[int]) -> tuple[list[int], int, int]:
         """Send the current state of ``ids``; return (task uids, upserted, deleted)."""
@@ -123,8 +129,9 @@ class Indexer:
                 self._settings_checked = 0.0  # recreate (and fill) the index on the next round
                 await Outbox.update({Outbox.last_error: str(exc)[:1000]}).where(Outbox.id.is_in(row_ids))
                 raise
-            await Outbox.update({Outbox.attempts: Outbox.attempts + 1, Outbox.last_error: str(exc)[:1000]}).where(
-                Outbox.id.is_in(row_ids))
+            await Outbox.update(
+                {Outbox.attempts: Outbox.attempts + 1, Outbox.last_error: str(exc)[:1000]}
+            ).where(Outbox.id.is_in(row_ids))
             self._isolate_until = time.monotonic() + 300
             raise
         except SearchUnavailable as exc:
@@ -132,7 +139,8 @@ class Indexer:
             await Outbox.update({Outbox.last_error: str(exc)[:1000]}).where(Outbox.id.is_in(row_ids))
             raise
         await Outbox.update({Outbox.processed_at: clock.now(), Outbox.last_error: ""}).where(
-            Outbox.id.is_in(row_ids))
+            Outbox.id.is_in(row_ids)
+        )
         report.processed += len(row_ids)
         report.batches += 1
         return len(row_ids)
@@ -225,22 +233,22 @@ class Indexer:
             if first:
                 first = False
                 self.ready.set()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
-            except asyncio.TimeoutError:
-                pass
 
 
 async def delete_documents(engine: SearchEngine, uid: str, ids: list[int]) -> int:
     """Delete documents by id; returns the task uid. (The client's ``delete_documents(ids)``
     warns that ids are deprecated there; the server's delete-batch route is the stable one.)"""
-    info = await engine.call(engine.index_client.http.post, f"indexes/{uid}/documents/delete-batch",
-                             [str(i) for i in ids])
+    info = await engine.call(
+        engine.index_client.http.post, f"indexes/{uid}/documents/delete-batch", [str(i) for i in ids]
+    )
     return info["taskUid"]
 
 
-async def fill(engine: SearchEngine, kind: str, uid: str | None = None, *, batch: int = 5000,
-               progress=None, waiting=None) -> int:
+async def fill(
+    engine: SearchEngine, kind: str, uid: str | None = None, *, batch: int = 5000, progress=None, waiting=None
+) -> int:
     """Add every document of ``kind`` to ``uid`` (default: the live index); return the count.
 
     Each batch read is queued at once without waiting for the previous one, so Meilisearch

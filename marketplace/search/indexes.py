@@ -43,6 +43,7 @@ PROGRAMME_WORDS: dict[str, tuple[str, ...]] = {
 }
 DICTIONARY = sorted({part for parts in PROGRAMME_WORDS.values() for part in parts if len(part) > 1})
 
+
 def phrase_query(q: str) -> str:
     """The query with each programme word typed whole (一网通办, 12345热线 ...) searched as a phrase,
     so its parts must stand side by side: 一网通办 does not match a page with 一网统管 and 跨省通办.
@@ -64,11 +65,26 @@ PROGRAMME_SYNONYMS: dict[str, list[str]] = {
 
 SCENARIO_SETTINGS = {
     "searchableAttributes": [
-        "title", "capability_names", "summary", "tags", "description", "expected_outcome",
-        "target_users", "data_offered", "resources_offered", "department_name", "domain", "key",
+        "title",
+        "capability_names",
+        "summary",
+        "tags",
+        "description",
+        "expected_outcome",
+        "target_users",
+        "data_offered",
+        "resources_offered",
+        "department_name",
+        "domain",
+        "key",
     ],
     "filterableAttributes": [
-        "domain", "department_id", "status", "capability_ids", "proposal_deadline_us", "opened_at_us",
+        "domain",
+        "department_id",
+        "status",
+        "capability_ids",
+        "proposal_deadline_us",
+        "opened_at_us",
     ],
     "sortableAttributes": ["opened_at_us", "proposal_deadline_us", "id"],
     # "sort" first: a chosen sort (newest, deadline) orders the matches; relevance sends none.
@@ -78,7 +94,13 @@ SCENARIO_SETTINGS = {
 }
 COMPANY_SETTINGS = {
     "searchableAttributes": [
-        "name", "capability_names", "description", "tags", "project_titles", "location", "key",
+        "name",
+        "capability_names",
+        "description",
+        "tags",
+        "project_titles",
+        "location",
+        "key",
     ],
     "filterableAttributes": ["size", "capability_ids"],
     "sortableAttributes": ["size", "name", "id"],
@@ -88,11 +110,21 @@ COMPANY_SETTINGS = {
 }
 PROPOSAL_SETTINGS = {
     "searchableAttributes": [
-        "number", "scenario_title", "company_names", "summary", "understanding", "approach", "team",
+        "number",
+        "scenario_title",
+        "company_names",
+        "summary",
+        "understanding",
+        "approach",
+        "team",
         "pilot_plan",
     ],
     "filterableAttributes": [
-        "department_id", "scenario_id", "company_ids", "status", "visible_from_us",
+        "department_id",
+        "scenario_id",
+        "company_ids",
+        "status",
+        "visible_from_us",
         "id",  # to leave out the proposals an evaluator declared a conflict on
     ],
     "sortableAttributes": ["submitted_at_us", "id"],
@@ -109,8 +141,11 @@ BASE_SETTINGS = {
     "proximityPrecision": "byAttribute",
     # Typo tolerance is for Latin words (Chinese words are too short); never for numbers
     # (12345 must not find 12346).
-    "typoTolerance": {"enabled": True, "disableOnNumbers": True,
-                      "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
+    "typoTolerance": {
+        "enabled": True,
+        "disableOnNumbers": True,
+        "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
+    },
 }
 KIND_SETTINGS = {"scenario": SCENARIO_SETTINGS, "company": COMPANY_SETTINGS, "proposal": PROPOSAL_SETTINGS}
 KINDS = tuple(KIND_SETTINGS)
@@ -147,7 +182,8 @@ async def load_synonyms() -> dict[str, list[str]]:
     from marketplace.taxonomy.tables import Capability
 
     rows = await Capability.select(Capability.name, Capability.name_en, Capability.synonyms).output(
-        load_json=True)
+        load_json=True
+    )
     return build_synonyms(rows)
 
 
@@ -163,7 +199,8 @@ def _same(wanted, current, ordered: bool = False) -> bool:
     lists compare as sets unless ``ordered``; synonyms lists as sets too."""
     if isinstance(wanted, dict):
         return isinstance(current, dict) and all(
-            k in current and _same(v, current[k]) for k, v in wanted.items())
+            k in current and _same(v, current[k]) for k, v in wanted.items()
+        )
     if isinstance(wanted, list):
         if not isinstance(current, list):
             return False
@@ -175,8 +212,11 @@ def _same(wanted, current, ordered: bool = False) -> bool:
 
 def settings_diff(wanted: dict, current: dict) -> dict:
     """The part of ``wanted`` that the server does not have yet."""
-    diff = {key: value for key, value in wanted.items()
-            if not _same(value, current.get(key), ordered=key in ORDERED_SETTINGS)}
+    diff = {
+        key: value
+        for key, value in wanted.items()
+        if not _same(value, current.get(key), ordered=key in ORDERED_SETTINGS)
+    }
     if "synonyms" in wanted and set(wanted["synonyms"]) != set(current.get("synonyms") or {}):
         diff["synonyms"] = wanted["synonyms"]  # a word dropped from the taxonomy
     return diff

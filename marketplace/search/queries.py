@@ -29,11 +29,17 @@ from marketplace.search.client import SearchEngine, SearchUnavailable
 from marketplace.search.highlight import has_match, search_params, to_html
 from marketplace.search.indexes import phrase_query
 
-NOTICE_DEGRADED = "搜索服务暂时不可用：以下结果来自数据库的简单文字匹配（不含同义词和相关度排序），筛选条件照常有效。"
+NOTICE_DEGRADED = (
+    "搜索服务暂时不可用：以下结果来自数据库的简单文字匹配（不含同义词和相关度排序），筛选条件照常有效。"
+)
 NOTICE_DISABLED = "搜索服务未启用：以下结果来自数据库的简单文字匹配。"
 
-SCENARIO_FACETS = {"domain": "domain", "department": "department_id", "capability": "capability_ids",
-                   "status": "status"}
+SCENARIO_FACETS = {
+    "domain": "domain",
+    "department": "department_id",
+    "capability": "capability_ids",
+    "status": "status",
+}
 SCENARIO_SORTS = {
     "newest": ["opened_at_us:desc", "id:desc"],
     "deadline": ["proposal_deadline_us:asc", "id:asc"],
@@ -48,7 +54,7 @@ class Highlight:
     id: int
     title: Markup
     summary: Markup
-    snippet: Markup = Markup("")
+    snippet: Markup = field(default_factory=Markup)
 
 
 @dataclass
@@ -75,7 +81,7 @@ def _dt(value: str | None) -> dt.datetime | None:
 
 def _now_us() -> int:
     now = clock.now()
-    delta = now - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    delta = now - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
@@ -95,7 +101,7 @@ def plain_highlight(text: str, query: str) -> Markup:
     pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
     out, last = [], 0
     for m in pattern.finditer(text):
-        out.append(str(escape(text[last:m.start()])))
+        out.append(str(escape(text[last : m.start()])))
         out.append(f"<mark>{escape(m.group(0))}</mark>")
         last = m.end()
     out.append(str(escape(text[last:])))
@@ -109,7 +115,7 @@ def _plain_snippet(text: str, query: str, width: int = 60) -> Markup:
     if not positions:
         return Markup("")
     start = max(0, min(positions) - width // 3)
-    piece = text[start:start + width]
+    piece = text[start : start + width]
     prefix = "…" if start > 0 else ""
     suffix = "…" if start + width < len(text) else ""
     return Markup(escape(prefix)) + plain_highlight(piece, query) + Markup(escape(suffix))
@@ -156,8 +162,20 @@ def scenario_queries(engine: SearchEngine, filters) -> list[dict]:
         "facets": list(SCENARIO_FACETS.values()),
         "matchingStrategy": "all",
         "attributesToRetrieve": [
-            "id", "key", "title", "summary", "domain", "department", "status", "status_label",
-            "proposal_deadline", "budget_min", "budget_max", "pilot_months", "opened_at", "capabilities",
+            "id",
+            "key",
+            "title",
+            "summary",
+            "domain",
+            "department",
+            "status",
+            "status_label",
+            "proposal_deadline",
+            "budget_min",
+            "budget_max",
+            "pilot_months",
+            "opened_at",
+            "capabilities",
         ],
     }
     if filters.sort in SCENARIO_SORTS:
@@ -170,11 +188,16 @@ def scenario_queries(engine: SearchEngine, filters) -> list[dict]:
     queries = [main]
     for name, attribute in SCENARIO_FACETS.items():
         if getattr(filters, name):
-            queries.append({
-                "indexUid": uid, "q": q, "matchingStrategy": "all",
-                "filter": scenario_filter_expressions(filters, skip=name),
-                "facets": [attribute], "limit": 0,
-            })
+            queries.append(
+                {
+                    "indexUid": uid,
+                    "q": q,
+                    "matchingStrategy": "all",
+                    "filter": scenario_filter_expressions(filters, skip=name),
+                    "facets": [attribute],
+                    "limit": 0,
+                }
+            )
     return queries
 
 
@@ -182,11 +205,19 @@ def _scenario_summary(doc: dict):
     from marketplace.scenarios.schemas import CapabilityRef, DepartmentRef, ScenarioSummary
 
     return ScenarioSummary(
-        id=doc["id"], key=doc.get("key"), title=doc["title"], summary=doc.get("summary", ""),
-        domain=doc["domain"], department=DepartmentRef(**doc["department"]), status=doc["status"],
-        status_label=doc["status_label"], proposal_deadline=_dt(doc.get("proposal_deadline")),
-        budget_min=doc.get("budget_min"), budget_max=doc.get("budget_max"),
-        pilot_months=doc.get("pilot_months"), opened_at=_dt(doc.get("opened_at")),
+        id=doc["id"],
+        key=doc.get("key"),
+        title=doc["title"],
+        summary=doc.get("summary", ""),
+        domain=doc["domain"],
+        department=DepartmentRef(**doc["department"]),
+        status=doc["status"],
+        status_label=doc["status_label"],
+        proposal_deadline=_dt(doc.get("proposal_deadline")),
+        budget_min=doc.get("budget_min"),
+        budget_max=doc.get("budget_max"),
+        pilot_months=doc.get("pilot_months"),
+        opened_at=_dt(doc.get("opened_at")),
         capabilities=[CapabilityRef(**c) for c in doc.get("capabilities") or []],
     )
 
@@ -199,8 +230,12 @@ def _scenario_highlight(hit: dict) -> Highlight:
             if has_match(formatted.get(attribute)):
                 snippet = to_html(formatted[attribute])
                 break
-    return Highlight(id=hit["id"], title=to_html(formatted.get("title") or hit["title"]),
-                     summary=to_html(formatted.get("summary") or hit.get("summary", "")), snippet=snippet)
+    return Highlight(
+        id=hit["id"],
+        title=to_html(formatted.get("title") or hit["title"]),
+        summary=to_html(formatted.get("summary") or hit.get("summary", "")),
+        snippet=snippet,
+    )
 
 
 async def search_scenarios(engine: SearchEngine, filters) -> SearchResult:
@@ -217,8 +252,12 @@ async def search_scenarios(engine: SearchEngine, filters) -> SearchResult:
             for extra in results[1:]:
                 facets.update(extra.get("facetDistribution") or {})
             hits = main["hits"]
-            page = Page(items=[_scenario_summary(h) for h in hits], total=main.get("totalHits", 0),
-                        page=filters.page, page_size=filters.page_size)
+            page = Page(
+                items=[_scenario_summary(h) for h in hits],
+                total=main.get("totalHits", 0),
+                page=filters.page,
+                page_size=filters.page_size,
+            )
             highlights = {h["id"]: _scenario_highlight(h) for h in hits} if filters.q else {}
             return SearchResult(page=page, highlights=highlights, facets=facets, query=filters.q)
     return await fallback_scenarios(engine, filters)
@@ -230,11 +269,21 @@ async def fallback_scenarios(engine: SearchEngine, filters) -> SearchResult:
     page = await list_public_scenarios(filters)
     highlights = {}
     if filters.q:
-        highlights = {s.id: Highlight(id=s.id, title=plain_highlight(s.title, filters.q),
-                                      summary=plain_highlight(s.summary, filters.q))
-                      for s in page.items}
-    return SearchResult(page=page, highlights=highlights, engine="database",
-                        notice=_notice(engine) if (engine.enabled or filters.q) else "", query=filters.q)
+        highlights = {
+            s.id: Highlight(
+                id=s.id,
+                title=plain_highlight(s.title, filters.q),
+                summary=plain_highlight(s.summary, filters.q),
+            )
+            for s in page.items
+        }
+    return SearchResult(
+        page=page,
+        highlights=highlights,
+        engine="database",
+        notice=_notice(engine) if (engine.enabled or filters.q) else "",
+        query=filters.q,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -255,8 +304,12 @@ def _company_summary(doc: dict):
     from marketplace.scenarios.schemas import CapabilityRef
 
     return CompanySummary(
-        id=doc["id"], key=doc.get("key"), name=doc["name"], size=doc["size"],
-        size_label=doc["size_label"], description=doc.get("description", ""),
+        id=doc["id"],
+        key=doc.get("key"),
+        name=doc["name"],
+        size=doc["size"],
+        size_label=doc["size_label"],
+        description=doc.get("description", ""),
         location=doc.get("location", ""),
         capabilities=[CapabilityRef(**c) for c in doc.get("capabilities") or []],
     )
@@ -269,12 +322,25 @@ async def search_companies(engine: SearchEngine, filters) -> SearchResult:
 
     if filters.q and engine.available:
         query = {
-            "indexUid": engine.uid("company"), "q": phrase_query(filters.q), "matchingStrategy": "all",
-            "filter": company_filter_expressions(filters), "page": filters.page,
-            "hitsPerPage": filters.page_size, "facets": ["size"],
-            "attributesToHighlight": ["name", "description"], "attributesToCrop": ["description:60"],
-            "attributesToRetrieve": ["id", "key", "name", "size", "size_label", "description", "location",
-                                     "capabilities"],
+            "indexUid": engine.uid("company"),
+            "q": phrase_query(filters.q),
+            "matchingStrategy": "all",
+            "filter": company_filter_expressions(filters),
+            "page": filters.page,
+            "hitsPerPage": filters.page_size,
+            "facets": ["size"],
+            "attributesToHighlight": ["name", "description"],
+            "attributesToCrop": ["description:60"],
+            "attributesToRetrieve": [
+                "id",
+                "key",
+                "name",
+                "size",
+                "size_label",
+                "description",
+                "location",
+                "capabilities",
+            ],
             **search_params(),
         }
         try:
@@ -283,29 +349,54 @@ async def search_companies(engine: SearchEngine, filters) -> SearchResult:
             pass
         else:
             hits = main["hits"]
-            page = Page(items=[_company_summary(h) for h in hits], total=main.get("totalHits", 0),
-                        page=filters.page, page_size=filters.page_size)
+            page = Page(
+                items=[_company_summary(h) for h in hits],
+                total=main.get("totalHits", 0),
+                page=filters.page,
+                page_size=filters.page_size,
+            )
             highlights = {
-                h["id"]: Highlight(id=h["id"], title=to_html((h.get("_formatted") or {}).get("name") or h["name"]),
-                                   summary=to_html((h.get("_formatted") or {}).get("description") or ""))
+                h["id"]: Highlight(
+                    id=h["id"],
+                    title=to_html((h.get("_formatted") or {}).get("name") or h["name"]),
+                    summary=to_html((h.get("_formatted") or {}).get("description") or ""),
+                )
                 for h in hits
             }
-            return SearchResult(page=page, highlights=highlights,
-                                facets=dict(main.get("facetDistribution") or {}), query=filters.q)
+            return SearchResult(
+                page=page,
+                highlights=highlights,
+                facets=dict(main.get("facetDistribution") or {}),
+                query=filters.q,
+            )
     page = await list_public_companies(filters)
     if not filters.q:
         return SearchResult(page=page, engine="database")
-    highlights = {c.id: Highlight(id=c.id, title=plain_highlight(c.name, filters.q),
-                                  summary=plain_highlight(c.description, filters.q)) for c in page.items}
-    return SearchResult(page=page, highlights=highlights, engine="database", notice=_notice(engine),
-                        query=filters.q)
+    highlights = {
+        c.id: Highlight(
+            id=c.id,
+            title=plain_highlight(c.name, filters.q),
+            summary=plain_highlight(c.description, filters.q),
+        )
+        for c in page.items
+    }
+    return SearchResult(
+        page=page, highlights=highlights, engine="database", notice=_notice(engine), query=filters.q
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Proposals (staff)
 
-PROPOSAL_STATUSES_VISIBLE = ("submitted", "withdrawn", "under_review", "shortlisted", "not_shortlisted",
-                             "selected", "not_selected")
+PROPOSAL_STATUSES_VISIBLE = (
+    "submitted",
+    "withdrawn",
+    "under_review",
+    "shortlisted",
+    "not_shortlisted",
+    "selected",
+    "not_selected",
+)
 
 
 @dataclass(frozen=True)
@@ -350,14 +441,26 @@ async def search_proposals(engine: SearchEngine, user, filters: ProposalFilters)
         expressions.append(f"scenario_id = {int(filters.scenario)}")
     if engine.available:
         query = {
-            "indexUid": engine.uid("proposal"), "q": phrase_query(filters.q), "matchingStrategy": "all",
-            "filter": expressions, "page": filters.page, "hitsPerPage": filters.page_size,
+            "indexUid": engine.uid("proposal"),
+            "q": phrase_query(filters.q),
+            "matchingStrategy": "all",
+            "filter": expressions,
+            "page": filters.page,
+            "hitsPerPage": filters.page_size,
             "sort": ["submitted_at_us:desc"] if not filters.q else None,
             "facets": ["status"],
             "attributesToHighlight": ["summary", "scenario_title", "company_names"],
             "attributesToCrop": ["summary:40", "approach:30"],
-            "attributesToRetrieve": ["id", "number", "status", "scenario_id", "scenario_title",
-                                     "company_names", "summary", "submitted_at"],
+            "attributesToRetrieve": [
+                "id",
+                "number",
+                "status",
+                "scenario_id",
+                "scenario_title",
+                "company_names",
+                "summary",
+                "submitted_at",
+            ],
             **search_params(),
         }
         if query["sort"] is None:
@@ -368,16 +471,40 @@ async def search_proposals(engine: SearchEngine, user, filters: ProposalFilters)
             pass
         else:
             hits = main["hits"]
-            items = [{k: h.get(k) for k in ("id", "number", "status", "scenario_id", "scenario_title",
-                                            "company_names", "summary", "submitted_at")} for h in hits]
-            highlights = {h["id"]: Highlight(
-                id=h["id"], title=to_html((h.get("_formatted") or {}).get("scenario_title") or ""),
-                summary=to_html((h.get("_formatted") or {}).get("summary") or ""),
-                snippet=to_html((h.get("_formatted") or {}).get("approach") or "")) for h in hits}
-            page = Page(items=items, total=main.get("totalHits", 0), page=filters.page,
-                        page_size=filters.page_size)
-            return SearchResult(page=page, highlights=highlights,
-                                facets=dict(main.get("facetDistribution") or {}), query=filters.q)
+            items = [
+                {
+                    k: h.get(k)
+                    for k in (
+                        "id",
+                        "number",
+                        "status",
+                        "scenario_id",
+                        "scenario_title",
+                        "company_names",
+                        "summary",
+                        "submitted_at",
+                    )
+                }
+                for h in hits
+            ]
+            highlights = {
+                h["id"]: Highlight(
+                    id=h["id"],
+                    title=to_html((h.get("_formatted") or {}).get("scenario_title") or ""),
+                    summary=to_html((h.get("_formatted") or {}).get("summary") or ""),
+                    snippet=to_html((h.get("_formatted") or {}).get("approach") or ""),
+                )
+                for h in hits
+            }
+            page = Page(
+                items=items, total=main.get("totalHits", 0), page=filters.page, page_size=filters.page_size
+            )
+            return SearchResult(
+                page=page,
+                highlights=highlights,
+                facets=dict(main.get("facetDistribution") or {}),
+                query=filters.q,
+            )
     return await fallback_proposals(engine, user, filters)
 
 
@@ -389,24 +516,51 @@ async def fallback_proposals(engine: SearchEngine, user, filters: ProposalFilter
 
     where = proposal_visibility_condition(user) if proposal_rights_filter(user) is not None else None
     if where is None:
-        return SearchResult(page=Page(items=[], total=0, page=filters.page, page_size=filters.page_size),
-                            engine="database", query=filters.q)
+        return SearchResult(
+            page=Page(items=[], total=0, page=filters.page, page_size=filters.page_size),
+            engine="database",
+            query=filters.q,
+        )
     if filters.status:
         where &= Proposal.status == filters.status
     if filters.scenario:
         where &= Proposal.scenario == filters.scenario
-    if filters.q and (text := contains_text((Proposal.summary, Proposal.approach, Proposal.understanding),
-                                            filters.q)) is not None:
+    if (
+        filters.q
+        and (text := contains_text((Proposal.summary, Proposal.approach, Proposal.understanding), filters.q))
+        is not None
+    ):
         where &= text
     total = await Proposal.count().where(where)
-    rows = await Proposal.select(
-        Proposal.id, Proposal.number, Proposal.status, Proposal.scenario, Proposal.scenario.title,
-        Proposal.company.name, Proposal.summary, Proposal.submitted_at,
-    ).where(where).order_by(Proposal.submitted_at, ascending=False).order_by(Proposal.id, ascending=False).limit(
-        filters.page_size).offset((filters.page - 1) * filters.page_size)
-    items = [{"id": r["id"], "number": r["number"], "status": r["status"], "scenario_id": r["scenario"],
-              "scenario_title": r["scenario.title"], "company_names": [r["company.name"]],
-              "summary": r["summary"], "submitted_at": r["submitted_at"].isoformat() if r["submitted_at"] else None}
-             for r in rows]
+    rows = (
+        await Proposal.select(
+            Proposal.id,
+            Proposal.number,
+            Proposal.status,
+            Proposal.scenario,
+            Proposal.scenario.title,
+            Proposal.company.name,
+            Proposal.summary,
+            Proposal.submitted_at,
+        )
+        .where(where)
+        .order_by(Proposal.submitted_at, ascending=False)
+        .order_by(Proposal.id, ascending=False)
+        .limit(filters.page_size)
+        .offset((filters.page - 1) * filters.page_size)
+    )
+    items = [
+        {
+            "id": r["id"],
+            "number": r["number"],
+            "status": r["status"],
+            "scenario_id": r["scenario"],
+            "scenario_title": r["scenario.title"],
+            "company_names": [r["company.name"]],
+            "summary": r["summary"],
+            "submitted_at": r["submitted_at"].isoformat() if r["submitted_at"] else None,
+        }
+        for r in rows
+    ]
     page = Page(items=items, total=total, page=filters.page, page_size=filters.page_size)
     return SearchResult(page=page, engine="database", notice=_notice(engine), query=filters.q)

@@ -79,9 +79,14 @@ async def rebuild(
                 on_start(kind, await documents.count(kind))
             await _delete_index(engine, fresh)  # leftovers of an interrupted rebuild
             await ensure_index(engine, fresh, settings_for(kind, synonyms))
-            count = await fill(engine, kind, fresh, batch=batch,
-                               progress=(lambda n, k=kind: on_progress(k, n)) if on_progress else None,
-                               waiting=(lambda k=kind: on_phase(k, "indexing")) if on_phase else None)
+            count = await fill(
+                engine,
+                kind,
+                fresh,
+                batch=batch,
+                progress=(lambda n, k=kind: on_progress(k, n)) if on_progress else None,
+                waiting=(lambda k=kind: on_phase(k, "indexing")) if on_phase else None,
+            )
             if on_phase:
                 on_phase(kind, "swap")
             task = await engine.call(engine.index_client.swap_indexes, [{"indexes": [live, fresh]}])

@@ -31,8 +31,10 @@ class SearchRuntime:
     async def start(self, app: Litestar) -> None:
         config = self.engine.config
         if not config.enabled:
-            log.warning("MEILI_URL is not set: search answers from the database "
-                        "(`marketplace serve` starts a local Meilisearch by itself)")
+            log.warning(
+                "MEILI_URL is not set: search answers from the database "
+                "(`marketplace serve` starts a local Meilisearch by itself)"
+            )
             return
         if not config.indexer:
             return
@@ -50,7 +52,7 @@ class SearchRuntime:
         self._stop.set()
         try:
             await asyncio.wait_for(task, timeout=10)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        except (TimeoutError, asyncio.CancelledError):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task

@@ -36,5 +36,7 @@ def highlights_out(result) -> list[HighlightOut]:
         item_id = item["id"] if isinstance(item, dict) else item.id
         h = result.highlights.get(item_id)
         if h is not None:
-            out.append(HighlightOut(id=h.id, title=str(h.title), summary=str(h.summary), snippet=str(h.snippet)))
+            out.append(
+                HighlightOut(id=h.id, title=str(h.title), summary=str(h.summary), snippet=str(h.snippet))
+            )
     return out

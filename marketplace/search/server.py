@@ -157,8 +157,9 @@ class ManagedMeilisearch:
     @classmethod
     def for_var_dir(cls, var_dir: Path, port: int = 0) -> ManagedMeilisearch:
         """The site's server: data in ``var/meili``, key in ``var/meili_master_key``."""
-        return cls(db_path=var_dir / DATA_DIR, key=master_key(var_dir), port=port,
-                   log_path=var_dir / "meili.log")
+        return cls(
+            db_path=var_dir / DATA_DIR, key=master_key(var_dir), port=port, log_path=var_dir / "meili.log"
+        )
 
     @property
     def url(self) -> str:
@@ -167,14 +168,21 @@ class ManagedMeilisearch:
     def command(self) -> list[str]:
         return [
             str(verified_binary()),
-            "--db-path", str(self.db_path),
-            "--http-addr", f"127.0.0.1:{self.port}",
-            "--master-key", self.key,
+            "--db-path",
+            str(self.db_path),
+            "--http-addr",
+            f"127.0.0.1:{self.port}",
+            "--master-key",
+            self.key,
             "--no-analytics",
-            "--env", "production",
-            "--log-level", "WARN",
-            "--dump-dir", str(self.db_path.parent / "meili-dumps"),
-            "--snapshot-dir", str(self.db_path.parent / "meili-snapshots"),
+            "--env",
+            "production",
+            "--log-level",
+            "WARN",
+            "--dump-dir",
+            str(self.db_path.parent / "meili-dumps"),
+            "--snapshot-dir",
+            str(self.db_path.parent / "meili-snapshots"),
             *self.extra_args,
         ]
 
@@ -189,13 +197,17 @@ class ManagedMeilisearch:
         cmd = self.command()
         # The key is passed through the environment, not the command line (ps shows arguments).
         key_index = cmd.index("--master-key")
-        del cmd[key_index:key_index + 2]
+        del cmd[key_index : key_index + 2]
         env = {k: v for k, v in os.environ.items() if not k.startswith("MEILI_")}
         env["MEILI_MASTER_KEY"] = self.key
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115 - the child keeps it
         try:
             self.process = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
                 preexec_fn=_die_with_parent,
             )
         except OSError as exc:
@@ -209,7 +221,8 @@ class ManagedMeilisearch:
                 tail = self.log_tail()
                 self.process = None
                 raise MeiliUnavailable(
-                    f"Meilisearch exited at start-up (port {self.port}).\n{tail}\n" + _instead())
+                    f"Meilisearch exited at start-up (port {self.port}).\n{tail}\n" + _instead()
+                )
             if is_healthy(self.url, timeout=0.5):
                 return self
             time.sleep(0.05)

@@ -48,7 +48,11 @@ class CapabilityIndex:
 
 async def load_capability_index() -> CapabilityIndex:
     rows = await Capability.select(
-        Capability.id, Capability.key, Capability.name, Capability.name_en, Capability.synonyms,
+        Capability.id,
+        Capability.key,
+        Capability.name,
+        Capability.name_en,
+        Capability.synonyms,
         Capability.parent,
     ).output(load_json=True)
     index = CapabilityIndex()
@@ -67,10 +71,21 @@ async def list_capability_tree() -> list[dict]:
     """Groups in order, each with ``children`` (its capabilities in order); every node with its
     id, key, names, ``synonyms`` and ``description``. Plain dicts, for filters, forms and the API
     (API clients map their own words onto capability ids with the synonyms)."""
-    rows = await Capability.select(
-        Capability.id, Capability.key, Capability.name, Capability.name_en, Capability.synonyms,
-        Capability.description, Capability.parent, Capability.position,
-    ).order_by(Capability.position).order_by(Capability.id).output(load_json=True)
+    rows = (
+        await Capability.select(
+            Capability.id,
+            Capability.key,
+            Capability.name,
+            Capability.name_en,
+            Capability.synonyms,
+            Capability.description,
+            Capability.parent,
+            Capability.position,
+        )
+        .order_by(Capability.position)
+        .order_by(Capability.id)
+        .output(load_json=True)
+    )
     for row in rows:
         row["synonyms"] = list(row["synonyms"] or [])
     groups = [dict(r, children=[]) for r in rows if r["parent"] is None]
@@ -97,8 +112,17 @@ def _split_synonyms(raw: str) -> list[str]:
     return seen
 
 
-async def save_capability(*, capability_id: int | None, key: str, name: str, name_en: str, synonyms: str,
-                          description: str, parent_id: int | None, actor: Actor) -> int:
+async def save_capability(
+    *,
+    capability_id: int | None,
+    key: str,
+    name: str,
+    name_en: str,
+    synonyms: str,
+    description: str,
+    parent_id: int | None,
+    actor: Actor,
+) -> int:
     """Create (``capability_id`` None) or edit a group or a capability of a group.
 
     Refuses, with a message per field: a malformed or taken key, a taken name, a parent that is
@@ -117,11 +141,15 @@ async def save_capability(*, capability_id: int | None, key: str, name: str, nam
             parent = await Capability.select(Capability.parent).where(Capability.id == parent_id).first()
             if parent is None or parent["parent"] is not None:
                 errors["parent"] = "上级必须是一个能力分组（分类只有两级）。"
-            elif capability_id is not None and await Capability.exists().where(Capability.parent == capability_id):
+            elif capability_id is not None and await Capability.exists().where(
+                Capability.parent == capability_id
+            ):
                 errors["parent"] = "这个分组下还有能力，不能把它变成某个分组的下级。"
         if await Capability.exists().where((Capability.key == key) & (Capability.id != (capability_id or 0))):
             errors["key"] = "这个标识已被使用。"
-        if await Capability.exists().where((Capability.name == name) & (Capability.id != (capability_id or 0))):
+        if await Capability.exists().where(
+            (Capability.name == name) & (Capability.id != (capability_id or 0))
+        ):
             errors["name"] = "这个名称已被使用。"
         index = await load_capability_index()
         clashes = [w for w in [name, name_en, *words] if w and index.lookup(w) not in (None, capability_id)]
@@ -129,18 +157,33 @@ async def save_capability(*, capability_id: int | None, key: str, name: str, nam
             errors["synonyms"] = f"这些词已属于其他能力：{'、'.join(clashes)}。"
         if errors:
             raise ValidationFailed("请修改标出的内容后再保存。", errors)
-        values = {"key": key, "name": name, "name_en": name_en, "synonyms": words,
-                  "description": description.strip(), "parent": parent_id}
+        values = {
+            "key": key,
+            "name": name,
+            "name_en": name_en,
+            "synonyms": words,
+            "description": description.strip(),
+            "parent": parent_id,
+        }
         if capability_id is None:
             row = Capability(**values)
             await row.save()
             await record(actor, "capability.create", "capability", row.id, after=values)
             return row.id
-        before = await Capability.select().where(Capability.id == capability_id).output(load_json=True).first()
+        before = (
+            await Capability.select().where(Capability.id == capability_id).output(load_json=True).first()
+        )
         if before is None:
             raise NotFound("能力不存在。")
         await Capability.update({getattr(Capability, k): v for k, v in values.items()}).where(
-            Capability.id == capability_id)
-        await record(actor, "capability.update", "capability", capability_id,
-                     before={k: before[k] for k in values}, after=values)
+            Capability.id == capability_id
+        )
+        await record(
+            actor,
+            "capability.update",
+            "capability",
+            capability_id,
+            before={k: before[k] for k in values},
+            after=values,
+        )
         return capability_id

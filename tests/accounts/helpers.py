@@ -42,7 +42,9 @@ async def csrf_token(client: httpx.AsyncClient, path: str = "/login") -> str:
     return match.group(1)
 
 
-async def post_form(client: httpx.AsyncClient, path: str, data: dict, *, token_from: str = "/login") -> httpx.Response:
+async def post_form(
+    client: httpx.AsyncClient, path: str, data: dict, *, token_from: str = "/login"
+) -> httpx.Response:
     token = await csrf_token(client, token_from)
     return await client.post(path, data={"_csrf_token": token, **data})
 
@@ -62,7 +64,8 @@ async def make_world() -> dict:
         "staff_y": await make_user("y@example.com", role="staff", department=dept_y),
         "evaluator": await make_user("e@example.com", role="staff", department=dept_x, is_evaluator=True),
         "admin": await make_user("admin@example.com", role="admin"),
-        "company_a": company_a, "company_p": company_p,
+        "company_a": company_a,
+        "company_p": company_p,
         "open_x": await _open_scenario(dept_x),
         "draft_x": await make_scenario("draft", department=dept_x, title="部门X的草稿"),
     }
@@ -74,9 +77,15 @@ async def _open_scenario(department: int) -> int:
     from marketplace.core import clock
 
     soon = clock.now() + dt.timedelta(days=20)
-    return await make_scenario("open", department=department, title="部门X的征集中场景",
-                               question_deadline=soon, proposal_deadline=soon + dt.timedelta(days=5),
-                               public_status="open", opened_at=clock.now())
+    return await make_scenario(
+        "open",
+        department=department,
+        title="部门X的征集中场景",
+        question_deadline=soon,
+        proposal_deadline=soon + dt.timedelta(days=5),
+        public_status="open",
+        opened_at=clock.now(),
+    )
 
 
 async def bearer(user_id: int) -> dict:

@@ -14,21 +14,21 @@ ROLES = ["anonymous", "member_a", "member_b", "pending", "staff_x", "staff_y", "
 
 #                 anon  A    B    pend staffX staffY eval admin
 PAGES = {
-    "/account":         [303, 200, 200, 200, 200, 200, 200, 200],
+    "/account": [303, 200, 200, 200, 200, 200, 200, 200],
     "/account/company": [303, 200, 200, 200, 403, 403, 403, 403],
-    "/member":          [303, 200, 200, 200, 403, 403, 403, 403],
+    "/member": [303, 200, 200, 200, 403, 403, 403, 403],
     "/member/proposals": [303, 200, 200, 200, 403, 403, 403, 403],
-    "/member/profile":  [303, 200, 200, 200, 403, 403, 403, 403],
+    "/member/profile": [303, 200, 200, 200, 403, 403, 403, 403],
     "/member/profile/projects/new": [303, 200, 200, 200, 403, 403, 403, 403],
     "/admin/companies/{company_a}": [303, 403, 403, 403, 403, 403, 403, 200],
-    "/staff":           [303, 403, 403, 403, 200, 200, 200, 403],
-    "/admin":           [303, 403, 403, 403, 403, 403, 403, 200],
+    "/staff": [303, 403, 403, 403, 200, 200, 200, 403],
+    "/admin": [303, 403, 403, 403, 403, 403, 403, 200],
     "/admin/companies": [303, 403, 403, 403, 403, 403, 403, 200],
-    "/admin/staff":     [303, 403, 403, 403, 403, 403, 403, 200],
-    "/admin/audit":     [303, 403, 403, 403, 403, 403, 403, 200],
+    "/admin/staff": [303, 403, 403, 403, 403, 403, 403, 200],
+    "/admin/audit": [303, 403, 403, 403, 403, 403, 403, 200],
     "/admin/departments": [303, 403, 403, 403, 403, 403, 403, 200],
-    "/admin/taxonomy":  [303, 403, 403, 403, 403, 403, 403, 200],
-    "/notifications":   [303, 200, 200, 200, 200, 200, 200, 200],
+    "/admin/taxonomy": [303, 403, 403, 403, 403, 403, 403, 200],
+    "/notifications": [303, 200, 200, 200, 200, 200, 200, 200],
     "/staff/scenarios/new": [303, 403, 403, 403, 200, 200, 200, 403],
     # Another department's draft is not even known to exist: 404.
     "/staff/scenarios/{draft_x}": [303, 403, 403, 403, 200, 404, 200, 403],
@@ -51,16 +51,16 @@ PAGES = {
     "/staff/scenarios/{open_x}/evaluation/export.xlsx": [303, 403, 403, 403, 409, 404, 409, 409],
     "/staff/scenarios/{open_x}/evaluation/ranking.csv": [303, 403, 403, 403, 409, 404, 409, 409],
     "/staff/scenarios/{open_x}/evaluation/report": [303, 403, 403, 403, 409, 404, 409, 409],
-    "/member/results":  [303, 200, 200, 200, 403, 403, 403, 403],
+    "/member/results": [303, 200, 200, 200, 403, 403, 403, 403],
     # Pilots: the department's staff on the scenario (another department: 404); partners' members.
     "/staff/scenarios/{open_x}/pilot": [303, 403, 403, 403, 200, 404, 200, 403],
-    "/member/pilots":   [303, 200, 200, 200, 403, 403, 403, 403],
+    "/member/pilots": [303, 200, 200, 200, 403, 403, 403, 403],
     # Dashboards: staff see their department, admins every department; statistics are public.
     "/staff/dashboard": [303, 403, 403, 403, 200, 200, 200, 200],
-    "/statistics":      [200, 200, 200, 200, 200, 200, 200, 200],
+    "/statistics": [200, 200, 200, 200, 200, 200, 200, 200],
 }
 API = {
-    ("GET", "/api/v1/me"):        [401, 200, 200, 200, 200, 200, 200, 200],
+    ("GET", "/api/v1/me"): [401, 200, 200, 200, 200, 200, 200, 200],
     ("GET", "/api/v1/me/tokens"): [401, 200, 200, 200, 200, 200, 200, 200],
     ("GET", "/api/v1/me/company/profile"): [401, 200, 200, 200, 403, 403, 403, 403],
     ("GET", "/api/v1/scenarios"): [200, 200, 200, 200, 200, 200, 200, 200],
@@ -74,7 +74,9 @@ API = {
     ("GET", "/api/v1/companies/{company_a}/recommendations"): [401, 200, 403, 403, 200, 200, 200, 200],
 }
 PAGE_CASES = [(path, role, PAGES[path][i]) for path in PAGES for i, role in enumerate(ROLES)]
-API_CASES = [(method, path, role, API[(method, path)][i]) for (method, path) in API for i, role in enumerate(ROLES)]
+API_CASES = [
+    (method, path, role, API[(method, path)][i]) for (method, path) in API for i, role in enumerate(ROLES)
+]
 
 
 @pytest.mark.parametrize(("path", "role", "expected"), PAGE_CASES)
@@ -100,7 +102,12 @@ async def test_api(db, client, method, path, role, expected):
 
 ACTIONS = [
     # (role, expected status) for admin approving a pending company
-    ("anonymous", 303), ("member_a", 403), ("pending", 403), ("staff_x", 403), ("evaluator", 403), ("admin", 303),
+    ("anonymous", 303),
+    ("member_a", 403),
+    ("pending", 403),
+    ("staff_x", 403),
+    ("evaluator", 403),
+    ("admin", 303),
 ]
 
 
@@ -112,7 +119,9 @@ async def test_only_admins_approve_companies(db, client, role, expected):
     world = await make_world()
     if role != "anonymous":
         await sign_in(client, world[role])
-    response = await post_form(client, f"/admin/companies/{world['company_p']}/status", {"target": "approved"})
+    response = await post_form(
+        client, f"/admin/companies/{world['company_p']}/status", {"target": "approved"}
+    )
     assert response.status_code == expected
     status = (await Company.select(Company.status).where(Company.id == world["company_p"]).first())["status"]
     assert status == ("approved" if role == "admin" else "pending")
@@ -120,8 +129,17 @@ async def test_only_admins_approve_companies(db, client, role, expected):
         assert response.headers["location"].startswith("/login")
 
 
-@pytest.mark.parametrize(("role", "expected"), [
-    ("anonymous", 303), ("member_a", 200), ("member_b", 200), ("pending", 403), ("staff_x", 403), ("admin", 403)])
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("anonymous", 303),
+        ("member_a", 200),
+        ("member_b", 200),
+        ("pending", 403),
+        ("staff_x", 403),
+        ("admin", 403),
+    ],
+)
 async def test_only_approved_company_managers_invite(db, client, role, expected):
     from marketplace.accounts.tables import User
     from tests.accounts.helpers import post_form
@@ -130,13 +148,24 @@ async def test_only_approved_company_managers_invite(db, client, role, expected)
     if role != "anonymous":
         await sign_in(client, world[role])
     before = await User.count()
-    response = await post_form(client, "/account/company/invite", {"email": "new@example.com", "display_name": "新同事"})
+    response = await post_form(
+        client, "/account/company/invite", {"email": "new@example.com", "display_name": "新同事"}
+    )
     assert response.status_code == expected
     assert await User.count() == before + (1 if expected == 200 else 0)
 
 
-@pytest.mark.parametrize(("role", "expected"), [
-    ("anonymous", 303), ("member_a", 303), ("member_b", 303), ("pending", 403), ("staff_x", 403), ("admin", 403)])
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("anonymous", 303),
+        ("member_a", 303),
+        ("member_b", 303),
+        ("pending", 403),
+        ("staff_x", 403),
+        ("admin", 403),
+    ],
+)
 async def test_only_approved_members_ask_questions(db, client, role, expected):
     """A pending company cannot submit anything: here, a clarification question."""
     from marketplace.scenarios.tables import Question
@@ -145,8 +174,12 @@ async def test_only_approved_members_ask_questions(db, client, role, expected):
     world = await make_world()
     if role != "anonymous":
         await sign_in(client, world[role])
-    response = await post_form(client, f"/scenarios/{world['open_x']}/questions",
-                               {"question": "数据接口是否提供测试环境？"}, token_from="/password/forgot")
+    response = await post_form(
+        client,
+        f"/scenarios/{world['open_x']}/questions",
+        {"question": "数据接口是否提供测试环境？"},
+        token_from="/password/forgot",
+    )
     assert response.status_code == expected
     assert await Question.count() == (1 if role in ("member_a", "member_b") else 0)
     if role == "anonymous":

@@ -19,14 +19,22 @@ from tests.accounts.helpers import PASSWORD, make_user, post_form, sign_in
 from tests.factories import make_department
 
 VALID = {
-    "company_name": "园区新锐数据科技有限公司", "credit_code": demo_credit_code("reg-1"), "size": "sme",
-    "contact_name": "林晓", "email": "lin@example.com", "password": "hu-xin-lake-2026!",
+    "company_name": "园区新锐数据科技有限公司",
+    "credit_code": demo_credit_code("reg-1"),
+    "size": "sme",
+    "contact_name": "林晓",
+    "email": "lin@example.com",
+    "password": "hu-xin-lake-2026!",
 }
 
 
 def _mails() -> list[str]:
     folder = Path(get_settings().mail.outbox_dir)
-    return [p.read_bytes().decode("utf-8", "replace") for p in sorted(folder.glob("*.eml"))] if folder.exists() else []
+    return (
+        [p.read_bytes().decode("utf-8", "replace") for p in sorted(folder.glob("*.eml"))]
+        if folder.exists()
+        else []
+    )
 
 
 def _link(mail_text: str) -> str:
@@ -61,17 +69,22 @@ async def test_register_creates_a_pending_company_and_its_manager(db, client):
     assert "会员申请审核中" in (await client.get("/member")).text
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("credit_code", "91320594MA1XXXXX00", "校验位"),
-    ("credit_code", "123", "18 位"),
-    ("email", "not-an-email", "有效的邮箱"),
-    ("password", "short", "至少需要 10 个字符"),
-    ("password", "password123", "太常见"),
-    ("password", "qq12345678", "太常见"),
-    ("company_name", "", "企业全称"),
-    ("size", "giant", "企业规模"),
-])
-async def test_bad_registration_says_why_beside_the_field_and_stores_nothing(db, client, field, value, message):
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("credit_code", "91320594MA1XXXXX00", "校验位"),
+        ("credit_code", "123", "18 位"),
+        ("email", "not-an-email", "有效的邮箱"),
+        ("password", "short", "至少需要 10 个字符"),
+        ("password", "password123", "太常见"),
+        ("password", "qq12345678", "太常见"),
+        ("company_name", "", "企业全称"),
+        ("size", "giant", "企业规模"),
+    ],
+)
+async def test_bad_registration_says_why_beside_the_field_and_stores_nothing(
+    db, client, field, value, message
+):
     response = await post_form(client, "/register", {**VALID, field: value})
     assert response.status_code == 400
     assert message in response.text
@@ -95,16 +108,26 @@ async def test_admin_approves_and_suspends(db, client):
     await sign_in(client, admin)
     listing = await client.get("/admin/companies?status=pending")
     assert VALID["company_name"] in listing.text
-    response = await post_form(client, f"/admin/companies/{company_id}/status", {"target": "approved"}, token_from="/account")
+    response = await post_form(
+        client, f"/admin/companies/{company_id}/status", {"target": "approved"}, token_from="/account"
+    )
     assert response.status_code == 303
     row = await Company.select(Company.status, Company.approved_at).where(Company.id == company_id).first()
     assert row["status"] == "approved" and row["approved_at"] is not None
     # Suspension needs a reason.
-    refused = await post_form(client, f"/admin/companies/{company_id}/status", {"target": "suspended"}, token_from="/account")
+    refused = await post_form(
+        client, f"/admin/companies/{company_id}/status", {"target": "suspended"}, token_from="/account"
+    )
     assert refused.status_code == 400 and "原因" in refused.text
-    await post_form(client, f"/admin/companies/{company_id}/status",
-                    {"target": "suspended", "reason": "资质年审未完成"}, token_from="/account")
-    assert (await Company.select(Company.status).where(Company.id == company_id).first())["status"] == "suspended"
+    await post_form(
+        client,
+        f"/admin/companies/{company_id}/status",
+        {"target": "suspended", "reason": "资质年审未完成"},
+        token_from="/account",
+    )
+    assert (await Company.select(Company.status).where(Company.id == company_id).first())[
+        "status"
+    ] == "suspended"
     actions = [r["action"] for r in await AuditEvent.select(AuditEvent.action).order_by(AuditEvent.id)]
     assert actions == ["company.register", "company.approve", "company.suspend"]
     audit = await client.get("/admin/audit?action=company.")
@@ -115,19 +138,37 @@ async def test_admin_creates_staff_who_sets_a_password_by_link(db, client, clean
     admin = await make_user("admin@example.com", role="admin")
     dept = await make_department(name="园区大数据管理局")
     await sign_in(client, admin)
-    response = await post_form(client, "/admin/staff", {
-        "display_name": "陈静", "email": "cdo@example.com", "department": str(dept), "is_cdo": "on", "role": "staff",
-    }, token_from="/account")
+    response = await post_form(
+        client,
+        "/admin/staff",
+        {
+            "display_name": "陈静",
+            "email": "cdo@example.com",
+            "department": str(dept),
+            "is_cdo": "on",
+            "role": "staff",
+        },
+        token_from="/account",
+    )
     assert response.status_code == 200 and "已创建 cdo@example.com" in response.text
     staff = await User.select().where(User.email == "cdo@example.com").first()
-    assert staff["role"] == "staff" and staff["department"] == dept and staff["is_cdo"] and not staff["password_hash"]
+    assert (
+        staff["role"] == "staff"
+        and staff["department"] == dept
+        and staff["is_cdo"]
+        and not staff["password_hash"]
+    )
     link = _link(_mails()[-1])
     client.cookies.clear()
     path = link.split("8000", 1)[1] if "8000" in link else "/" + link.split("/", 3)[3]
     assert (await client.get(path)).status_code == 200
-    mismatch = await post_form(client, path, {"password": "a-long-password-1", "password_confirm": "different"})
+    mismatch = await post_form(
+        client, path, {"password": "a-long-password-1", "password_confirm": "different"}
+    )
     assert mismatch.status_code == 400 and "不一致" in mismatch.text
-    done = await post_form(client, path, {"password": "lake-view-staff-9", "password_confirm": "lake-view-staff-9"})
+    done = await post_form(
+        client, path, {"password": "lake-view-staff-9", "password_confirm": "lake-view-staff-9"}
+    )
     assert done.status_code == 303
     login = await post_form(client, "/login", {"email": "cdo@example.com", "password": "lake-view-staff-9"})
     assert login.headers["location"] == "/staff"
@@ -137,8 +178,12 @@ async def test_admin_creates_staff_who_sets_a_password_by_link(db, client, clean
 async def test_staff_need_a_department(db, client):
     admin = await make_user("admin@example.com", role="admin")
     await sign_in(client, admin)
-    response = await post_form(client, "/admin/staff", {"display_name": "无部门", "email": "s@example.com",
-                                                       "department": "", "role": "staff"}, token_from="/account")
+    response = await post_form(
+        client,
+        "/admin/staff",
+        {"display_name": "无部门", "email": "s@example.com", "department": "", "role": "staff"},
+        token_from="/account",
+    )
     assert response.status_code == 400 and "请选择部门" in response.text
     assert not await User.exists().where(User.email == "s@example.com")
 
@@ -150,15 +195,21 @@ async def test_password_reset_by_one_time_link(db, client, clean_mail):
     mails = _mails()
     assert len(mails) == 1 and "a@example.com" in mails[0]
     path = "/" + _link(mails[0]).split("/", 3)[3]
-    done = await post_form(client, path, {"password": "new-lake-pass-77", "password_confirm": "new-lake-pass-77"})
+    done = await post_form(
+        client, path, {"password": "new-lake-pass-77", "password_confirm": "new-lake-pass-77"}
+    )
     assert done.status_code == 303
-    assert (await post_form(client, "/login", {"email": "a@example.com", "password": PASSWORD})).status_code == 401
-    assert (await post_form(client, "/login", {"email": "a@example.com", "password": "new-lake-pass-77"})).status_code == 303
+    assert (
+        await post_form(client, "/login", {"email": "a@example.com", "password": PASSWORD})
+    ).status_code == 401
+    assert (
+        await post_form(client, "/login", {"email": "a@example.com", "password": "new-lake-pass-77"})
+    ).status_code == 303
     assert await AuditEvent.exists().where(AuditEvent.action == "user.set_password")
 
 
 async def test_reset_link_expires(db, client, clean_mail):
-    start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
     clock.set_now(start)
     await make_user("a@example.com")
     await post_form(client, "/password/forgot", {"email": "a@example.com"})
@@ -173,8 +224,12 @@ async def test_manager_invites_a_colleague(db, client, clean_mail):
     del company
     manager = await make_user("boss@example.com", company=company_id, is_company_manager=True)
     await sign_in(client, manager)
-    response = await post_form(client, "/account/company/invite", {"email": "dev@example.com", "display_name": "开发"},
-                               token_from="/account")
+    response = await post_form(
+        client,
+        "/account/company/invite",
+        {"email": "dev@example.com", "display_name": "开发"},
+        token_from="/account",
+    )
     assert response.status_code == 200 and "已向 dev@example.com 发送邀请" in response.text
     invited = await User.select().where(User.email == "dev@example.com").first()
     assert invited["company"] == company_id and not invited["is_company_manager"]
@@ -187,8 +242,13 @@ def test_seed_demo_refuses_production(tmp_path):
     import subprocess
     import sys
 
-    env = {**os.environ, "MARKETPLACE_ENV": "production", "MARKETPLACE_VAR_DIR": str(tmp_path),
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite'}"}
-    result = subprocess.run([Path(sys.executable).with_name("marketplace"), "seed-demo"], env=env,
-                            capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "MARKETPLACE_ENV": "production",
+        "MARKETPLACE_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite'}",
+    }
+    result = subprocess.run(
+        [Path(sys.executable).with_name("marketplace"), "seed-demo"], env=env, capture_output=True, text=True
+    )
     assert result.returncode != 0 and "生产模式" in result.stderr

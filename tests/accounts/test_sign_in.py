@@ -22,7 +22,9 @@ async def test_login_form_needs_its_csrf_token(db, client):
     assert refused.status_code == 403
     assert "表单已过期" in refused.text
     assert SESSION_COOKIE not in client.cookies
-    forged = await client.post("/login", data={"_csrf_token": "forged", "email": "a@example.com", "password": PASSWORD})
+    forged = await client.post(
+        "/login", data={"_csrf_token": "forged", "email": "a@example.com", "password": PASSWORD}
+    )
     assert forged.status_code == 403
     accepted = await _login(client, "a@example.com")
     assert accepted.status_code == 303 and accepted.headers["location"] == "/member"
@@ -30,18 +32,20 @@ async def test_login_form_needs_its_csrf_token(db, client):
 
 async def test_login_goes_back_to_a_local_next_page_only(db, client):
     await make_user("x@example.com", role="admin")
-    response = await post_form(client, "/login", {"email": "x@example.com", "password": PASSWORD,
-                                                   "next": "/admin/audit"})
+    response = await post_form(
+        client, "/login", {"email": "x@example.com", "password": PASSWORD, "next": "/admin/audit"}
+    )
     assert response.headers["location"] == "/admin/audit"
     client.cookies.clear()
-    response = await post_form(client, "/login", {"email": "x@example.com", "password": PASSWORD,
-                                                   "next": "//evil.example/phish"})
+    response = await post_form(
+        client, "/login", {"email": "x@example.com", "password": PASSWORD, "next": "//evil.example/phish"}
+    )
     assert response.headers["location"] == "/admin"
 
 
 async def test_tenth_wrong_password_locks_and_says_so(db, client):
     await make_user("a@example.com")
-    start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
     clock.set_now(start)
     for _ in range(9):
         response = await _login(client, "a@example.com", "wrong-password")
@@ -67,7 +71,9 @@ async def test_the_address_is_locked_too(db, client):
 async def test_api_token_endpoint_shares_the_throttle(db, client):
     await make_user("a@example.com")
     for _ in range(9):
-        response = await client.post("/api/v1/auth/token", json={"email": "a@example.com", "password": "nope"})
+        response = await client.post(
+            "/api/v1/auth/token", json={"email": "a@example.com", "password": "nope"}
+        )
         assert response.status_code == 401
     response = await client.post("/api/v1/auth/token", json={"email": "a@example.com", "password": "nope"})
     assert response.status_code == 429 and "锁定" in response.json()["detail"]
@@ -95,7 +101,7 @@ async def test_logout_ends_the_session(db, client):
 
 
 async def test_idle_session_expires(db, client):
-    start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
     clock.set_now(start)
     user = await make_user("a@example.com")
     await sign_in(client, user)
@@ -107,7 +113,7 @@ async def test_idle_session_expires(db, client):
 
 
 async def test_active_session_still_ends_after_its_absolute_lifetime(db, client):
-    start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
     clock.set_now(start)
     user = await make_user("a@example.com")
     await sign_in(client, user)

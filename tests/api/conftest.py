@@ -22,9 +22,17 @@ from tests.conftest import _state, empty_all_tables
 DEADLINE_DAYS = (3, 20, 60, 200, -10)
 # (internal status, how many): 21 public scenarios, 4 that are not public.
 SCENARIO_STATUSES = (
-    ["open"] * 10 + ["closed"] * 3 + ["evaluating"] * 2 + ["shortlisted"] + ["awarded"]
-    + ["completed"] + ["piloting"] + ["cancelled"] * 2
-    + ["draft"] * 2 + ["in_review"] + ["changes_requested"]
+    ["open"] * 10
+    + ["closed"] * 3
+    + ["evaluating"] * 2
+    + ["shortlisted"]
+    + ["awarded"]
+    + ["completed"]
+    + ["piloting"]
+    + ["cancelled"] * 2
+    + ["draft"] * 2
+    + ["in_review"]
+    + ["changes_requested"]
 )
 CAPABILITY_WORDS = (["ASR"], ["NLP", "语音识别"], ["视频分析"], ["传感器网络", "ASR"], ["区块链存证"])
 
@@ -49,39 +57,86 @@ def catalog_data(today: dt.date) -> dict:
         scenarios.append(record)
     return {
         "departments": [
-            {"key": "dept-a", "name": "园区大数据管理局", "short_name": "数据局",
-             "cdo_name": "陈明", "cdo_title": "首席数据官"},
+            {
+                "key": "dept-a",
+                "name": "园区大数据管理局",
+                "short_name": "数据局",
+                "cdo_name": "陈明",
+                "cdo_title": "首席数据官",
+            },
             {"key": "dept-b", "name": "园区城市管理局", "short_name": "城管局"},
             {"key": "dept-c", "name": "园区经济发展委员会", "short_name": "经发委"},
         ],
         "capabilities": [
-            {"key": "grp-ai", "name": "人工智能与语音", "name_en": "AI and speech", "synonyms": ["AI"],
-             "children": [
-                 {"key": "cap-asr", "name": "语音识别", "name_en": "Speech recognition",
-                  "synonyms": ["ASR", "智能语音"]},
-                 {"key": "cap-nlp", "name": "自然语言处理", "name_en": "NLP", "synonyms": ["NLP"]},
-             ]},
-            {"key": "grp-iot", "name": "物联网与感知", "name_en": "IoT and sensing", "synonyms": ["IoT"],
-             "children": [
-                 {"key": "cap-sensor", "name": "传感器网络", "name_en": "Sensor networks"},
-                 {"key": "cap-video", "name": "视频分析", "name_en": "Video analytics",
-                  "synonyms": ["视频AI"]},
-             ]},
+            {
+                "key": "grp-ai",
+                "name": "人工智能与语音",
+                "name_en": "AI and speech",
+                "synonyms": ["AI"],
+                "children": [
+                    {
+                        "key": "cap-asr",
+                        "name": "语音识别",
+                        "name_en": "Speech recognition",
+                        "synonyms": ["ASR", "智能语音"],
+                    },
+                    {"key": "cap-nlp", "name": "自然语言处理", "name_en": "NLP", "synonyms": ["NLP"]},
+                ],
+            },
+            {
+                "key": "grp-iot",
+                "name": "物联网与感知",
+                "name_en": "IoT and sensing",
+                "synonyms": ["IoT"],
+                "children": [
+                    {"key": "cap-sensor", "name": "传感器网络", "name_en": "Sensor networks"},
+                    {
+                        "key": "cap-video",
+                        "name": "视频分析",
+                        "name_en": "Video analytics",
+                        "synonyms": ["视频AI"],
+                    },
+                ],
+            },
         ],
         "companies": [
-            {"key": "co-large-voice", "name": "园区声学大型科技有限公司", "size": "large",
-             "capabilities": ["ASR", "NLP"],
-             "past_projects": [{"title": "热线语音转写", "client": "数据局", "year": 2025,
-                                "capability": "ASR"}]},
-            {"key": "co-large-iot", "name": "湖畔物联网集团有限公司", "size": "large",
-             "capabilities": ["传感器网络", "视频分析"]},
+            {
+                "key": "co-large-voice",
+                "name": "园区声学大型科技有限公司",
+                "size": "large",
+                "capabilities": ["ASR", "NLP"],
+                "past_projects": [
+                    {"title": "热线语音转写", "client": "数据局", "year": 2025, "capability": "ASR"}
+                ],
+            },
+            {
+                "key": "co-large-iot",
+                "name": "湖畔物联网集团有限公司",
+                "size": "large",
+                "capabilities": ["传感器网络", "视频分析"],
+            },
             {"key": "co-sme-nlp", "name": "金鸡湖文本智能有限公司", "size": "sme", "capabilities": ["NLP"]},
-            {"key": "co-sme-video", "name": "独墅湖视觉有限公司", "size": "sme", "capabilities": ["视频分析"]},
+            {
+                "key": "co-sme-video",
+                "name": "独墅湖视觉有限公司",
+                "size": "sme",
+                "capabilities": ["视频分析"],
+            },
             {"key": "co-sme-asr", "name": "星湖语音有限公司", "size": "sme", "capabilities": ["智能语音"]},
-            {"key": "co-pending", "name": "待审核科技有限公司", "size": "sme", "status": "pending",
-             "capabilities": ["ASR"]},
-            {"key": "co-suspended", "name": "已暂停科技有限公司", "size": "large", "status": "suspended",
-             "capabilities": ["ASR"]},
+            {
+                "key": "co-pending",
+                "name": "待审核科技有限公司",
+                "size": "sme",
+                "status": "pending",
+                "capabilities": ["ASR"],
+            },
+            {
+                "key": "co-suspended",
+                "name": "已暂停科技有限公司",
+                "size": "large",
+                "status": "suspended",
+                "capabilities": ["ASR"],
+            },
             {"key": "co-hidden", "name": "不公开资料科技有限公司", "size": "sme", "capabilities": ["ASR"]},
         ],
         "scenarios": scenarios,

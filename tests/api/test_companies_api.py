@@ -4,7 +4,9 @@ profile, filters by size and capability (a group includes its capabilities), pag
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 
 import msgspec
 import pytest
@@ -43,21 +45,27 @@ async def test_directory_lists_public_companies_large_firms_first(client, api_ca
     msgspec.convert(body["items"], list[CompanySummary], strict=False)
 
 
-@pytest.mark.parametrize(("size", "expected"), [
-    ("large", {"co-large-voice", "co-large-iot"}),
-    ("sme", {"co-sme-nlp", "co-sme-video", "co-sme-asr"}),
-])
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ("large", {"co-large-voice", "co-large-iot"}),
+        ("sme", {"co-sme-nlp", "co-sme-video", "co-sme-asr"}),
+    ],
+)
 async def test_size_filter(client, api_catalog, size, expected):
     found, total = await keys(client, size=size)
     assert set(found) == expected and total == len(expected)
 
 
-@pytest.mark.parametrize(("capability", "expected"), [
-    ("cap-asr", {"co-large-voice", "co-sme-asr"}),          # 智能语音 is a synonym of 语音识别
-    ("cap-video", {"co-large-iot", "co-sme-video"}),
-    ("grp-ai", {"co-large-voice", "co-sme-nlp", "co-sme-asr"}),
-    ("grp-iot", {"co-large-iot", "co-sme-video"}),
-])
+@pytest.mark.parametrize(
+    ("capability", "expected"),
+    [
+        ("cap-asr", {"co-large-voice", "co-sme-asr"}),  # 智能语音 is a synonym of 语音识别
+        ("cap-video", {"co-large-iot", "co-sme-video"}),
+        ("grp-ai", {"co-large-voice", "co-sme-nlp", "co-sme-asr"}),
+        ("grp-iot", {"co-large-iot", "co-sme-video"}),
+    ],
+)
 async def test_capability_filter(client, api_catalog, capability, expected):
     _, caps = await reference_ids(client)
     found, total = await keys(client, capability=caps[capability])
@@ -74,7 +82,7 @@ async def test_pages(client, api_catalog):
     pages = [(await client.get(URL, params={"page": n, "page_size": 2})).json() for n in (1, 2, 3)]
     ids = [[i["id"] for i in p["items"]] for p in pages]
     assert [len(x) for x in ids] == [2, 2, 1] and ids[0] != ids[1]
-    assert len(set(sum(ids, []))) == 5
+    assert len(set(functools.reduce(operator.iadd, ids, []))) == 5
     assert all(p["pages"] == 3 and p["total"] == 5 for p in pages)
     assert (await client.get(URL, params={"page_size": 101})).status_code == 400
 
@@ -87,8 +95,9 @@ async def test_profile_shows_capabilities_with_evidence_and_past_projects(client
     evidence = {c["capability"]["key"]: c["evidence"] for c in body["capabilities"]}
     assert evidence == {"cap-asr": "past_project", "cap-nlp": "self_declared"}
     assert body["capabilities"][0]["evidence_label"] == "有项目案例"  # stronger evidence first
-    assert body["past_projects"] == [{"title": "热线语音转写", "client": "数据局", "year": 2025,
-                                      "delivered": "", "capability": "语音识别"}]
+    assert body["past_projects"] == [
+        {"title": "热线语音转写", "client": "数据局", "year": 2025, "delivered": "", "capability": "语音识别"}
+    ]
     msgspec.convert(body, CompanyDetail, strict=False)
 
 
@@ -99,9 +108,16 @@ async def test_a_company_that_is_not_public_is_a_404(client, api_catalog, key):
     assert response.json() == {"status_code": 404, "detail": "企业不存在或未公开。"}
 
 
-@pytest.mark.parametrize(("path_id", "status"), [
-    ("2147483647", 404), ("0", 400), ("-5", 400), ("99999999999", 400), ("abc", 404),
-])
+@pytest.mark.parametrize(
+    ("path_id", "status"),
+    [
+        ("2147483647", 404),
+        ("0", 400),
+        ("-5", 400),
+        ("99999999999", 400),
+        ("abc", 404),
+    ],
+)
 async def test_path_ids_are_bounded_and_never_a_500(client, api_catalog, path_id, status):
     response = await client.get(f"{URL}/{path_id}")
     assert response.status_code == status, response.text
@@ -110,10 +126,19 @@ async def test_path_ids_are_bounded_and_never_a_500(client, api_catalog, path_id
         assert set(response.json()["errors"]) == {"company_id"}
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("size", "giant"), ("size", "LARGE"), ("capability", "x"), ("capability", "0"),
-    ("capability", "99999999999"), ("page", "0"), ("page", "two"), ("page_size", "101"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("size", "giant"),
+        ("size", "LARGE"),
+        ("capability", "x"),
+        ("capability", "0"),
+        ("capability", "99999999999"),
+        ("page", "0"),
+        ("page", "two"),
+        ("page_size", "101"),
+    ],
+)
 async def test_bad_parameter_is_a_400_naming_it(client, api_catalog, name, value):
     response = await client.get(URL, params={name: value})
     assert response.status_code == 400, response.text

@@ -61,15 +61,28 @@ async def test_openapi_lists_every_endpoint_with_its_error_responses(client):
 async def test_list_parameters_are_documented_with_types_enums_and_bounds(client):
     document = await openapi(client)
     scenario = parameters(document, "/api/v1/scenarios")
-    assert set(scenario) == {"q", "domain", "department", "capability", "status", "deadline", "sort", "page",
-                             "page_size"}
+    assert set(scenario) == {
+        "q",
+        "domain",
+        "department",
+        "capability",
+        "status",
+        "deadline",
+        "sort",
+        "page",
+        "page_size",
+    }
     assert scenario["domain"]["schema"]["enum"] == list(DOMAINS)
     assert scenario["status"]["schema"]["enum"] == list(PUBLIC_STATUSES)
     assert scenario["deadline"]["schema"]["enum"] == list(DEADLINE_WINDOWS)
     assert scenario["sort"]["schema"]["enum"] == list(SORTS)
     assert scenario["page_size"]["schema"] == {
-        "type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 20,
-        "description": scenario["page_size"]["description"]}
+        "type": "integer",
+        "minimum": 1,
+        "maximum": MAX_PAGE_SIZE,
+        "default": 20,
+        "description": scenario["page_size"]["description"],
+    }
     for name, parameter in scenario.items():
         assert parameter["in"] == "query" and not parameter["required"], name
         assert parameter["description"], name
@@ -78,8 +91,10 @@ async def test_list_parameters_are_documented_with_types_enums_and_bounds(client
     company = parameters(document, "/api/v1/companies")
     assert set(company) == {"q", "size", "capability", "page", "page_size"}
     assert company["size"]["schema"]["enum"] == ["large", "sme"]
-    for path, name in [("/api/v1/scenarios/{scenario_id}", "scenario_id"),
-                       ("/api/v1/companies/{company_id}", "company_id")]:
+    for path, name in [
+        ("/api/v1/scenarios/{scenario_id}", "scenario_id"),
+        ("/api/v1/companies/{company_id}", "company_id"),
+    ]:
         schema = parameters(document, path)[name]["schema"]
         assert (schema["type"], schema["minimum"], schema["maximum"]) == ("integer", 1, 2**31 - 1)
 

@@ -36,5 +36,10 @@ async def test_reference_lists_on_an_empty_database(client, db):
     assert (await client.get("/api/v1/departments")).json() == {"items": []}
     body = (await client.get("/api/v1/scenarios")).json()
     assert {k: body[k] for k in ("items", "total", "page", "page_size", "pages")} == {
-        "items": [], "total": 0, "page": 1, "page_size": 20, "pages": 1}
+        "items": [],
+        "total": 0,
+        "page": 1,
+        "page_size": 20,
+        "pages": 1,
+    }
     assert (await client.get("/api/v1/companies")).json()["total"] == 0

@@ -18,8 +18,13 @@ from marketplace.scenarios.tables import Scenario
 from tests.api.conftest import catalog_data
 
 URL = "/api/v1/scenarios"
-CAPABILITY_KEYS = {"ASR": "cap-asr", "NLP": "cap-nlp", "语音识别": "cap-asr", "视频分析": "cap-video",
-                   "传感器网络": "cap-sensor"}
+CAPABILITY_KEYS = {
+    "ASR": "cap-asr",
+    "NLP": "cap-nlp",
+    "语音识别": "cap-asr",
+    "视频分析": "cap-video",
+    "传感器网络": "cap-sensor",
+}
 GROUP_OF = {"cap-asr": "grp-ai", "cap-nlp": "grp-ai", "cap-sensor": "grp-iot", "cap-video": "grp-iot"}
 DEADLINE_WINDOW_DAYS = {"7d": (0, 7), "30d": (0, 30), "90d": (0, 90), "passed": (None, 0)}
 
@@ -29,16 +34,25 @@ def public_records() -> list[dict]:
     today = clock.to_park_time(clock.now()).date()
     records = []
     for sc in catalog_data(today)["scenarios"]:
-        status = public_status_for(sc["status"], result_published=sc["status"] in ("awarded", "piloting", "completed"),
-                                   was_opened=sc["status"] not in ("draft", "in_review", "changes_requested"))
+        status = public_status_for(
+            sc["status"],
+            result_published=sc["status"] in ("awarded", "piloting", "completed"),
+            was_opened=sc["status"] not in ("draft", "in_review", "changes_requested"),
+        )
         if status is None:
             continue
         caps = {CAPABILITY_KEYS[w] for w in sc["required_capabilities"] if w in CAPABILITY_KEYS}
-        records.append({
-            "key": sc["key"], "domain": sc["domain"], "department": sc["department"], "status": status,
-            "days": (dt.date.fromisoformat(sc["deadline"]) - today).days,
-            "capabilities": caps, "groups": {GROUP_OF[c] for c in caps},
-        })
+        records.append(
+            {
+                "key": sc["key"],
+                "domain": sc["domain"],
+                "department": sc["department"],
+                "status": status,
+                "days": (dt.date.fromisoformat(sc["deadline"]) - today).days,
+                "capabilities": caps,
+                "groups": {GROUP_OF[c] for c in caps},
+            }
+        )
     return records
 
 
@@ -130,7 +144,12 @@ async def test_department_filter(client, api_catalog, department):
     assert all(i["department"]["key"] == department for i in body["items"])
     if department == "dept-c":  # a department without scenarios: an empty page, not an error
         assert {k: body[k] for k in ("items", "total", "page", "page_size", "pages")} == {
-            "items": [], "total": 0, "page": 1, "page_size": 100, "pages": 1}
+            "items": [],
+            "total": 0,
+            "page": 1,
+            "page_size": 100,
+            "pages": 1,
+        }
 
 
 @pytest.mark.parametrize("capability", ["cap-asr", "cap-video", "grp-ai", "grp-iot"])
@@ -143,7 +162,9 @@ async def test_capability_filter_a_group_includes_its_capabilities(client, api_c
     assert body["total"] == len(expected)
 
 
-@pytest.mark.parametrize("status", ["open", "closed", "evaluating", "awarded", "piloting", "completed", "cancelled"])
+@pytest.mark.parametrize(
+    "status", ["open", "closed", "evaluating", "awarded", "piloting", "completed", "cancelled"]
+)
 async def test_status_filter(client, api_catalog, status):
     body = await fetch_all(client, status=status)
     expected = {r["key"] for r in public_records() if r["status"] == status}
@@ -162,12 +183,22 @@ async def test_deadline_filter(client, api_catalog, deadline):
 
 async def test_filters_combine(client, api_catalog):
     departments, caps = await reference_ids(client)
-    body = await fetch_all(client, domain="一网统管", status="open", deadline="90d",
-                           department=departments["dept-a"], capability=caps["grp-ai"])
+    body = await fetch_all(
+        client,
+        domain="一网统管",
+        status="open",
+        deadline="90d",
+        department=departments["dept-a"],
+        capability=caps["grp-ai"],
+    )
     expected = {
-        r["key"] for r in public_records()
-        if r["domain"] == "一网统管" and r["status"] == "open" and in_window(r["days"], "90d")
-        and r["department"] == "dept-a" and "grp-ai" in r["groups"]
+        r["key"]
+        for r in public_records()
+        if r["domain"] == "一网统管"
+        and r["status"] == "open"
+        and in_window(r["days"], "90d")
+        and r["department"] == "dept-a"
+        and "grp-ai" in r["groups"]
     }
     assert expected, "the catalog should have a scenario matching every filter at once"
     assert {i["key"] for i in body["items"]} == expected
@@ -217,14 +248,28 @@ async def test_page_size_is_capped_at_100(client, api_catalog):
 # Bad parameters: 400 with a clear Chinese message naming the parameter, never 500
 
 BAD_PARAMETERS = [
-    ("page", "abc"), ("page", "0"), ("page", "-1"), ("page", "1.5"), ("page", "10001"),
+    ("page", "abc"),
+    ("page", "0"),
+    ("page", "-1"),
+    ("page", "1.5"),
+    ("page", "10001"),
     ("page", "99999999999999999999999"),
-    ("page_size", "0"), ("page_size", "101"), ("page_size", "ten"),
-    ("department", "x"), ("department", "0"), ("department", "99999999999"),
-    ("capability", "abc"), ("capability", "2147483648"), ("capability", "-3"),
-    ("domain", "一网"), ("domain", "zwfw"),
-    ("status", "draft"), ("status", "in_review"), ("status", "OPEN"),
-    ("deadline", "1y"), ("deadline", "7"),
+    ("page_size", "0"),
+    ("page_size", "101"),
+    ("page_size", "ten"),
+    ("department", "x"),
+    ("department", "0"),
+    ("department", "99999999999"),
+    ("capability", "abc"),
+    ("capability", "2147483648"),
+    ("capability", "-3"),
+    ("domain", "一网"),
+    ("domain", "zwfw"),
+    ("status", "draft"),
+    ("status", "in_review"),
+    ("status", "OPEN"),
+    ("deadline", "1y"),
+    ("deadline", "7"),
     ("sort", "oldest"),
 ]
 
@@ -248,7 +293,9 @@ async def test_every_bad_parameter_is_reported_at_once(client, api_catalog):
 
 async def test_empty_and_unknown_parameters_are_ignored(client, api_catalog):
     everything = await fetch_all(client)
-    response = await client.get(URL, params={"domain": "", "status": "", "q": "", "page_size": "100", "x": "y"})
+    response = await client.get(
+        URL, params={"domain": "", "status": "", "q": "", "page_size": "100", "x": "y"}
+    )
     assert response.status_code == 200
     assert response.json() == everything
 
@@ -265,13 +312,22 @@ async def test_a_scenario_that_is_not_public_is_a_404(client, api_catalog, key):
     assert response.json() == {"status_code": 404, "detail": "场景不存在或尚未公开。"}
 
 
-@pytest.mark.parametrize(("path_id", "status"), [
-    ("2147483647", 404),    # the largest id: a well-formed id that does not exist
-    ("9999", 404),
-    ("0", 400), ("-1", 400),
-    ("2147483648", 400), ("99999999999", 400), ("99999999999999999999999999", 400),
-    ("abc", 404), ("1.5", 404), ("1e3", 404), ("%20", 404),  # not an integer: no route matches
-])
+@pytest.mark.parametrize(
+    ("path_id", "status"),
+    [
+        ("2147483647", 404),  # the largest id: a well-formed id that does not exist
+        ("9999", 404),
+        ("0", 400),
+        ("-1", 400),
+        ("2147483648", 400),
+        ("99999999999", 400),
+        ("99999999999999999999999999", 400),
+        ("abc", 404),
+        ("1.5", 404),
+        ("1e3", 404),
+        ("%20", 404),  # not an integer: no route matches
+    ],
+)
 async def test_path_ids_are_bounded_and_never_a_500(client, api_catalog, path_id, status):
     response = await client.get(f"{URL}/{path_id}")
     assert response.status_code == status, response.text
@@ -325,9 +381,11 @@ async def test_api_returns_what_the_catalog_service_returns_with_id_filters(clie
 
 async def test_on_the_demo_data_the_api_returns_what_the_catalog_service_returns(client, demo_db):
     departments, caps = await reference_ids(client)
-    queries = [*SAME_DATA_QUERIES,
-               {"department": next(iter(departments.values())), "page_size": 5},
-               {"capability": next(iter(caps.values())), "sort": "deadline"}]
+    queries = [
+        *SAME_DATA_QUERIES,
+        {"department": next(iter(departments.values())), "page_size": 5},
+        {"capability": next(iter(caps.values())), "sort": "deadline"},
+    ]
     for params in queries:
         await assert_same_as_service(client, params)
     assert (await client.get(URL)).json()["total"] > 0

@@ -22,8 +22,14 @@ from marketplace.app import create_app  # noqa: E402
 
 # The public read API only: operations that need a login or write belong to their own runs (and
 # would write into the shared read-only catalog).
-PUBLIC_READ_OPERATIONS = ["listScenarios", "getScenario", "listCompanies", "getCompany",
-                          "listCapabilities", "listDepartments"]
+PUBLIC_READ_OPERATIONS = [
+    "listScenarios",
+    "getScenario",
+    "listCompanies",
+    "getCompany",
+    "listCapabilities",
+    "listDepartments",
+]
 
 
 # Loaded at collection: schemathesis' lazy ``from_fixture`` fails on pytest 9 (no ``_nodeid``).

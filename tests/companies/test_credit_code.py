@@ -8,7 +8,9 @@ def test_known_valid_code():
     assert not is_valid_credit_code("91350100M000100Y44")
 
 
-@pytest.mark.parametrize("code", ["", "123", "91350100M000100Y4", "91350100M000100Y433", "9135010OM000100Y43"])
+@pytest.mark.parametrize(
+    "code", ["", "123", "91350100M000100Y4", "91350100M000100Y433", "9135010OM000100Y43"]
+)
 def test_malformed_codes(code):
     assert not is_valid_credit_code(code)
 

@@ -21,7 +21,9 @@ async def world(db):
     company = await make_company(name="星湖语音科技有限公司", status="approved", publish_profile=True)
     other = await make_company(name="乙公司", status="approved")
     return {
-        "asr": asr, "company": company, "other": other,
+        "asr": asr,
+        "company": company,
+        "other": other,
         "manager": await make_user("boss@example.com", company=company, is_company_manager=True),
         "colleague": await make_user("colleague@example.com", company=company),
         "other_manager": await make_user("b@example.com", company=other, is_company_manager=True),
@@ -36,17 +38,33 @@ async def company_row(company_id: int) -> dict:
 
 async def test_manager_saves_the_profile_and_bad_input_shows_messages(client, world):
     await sign_in(client, world["manager"])
-    response = await post_form(client, "/member/profile", {
-        "description": "专注政务语音", "team_size": "0", "website": "xinghu.example.com", "location": "星湖街"})
+    response = await post_form(
+        client,
+        "/member/profile",
+        {
+            "description": "专注政务语音",
+            "team_size": "0",
+            "website": "xinghu.example.com",
+            "location": "星湖街",
+        },
+    )
     assert response.status_code == 400
     assert "团队规模（人）须在 1 到 1000000 之间。" in response.text
     assert "网站应以 http:// 或 https:// 开头" in response.text
     assert 'value="星湖街"' in response.text  # what was typed is kept
     assert (await company_row(world["company"]))["description"] == ""
 
-    response = await post_form(client, "/member/profile", {
-        "description": "专注政务语音", "team_size": "85", "website": "https://xinghu.example.com",
-        "location": "星湖街 328 号", "publish_profile": "on"})
+    response = await post_form(
+        client,
+        "/member/profile",
+        {
+            "description": "专注政务语音",
+            "team_size": "85",
+            "website": "https://xinghu.example.com",
+            "location": "星湖街 328 号",
+            "publish_profile": "on",
+        },
+    )
     assert response.status_code == 303 and response.headers["location"] == "/member/profile?done=saved"
     row = await company_row(world["company"])
     assert (row["description"], row["team_size"], row["publish_profile"]) == ("专注政务语音", 85, True)
@@ -60,8 +78,9 @@ async def test_colleagues_read_but_only_managers_write(client, world):
     assert page.status_code == 200
     assert "只有本企业的企业管理员可以修改企业资料" in page.text and "保存企业资料" not in page.text
     for path in ("/member/profile", "/member/profile/capabilities", "/member/profile/projects/new"):
-        response = await post_form(client, path, {"description": "偷改", "capability": str(world["asr"]),
-                                                  "title": "x"})
+        response = await post_form(
+            client, path, {"description": "偷改", "capability": str(world["asr"]), "title": "x"}
+        )
         assert response.status_code == 403, path
     assert (await company_row(world["company"]))["description"] == ""
     assert await CompanyCapability.count() == 0 and await PastProject.count() == 0
@@ -69,12 +88,19 @@ async def test_colleagues_read_but_only_managers_write(client, world):
 
 
 async def test_another_companys_manager_gets_404_for_our_items(client, world):
-    item = await profile.save_item(profile.ITEM_KINDS["projects"], world["company"], MANAGER, {
-        "title": "热线语音转写", "client": "数据局", "year": "2024", "delivered": "转写", "published": "on"})
+    item = await profile.save_item(
+        profile.ITEM_KINDS["projects"],
+        world["company"],
+        MANAGER,
+        {"title": "热线语音转写", "client": "数据局", "year": "2024", "delivered": "转写", "published": "on"},
+    )
     await sign_in(client, world["other_manager"])
     assert (await client.get(f"/member/profile/projects/{item}")).status_code == 404
-    response = await post_form(client, f"/member/profile/projects/{item}", {
-        "title": "改掉", "client": "x", "year": "2024", "delivered": "x"})
+    response = await post_form(
+        client,
+        f"/member/profile/projects/{item}",
+        {"title": "改掉", "client": "x", "year": "2024", "delivered": "x"},
+    )
     assert response.status_code == 404
     assert (await post_form(client, f"/member/profile/projects/{item}/delete", {})).status_code == 404
     assert (await client.get("/member/profile/widgets/new")).status_code == 404
@@ -84,14 +110,27 @@ async def test_another_companys_manager_gets_404_for_our_items(client, world):
 async def test_item_form_validates_and_saves(client, world):
     await sign_in(client, world["manager"])
     await post_form(client, "/member/profile/capabilities", {"capability": str(world["asr"]), "note": "97%"})
-    response = await post_form(client, "/member/profile/projects/new", {
-        "title": "", "client": "数据局", "year": "1980", "delivered": "转写"})
+    response = await post_form(
+        client,
+        "/member/profile/projects/new",
+        {"title": "", "client": "数据局", "year": "1980", "delivered": "转写"},
+    )
     assert response.status_code == 400
     assert "请填写项目名称。" in response.text and "年份须在 1990 到" in response.text
     assert await PastProject.count() == 0
-    response = await post_form(client, "/member/profile/projects/new", {
-        "title": "热线语音转写", "client": "数据局", "year": "2024", "delivered": "转写",
-        "reference_contact": "张工 13800000000", "capability": str(world["asr"]), "published": "on"})
+    response = await post_form(
+        client,
+        "/member/profile/projects/new",
+        {
+            "title": "热线语音转写",
+            "client": "数据局",
+            "year": "2024",
+            "delivered": "转写",
+            "reference_contact": "张工 13800000000",
+            "capability": str(world["asr"]),
+            "published": "on",
+        },
+    )
     assert response.status_code == 303
     row = await CompanyCapability.select().first()
     assert row["evidence"] == "past_project"
@@ -119,13 +158,32 @@ async def test_only_admins_verify_and_the_public_page_marks_it(client, world):
 
 async def test_public_page_and_api_show_only_published_things(client, world):
     company = world["company"]
-    await profile.update_profile(company, MANAGER, {"description": "专注政务语音", "contact_name": "周强",
-                                                    "contact_phone": "0512-66668888", "publish_profile": "on"})
-    await profile.save_item(profile.ITEM_KINDS["projects"], company, MANAGER, {
-        "title": "热线语音转写", "client": "数据局", "year": "2024", "delivered": "转写",
-        "reference_contact": "张工 13800000000", "published": "on"})
-    await profile.save_item(profile.ITEM_KINDS["case-studies"], company, MANAGER, {
-        "title": "保密案例", "summary": "不公开"})
+    await profile.update_profile(
+        company,
+        MANAGER,
+        {
+            "description": "专注政务语音",
+            "contact_name": "周强",
+            "contact_phone": "0512-66668888",
+            "publish_profile": "on",
+        },
+    )
+    await profile.save_item(
+        profile.ITEM_KINDS["projects"],
+        company,
+        MANAGER,
+        {
+            "title": "热线语音转写",
+            "client": "数据局",
+            "year": "2024",
+            "delivered": "转写",
+            "reference_contact": "张工 13800000000",
+            "published": "on",
+        },
+    )
+    await profile.save_item(
+        profile.ITEM_KINDS["case-studies"], company, MANAGER, {"title": "保密案例", "summary": "不公开"}
+    )
     page = (await client.get(f"/companies/{company}")).text
     api = (await client.get(f"/api/v1/companies/{company}")).json()
     for text in (page, str(api)):
@@ -157,20 +215,28 @@ async def test_profile_api_for_managers(client, world):
 
     response = await client.patch(url, headers=headers, json={"team_size": 0, "contact_email": "bad"})
     assert response.status_code == 400
-    assert response.json()["errors"] == {"team_size": "团队规模（人）须在 1 到 1000000 之间。",
-                                         "contact_email": "联系邮箱格式不正确，例如 name@example.com。"}
+    assert response.json()["errors"] == {
+        "team_size": "团队规模（人）须在 1 到 1000000 之间。",
+        "contact_email": "联系邮箱格式不正确，例如 name@example.com。",
+    }
     assert (await company_row(world["company"]))["contact_email"] == ""
     response = await client.patch(url, headers=headers, json={"team_size": 40, "publish_contact": True})
     assert response.status_code == 200
-    assert (response.json()["team_size"], response.json()["publish_contact"], response.json()["location"]) == (
-        40, True, "")
+    assert (
+        response.json()["team_size"],
+        response.json()["publish_contact"],
+        response.json()["location"],
+    ) == (40, True, "")
     assert (await client.patch(url, headers=headers, json={"size": "large"})).status_code == 400
 
     caps_url = "/api/v1/me/company/capabilities"
-    response = await client.put(caps_url, headers=headers, json={"capabilities": [
-        {"capability_id": world["asr"], "note": "含方言"}]})
+    response = await client.put(
+        caps_url, headers=headers, json={"capabilities": [{"capability_id": world["asr"], "note": "含方言"}]}
+    )
     assert response.status_code == 200
-    assert [(c["name"], c["evidence"], c["note"]) for c in response.json()] == [("语音识别", "self_declared", "含方言")]
+    assert [(c["name"], c["evidence"], c["note"]) for c in response.json()] == [
+        ("语音识别", "self_declared", "含方言")
+    ]
     response = await client.put(caps_url, headers=await bearer(world["colleague"]), json={"capabilities": []})
     assert response.status_code == 403
     assert await CompanyCapability.count() == 1

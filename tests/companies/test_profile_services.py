@@ -8,7 +8,13 @@ import pytest
 
 from marketplace.companies import profile
 from marketplace.companies.services import get_public_company
-from marketplace.companies.tables import CaseStudy, Company, CompanyCapability, CompanyCertificate, PastProject
+from marketplace.companies.tables import (
+    CaseStudy,
+    Company,
+    CompanyCapability,
+    CompanyCertificate,
+    PastProject,
+)
 from marketplace.core import clock
 from marketplace.core.audit import Actor
 from marketplace.core.errors import NotAllowed, NotFound, ValidationFailed
@@ -34,22 +40,40 @@ async def world(db):
 
 
 def project(**values) -> dict:
-    return {"title": "热线语音转写", "client": "园区数据局", "year": "2024", "delivered": "12345 热线实时转写",
-            "reference_contact": "张工 13800000000", "published": "on", **values}
+    return {
+        "title": "热线语音转写",
+        "client": "园区数据局",
+        "year": "2024",
+        "delivered": "12345 热线实时转写",
+        "reference_contact": "张工 13800000000",
+        "published": "on",
+        **values,
+    }
 
 
 async def evidence(company: int, capability: int) -> str:
-    row = await CompanyCapability.select(CompanyCapability.evidence).where(
-        (CompanyCapability.company == company) & (CompanyCapability.capability == capability)).first()
+    row = (
+        await CompanyCapability.select(CompanyCapability.evidence)
+        .where((CompanyCapability.company == company) & (CompanyCapability.capability == capability))
+        .first()
+    )
     return row["evidence"]
 
 
 async def test_profile_update_is_validated_audited_and_reindexed(world):
     company = world["company"]
     with pytest.raises(ValidationFailed) as exc:
-        await profile.update_profile(company, MANAGER, {
-            "description": "好" * 2001, "team_size": "很多", "website": "javascript:alert(1)",
-            "contact_email": "not-an-email", "location": "星湖街"})
+        await profile.update_profile(
+            company,
+            MANAGER,
+            {
+                "description": "好" * 2001,
+                "team_size": "很多",
+                "website": "javascript:alert(1)",
+                "contact_email": "not-an-email",
+                "location": "星湖街",
+            },
+        )
     assert exc.value.errors == {
         "description": "企业简介不能超过 2000 个字符（现在 2001 个）。",
         "team_size": "团队规模（人）必须是整数。",
@@ -60,13 +84,28 @@ async def test_profile_update_is_validated_audited_and_reindexed(world):
     assert (row["location"], row["description"]) == ("", "")  # nothing stored
     assert await Outbox.count() == 0 and await AuditEvent.count() == 0
 
-    await profile.update_profile(company, MANAGER, {
-        "description": "专注政务语音", "team_size": "85", "location": "星湖街 328 号", "website": "https://xinghu.example.com",
-        "contact_name": "周强", "contact_email": "zq@example.com", "contact_phone": "0512-66668888",
-        "publish_profile": "on"})
+    await profile.update_profile(
+        company,
+        MANAGER,
+        {
+            "description": "专注政务语音",
+            "team_size": "85",
+            "location": "星湖街 328 号",
+            "website": "https://xinghu.example.com",
+            "contact_name": "周强",
+            "contact_email": "zq@example.com",
+            "contact_phone": "0512-66668888",
+            "publish_profile": "on",
+        },
+    )
     row = await Company.select().where(Company.id == company).first()
     assert (row["team_size"], row["publish_contact"], row["publish_profile"]) == (85, False, True)
-    event = await AuditEvent.select().where(AuditEvent.action == "company.profile.update").output(load_json=True).first()
+    event = (
+        await AuditEvent.select()
+        .where(AuditEvent.action == "company.profile.update")
+        .output(load_json=True)
+        .first()
+    )
     assert event["after"]["team_size"] == 85 and event["actor_label"] == "boss@example.com"
     assert await Outbox.count().where((Outbox.kind == "company") & (Outbox.entity_id == company)) == 1
 
@@ -81,18 +120,28 @@ async def test_year_range_and_required_fields_of_items(world):
     clock.set_now(clock.now().replace(year=2026))
     with pytest.raises(ValidationFailed) as exc:
         await profile.save_item(PROJECTS, company, MANAGER, project(title="", year="1989", client=""))
-    assert exc.value.errors == {"title": "请填写项目名称。", "client": "请填写客户。",
-                                "year": "年份须在 1990 到 2026 年之间。"}
+    assert exc.value.errors == {
+        "title": "请填写项目名称。",
+        "client": "请填写客户。",
+        "year": "年份须在 1990 到 2026 年之间。",
+    }
     with pytest.raises(ValidationFailed) as exc:
         await profile.save_item(PROJECTS, company, MANAGER, project(year="2027"))
     assert exc.value.errors == {"year": "年份须在 1990 到 2026 年之间。"}
     with pytest.raises(ValidationFailed) as exc:
-        await profile.save_item(CERTIFICATES, company, MANAGER, {"name": "ISO 27001", "issuer": "认证中心",
-                                                                  "valid_until": "2027-13-01"})
+        await profile.save_item(
+            CERTIFICATES,
+            company,
+            MANAGER,
+            {"name": "ISO 27001", "issuer": "认证中心", "valid_until": "2027-13-01"},
+        )
     assert exc.value.errors == {"valid_until": "有效期至格式应为 年-月-日，例如 2027-06-30。"}
     with pytest.raises(ValidationFailed) as exc:
         await profile.save_item(CASES, company, MANAGER, {"title": "案" * 201, "summary": ""})
-    assert exc.value.errors == {"title": "案例标题不能超过 200 个字符（现在 201 个）。", "summary": "请填写问题与做法。"}
+    assert exc.value.errors == {
+        "title": "案例标题不能超过 200 个字符（现在 201 个）。",
+        "summary": "请填写问题与做法。",
+    }
     with pytest.raises(ValidationFailed) as exc:  # a capability the company has not declared
         await profile.save_item(PROJECTS, company, MANAGER, project(capability=str(world["asr"])))
     assert exc.value.errors == {"capability": "请先在“能力”中添加该能力，再把它关联到这里。"}
@@ -114,8 +163,13 @@ async def test_a_linked_past_project_makes_the_evidence_past_project(world):
     await profile.delete_item(PROJECTS, company, MANAGER, project_id)
     assert await evidence(company, asr) == "self_declared"
     actions = [r["action"] for r in await AuditEvent.select(AuditEvent.action).order_by(AuditEvent.id)]
-    assert actions == ["company.capability.add", "company.past_project.add", "company.past_project.update",
-                       "company.past_project.update", "company.past_project.delete"]
+    assert actions == [
+        "company.capability.add",
+        "company.past_project.add",
+        "company.past_project.update",
+        "company.past_project.update",
+        "company.past_project.delete",
+    ]
     assert await Outbox.count().where(Outbox.entity_id == company) == 5
 
 
@@ -177,28 +231,49 @@ async def test_replace_capabilities_keeps_verification_of_those_that_stay(world)
     await profile.add_capability(company, MANAGER, asr)
     await profile.set_capability_verified(company, asr, True, ADMIN)
     with pytest.raises(ValidationFailed) as exc:
-        await profile.replace_capabilities(company, MANAGER, [(asr, ""), (world["group"], ""), (nlp, "长" * 501)])
-    assert exc.value.errors == {"capabilities[1].capability": "请从能力分类中选择一项具体能力。",
-                                "capabilities[2].note": "说明不能超过 500 个字符（现在 501 个）。"}
+        await profile.replace_capabilities(
+            company, MANAGER, [(asr, ""), (world["group"], ""), (nlp, "长" * 501)]
+        )
+    assert exc.value.errors == {
+        "capabilities[1].capability": "请从能力分类中选择一项具体能力。",
+        "capabilities[2].note": "说明不能超过 500 个字符（现在 501 个）。",
+    }
     await profile.replace_capabilities(company, MANAGER, [(asr, "含方言"), (nlp, "")])
     rows = {r["capability"]: r for r in await CompanyCapability.select()}
-    assert (rows[asr]["evidence"], rows[asr]["note"], rows[nlp]["evidence"]) == ("verified", "含方言", "self_declared")
+    assert (rows[asr]["evidence"], rows[asr]["note"], rows[nlp]["evidence"]) == (
+        "verified",
+        "含方言",
+        "self_declared",
+    )
     await profile.replace_capabilities(company, MANAGER, [(nlp, "")])
     assert [r["capability"] for r in await CompanyCapability.select()] == [nlp]
 
 
 async def test_public_profile_and_search_document_show_only_what_is_published(world):
     company, asr = world["company"], world["asr"]
-    await profile.update_profile(company, MANAGER, {
-        "description": "专注政务语音", "contact_name": "周强", "contact_email": "zq@example.com",
-        "publish_profile": "on"})
+    await profile.update_profile(
+        company,
+        MANAGER,
+        {
+            "description": "专注政务语音",
+            "contact_name": "周强",
+            "contact_email": "zq@example.com",
+            "publish_profile": "on",
+        },
+    )
     await profile.add_capability(company, MANAGER, asr)
     await profile.save_item(PROJECTS, company, MANAGER, project(capability=str(asr)))
     await profile.save_item(PROJECTS, company, MANAGER, project(title="保密的内部项目", published=""))
-    await profile.save_item(CERTIFICATES, company, MANAGER, {"name": "ISO 27001", "issuer": "认证中心",
-                                                              "valid_until": "2027-06-30", "published": "on"})
+    await profile.save_item(
+        CERTIFICATES,
+        company,
+        MANAGER,
+        {"name": "ISO 27001", "issuer": "认证中心", "valid_until": "2027-06-30", "published": "on"},
+    )
     await profile.save_item(CERTIFICATES, company, MANAGER, {"name": "未公开证书", "issuer": "某机构"})
-    await profile.save_item(CASES, company, MANAGER, {"title": "方言热线", "summary": "做法", "published": "on"})
+    await profile.save_item(
+        CASES, company, MANAGER, {"title": "方言热线", "summary": "做法", "published": "on"}
+    )
     await profile.save_item(CASES, company, MANAGER, {"title": "草稿案例", "summary": "做法"})
 
     detail = await get_public_company(company)

@@ -7,11 +7,11 @@ import asyncio
 
 import pytest
 
+from marketplace.accounts.tables import User
 from marketplace.core.db import constraint_name, for_update, write_transaction
 from marketplace.evaluation.tables import EvaluationScore
 from marketplace.proposals.tables import Proposal
 from marketplace.scenarios.tables import Scenario, ScenarioCriterion
-from marketplace.accounts.tables import User
 from tests.factories import make_company, make_scenario
 
 
@@ -25,10 +25,14 @@ async def _refused(coro) -> str:
 
 async def test_status_values_are_checked(db):
     scenario_id = await make_scenario("open")
-    assert await _refused(Scenario.update({Scenario.status: "published"}).where(Scenario.id == scenario_id)) \
+    assert (
+        await _refused(Scenario.update({Scenario.status: "published"}).where(Scenario.id == scenario_id))
         == "scenario_status_valid"
-    assert await _refused(Scenario.update({Scenario.domain: "一网通"}).where(Scenario.id == scenario_id)) \
+    )
+    assert (
+        await _refused(Scenario.update({Scenario.domain: "一网通"}).where(Scenario.id == scenario_id))
         == "scenario_domain_valid"
+    )
 
 
 async def test_one_proposal_per_company_per_scenario(db):
@@ -41,8 +45,14 @@ async def test_one_proposal_per_company_per_scenario(db):
 
 async def test_budget_and_deadline_order(db):
     scenario_id = await make_scenario("draft")
-    assert await _refused(Scenario.update({Scenario.budget_min: 500, Scenario.budget_max: 100}).where(
-        Scenario.id == scenario_id)) == "scenario_budget_valid"
+    assert (
+        await _refused(
+            Scenario.update({Scenario.budget_min: 500, Scenario.budget_max: 100}).where(
+                Scenario.id == scenario_id
+            )
+        )
+        == "scenario_budget_valid"
+    )
 
 
 async def test_scores_are_between_0_and_10(db):
@@ -53,14 +63,22 @@ async def test_scores_are_between_0_and_10(db):
     user = User(email="e@example.com", role="staff")
     await user.save()
     criterion = await ScenarioCriterion.select(ScenarioCriterion.id).first()
-    assert await _refused(EvaluationScore.insert(EvaluationScore(
-        proposal=proposal.id, evaluator=user.id, criterion=criterion["id"], score=11))) == "evaluation_score_range"
+    assert (
+        await _refused(
+            EvaluationScore.insert(
+                EvaluationScore(proposal=proposal.id, evaluator=user.id, criterion=criterion["id"], score=11)
+            )
+        )
+        == "evaluation_score_range"
+    )
 
 
 async def test_scenario_cannot_open_with_weights_not_adding_up(db):
     scenario_id = await make_scenario("draft", criteria=(("方案", 50), ("成本", 20)))
-    assert await _refused(Scenario.update({Scenario.status: "open"}).where(Scenario.id == scenario_id)) \
+    assert (
+        await _refused(Scenario.update({Scenario.status: "open"}).where(Scenario.id == scenario_id))
         == "scenario_weights_add_up"
+    )
 
 
 async def test_concurrent_read_then_write_transactions_do_not_fail(db):
@@ -70,10 +88,12 @@ async def test_concurrent_read_then_write_transactions_do_not_fail(db):
 
     async def bump():
         async with write_transaction():
-            row = await for_update(Scenario.select(Scenario.pilot_months).where(
-                Scenario.id == scenario_id)).first()
+            row = await for_update(
+                Scenario.select(Scenario.pilot_months).where(Scenario.id == scenario_id)
+            ).first()
             await Scenario.update({Scenario.pilot_months: (row["pilot_months"] or 0) + 1}).where(
-                Scenario.id == scenario_id)
+                Scenario.id == scenario_id
+            )
 
     results = await asyncio.gather(*[bump() for _ in range(50)], return_exceptions=True)
     assert [r for r in results if isinstance(r, Exception)] == []

@@ -7,12 +7,15 @@ from marketplace.settings import SettingsError, parse_database_url
 VAR = Path("/srv/var")
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    (None, ("sqlite", VAR / "marketplace.sqlite")),
-    ("", ("sqlite", VAR / "marketplace.sqlite")),
-    ("sqlite:////data/market.sqlite", ("sqlite", Path("//data/market.sqlite"))),
-    ("sqlite:///data/m.sqlite", ("sqlite", Path("/data/m.sqlite"))),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (None, ("sqlite", VAR / "marketplace.sqlite")),
+        ("", ("sqlite", VAR / "marketplace.sqlite")),
+        ("sqlite:////data/market.sqlite", ("sqlite", Path("//data/market.sqlite"))),
+        ("sqlite:///data/m.sqlite", ("sqlite", Path("/data/m.sqlite"))),
+    ],
+)
 def test_sqlite_urls(url, expected):
     config = parse_database_url(url, VAR)
     assert (config.engine, config.sqlite_path) == expected
@@ -21,7 +24,13 @@ def test_sqlite_urls(url, expected):
 def test_postgres_url():
     config = parse_database_url("postgres://app:p%40ss@db.local:5433/market", VAR)
     assert (config.engine, config.host, config.port, config.user, config.password, config.database) == (
-        "postgres", "db.local", 5433, "app", "p@ss", "market")
+        "postgres",
+        "db.local",
+        5433,
+        "app",
+        "p@ss",
+        "market",
+    )
     assert parse_database_url("postgresql://u@h/d", VAR).port == 5432
 
 

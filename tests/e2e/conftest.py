@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 import re
 import secrets
@@ -244,8 +245,11 @@ def _wait_search_ready(url: str, log_path: Path, timeout: float = 60.0) -> None:
         if search.get("status") == "ok" and search.get("pending") == 0:
             return
         time.sleep(0.2)
-    pytest.fail(f"search did not become ready within {timeout:.0f} s (last /healthz: {body})\n"
-                f"--- server log ---\n{_read(log_path)}", pytrace=False)
+    pytest.fail(
+        f"search did not become ready within {timeout:.0f} s (last /healthz: {body})\n"
+        f"--- server log ---\n{_read(log_path)}",
+        pytrace=False,
+    )
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -259,10 +263,8 @@ def _stop(proc: subprocess.Popen) -> None:
     try:
         proc.wait(timeout=STOP_TIMEOUT)
     except subprocess.TimeoutExpired:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait(timeout=STOP_TIMEOUT)
 
 
@@ -334,7 +336,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} not found: run scripts/system-deps.sh (Debian package chromium)", pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} not found: run scripts/system-deps.sh (Debian package chromium)", pytrace=False
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

@@ -82,8 +82,14 @@ SCORES = {
 
 def _prepare(live_server) -> dict:
     script = SETUP % json.dumps([TITLE, CRITERIA], ensure_ascii=False)
-    done = subprocess.run([sys.executable, "-c", script], env=live_server.env, cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=live_server.env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -100,7 +106,7 @@ def _score(page: Page, scenario: int, world: dict, evaluator: str) -> None:
     expect(page.get_by_text("利益冲突声明已保存。")).to_be_visible()
     for key, values in SCORES[evaluator].items():
         page.goto(f"/staff/scenarios/{scenario}/evaluation/score/{world[key]}")
-        for (name, _), value in zip(CRITERIA, values):
+        for (name, _), value in zip(CRITERIA, values, strict=False):
             page.get_by_label(f"{name} 评分（0–10）").fill(str(value))
             page.get_by_label(f"{name} 评语").fill(f"{evaluator.split('@')[0]}：{name}{value}分，{key}")
         page.get_by_role("button", name="保存评分草稿").click()
@@ -193,7 +199,8 @@ def test_two_evaluators_score_staff_select_and_publish(page: Page, live_server):
     result = page.locator("#result")
     expect(result).to_contain_text("选定合作伙伴")
     expect(result.get_by_role("link", name=world["winner_company"])).to_have_attribute(
-        "href", f"/companies/{world['winner_company_id']}")
+        "href", f"/companies/{world['winner_company_id']}"
+    )
     expect(page.get_by_text(world["loser_company"])).to_have_count(0)
 
     # The losing company's member is told, and reads its own scores and comments.

@@ -21,8 +21,12 @@ def _login(page: Page, email: str, live_server) -> None:
 
 
 def _second_page(browser: Browser, live_server) -> Page:
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900},
-                                  base_url=live_server.url)
+    context = browser.new_context(
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 1280, "height": 900},
+        base_url=live_server.url,
+    )
     context.set_default_timeout(15_000)
     return context.new_page()
 
@@ -67,7 +71,14 @@ def test_two_members_form_a_consortium_and_submit_twice(page: Page, browser: Bro
 
     # the lead completes everything and submits
     page.goto(proposal_url + "/edit")
-    for name in ("对问题的理解", "技术路线与实施方法", "需要部门提供的数据与资源", "项目团队", "试点方案", "成效指标"):
+    for name in (
+        "对问题的理解",
+        "技术路线与实施方法",
+        "需要部门提供的数据与资源",
+        "项目团队",
+        "试点方案",
+        "成效指标",
+    ):
         page.get_by_label(name, exact=True).fill(f"{name}：详见方案说明。")
     answers = page.locator("textarea[name^=cap_]")
     for i in range(answers.count()):

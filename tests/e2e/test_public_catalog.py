@@ -41,7 +41,9 @@ def test_visitor_browses_by_domain_and_opens_a_scenario(page: Page, live_server)
     expect(page.get_by_text("四个“一网”领域")).to_be_visible()
     stat = page.locator(".stat").filter(has_text="正在征集的场景")
     expect(stat.locator(".stat-num")).to_have_text(str(open_count))
-    expect(page.locator(".stat").filter(has_text="已公开场景").locator(".stat-num")).to_have_text(str(public_count))
+    expect(page.locator(".stat").filter(has_text="已公开场景").locator(".stat-num")).to_have_text(
+        str(public_count)
+    )
 
     # To the catalog through the main navigation.
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="场景", exact=True).click()

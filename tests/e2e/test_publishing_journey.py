@@ -34,7 +34,9 @@ def _logout(page: Page) -> None:
 
 
 def _local(days: int) -> str:
-    moment = dt.datetime.now(PARK).replace(hour=17, minute=0, second=0, microsecond=0) + dt.timedelta(days=days)
+    moment = dt.datetime.now(PARK).replace(hour=17, minute=0, second=0, microsecond=0) + dt.timedelta(
+        days=days
+    )
     return moment.strftime("%Y-%m-%dT%H:%M")
 
 
@@ -62,7 +64,8 @@ def test_staff_publish_and_member_asks(page: Page, live_server):
     page.get_by_label("所属领域").select_option("一网统管")
     page.get_by_label("问题描述").fill(
         "园区 300 个公共自行车站点周边乱停乱放问题突出，目前依靠人工巡查发现，"
-        "高峰时段站点满桩或空桩，调度员无法及时掌握，市民投诉较多。站点周边已有监控视频，但从未做过视频分析。")
+        "高峰时段站点满桩或空桩，调度员无法及时掌握，市民投诉较多。站点周边已有监控视频，但从未做过视频分析。"
+    )
     page.get_by_label("预期成效与指标").fill("乱停乱放发现时间缩短到 15 分钟以内，站点满空桩时长减少 30%。")
     page.get_by_label("服务对象").fill("城管执法队员、公共自行车调度员约 60 人。")
     page.get_by_label("可开放的数据").fill("站点桩位实时数据、近一年骑行订单（脱敏）。")
@@ -104,7 +107,8 @@ def test_staff_publish_and_member_asks(page: Page, live_server):
     expect(page.get_by_text("请写明可提供的骑行订单数据的时间范围和字段。")).to_be_visible()
     page.get_by_role("link", name="按意见修改").click()
     page.get_by_label("可开放的数据").fill(
-        "站点桩位实时数据（每分钟）；2025 年以来的骑行订单（脱敏，含起止站点、时间）。")
+        "站点桩位实时数据（每分钟）；2025 年以来的骑行订单（脱敏，含起止站点、时间）。"
+    )
     page.get_by_role("button", name="保存并提交审核").click()
     expect(page.get_by_text("已提交审核，首席数据官审核后即可发布。")).to_be_visible()
     _logout(page)

@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import REPO_ROOT
 
-SETUP = r'''
+SETUP = r"""
 import asyncio, datetime as dt, hashlib, json
 import piccolo_conf  # noqa: F401  (the server's database, from DATABASE_URL)
 from marketplace.accounts.tables import User
@@ -93,12 +93,18 @@ async def main():
 
 
 asyncio.run(main())
-'''
+"""
 
 
 def _setup(live_server) -> dict:
-    done = subprocess.run([sys.executable, "-c", SETUP], env=live_server.env, cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", SETUP],
+        env=live_server.env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -23,7 +23,7 @@ from marketplace.scenarios.tables import Scenario, ScenarioCriterion
 from tests.accounts.helpers import make_user
 from tests.factories import make_company, make_department, make_scenario
 
-NOW = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 in the park
+NOW = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)  # 10:00 in the park
 DEADLINE = NOW - dt.timedelta(days=1)
 CRITERIA = (("技术方案", 50), ("实施能力", 30), ("报价合理性", 20))
 
@@ -61,8 +61,13 @@ class EvaluationWorld:
         return [self.evaluator_1, self.evaluator_2]
 
     def actor(self, user_id: int) -> Actor:
-        role = "admin" if user_id == self.admin else "member" if user_id in (
-            self.member_a, self.member_b, self.member_sme, self.member_c) else "staff"
+        role = (
+            "admin"
+            if user_id == self.admin
+            else "member"
+            if user_id in (self.member_a, self.member_b, self.member_sme, self.member_c)
+            else "staff"
+        )
         return Actor(user_id=user_id, label=f"user{user_id}", role=role)
 
 
@@ -76,31 +81,74 @@ PROPOSAL_TEXT = {
 }
 
 
-async def insert_submitted_proposal(scenario: int, company: int, summary: str, *,
-                                    members: list[tuple[int, str, int]] = (), lead_share: int = 100,
-                                    cost: int = 400_000, created_by: int | None = None,
-                                    status: str = "submitted") -> int:
+async def insert_submitted_proposal(
+    scenario: int,
+    company: int,
+    summary: str,
+    *,
+    members: list[tuple[int, str, int]] = (),
+    lead_share: int = 100,
+    cost: int = 400_000,
+    created_by: int | None = None,
+    status: str = "submitted",
+) -> int:
     """A submitted proposal with its lead member row, consortium members (company, role, share;
     accepted) and version 1 holding the content."""
-    content = {"summary": summary, **PROPOSAL_TEXT, "cost_estimate": cost,
-               "timeline": [{"title": "模型训练", "month": 1}, {"title": "试点上线", "month": 3}]}
+    content = {
+        "summary": summary,
+        **PROPOSAL_TEXT,
+        "cost_estimate": cost,
+        "timeline": [{"title": "模型训练", "month": 1}, {"title": "试点上线", "month": 3}],
+    }
     digest = hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
     submitted_at = DEADLINE - dt.timedelta(days=2)
-    row = Proposal(scenario=scenario, company=company, status=status, summary=summary,
-                   understanding=PROPOSAL_TEXT["understanding"], approach=PROPOSAL_TEXT["approach"],
-                   data_needs=PROPOSAL_TEXT["data_needs"], team=PROPOSAL_TEXT["team"],
-                   pilot_plan=PROPOSAL_TEXT["pilot_plan"], success_indicators=PROPOSAL_TEXT["success_indicators"],
-                   timeline=content["timeline"], cost_estimate=cost, declaration_accepted=True, version=1,
-                   content_hash=digest, submitted_at=submitted_at, created_by=created_by)
+    row = Proposal(
+        scenario=scenario,
+        company=company,
+        status=status,
+        summary=summary,
+        understanding=PROPOSAL_TEXT["understanding"],
+        approach=PROPOSAL_TEXT["approach"],
+        data_needs=PROPOSAL_TEXT["data_needs"],
+        team=PROPOSAL_TEXT["team"],
+        pilot_plan=PROPOSAL_TEXT["pilot_plan"],
+        success_indicators=PROPOSAL_TEXT["success_indicators"],
+        timeline=content["timeline"],
+        cost_estimate=cost,
+        declaration_accepted=True,
+        version=1,
+        content_hash=digest,
+        submitted_at=submitted_at,
+        created_by=created_by,
+    )
     await row.save()
     await Proposal.update({Proposal.number: f"SYQ-2026-{row.id:05d}"}).where(Proposal.id == row.id)
-    await ProposalMember.insert(ProposalMember(proposal=row.id, company=company, role="牵头单位",
-                                               work_share=lead_share, status="accepted", is_lead=True))
+    await ProposalMember.insert(
+        ProposalMember(
+            proposal=row.id,
+            company=company,
+            role="牵头单位",
+            work_share=lead_share,
+            status="accepted",
+            is_lead=True,
+        )
+    )
     for other, role, share in members:
-        await ProposalMember.insert(ProposalMember(proposal=row.id, company=other, role=role, work_share=share,
-                                                   status="accepted", answered_at=submitted_at))
-    await ProposalVersion.insert(ProposalVersion(proposal=row.id, version=1, content=content,
-                                                 content_hash=digest, submitted_at=submitted_at))
+        await ProposalMember.insert(
+            ProposalMember(
+                proposal=row.id,
+                company=other,
+                role=role,
+                work_share=share,
+                status="accepted",
+                answered_at=submitted_at,
+            )
+        )
+    await ProposalVersion.insert(
+        ProposalVersion(
+            proposal=row.id, version=1, content=content, content_hash=digest, submitted_at=submitted_at
+        )
+    )
     return row.id
 
 
@@ -110,39 +158,76 @@ async def make_evaluation_world(status: str = "closed", *, sealed: bool = False)
     dept = await make_department(key="dept-water", name="园区水务局")
     other = await make_department(key="dept-traffic", name="园区交通局")
     scenario = await make_scenario(
-        "closed", department=dept, criteria=CRITERIA, title="河道漂浮物智能发现", domain="一网统管",
-        summary="河道漂浮物发现慢、处置滞后。", proposal_deadline=DEADLINE, question_deadline=DEADLINE - dt.timedelta(days=5),
-        opened_at=DEADLINE - dt.timedelta(days=30), closed_at=DEADLINE, public_status="closed", sealed=sealed,
+        "closed",
+        department=dept,
+        criteria=CRITERIA,
+        title="河道漂浮物智能发现",
+        domain="一网统管",
+        summary="河道漂浮物发现慢、处置滞后。",
+        proposal_deadline=DEADLINE,
+        question_deadline=DEADLINE - dt.timedelta(days=5),
+        opened_at=DEADLINE - dt.timedelta(days=30),
+        closed_at=DEADLINE,
+        public_status="closed",
+        sealed=sealed,
     )
-    criteria = [r["id"] for r in await ScenarioCriterion.select(ScenarioCriterion.id).where(
-        ScenarioCriterion.scenario == scenario).order_by(ScenarioCriterion.position)]
+    criteria = [
+        r["id"]
+        for r in await ScenarioCriterion.select(ScenarioCriterion.id)
+        .where(ScenarioCriterion.scenario == scenario)
+        .order_by(ScenarioCriterion.position)
+    ]
     company_a = await make_company(name="甲视觉科技有限公司", size="large")
     company_b = await make_company(name="乙数据集团有限公司", size="large")
     company_sme = await make_company(name="丙感知小微科技有限公司", size="sme")
     company_c = await make_company(name="丁智能科技有限公司", size="sme")
     w = EvaluationWorld(
-        scenario=scenario, department=dept, other_department=other, criteria=criteria,
-        company_a=company_a, company_b=company_b, company_sme=company_sme, company_c=company_c,
-        proposal_a=0, proposal_b=0, proposal_c=0,
+        scenario=scenario,
+        department=dept,
+        other_department=other,
+        criteria=criteria,
+        company_a=company_a,
+        company_b=company_b,
+        company_sme=company_sme,
+        company_c=company_c,
+        proposal_a=0,
+        proposal_b=0,
+        proposal_c=0,
         staff=await make_user("staff@example.com", role="staff", department=dept, display_name="王主管"),
-        evaluator_1=await make_user("eval1@example.com", role="staff", department=dept, is_evaluator=True,
-                                    display_name="评审甲"),
-        evaluator_2=await make_user("eval2@example.com", role="staff", department=dept, is_evaluator=True,
-                                    display_name="评审乙"),
-        outsider=await make_user("other@example.com", role="staff", department=other, display_name="外局员工"),
+        evaluator_1=await make_user(
+            "eval1@example.com", role="staff", department=dept, is_evaluator=True, display_name="评审甲"
+        ),
+        evaluator_2=await make_user(
+            "eval2@example.com", role="staff", department=dept, is_evaluator=True, display_name="评审乙"
+        ),
+        outsider=await make_user(
+            "other@example.com", role="staff", department=other, display_name="外局员工"
+        ),
         admin=await make_user("admin@example.com", role="admin", display_name="协会管理员"),
         member_a=await make_user("a@example.com", company=company_a, is_company_manager=True),
         member_b=await make_user("b@example.com", company=company_b, is_company_manager=True),
         member_sme=await make_user("sme@example.com", company=company_sme, is_company_manager=True),
         member_c=await make_user("c@example.com", company=company_c, is_company_manager=True),
     )
-    w.proposal_a = await insert_submitted_proposal(scenario, company_a, "甲方案：视频识别漂浮物",
-                                                   created_by=w.member_a)
-    w.proposal_b = await insert_submitted_proposal(scenario, company_b, "乙方案：联合体感知网络", lead_share=70,
-                                                   members=[(company_sme, "传感器部署", 30)], created_by=w.member_b)
-    w.proposal_c = await insert_submitted_proposal(scenario, company_c, "丁方案：无人机巡河", created_by=w.member_c)
-    w.names = {w.proposal_a: "甲方案：视频识别漂浮物", w.proposal_b: "乙方案：联合体感知网络",
-               w.proposal_c: "丁方案：无人机巡河"}
+    w.proposal_a = await insert_submitted_proposal(
+        scenario, company_a, "甲方案：视频识别漂浮物", created_by=w.member_a
+    )
+    w.proposal_b = await insert_submitted_proposal(
+        scenario,
+        company_b,
+        "乙方案：联合体感知网络",
+        lead_share=70,
+        members=[(company_sme, "传感器部署", 30)],
+        created_by=w.member_b,
+    )
+    w.proposal_c = await insert_submitted_proposal(
+        scenario, company_c, "丁方案：无人机巡河", created_by=w.member_c
+    )
+    w.names = {
+        w.proposal_a: "甲方案：视频识别漂浮物",
+        w.proposal_b: "乙方案：联合体感知网络",
+        w.proposal_c: "丁方案：无人机巡河",
+    }
     if status == "evaluating":
         await begin_evaluation(w)
     elif status != "closed":
@@ -180,14 +265,17 @@ async def ready_to_score(w: EvaluationWorld) -> EvaluationWorld:
     return w
 
 
-async def score_all(w: EvaluationWorld, evaluator: int, scores: dict[int, tuple[int, ...]], *,
-                    submit: bool = True) -> None:
+async def score_all(
+    w: EvaluationWorld, evaluator: int, scores: dict[int, tuple[int, ...]], *, submit: bool = True
+) -> None:
     """``scores``: proposal id -> one score per criterion (in criterion order); comments filled."""
     from marketplace.evaluation.scoring import ScoreInput, save_scores, submit_scores
 
     for proposal, values in scores.items():
-        entries = [ScoreInput(criterion_id=c, score=s, comment=f"评分{s}的理由")
-                   for c, s in zip(w.criteria, values)]
+        entries = [
+            ScoreInput(criterion_id=c, score=s, comment=f"评分{s}的理由")
+            for c, s in zip(w.criteria, values, strict=False)
+        ]
         await save_scores(proposal, entries, w.actor(evaluator))
     if submit:
         await submit_scores(w.scenario, w.actor(evaluator))

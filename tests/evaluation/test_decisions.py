@@ -34,7 +34,11 @@ async def scored_world(*, second_submits: bool = True):
 
 
 async def _scenario(w) -> dict:
-    return await Scenario.select(Scenario.status, Scenario.public_status).where(Scenario.id == w.scenario).first()
+    return (
+        await Scenario.select(Scenario.status, Scenario.public_status)
+        .where(Scenario.id == w.scenario)
+        .first()
+    )
 
 
 async def _review(proposal_id: int) -> dict:
@@ -59,15 +63,25 @@ async def test_first_shortlisting_moves_the_scenario_and_stays_internal(db):
     review = await _review(w.proposal_a)
     assert review["shortlisted"] and review["shortlist_reason"] == "总分第一，方案成熟。"
     assert await _scenario(w) == {"status": "shortlisted", "public_status": "evaluating"}
-    proposal = await Proposal.select(Proposal.status, Proposal.outcome_published).where(
-        Proposal.id == w.proposal_a).first()
+    proposal = (
+        await Proposal.select(Proposal.status, Proposal.outcome_published)
+        .where(Proposal.id == w.proposal_a)
+        .first()
+    )
     assert proposal == {"status": "under_review", "outcome_published": False}
     await decisions.shortlist_proposal(w.scenario, w.proposal_b, w.actor(w.admin), "联合体带动中小企业。")
     assert (await _scenario(w))["status"] == "shortlisted"
-    actions = [r["action"] for r in await AuditEvent.select(AuditEvent.action).where(
-        AuditEvent.action.like("evaluation.shortlist%"))]
+    actions = [
+        r["action"]
+        for r in await AuditEvent.select(AuditEvent.action).where(
+            AuditEvent.action.like("evaluation.shortlist%")
+        )
+    ]
     assert actions == ["evaluation.shortlist", "evaluation.shortlist"]
-    assert await Notification.count().where(Notification.kind.is_in(["pitch_invitation", "evaluation_result"])) == 0
+    assert (
+        await Notification.count().where(Notification.kind.is_in(["pitch_invitation", "evaluation_result"]))
+        == 0
+    )
 
 
 async def test_shortlisting_needs_a_reason_and_an_eligible_proposal(db):
@@ -113,17 +127,25 @@ async def test_pitch_invitation_tells_the_lead_company_time_and_place_only(db):
     await decisions.shortlist_proposal(w.scenario, w.proposal_b, w.actor(w.staff), "联合体方案")
     when = clock.now() + dt.timedelta(days=3)
     with pytest.raises(ValidationFailed) as info:
-        await decisions.invite_to_pitch(w.scenario, w.proposal_b, w.actor(w.staff), when=clock.now() - dt.timedelta(hours=1),
-                                        place="")
+        await decisions.invite_to_pitch(
+            w.scenario, w.proposal_b, w.actor(w.staff), when=clock.now() - dt.timedelta(hours=1), place=""
+        )
     assert set(info.value.errors) == {"pitch_at", "pitch_place"}
     with pytest.raises(Conflict, match="入围方案"):
         await decisions.invite_to_pitch(w.scenario, w.proposal_a, w.actor(w.staff), when=when, place="会议室")
-    await decisions.invite_to_pitch(w.scenario, w.proposal_b, w.actor(w.staff), when=when,
-                                    place="园区水务局三楼会议室", note="请准备 15 分钟演示")
+    await decisions.invite_to_pitch(
+        w.scenario,
+        w.proposal_b,
+        w.actor(w.staff),
+        when=when,
+        place="园区水务局三楼会议室",
+        note="请准备 15 分钟演示",
+    )
     review = await _review(w.proposal_b)
     assert review["pitch_place"] == "园区水务局三楼会议室" and review["pitch_at"] == when
-    notes = await Notification.select(Notification.user, Notification.title, Notification.body, Notification.link).where(
-        Notification.kind == "pitch_invitation")
+    notes = await Notification.select(
+        Notification.user, Notification.title, Notification.body, Notification.link
+    ).where(Notification.kind == "pitch_invitation")
     assert [n["user"] for n in notes] == [w.member_b]  # the lead company's manager, not the SME member
     assert notes[0]["title"] == "您受邀参加方案路演：河道漂浮物智能发现"
     assert "园区水务局三楼会议室" in notes[0]["body"] and "2026-12-04" in notes[0]["body"].replace("年", "-")
@@ -140,7 +162,9 @@ async def test_selecting_the_partner(db):
     with pytest.raises(ValidationFailed) as info:
         await decisions.select_partner(w.scenario, w.proposal_a, w.actor(w.staff), reason="")
     assert "reason" in info.value.errors
-    await decisions.select_partner(w.scenario, w.proposal_a, w.actor(w.staff), reason="综合得分最高，实施风险低。")
+    await decisions.select_partner(
+        w.scenario, w.proposal_a, w.actor(w.staff), reason="综合得分最高，实施风险低。"
+    )
     outcome = await ScenarioOutcome.select().where(ScenarioOutcome.scenario == w.scenario).first()
     assert outcome["result"] == "awarded" and outcome["selected_proposal"] == w.proposal_a
     assert outcome["decided_by"] == w.staff and outcome["published_at"] is None
@@ -149,7 +173,9 @@ async def test_selecting_the_partner(db):
     assert (await _review(w.proposal_b))["decision_reason"] == decisions.DEFAULT_NOT_SELECTED_REASON
     # Awarded inside, still "evaluating" outside; applicants' proposals unchanged.
     assert await _scenario(w) == {"status": "awarded", "public_status": "evaluating"}
-    statuses = {r["status"] for r in await Proposal.select(Proposal.status).where(Proposal.scenario == w.scenario)}
+    statuses = {
+        r["status"] for r in await Proposal.select(Proposal.status).where(Proposal.scenario == w.scenario)
+    }
     assert statuses == {"under_review"}
     with pytest.raises(Conflict):
         await decisions.select_partner(w.scenario, w.proposal_b, w.actor(w.staff), reason="改主意")
@@ -166,10 +192,19 @@ async def test_deciding_before_every_evaluator_submitted_needs_an_override_reaso
         await decisions.select_partner(w.scenario, w.proposal_a, w.actor(w.staff), reason="最好")
     assert "评审乙" in info.value.errors["override_reason"]
     assert await ScenarioOutcome.count() == 0
-    await decisions.select_partner(w.scenario, w.proposal_a, w.actor(w.staff), reason="最好",
-                                   override_reason="评审乙出差，经局务会同意先行决定。")
-    event = await AuditEvent.select(AuditEvent.after, AuditEvent.reason).where(
-        AuditEvent.action == "evaluation.select_partner").output(load_json=True).first()
+    await decisions.select_partner(
+        w.scenario,
+        w.proposal_a,
+        w.actor(w.staff),
+        reason="最好",
+        override_reason="评审乙出差，经局务会同意先行决定。",
+    )
+    event = (
+        await AuditEvent.select(AuditEvent.after, AuditEvent.reason)
+        .where(AuditEvent.action == "evaluation.select_partner")
+        .output(load_json=True)
+        .first()
+    )
     assert event["after"]["override"] == "评审乙出差，经局务会同意先行决定。" and event["reason"] == "最好"
 
 
@@ -195,8 +230,9 @@ async def test_removing_from_the_shortlist_cancels_the_pitch(db):
     w = await make_evaluation_world()
     await ready_to_score(w)
     await decisions.shortlist_proposal(w.scenario, w.proposal_c, w.actor(w.staff), "创新")
-    await decisions.invite_to_pitch(w.scenario, w.proposal_c, w.actor(w.staff),
-                                    when=clock.now() + dt.timedelta(days=2), place="线上")
+    await decisions.invite_to_pitch(
+        w.scenario, w.proposal_c, w.actor(w.staff), when=clock.now() + dt.timedelta(days=2), place="线上"
+    )
     await decisions.remove_from_shortlist(w.scenario, w.proposal_c, w.actor(w.staff))
     review = await _review(w.proposal_c)
     assert not review["shortlisted"] and review["pitch_at"] is None and review["pitch_place"] == ""
@@ -210,7 +246,6 @@ async def test_nothing_to_decide_before_the_deadline(db):
         await decisions.read_board(w.actor(w.staff), w.scenario)
 
 
-
 async def test_the_decision_page_forms(db, client):
     from tests.accounts.helpers import post_form, sign_in
 
@@ -218,22 +253,39 @@ async def test_the_decision_page_forms(db, client):
     await sign_in(client, w.staff)
     page_url = f"/staff/scenarios/{w.scenario}/decision"
     page = await client.get(page_url)
-    assert page.status_code == 200 and "决定与公布：河道漂浮物智能发现" in page.text and "分歧较大" in page.text
+    assert (
+        page.status_code == 200 and "决定与公布：河道漂浮物智能发现" in page.text and "分歧较大" in page.text
+    )
 
-    missing = await post_form(client, f"{page_url}/shortlist", {"proposal_id": str(w.proposal_a)}, token_from=page_url)
+    missing = await post_form(
+        client, f"{page_url}/shortlist", {"proposal_id": str(w.proposal_a)}, token_from=page_url
+    )
     assert missing.status_code == 400 and "请填写入围理由。" in missing.text
     assert not (await _review(w.proposal_a))["shortlisted"]
-    done = await post_form(client, f"{page_url}/shortlist",
-                           {"proposal_id": str(w.proposal_a), "shortlist_reason": "总分第一"}, token_from=page_url)
+    done = await post_form(
+        client,
+        f"{page_url}/shortlist",
+        {"proposal_id": str(w.proposal_a), "shortlist_reason": "总分第一"},
+        token_from=page_url,
+    )
     assert done.status_code == 303 and done.headers["location"] == f"{page_url}?done=shortlisted"
-    bad_time = await post_form(client, f"{page_url}/pitch", {"proposal_id": str(w.proposal_a), "pitch_at": "明天下午",
-                                                             "pitch_place": "会议室"}, token_from=page_url)
+    bad_time = await post_form(
+        client,
+        f"{page_url}/pitch",
+        {"proposal_id": str(w.proposal_a), "pitch_at": "明天下午", "pitch_place": "会议室"},
+        token_from=page_url,
+    )
     assert bad_time.status_code == 400 and "路演时间格式不正确。" in bad_time.text
-    wrong = await post_form(client, f"{page_url}/select", {"proposal_id": str(w.proposal_b), "reason": "好"},
-                            token_from=page_url)
+    wrong = await post_form(
+        client, f"{page_url}/select", {"proposal_id": str(w.proposal_b), "reason": "好"}, token_from=page_url
+    )
     assert wrong.status_code == 409 and "只能从入围方案中选定合作伙伴。" in wrong.text
-    chosen = await post_form(client, f"{page_url}/select", {"proposal_id": str(w.proposal_a), "reason": "最好"},
-                             token_from=page_url)
+    chosen = await post_form(
+        client,
+        f"{page_url}/select",
+        {"proposal_id": str(w.proposal_a), "reason": "最好"},
+        token_from=page_url,
+    )
     assert chosen.status_code == 303
     unconfirmed = await post_form(client, f"{page_url}/publish", {}, token_from=page_url)
     assert unconfirmed.status_code == 400 and "请勾选确认后再公布结果。" in unconfirmed.text

@@ -30,7 +30,7 @@ def _ws(w) -> str:
 async def _score_form(client, w, proposal, values, comments=None):
     comments = comments or {}
     data = {}
-    for c, v in zip(w.criteria, values):
+    for c, v in zip(w.criteria, values, strict=False):
         data[f"score_{c}"] = "" if v is None else str(v)
         data[f"comment_{c}"] = comments.get(c, f"评语{v}")
     path = f"{_ws(w)}/score/{proposal}"
@@ -45,10 +45,14 @@ async def test_staff_start_the_evaluation_with_evaluators_from_the_page(db, clie
     doc = parse(page.text)
     boxes = {el.attrs["value"] for el in doc.find_all("input") if el.attrs.get("name") == "evaluator"}
     assert boxes == {str(u) for u in (w.staff, w.evaluator_1, w.evaluator_2, w.admin)}  # not the outsider
-    response = await client.post(f"{_ws(w)}/start", data={
-        "_csrf_token": _token(page.text), "evaluator": [str(w.evaluator_1), str(w.evaluator_2)]})
+    response = await client.post(
+        f"{_ws(w)}/start",
+        data={"_csrf_token": _token(page.text), "evaluator": [str(w.evaluator_1), str(w.evaluator_2)]},
+    )
     assert response.status_code == 303
-    assert (await Scenario.select(Scenario.status).where(Scenario.id == w.scenario).first())["status"] == "evaluating"
+    assert (await Scenario.select(Scenario.status).where(Scenario.id == w.scenario).first())[
+        "status"
+    ] == "evaluating"
     page = await client.get(_ws(w) + "?done=started")
     assert "评审已开始" in page.text and "评审甲" in page.text and "评审乙" in page.text
     assert "未声明" in page.text
@@ -65,7 +69,9 @@ async def test_starting_without_evaluators_says_so(db, client):
     await sign_in(client, w.staff)
     response = await post_form(client, f"{_ws(w)}/start", {}, token_from=_ws(w))
     assert response.status_code == 400 and "请至少选择一位评审专家" in response.text
-    assert (await Scenario.select(Scenario.status).where(Scenario.id == w.scenario).first())["status"] == "closed"
+    assert (await Scenario.select(Scenario.status).where(Scenario.id == w.scenario).first())[
+        "status"
+    ] == "closed"
 
 
 async def test_the_workspace_is_for_the_department_and_admins_only(db, client):
@@ -84,8 +90,11 @@ async def test_conflict_declaration_page_blocks_the_proposal(db, client):
     response = await client.get(f"{_ws(w)}/score/{w.proposal_a}")
     assert response.status_code == 403 and "利益冲突声明" in response.text
     # a conflict without a relation is refused, nothing stored
-    form = {f"conflicted_{w.proposal_a}": "no", f"conflicted_{w.proposal_b}": "yes",
-            f"conflicted_{w.proposal_c}": "no"}
+    form = {
+        f"conflicted_{w.proposal_a}": "no",
+        f"conflicted_{w.proposal_b}": "yes",
+        f"conflicted_{w.proposal_c}": "no",
+    }
     response = await post_form(client, path, form, token_from=path)
     assert response.status_code == 400 and "请说明与方案" in response.text
     assert await ConflictDeclaration.count() == 0
@@ -101,7 +110,7 @@ async def test_conflict_declaration_page_blocks_the_proposal(db, client):
     assert await EvaluationScore.count() == 0
     listing = await client.get(f"{_ws(w)}/score")
     assert "回避（利益冲突）" in listing.text
-    assert f"/score/{w.proposal_b}\"" not in listing.text
+    assert f'/score/{w.proposal_b}"' not in listing.text
 
 
 async def test_a_system_flag_shows_and_cannot_be_answered_away(db, client):
@@ -129,11 +138,13 @@ async def test_a_system_flag_shows_and_cannot_be_answered_away(db, client):
 
 async def test_scoring_through_the_pages_is_blind_until_submitted(db, client):
     w = await ready_to_score(await make_evaluation_world())
-    await score_all(w, w.evaluator_2, {p: (3, 3, 3) for p in w.proposals}, submit=False)
+    await score_all(w, w.evaluator_2, dict.fromkeys(w.proposals, (3, 3, 3)), submit=False)
     await sign_in(client, w.evaluator_1)
     page = await client.get(f"{_ws(w)}/score/{w.proposal_a}")
     assert page.status_code == 200
-    assert "视频识别漂浮物" in page.text and "在现有 120 路视频上部署漂浮物识别模型" in page.text  # final version
+    assert (
+        "视频识别漂浮物" in page.text and "在现有 120 路视频上部署漂浮物识别模型" in page.text
+    )  # final version
     assert "技术方案（权重 50%）" in page.text
     # a low score needs a comment; nothing stored
     response = await _score_form(client, w, w.proposal_a, (2, 8, 8), comments={w.criteria[0]: ""})
@@ -164,8 +175,12 @@ async def test_scoring_through_the_pages_is_blind_until_submitted(db, client):
     assert "评分已锁定" in page.text and "其他评审专家的评分" in page.text and "评分3的理由" in page.text
     response = await _score_form(client, w, w.proposal_a, (1, 1, 1))
     assert response.status_code == 409 and "已锁定" in response.text
-    assert {r["score"] for r in await EvaluationScore.select(EvaluationScore.score).where(
-        (EvaluationScore.evaluator == w.evaluator_1) & (EvaluationScore.proposal == w.proposal_a))} == {9, 8, 7}
+    assert {
+        r["score"]
+        for r in await EvaluationScore.select(EvaluationScore.score).where(
+            (EvaluationScore.evaluator == w.evaluator_1) & (EvaluationScore.proposal == w.proposal_a)
+        )
+    } == {9, 8, 7}
     # evaluator 2 still sees only his own
     await sign_in(client, w.evaluator_2)
     page = await client.get(f"{_ws(w)}/score/{w.proposal_a}")
@@ -174,8 +189,12 @@ async def test_scoring_through_the_pages_is_blind_until_submitted(db, client):
 
 async def test_workspace_ranking_flags_disagreement_and_keeps_a_consensus_note(db, client):
     w = await ready_to_score(await make_evaluation_world())
-    await score_all(w, w.evaluator_1, {w.proposal_a: (9, 9, 9), w.proposal_b: (7, 7, 7), w.proposal_c: (6, 6, 6)})
-    await score_all(w, w.evaluator_2, {w.proposal_a: (5, 5, 5), w.proposal_b: (7, 7, 7), w.proposal_c: (6, 6, 6)})
+    await score_all(
+        w, w.evaluator_1, {w.proposal_a: (9, 9, 9), w.proposal_b: (7, 7, 7), w.proposal_c: (6, 6, 6)}
+    )
+    await score_all(
+        w, w.evaluator_2, {w.proposal_a: (5, 5, 5), w.proposal_b: (7, 7, 7), w.proposal_c: (6, 6, 6)}
+    )
     await sign_in(client, w.staff)
     page = await client.get(_ws(w))
     doc = parse(page.text)
@@ -186,27 +205,45 @@ async def test_workspace_ranking_flags_disagreement_and_keeps_a_consensus_note(d
     assert doc.find("tr", id=f"rank-{w.proposal_c}").text().startswith("3 ")
     assert "已提交" in doc.find("table", class_="progress-matrix").text()
     path = f"{_ws(w)}/consensus"
-    response = await post_form(client, path, {"proposal_id": str(w.proposal_a),
-                                              "consensus_note": "合议后认为技术方案可行，维持平均分。"}, token_from=_ws(w))
+    response = await post_form(
+        client,
+        path,
+        {"proposal_id": str(w.proposal_a), "consensus_note": "合议后认为技术方案可行，维持平均分。"},
+        token_from=_ws(w),
+    )
     assert response.status_code == 303
-    assert (await ProposalReview.select(ProposalReview.consensus_note).where(
-        ProposalReview.proposal == w.proposal_a).first())["consensus_note"] == "合议后认为技术方案可行，维持平均分。"
+    assert (
+        await ProposalReview.select(ProposalReview.consensus_note)
+        .where(ProposalReview.proposal == w.proposal_a)
+        .first()
+    )["consensus_note"] == "合议后认为技术方案可行，维持平均分。"
 
 
 async def test_eligibility_and_clarification_through_the_pages(db, client):
     w = await make_evaluation_world("evaluating")
     await sign_in(client, w.staff)
-    response = await post_form(client, f"{_ws(w)}/eligibility",
-                               {"proposal_id": str(w.proposal_a), "decision": "ineligible", "reason": ""},
-                               token_from=_ws(w))
+    response = await post_form(
+        client,
+        f"{_ws(w)}/eligibility",
+        {"proposal_id": str(w.proposal_a), "decision": "ineligible", "reason": ""},
+        token_from=_ws(w),
+    )
     assert response.status_code == 400 and "请填写不符合资格的原因" in response.text
-    response = await post_form(client, f"{_ws(w)}/eligibility", {
-        "proposal_id": str(w.proposal_b), "decision": "clarification", "question": "请补充丙公司的营业执照。",
-        "deadline": "2026-12-03T18:00"}, token_from=_ws(w))
+    response = await post_form(
+        client,
+        f"{_ws(w)}/eligibility",
+        {
+            "proposal_id": str(w.proposal_b),
+            "decision": "clarification",
+            "question": "请补充丙公司的营业执照。",
+            "deadline": "2026-12-03T18:00",
+        },
+        token_from=_ws(w),
+    )
     assert response.status_code == 303
     review = await ProposalReview.select().where(ProposalReview.proposal == w.proposal_b).first()
     assert review["eligibility"] == "clarification"
-    assert review["clarification_deadline"] == dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.timezone.utc)
+    assert review["clarification_deadline"] == dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC)
     # the lead company's manager answers in the member area
     path = f"/member/clarifications/{review['id']}"
     await sign_in(client, w.member_b)
@@ -220,15 +257,24 @@ async def test_eligibility_and_clarification_through_the_pages(db, client):
     for user in (w.member_sme, w.member_a):
         await sign_in(client, user)
         assert (await client.get(path)).status_code == 404
-        assert (await post_form(client, path, {"answer": "x"}, token_from="/member/clarifications")).status_code == 404
+        assert (
+            await post_form(client, path, {"answer": "x"}, token_from="/member/clarifications")
+        ).status_code == 404
     await sign_in(client, w.staff)
     page = await client.get(_ws(w))
     assert "营业执照见附件二" in page.text
-    response = await post_form(client, f"{_ws(w)}/eligibility",
-                               {"proposal_id": str(w.proposal_b), "decision": "eligible"}, token_from=_ws(w))
+    response = await post_form(
+        client,
+        f"{_ws(w)}/eligibility",
+        {"proposal_id": str(w.proposal_b), "decision": "eligible"},
+        token_from=_ws(w),
+    )
     assert response.status_code == 303
-    assert (await ProposalReview.select(ProposalReview.eligibility).where(
-        ProposalReview.proposal == w.proposal_b).first())["eligibility"] == "eligible"
+    assert (
+        await ProposalReview.select(ProposalReview.eligibility)
+        .where(ProposalReview.proposal == w.proposal_b)
+        .first()
+    )["eligibility"] == "eligible"
 
 
 async def test_an_answer_after_the_clarification_deadline_is_refused_on_the_page(db, client):
@@ -236,7 +282,9 @@ async def test_an_answer_after_the_clarification_deadline_is_refused_on_the_page
     from marketplace.evaluation.eligibility import request_clarification
 
     w = await make_evaluation_world("evaluating")
-    await request_clarification(w.proposal_c, "报价是否含税？", NOW + dt.timedelta(minutes=10), w.actor(w.staff))
+    await request_clarification(
+        w.proposal_c, "报价是否含税？", NOW + dt.timedelta(minutes=10), w.actor(w.staff)
+    )
     review = await ProposalReview.select().where(ProposalReview.proposal == w.proposal_c).first()
     path = f"/member/clarifications/{review['id']}"
     await sign_in(client, w.member_c)
@@ -251,13 +299,19 @@ async def test_an_answer_after_the_clarification_deadline_is_refused_on_the_page
 async def test_affiliations_page(db, client):
     w = await make_evaluation_world()
     await sign_in(client, w.evaluator_1)
-    response = await post_form(client, "/staff/affiliations",
-                               {"company_name": "没有这家公司", "relation": "former_employer"},
-                               token_from="/staff/affiliations")
+    response = await post_form(
+        client,
+        "/staff/affiliations",
+        {"company_name": "没有这家公司", "relation": "former_employer"},
+        token_from="/staff/affiliations",
+    )
     assert response.status_code == 400 and "未找到" in response.text
-    response = await post_form(client, "/staff/affiliations",
-                               {"company_name": "丁智能科技有限公司", "relation": "family", "note": "配偶任职"},
-                               token_from="/staff/affiliations")
+    response = await post_form(
+        client,
+        "/staff/affiliations",
+        {"company_name": "丁智能科技有限公司", "relation": "family", "note": "配偶任职"},
+        token_from="/staff/affiliations",
+    )
     assert response.status_code == 303
     page = await client.get("/staff/affiliations")
     assert "丁智能科技有限公司" in page.text and "亲属任职" in page.text
@@ -265,10 +319,14 @@ async def test_affiliations_page(db, client):
     # someone else cannot delete it
     await sign_in(client, w.evaluator_2)
     assert "丁智能科技有限公司" not in (await client.get("/staff/affiliations")).text
-    response = await post_form(client, f"/staff/affiliations/{aid}/delete", {}, token_from="/staff/affiliations")
+    response = await post_form(
+        client, f"/staff/affiliations/{aid}/delete", {}, token_from="/staff/affiliations"
+    )
     assert response.status_code == 404
     await sign_in(client, w.evaluator_1)
-    response = await post_form(client, f"/staff/affiliations/{aid}/delete", {}, token_from="/staff/affiliations")
+    response = await post_form(
+        client, f"/staff/affiliations/{aid}/delete", {}, token_from="/staff/affiliations"
+    )
     assert response.status_code == 303 and await conflicts.list_affiliations(w.evaluator_1) == []
 
 

@@ -23,7 +23,9 @@ async def test_the_workbook_holds_the_ranking_and_every_score(db, client):
     assert response.status_code == 200
     assert response.headers["content-type"] == XLSX_TYPE
     disposition = response.headers["content-disposition"]
-    assert disposition.startswith("attachment;") and "河道漂浮物智能发现-评审结果.xlsx" in unquote(disposition)
+    assert disposition.startswith("attachment;") and "河道漂浮物智能发现-评审结果.xlsx" in unquote(
+        disposition
+    )
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["排名", "评分明细"]
 
@@ -31,7 +33,7 @@ async def test_the_workbook_holds_the_ranking_and_every_score(db, client):
     header = ranking[0]
     assert header[:5] == ["排名", "方案编号", "牵头企业", "联合体成员", "资格审查"]
     assert "技术方案（50%）平均分" in header and "加权总分" in header and "分歧较大" in header
-    rows = {r[2]: dict(zip(header, r)) for r in ranking[1:]}
+    rows = {r[2]: dict(zip(header, r, strict=False)) for r in ranking[1:]}
     assert list(rows) == ["甲视觉科技有限公司", "乙数据集团有限公司", "丁智能科技有限公司"]  # by rank
     a, b = rows["甲视觉科技有限公司"], rows["乙数据集团有限公司"]
     assert (a["排名"], a["加权总分"], a["技术方案（50%）平均分"], a["分歧较大"]) == (1, 83.5, 8.5, "否")
@@ -42,9 +44,26 @@ async def test_the_workbook_holds_the_ranking_and_every_score(db, client):
     assert rows["丁智能科技有限公司"]["决定理由"] == "经合议，选定了其他方案。"
 
     scores = [list(r) for r in book["评分明细"].iter_rows(values_only=True)]
-    assert scores[0] == ["方案编号", "牵头企业", "评审专家", "评审专家姓名", "评审项", "权重（%）", "分数（0-10）", "评语"]
+    assert scores[0] == [
+        "方案编号",
+        "牵头企业",
+        "评审专家",
+        "评审专家姓名",
+        "评审项",
+        "权重（%）",
+        "分数（0-10）",
+        "评语",
+    ]
     assert len(scores) == 1 + 3 * 2 * 3  # proposals x evaluators x criteria
-    assert scores[1][1:] == ["甲视觉科技有限公司", "评审专家1", "评审甲", "技术方案", 50, 9, comment(1, "a", 0)]
+    assert scores[1][1:] == [
+        "甲视觉科技有限公司",
+        "评审专家1",
+        "评审甲",
+        "技术方案",
+        50,
+        9,
+        comment(1, "a", 0),
+    ]
 
 
 async def test_the_csvs_decode_as_utf8_with_a_bom(db, client):
@@ -66,13 +85,14 @@ async def test_the_csvs_decode_as_utf8_with_a_bom(db, client):
 async def test_cells_that_look_like_formulas_are_written_as_text(db):
     w = await decided_world(selected="b")
     await ProposalReview.update({ProposalReview.shortlist_reason: '=HYPERLINK("http://evil.example")'}).where(
-        ProposalReview.proposal == w.proposal_b)
+        ProposalReview.proposal == w.proposal_b
+    )
     board = await decisions.read_board(w.actor(w.staff), w.scenario)
     book = load_workbook(io.BytesIO(exports.to_xlsx(board)))
     cells = [c for row in book["排名"].iter_rows() for c in row if c.value and "HYPERLINK" in str(c.value)]
-    assert [(c.value, c.data_type) for c in cells] == [("\'=HYPERLINK(\"http://evil.example\")", "s")]
+    assert [(c.value, c.data_type) for c in cells] == [('\'=HYPERLINK("http://evil.example")', "s")]
     rows = list(csv.reader(io.StringIO(exports.to_csv(*exports.ranking_table(board)).decode("utf-8-sig"))))
-    assert "\'=HYPERLINK(\"http://evil.example\")" in rows[2]
+    assert '\'=HYPERLINK("http://evil.example")' in rows[2]
 
 
 async def test_the_printable_report(db, client):
@@ -82,9 +102,24 @@ async def test_the_printable_report(db, client):
     assert page.status_code == 200
     html = page.text
     assert "/static/css/evaluation-report.css" in html
-    for text in ("河道漂浮物智能发现", "园区水务局", "技术方案", "50%", "评审专家1", "评审甲", "评审乙",
-                 "利益冲突", "资格审查", "83.50", "64.50", "分歧较大", "总分第一，方案成熟。",
-                 "已选定合作伙伴", "合议后认为方案可落地。", "尚未公布"):
+    for text in (
+        "河道漂浮物智能发现",
+        "园区水务局",
+        "技术方案",
+        "50%",
+        "评审专家1",
+        "评审甲",
+        "评审乙",
+        "利益冲突",
+        "资格审查",
+        "83.50",
+        "64.50",
+        "分歧较大",
+        "总分第一，方案成熟。",
+        "已选定合作伙伴",
+        "合议后认为方案可落地。",
+        "尚未公布",
+    ):
         assert text in html, text
     css = await client.get("/static/css/evaluation-report.css")
     assert css.status_code == 200 and "@media print" in css.text

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
 from marketplace.evaluation import publication
@@ -14,11 +15,24 @@ from tests.accounts.helpers import bearer, sign_in
 from tests.evaluation.test_publication import comment, decided_world
 from tests.search.conftest import app_for, engine, meili, sync  # noqa: F401 (fixtures)
 
-import httpx
-
 # What must never show before publication: applicant companies, reasons, evaluators, scores.
-INTERNAL = ("甲视觉科技", "乙数据集团", "丙感知小微", "丁智能科技", "总分第一", "联合体带动中小企业",
-            "合议后认为方案可落地", "评审甲", "评审乙", "评审专家", "83.5", "64.5", "专家1对方案", "入围", "shortlist")
+INTERNAL = (
+    "甲视觉科技",
+    "乙数据集团",
+    "丙感知小微",
+    "丁智能科技",
+    "总分第一",
+    "联合体带动中小企业",
+    "合议后认为方案可落地",
+    "评审甲",
+    "评审乙",
+    "评审专家",
+    "83.5",
+    "64.5",
+    "专家1对方案",
+    "入围",
+    "shortlist",
+)
 
 
 def assert_nothing_internal(text: str, where: str) -> None:
@@ -57,7 +71,11 @@ async def test_nothing_leaks_before_publication(db, client):
 
     # The applicants: their result page says "under way", no scores, no outcome.
     own_lead = {w.proposal_a: "甲视觉科技有限公司", w.proposal_b: "乙数据集团有限公司"}
-    for user, proposal in ((w.member_a, w.proposal_a), (w.member_b, w.proposal_b), (w.member_sme, w.proposal_b)):
+    for user, proposal in (
+        (w.member_a, w.proposal_a),
+        (w.member_b, w.proposal_b),
+        (w.member_sme, w.proposal_b),
+    ):
         await sign_in(client, user)
         page = await client.get(f"/member/results/{proposal}")
         assert page.status_code == 200 and "结果尚未公布" in page.text
@@ -77,7 +95,10 @@ async def test_after_publication_the_partner_shows_and_each_applicant_sees_its_o
     api = (await client.get(f"/api/v1/scenarios/{w.scenario}")).json()
     assert api["status"] == "awarded"
     assert api["result"]["partner"]["name"] == "乙数据集团有限公司"
-    assert [m["name"] for m in api["result"]["consortium"]] == ["乙数据集团有限公司", "丙感知小微科技有限公司"]
+    assert [m["name"] for m in api["result"]["consortium"]] == [
+        "乙数据集团有限公司",
+        "丙感知小微科技有限公司",
+    ]
     assert "score" not in json.dumps(api["result"]) and "83.5" not in json.dumps(api)
 
     await sign_in(client, w.member_a)
@@ -101,8 +122,16 @@ async def test_an_unsuccessful_result_shows_its_reason_publicly(db, client):
     assert "未成交" in page and "各方案报价均超出预算。" in page
 
 
-@pytest.mark.parametrize("path", ["decision", "evaluation/export.xlsx", "evaluation/ranking.csv",
-                                  "evaluation/scores.csv", "evaluation/report"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "decision",
+        "evaluation/export.xlsx",
+        "evaluation/ranking.csv",
+        "evaluation/scores.csv",
+        "evaluation/report",
+    ],
+)
 async def test_exports_and_the_decision_page_are_for_department_staff_only(db, client, path):
     w = await decided_world(selected="b")
     url = f"/staff/scenarios/{w.scenario}/{path}"
@@ -120,19 +149,26 @@ async def test_an_evaluator_who_has_not_submitted_cannot_export_others_scores(db
 
     w = await make_evaluation_world()
     await ready_to_score(w)
-    await score_all(w, w.evaluator_1, {p: (7, 7, 7) for p in w.proposals})
-    await score_all(w, w.evaluator_2, {p: (3, 3, 3) for p in w.proposals}, submit=False)
+    await score_all(w, w.evaluator_1, dict.fromkeys(w.proposals, (7, 7, 7)))
+    await score_all(w, w.evaluator_2, dict.fromkeys(w.proposals, (3, 3, 3)), submit=False)
     await sign_in(client, w.evaluator_2)
-    for path in ("evaluation/export.xlsx", "evaluation/ranking.csv", "evaluation/scores.csv",
-                 "evaluation/report", "decision"):
+    for path in (
+        "evaluation/export.xlsx",
+        "evaluation/ranking.csv",
+        "evaluation/scores.csv",
+        "evaluation/report",
+        "decision",
+    ):
         response = await client.get(f"/staff/scenarios/{w.scenario}/{path}")
         assert response.status_code == 403, path
         assert "提交全部评分后" in response.text
     headers = await bearer(w.evaluator_2)  # a token changes nothing
-    assert (await client.get(f"/staff/scenarios/{w.scenario}/evaluation/scores.csv", headers=headers)).status_code == 403
+    assert (
+        await client.get(f"/staff/scenarios/{w.scenario}/evaluation/scores.csv", headers=headers)
+    ).status_code == 403
 
 
-async def test_the_search_index_holds_nothing_internal(db, engine):  # noqa: F811
+async def test_the_search_index_holds_nothing_internal(db, engine):
     w = await decided_world(selected="b")
     await sync(engine)
     index = engine.index_client.index(engine.uid("scenario"))

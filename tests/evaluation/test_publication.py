@@ -36,8 +36,14 @@ async def scored_world():
     ids = {"a": w.proposal_a, "b": w.proposal_b, "c": w.proposal_c}
     for n, evaluator in ((1, w.evaluator_1), (2, w.evaluator_2)):
         for letter, values in SCORES[n].items():
-            await save_scores(ids[letter], [ScoreInput(c, s, comment(n, letter, i)) for i, (c, s) in
-                                            enumerate(zip(w.criteria, values))], w.actor(evaluator))
+            await save_scores(
+                ids[letter],
+                [
+                    ScoreInput(c, s, comment(n, letter, i))
+                    for i, (c, s) in enumerate(zip(w.criteria, values, strict=False))
+                ],
+                w.actor(evaluator),
+            )
         await submit_scores(w.scenario, w.actor(evaluator))
     return w
 
@@ -49,8 +55,13 @@ async def decided_world(*, selected: str = "b", publish: bool = False):
     await decisions.shortlist_proposal(w.scenario, w.proposal_b, w.actor(w.staff), "联合体带动中小企业。")
     if selected:
         chosen = w.proposal_a if selected == "a" else w.proposal_b
-        await decisions.select_partner(w.scenario, chosen, w.actor(w.staff), reason="合议后认为方案可落地。",
-                                       others_reason="经合议，选定了其他方案。")
+        await decisions.select_partner(
+            w.scenario,
+            chosen,
+            w.actor(w.staff),
+            reason="合议后认为方案可落地。",
+            others_reason="经合议，选定了其他方案。",
+        )
     else:
         await decisions.declare_unsuccessful(w.scenario, w.actor(w.staff), reason="各方案报价均超出预算。")
     if publish:
@@ -76,31 +87,52 @@ async def test_publication_makes_the_decision_public_and_tells_each_applicant(db
     await Outbox.delete(force=True)
     await publication.publish_result(w.scenario, w.actor(w.staff))
 
-    scenario = await Scenario.select(Scenario.status, Scenario.public_status, Scenario.result_published_at).where(
-        Scenario.id == w.scenario).first()
+    scenario = (
+        await Scenario.select(Scenario.status, Scenario.public_status, Scenario.result_published_at)
+        .where(Scenario.id == w.scenario)
+        .first()
+    )
     assert scenario["status"] == "awarded" and scenario["public_status"] == "awarded"
     assert scenario["result_published_at"] is not None
     outcome = await ScenarioOutcome.select().where(ScenarioOutcome.scenario == w.scenario).first()
     assert outcome["published_by"] == w.staff and outcome["published_at"] == scenario["result_published_at"]
-    statuses = {r["id"]: (r["status"], r["outcome_published"]) for r in await Proposal.select(
-        Proposal.id, Proposal.status, Proposal.outcome_published)}
-    assert statuses == {w.proposal_a: ("not_selected", True), w.proposal_b: ("selected", True),
-                        w.proposal_c: ("not_selected", True)}
+    statuses = {
+        r["id"]: (r["status"], r["outcome_published"])
+        for r in await Proposal.select(Proposal.id, Proposal.status, Proposal.outcome_published)
+    }
+    assert statuses == {
+        w.proposal_a: ("not_selected", True),
+        w.proposal_b: ("selected", True),
+        w.proposal_c: ("not_selected", True),
+    }
 
-    notes = {n["user"]: n for n in await Notification.select().where(Notification.kind == "evaluation_result")}
+    notes = {
+        n["user"]: n for n in await Notification.select().where(Notification.kind == "evaluation_result")
+    }
     assert set(notes) == {w.member_a, w.member_b, w.member_sme, w.member_c}  # consortium member included
     assert notes[w.member_b]["title"] == "贵企业的方案已入选：河道漂浮物智能发现"
     assert notes[w.member_sme]["link"] == f"/member/results/{w.proposal_b}"
-    assert "未入选" in notes[w.member_a]["body"] and notes[w.member_a]["link"] == f"/member/results/{w.proposal_a}"
+    assert (
+        "未入选" in notes[w.member_a]["body"]
+        and notes[w.member_a]["link"] == f"/member/results/{w.proposal_a}"
+    )
     for n in notes.values():  # nobody is told another company's result or any ranking
         assert "乙数据集团" not in n["body"] and "排名" not in n["body"]
 
     queued = {(r["kind"], r["entity_id"]) for r in await Outbox.select(Outbox.kind, Outbox.entity_id)}
-    assert queued == {("scenario", w.scenario), ("proposal", w.proposal_a), ("proposal", w.proposal_b),
-                      ("proposal", w.proposal_c)}
+    assert queued == {
+        ("scenario", w.scenario),
+        ("proposal", w.proposal_a),
+        ("proposal", w.proposal_b),
+        ("proposal", w.proposal_c),
+    }
     actions = {r["action"] for r in await AuditEvent.select(AuditEvent.action)}
-    assert {"evaluation.publish_result", "scenario.publish_result", "scenario.award",
-            "evaluation.select_partner"} <= actions
+    assert {
+        "evaluation.publish_result",
+        "scenario.publish_result",
+        "scenario.award",
+        "evaluation.select_partner",
+    } <= actions
 
 
 async def test_the_public_detail_names_the_partner_and_its_consortium(db):
@@ -111,9 +143,13 @@ async def test_the_public_detail_names_the_partner_and_its_consortium(db):
     assert detail.status == "awarded"
     result = detail.result
     assert result.result == "awarded" and result.reason == ""
-    assert result.partner.name == "乙数据集团有限公司" and result.partner.is_lead and not result.partner.is_sme
+    assert (
+        result.partner.name == "乙数据集团有限公司" and result.partner.is_lead and not result.partner.is_sme
+    )
     assert [(c.name, c.role, c.work_share, c.is_sme) for c in result.consortium] == [
-        ("乙数据集团有限公司", "牵头单位", 70, False), ("丙感知小微科技有限公司", "传感器部署", 30, True)]
+        ("乙数据集团有限公司", "牵头单位", 70, False),
+        ("丙感知小微科技有限公司", "传感器部署", 30, True),
+    ]
 
 
 async def test_an_unsuccessful_result_is_published_with_its_reason(db):
@@ -124,7 +160,9 @@ async def test_an_unsuccessful_result_is_published_with_its_reason(db):
     assert detail.result.partner is None and detail.result.consortium == []
     statuses = {r["status"] for r in await Proposal.select(Proposal.status)}
     assert statuses == {"not_selected"}
-    body = (await Notification.select(Notification.body).where(Notification.user == w.member_c).first())["body"]
+    body = (await Notification.select(Notification.body).where(Notification.user == w.member_c).first())[
+        "body"
+    ]
     assert "各方案报价均超出预算。" in body
 
 
@@ -164,5 +202,9 @@ async def test_a_pitch_invitation_shows_to_the_applicant_before_the_result(db):
     when = clock.now() + dt.timedelta(days=3)
     await decisions.invite_to_pitch(w.scenario, w.proposal_c, w.actor(w.staff), when=when, place="线上会议")
     result = await publication.member_result(w.proposal_c, w.company_c)
-    assert not result.published and result.pitch["pitch_place"] == "线上会议" and result.pitch["pitch_at"] == when
+    assert (
+        not result.published
+        and result.pitch["pitch_place"] == "线上会议"
+        and result.pitch["pitch_at"] == when
+    )
     assert "shortlist_reason" not in result.pitch  # the reason stays internal

@@ -43,12 +43,7 @@ def test_extreme_scores_give_0_and_100():
 
 
 def test_ties_share_a_rank_and_the_next_rank_is_skipped():
-    scores = (
-        full(1, A, 9, 9, 9)
-        + full(2, A, 8, 8, 8)
-        + full(3, A, 8, 8, 8)
-        + full(4, A, 5, 5, 5)
-    )
+    scores = full(1, A, 9, 9, 9) + full(2, A, 8, 8, 8) + full(3, A, 8, 8, 8) + full(4, A, 5, 5, 5)
     ranking = rank_proposals(CRITERIA, scores, [4, 3, 2, 1], [A])
     assert [(r.proposal_id, r.rank) for r in ranking.results] == [(1, 1), (3, 2), (2, 2), (4, 4)]
 
@@ -56,8 +51,18 @@ def test_ties_share_a_rank_and_the_next_rank_is_skipped():
 def test_ties_are_exact_not_float_approximations():
     # 7.5 / 8.5 averaged vs 8 / 8: the same mean, so the same total and the same rank
     scores = [
-        (1, A, 1, 7), (1, B, 1, 8), (1, A, 2, 8), (1, B, 2, 8), (1, A, 3, 8), (1, B, 3, 9),
-        (2, A, 1, 8), (2, B, 1, 7), (2, A, 2, 8), (2, B, 2, 8), (2, A, 3, 9), (2, B, 3, 8),
+        (1, A, 1, 7),
+        (1, B, 1, 8),
+        (1, A, 2, 8),
+        (1, B, 2, 8),
+        (1, A, 3, 8),
+        (1, B, 3, 9),
+        (2, A, 1, 8),
+        (2, B, 1, 7),
+        (2, A, 2, 8),
+        (2, B, 2, 8),
+        (2, A, 3, 9),
+        (2, B, 3, 8),
     ]
     ranking = rank_proposals(CRITERIA, scores, [1, 2], [A, B])
     assert ranking.get(1).exact_total == ranking.get(2).exact_total
@@ -74,7 +79,7 @@ def test_non_terminating_means_stay_exact():
 
 def test_missing_scores_are_not_counted_as_zero():
     # B has not scored criterion 3 yet: its mean comes from A alone
-    scores = full(1, A, 6, 6, 6) + [(1, B, 1, 6), (1, B, 2, 6)]
+    scores = [*full(1, A, 6, 6, 6), (1, B, 1, 6), (1, B, 2, 6)]
     result = rank_proposals(CRITERIA, scores, [1], [A, B]).get(1)
     assert result.total == 60.0
     assert not result.complete

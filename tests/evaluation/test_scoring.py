@@ -24,15 +24,25 @@ from tests.evaluation.helpers import (
 
 async def test_starting_the_evaluation_puts_submitted_proposals_under_review(db):
     w = await make_evaluation_world()
-    withdrawn = await Proposal.insert(Proposal(scenario=w.scenario, company=w.company_sme, status="withdrawn"))
+    withdrawn = await Proposal.insert(
+        Proposal(scenario=w.scenario, company=w.company_sme, status="withdrawn")
+    )
     await begin_evaluation(w)
     scenario = await Scenario.select(Scenario.status).where(Scenario.id == w.scenario).first()
     assert scenario["status"] == "evaluating"
-    statuses = {r["id"]: r["status"] for r in await Proposal.select(Proposal.id, Proposal.status).where(
-        Proposal.scenario == w.scenario)}
-    assert statuses == {w.proposal_a: "under_review", w.proposal_b: "under_review", w.proposal_c: "under_review",
-                        withdrawn[0]["id"]: "withdrawn"}
-    assert [a["evaluator"] for a in await EvaluatorAssignment.select().order_by(EvaluatorAssignment.id)] == w.evaluators
+    statuses = {
+        r["id"]: r["status"]
+        for r in await Proposal.select(Proposal.id, Proposal.status).where(Proposal.scenario == w.scenario)
+    }
+    assert statuses == {
+        w.proposal_a: "under_review",
+        w.proposal_b: "under_review",
+        w.proposal_c: "under_review",
+        withdrawn[0]["id"]: "withdrawn",
+    }
+    assert [
+        a["evaluator"] for a in await EvaluatorAssignment.select().order_by(EvaluatorAssignment.id)
+    ] == w.evaluators
 
 
 async def test_only_department_staff_or_admins_start_and_are_assigned(db):
@@ -45,7 +55,9 @@ async def test_only_department_staff_or_admins_start_and_are_assigned(db):
         await start_evaluation(w.scenario, [w.evaluator_1, w.outsider], w.actor(w.staff))
     with pytest.raises(ValidationFailed, match="本部门"):
         await start_evaluation(w.scenario, [w.member_a], w.actor(w.staff))
-    assert (await Scenario.select(Scenario.status).where(Scenario.id == w.scenario).first())["status"] == "closed"
+    assert (await Scenario.select(Scenario.status).where(Scenario.id == w.scenario).first())[
+        "status"
+    ] == "closed"
     await start_evaluation(w.scenario, [w.evaluator_1, w.admin], w.actor(w.admin))
     with pytest.raises(Conflict, match="已截止"):
         await start_evaluation(w.scenario, [w.evaluator_2], w.actor(w.staff))
@@ -61,33 +73,48 @@ async def test_an_evaluation_cannot_start_before_the_deadline(db):
 
 async def test_draft_scores_are_saved_and_changed(db):
     w = await ready_to_score(await make_evaluation_world())
-    c1, c2, c3 = w.criteria
-    await scoring.save_scores(w.proposal_a, [ScoreInput(c1, 7, "清晰"), ScoreInput(c2, 5)], w.actor(w.evaluator_1))
-    await scoring.save_scores(w.proposal_a, [ScoreInput(c1, 8, "更新"), ScoreInput(c2, None)], w.actor(w.evaluator_1))
+    c1, c2, _c3 = w.criteria
+    await scoring.save_scores(
+        w.proposal_a, [ScoreInput(c1, 7, "清晰"), ScoreInput(c2, 5)], w.actor(w.evaluator_1)
+    )
+    await scoring.save_scores(
+        w.proposal_a, [ScoreInput(c1, 8, "更新"), ScoreInput(c2, None)], w.actor(w.evaluator_1)
+    )
     own = await scoring.own_scores(w.proposal_a, w.evaluator_1)
     assert {c: (r["score"], r["comment"], r["submitted"]) for c, r in own.items()} == {c1: (8, "更新", False)}
 
 
-@pytest.mark.parametrize("score, comment, field", [
-    (11, "好", "score_"), (-1, "差", "score_"), (2, "", "comment_"), (0, "  ", "comment_"),
-])
+@pytest.mark.parametrize(
+    "score, comment, field",
+    [
+        (11, "好", "score_"),
+        (-1, "差", "score_"),
+        (2, "", "comment_"),
+        (0, "  ", "comment_"),
+    ],
+)
 async def test_bad_scores_are_refused_and_nothing_is_stored(db, score, comment, field):
     w = await ready_to_score(await make_evaluation_world())
     c1, c2, _ = w.criteria
     with pytest.raises(ValidationFailed) as err:
-        await scoring.save_scores(w.proposal_a, [ScoreInput(c2, 6), ScoreInput(c1, score, comment)],
-                                  w.actor(w.evaluator_1))
+        await scoring.save_scores(
+            w.proposal_a, [ScoreInput(c2, 6), ScoreInput(c1, score, comment)], w.actor(w.evaluator_1)
+        )
     assert list(err.value.errors) == [f"{field}{c1}"]
     assert await EvaluationScore.count() == 0
 
 
 async def test_a_criterion_of_another_scenario_is_refused(db):
     w = await ready_to_score(await make_evaluation_world())
-    from tests.factories import make_scenario
     from marketplace.scenarios.tables import ScenarioCriterion
+    from tests.factories import make_scenario
 
     other = await make_scenario("closed")
-    foreign = (await ScenarioCriterion.select(ScenarioCriterion.id).where(ScenarioCriterion.scenario == other).first())["id"]
+    foreign = (
+        await ScenarioCriterion.select(ScenarioCriterion.id)
+        .where(ScenarioCriterion.scenario == other)
+        .first()
+    )["id"]
     with pytest.raises(ValidationFailed, match="不属于本场景"):
         await scoring.save_scores(w.proposal_a, [ScoreInput(foreign, 5)], w.actor(w.evaluator_1))
 
@@ -100,21 +127,30 @@ async def test_submission_is_refused_while_scores_are_missing_and_lists_them(db)
         await scoring.submit_scores(w.scenario, w.actor(w.evaluator_1))
     number = (await Proposal.select(Proposal.number).where(Proposal.id == w.proposal_c).first())["number"]
     assert f"{number}：实施能力、报价合理性" in err.value.message
-    assert (await EvaluatorAssignment.select().where(EvaluatorAssignment.evaluator == w.evaluator_1).first()
-            )["submitted_at"] is None
+    assert (await EvaluatorAssignment.select().where(EvaluatorAssignment.evaluator == w.evaluator_1).first())[
+        "submitted_at"
+    ] is None
 
 
 async def test_submitted_scores_are_locked(db):
     w = await ready_to_score(await make_evaluation_world())
-    await score_all(w, w.evaluator_1, {p: (8, 7, 6) for p in w.proposals})
-    rows = await EvaluationScore.select(EvaluationScore.submitted).where(EvaluationScore.evaluator == w.evaluator_1)
+    await score_all(w, w.evaluator_1, dict.fromkeys(w.proposals, (8, 7, 6)))
+    rows = await EvaluationScore.select(EvaluationScore.submitted).where(
+        EvaluationScore.evaluator == w.evaluator_1
+    )
     assert len(rows) == 9 and all(r["submitted"] for r in rows)
     with pytest.raises(Conflict, match="已锁定"):
-        await scoring.save_scores(w.proposal_a, [ScoreInput(w.criteria[0], 1, "改低")], w.actor(w.evaluator_1))
+        await scoring.save_scores(
+            w.proposal_a, [ScoreInput(w.criteria[0], 1, "改低")], w.actor(w.evaluator_1)
+        )
     with pytest.raises(Conflict):
         await scoring.submit_scores(w.scenario, w.actor(w.evaluator_1))
-    assert {r["score"] for r in await EvaluationScore.select(EvaluationScore.score).where(
-        (EvaluationScore.evaluator == w.evaluator_1) & (EvaluationScore.proposal == w.proposal_a))} == {8, 7, 6}
+    assert {
+        r["score"]
+        for r in await EvaluationScore.select(EvaluationScore.score).where(
+            (EvaluationScore.evaluator == w.evaluator_1) & (EvaluationScore.proposal == w.proposal_a)
+        )
+    } == {8, 7, 6}
 
 
 async def test_submission_waits_for_every_eligibility_decision(db):
@@ -155,8 +191,8 @@ async def test_only_assigned_evaluators_who_declared_can_score(db):
 
 async def test_blind_until_submitted(db):
     w = await ready_to_score(await make_evaluation_world())
-    await score_all(w, w.evaluator_1, {p: (9, 9, 9) for p in w.proposals}, submit=False)
-    await score_all(w, w.evaluator_2, {p: (4, 4, 4) for p in w.proposals}, submit=False)
+    await score_all(w, w.evaluator_1, dict.fromkeys(w.proposals, (9, 9, 9)), submit=False)
+    await score_all(w, w.evaluator_2, dict.fromkeys(w.proposals, (4, 4, 4)), submit=False)
     # each sees only his own
     mine = await scoring.visible_scores(w.proposal_a, w.evaluator_1)
     assert {r["evaluator"] for r in mine} == {w.evaluator_1}
@@ -169,16 +205,22 @@ async def test_blind_until_submitted(db):
     assert await scoring.visible_scores(w.proposal_a, w.member_a) == []
     # after submitting, evaluator 1 sees the others
     await scoring.submit_scores(w.scenario, w.actor(w.evaluator_1))
-    assert {r["evaluator"] for r in await scoring.visible_scores(w.proposal_a, w.evaluator_1)} == set(w.evaluators)
+    assert {r["evaluator"] for r in await scoring.visible_scores(w.proposal_a, w.evaluator_1)} == set(
+        w.evaluators
+    )
     # evaluator 2 is still blind
-    assert {r["evaluator"] for r in await scoring.visible_scores(w.proposal_a, w.evaluator_2)} == {w.evaluator_2}
+    assert {r["evaluator"] for r in await scoring.visible_scores(w.proposal_a, w.evaluator_2)} == {
+        w.evaluator_2
+    }
     page = await scoring.scoring_page(w.scenario, w.proposal_a, w.evaluator_2)
     assert page["others"] == []
 
 
 async def test_progress_matrix_and_ranking_with_disagreement(db):
     w = await ready_to_score(await make_evaluation_world())
-    await score_all(w, w.evaluator_1, {w.proposal_a: (9, 9, 9), w.proposal_b: (7, 7, 7), w.proposal_c: (6, 6, 6)})
+    await score_all(
+        w, w.evaluator_1, {w.proposal_a: (9, 9, 9), w.proposal_b: (7, 7, 7), w.proposal_c: (6, 6, 6)}
+    )
     await score_all(w, w.evaluator_2, {w.proposal_a: (5, 5, 5), w.proposal_b: (7, 7, 7)}, submit=False)
     p = await scoring.progress(w.scenario, w.staff)
     assert p["cells"][(w.evaluator_1, w.proposal_a)]["state"] == "submitted"

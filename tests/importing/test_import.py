@@ -51,13 +51,17 @@ async def test_synonyms_map_onto_the_taxonomy_and_unknown_words_become_tags(db):
     report = await import_catalog(load(), SYSTEM)
     caps = {r["key"]: r["id"] for r in await Capability.select(Capability.key, Capability.id)}
     voice = await Company.select().where(Company.key == "co-voice").output(load_json=True).first()
-    declared = {r["capability"] for r in await CompanyCapability.select().where(
-        CompanyCapability.company == voice["id"])}
+    declared = {
+        r["capability"]
+        for r in await CompanyCapability.select().where(CompanyCapability.company == voice["id"])
+    }
     assert declared == {caps["cap-asr"], caps["cap-nlp"]}  # "ASR" and "文本分析" are synonyms
     assert voice["tags"] == ["数字人"]
     hotline = await Scenario.select().where(Scenario.key == "sc-hotline").output(load_json=True).first()
-    required = {r["capability"]: r["weight"] for r in await ScenarioCapability.select().where(
-        ScenarioCapability.scenario == hotline["id"])}
+    required = {
+        r["capability"]: r["weight"]
+        for r in await ScenarioCapability.select().where(ScenarioCapability.scenario == hotline["id"])
+    }
     assert required == {caps["cap-asr"]: 50, caps["cap-nlp"]: 50}  # "智能语音", "NLP"
     assert hotline["tags"] == ["区块链存证"]
     assert report.unmapped_words == {"co-voice": ["数字人"], "sc-hotline": ["区块链存证"]}
@@ -89,7 +93,9 @@ async def test_changed_record_updates_in_place(db):
     assert report.updated["scenarios"] == 1 and report.created["scenarios"] == 0
     row = await Scenario.select().where(Scenario.key == "sc-hotline").first()
     assert row["title"].endswith("（第二期）")
-    weights = [r["weight"] for r in await ScenarioCapability.select().where(ScenarioCapability.scenario == row["id"])]
+    weights = [
+        r["weight"] for r in await ScenarioCapability.select().where(ScenarioCapability.scenario == row["id"])
+    ]
     assert weights == [100]
 
 
@@ -98,8 +104,9 @@ async def test_weights_split_evenly_and_default_criteria_add_up(db):
     data["scenarios"][0]["required_capabilities"] = ["ASR", "NLP", "颗粒物传感网络"]
     await import_catalog(data, SYSTEM)
     row = await Scenario.select(Scenario.id).where(Scenario.key == "sc-hotline").first()
-    weights = sorted(r["weight"] for r in await ScenarioCapability.select().where(
-        ScenarioCapability.scenario == row["id"]))
+    weights = sorted(
+        r["weight"] for r in await ScenarioCapability.select().where(ScenarioCapability.scenario == row["id"])
+    )
     assert weights == [33, 33, 34]
     criteria = await ScenarioCriterion.select().where(ScenarioCriterion.scenario == row["id"])
     assert sum(c["weight"] for c in criteria) == 100
@@ -113,7 +120,9 @@ async def test_criteria_that_do_not_add_up_are_refused(db):
     data["scenarios"].append(bad)
     report = await import_catalog(data, SYSTEM)
     assert [(f.key, "100" in f.reason) for f in report.failures if f.section == "scenarios"] == [
-        ("sc-nodept", False), ("sc-badweights", True)]
+        ("sc-nodept", False),
+        ("sc-badweights", True),
+    ]
     assert not await Scenario.exists().where(Scenario.key == "sc-badweights")
 
 
@@ -147,9 +156,9 @@ def test_cli_import_names_the_bad_record_and_exits_1(tmp_path):
     subprocess.run([exe, "migrate"], env=env, check=True, capture_output=True)
     result = subprocess.run([exe, "import", str(DATA), "--json"], env=env, capture_output=True, text=True)
     assert result.returncode == 1, result.stderr
-    report = json.loads(result.stdout[result.stdout.index("{"):])
+    report = json.loads(result.stdout[result.stdout.index("{") :])
     assert {f["key"] for f in report["failures"]} == {"co-sense", "co-bad", "sc-nodept"}
     assert report["created"]["scenarios"] == 2
     again = subprocess.run([exe, "import", str(DATA), "--json"], env=env, capture_output=True, text=True)
-    report = json.loads(again.stdout[again.stdout.index("{"):])
+    report = json.loads(again.stdout[again.stdout.index("{") :])
     assert sum(report["created"].values()) + sum(report["updated"].values()) == 0

@@ -18,8 +18,14 @@ LABELLED = ROOT / "tests" / "data" / "matching_eval.json"
 
 
 def run(args, env, check=True):
-    proc = subprocess.run([sys.executable, "-m", "marketplace.cli", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "marketplace.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"{args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -31,8 +37,11 @@ def operator_env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("matching-cli")
     env = dict(os.environ)
     env.pop("TEST_DATABASE_URL", None)
-    env.update(DATABASE_URL=f"sqlite:///{tmp / 'operator.sqlite'}", MARKETPLACE_VAR_DIR=str(tmp / "var"),
-               MARKETPLACE_ENV="test")
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp / 'operator.sqlite'}",
+        MARKETPLACE_VAR_DIR=str(tmp / "var"),
+        MARKETPLACE_ENV="test",
+    )
     catalog = tmp / "catalog.json"
     catalog.write_text(json.dumps(CATALOG, ensure_ascii=False), encoding="utf-8")
     run(["migrate"], env)
@@ -76,8 +85,11 @@ def test_eval_matching_meets_the_targets_and_leaves_the_operator_database_alone(
     env = dict(os.environ)
     env.pop("TEST_DATABASE_URL", None)
     operator_db = tmp_path / "operator.sqlite"
-    env.update(DATABASE_URL=f"sqlite:///{operator_db}", MARKETPLACE_VAR_DIR=str(tmp_path / "var"),
-               MARKETPLACE_ENV="test")
+    env.update(
+        DATABASE_URL=f"sqlite:///{operator_db}",
+        MARKETPLACE_VAR_DIR=str(tmp_path / "var"),
+        MARKETPLACE_ENV="test",
+    )
     result = json.loads(run(["eval-matching", str(LABELLED), "--json"], env).stdout)
     assert not operator_db.exists(), "the evaluation must not create or touch the operator's database"
     assert result["import_problems"] == []
@@ -89,8 +101,16 @@ def test_eval_matching_meets_the_targets_and_leaves_the_operator_database_alone(
     assert full["ndcg5"] >= baseline["ndcg5"] + 0.1  # clearly above the baseline
     assert full["recall10_g1"] > baseline["recall10_g1"]
     # every ablation is reported beside them
-    for name in ("no_coverage", "no_text", "no_track", "no_dictionary", "no_partial_credit", "no_evidence",
-                 "text_only", "text_only_no_dictionary"):
+    for name in (
+        "no_coverage",
+        "no_text",
+        "no_track",
+        "no_dictionary",
+        "no_partial_credit",
+        "no_evidence",
+        "text_only",
+        "text_only_no_dictionary",
+    ):
         assert methods[name]["ndcg5"] is not None
     # the dictionary is what makes text relevance robust to wording
     assert methods["text_only"]["ndcg5"] > methods["text_only_no_dictionary"]["ndcg5"]

@@ -14,20 +14,23 @@ def cand(company, covers, size="sme", score=0.0):
     return Candidate(company, frozenset(covers), size, score)
 
 
-@pytest.mark.parametrize("requirements, candidates, min_size, uncoverable", [
-    # one company covers everything
-    ("ab", [cand(1, "ab"), cand(2, "a")], 1, ()),
-    # two halves
-    ("abcd", [cand(1, "ab"), cand(2, "cd"), cand(3, "a"), cand(4, "c")], 2, ()),
-    # the greedy trap: greedy takes the big {a,b,c,d} first and then needs two more
-    ("abcdef", [cand(1, "abcd"), cand(2, "ace"), cand(3, "bdf"), cand(4, "e"), cand(5, "f")], 2, ()),
-    # a requirement nobody has
-    ("abz", [cand(1, "a"), cand(2, "b")], 2, ("z",)),
-    # nothing at all
-    ("ab", [cand(1, "")], None, ("a", "b")),
-    # three needed
-    ("abc", [cand(1, "a"), cand(2, "b"), cand(3, "c"), cand(4, "a")], 3, ()),
-])
+@pytest.mark.parametrize(
+    "requirements, candidates, min_size, uncoverable",
+    [
+        # one company covers everything
+        ("ab", [cand(1, "ab"), cand(2, "a")], 1, ()),
+        # two halves
+        ("abcd", [cand(1, "ab"), cand(2, "cd"), cand(3, "a"), cand(4, "c")], 2, ()),
+        # the greedy trap: greedy takes the big {a,b,c,d} first and then needs two more
+        ("abcdef", [cand(1, "abcd"), cand(2, "ace"), cand(3, "bdf"), cand(4, "e"), cand(5, "f")], 2, ()),
+        # a requirement nobody has
+        ("abz", [cand(1, "a"), cand(2, "b")], 2, ("z",)),
+        # nothing at all
+        ("ab", [cand(1, "")], None, ("a", "b")),
+        # three needed
+        ("abc", [cand(1, "a"), cand(2, "b"), cand(3, "c"), cand(4, "a")], 3, ()),
+    ],
+)
 def test_minimum_team_size(requirements, candidates, min_size, uncoverable):
     plan = minimum_teams(list(requirements), candidates)
     assert plan.min_size == min_size
@@ -43,8 +46,11 @@ def brute_force_min(requirements, candidates):
     if not coverable:
         return None, []
     for k in range(1, len(candidates) + 1):
-        teams = [combo for combo in combinations(candidates, k)
-                 if set().union(*(c.covers for c in combo)) >= coverable]
+        teams = [
+            combo
+            for combo in combinations(candidates, k)
+            if set().union(*(c.covers for c in combo)) >= coverable
+        ]
         if teams:
             return k, teams
     raise AssertionError("unreachable")
@@ -54,8 +60,15 @@ def brute_force_min(requirements, candidates):
 def test_minimum_matches_brute_force(seed):
     rng = random.Random(seed)
     reqs = list("abcdef"[: rng.randint(2, 6)])
-    candidates = [cand(i, {r for r in reqs if rng.random() < 0.3}, rng.choice(["large", "sme", "sme"]),
-                       round(rng.random(), 3)) for i in range(rng.randint(3, 11))]
+    candidates = [
+        cand(
+            i,
+            {r for r in reqs if rng.random() < 0.3},
+            rng.choice(["large", "sme", "sme"]),
+            round(rng.random(), 3),
+        )
+        for i in range(rng.randint(3, 11))
+    ]
     plan = minimum_teams(reqs, candidates, alternatives=1000, per_mask=1000)
     k, teams = brute_force_min(reqs, candidates)
     assert plan.min_size == k
@@ -69,8 +82,12 @@ def test_minimum_matches_brute_force(seed):
 
 
 def test_a_large_firm_leads_smes():
-    cands = [cand(1, "ab", "sme", 0.9), cand(2, "cd", "sme", 0.9),
-             cand(3, "ab", "large", 0.5), cand(4, "cd", "large", 0.4)]
+    cands = [
+        cand(1, "ab", "sme", 0.9),
+        cand(2, "cd", "sme", 0.9),
+        cand(3, "ab", "large", 0.5),
+        cand(4, "cd", "large", 0.4),
+    ]
     plan = minimum_teams(list("abcd"), cands)
     best = plan.teams[0]
     assert best.lead.company == 3 and best.lead.size == "large"

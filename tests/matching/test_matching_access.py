@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from marketplace.companies.tables import Company
 from marketplace.core.audit import SYSTEM
+from marketplace.departments.tables import Department
 from marketplace.importing.services import import_catalog
 from marketplace.scenarios.tables import Scenario
-from marketplace.companies.tables import Company
-from marketplace.departments.tables import Department
 from tests.accounts.helpers import bearer, make_user, sign_in
 from tests.importing.test_import import load
 
@@ -25,12 +25,16 @@ async def _world():
         "other_staff": await make_user("o@example.com", role="staff", department=other),
         "admin": await make_user("admin@example.com", role="admin"),
         "member": await make_user("m@example.com", company=voice, is_company_manager=True),
-        "voice": voice, "hotline": hotline, "dust": dust,
+        "voice": voice,
+        "hotline": hotline,
+        "dust": dust,
     }
 
 
-@pytest.mark.parametrize(("who", "expected"), [
-    ("anonymous", 401), ("member", 403), ("other_staff", 403), ("staff", 200), ("admin", 200)])
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", 401), ("member", 403), ("other_staff", 403), ("staff", 200), ("admin", 200)],
+)
 async def test_scenario_matches_rights(db, client, who, expected):
     w = await _world()
     headers = {} if who == "anonymous" else await bearer(w[who])
@@ -48,8 +52,9 @@ async def test_draft_of_another_department_is_404(db, client):
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize(("who", "expected"), [
-    ("anonymous", 401), ("member", 200), ("staff", 200), ("admin", 200)])
+@pytest.mark.parametrize(
+    ("who", "expected"), [("anonymous", 401), ("member", 200), ("staff", 200), ("admin", 200)]
+)
 async def test_recommendations_rights(db, client, who, expected):
     w = await _world()
     headers = {} if who == "anonymous" else await bearer(w[who])
@@ -61,9 +66,14 @@ async def test_recommendations_rights(db, client, who, expected):
 
 async def test_another_companys_recommendations_are_refused(db, client):
     w = await _world()
-    other = await make_user("x@example.com", company=(await Company(name="丙公司", status="approved").save()) and
-                            (await Company.select(Company.id).where(Company.name == "丙公司").first())["id"])
-    response = await client.get(f"/api/v1/companies/{w['voice']}/recommendations", headers=await bearer(other))
+    other = await make_user(
+        "x@example.com",
+        company=(await Company(name="丙公司", status="approved").save())
+        and (await Company.select(Company.id).where(Company.name == "丙公司").first())["id"],
+    )
+    response = await client.get(
+        f"/api/v1/companies/{w['voice']}/recommendations", headers=await bearer(other)
+    )
     assert response.status_code == 403
 
 

@@ -14,46 +14,121 @@ from marketplace.scenarios.tables import Scenario
 from marketplace.taxonomy.tables import Capability
 
 CATALOG = {
-    "departments": [{"key": "d-data", "name": "园区大数据管理局"}, {"key": "d-city", "name": "园区城市管理局"}],
+    "departments": [
+        {"key": "d-data", "name": "园区大数据管理局"},
+        {"key": "d-city", "name": "园区城市管理局"},
+    ],
     "capabilities": [
-        {"key": "g-ai", "name": "语言智能", "children": [
-            {"key": "c-asr", "name": "语音识别", "name_en": "Speech recognition", "synonyms": ["ASR", "智能语音", "语音转写"]},
-            {"key": "c-nlp", "name": "自然语言处理", "synonyms": ["NLP", "文本分析"]},
-        ]},
-        {"key": "g-iot", "name": "物联感知", "children": [
-            {"key": "c-sensor", "name": "环境监测传感", "synonyms": ["颗粒物传感网络", "扬尘监测"]},
-            {"key": "c-video", "name": "视频智能分析", "synonyms": ["视频AI"]},
-        ]},
-        {"key": "g-trust", "name": "安全与可信", "children": [
-            {"key": "c-chain", "name": "区块链存证", "synonyms": ["区块链"]},
-        ]},
+        {
+            "key": "g-ai",
+            "name": "语言智能",
+            "children": [
+                {
+                    "key": "c-asr",
+                    "name": "语音识别",
+                    "name_en": "Speech recognition",
+                    "synonyms": ["ASR", "智能语音", "语音转写"],
+                },
+                {"key": "c-nlp", "name": "自然语言处理", "synonyms": ["NLP", "文本分析"]},
+            ],
+        },
+        {
+            "key": "g-iot",
+            "name": "物联感知",
+            "children": [
+                {"key": "c-sensor", "name": "环境监测传感", "synonyms": ["颗粒物传感网络", "扬尘监测"]},
+                {"key": "c-video", "name": "视频智能分析", "synonyms": ["视频AI"]},
+            ],
+        },
+        {
+            "key": "g-trust",
+            "name": "安全与可信",
+            "children": [
+                {"key": "c-chain", "name": "区块链存证", "synonyms": ["区块链"]},
+            ],
+        },
     ],
     "companies": [
-        {"key": "co-voice", "name": "园声智能科技有限公司", "size": "sme",
-         "description": "语音转写与热线质检。", "capabilities": ["ASR", "文本分析"],
-         "past_projects": [{"title": "某区热线转写", "capability": "语音识别", "year": 2024}]},
-        {"key": "co-big", "name": "竹语人工智能股份有限公司", "size": "large",
-         "description": "综合人工智能企业。", "capabilities": ["智能语音"]},
-        {"key": "co-sense", "name": "湖畔感知物联网有限公司", "size": "large",
-         "description": "颗粒物传感网络与在线监测。", "capabilities": ["颗粒物传感网络"]},
-        {"key": "co-eye", "name": "天衍视觉有限公司", "size": "sme",
-         "description": "视频结构化与事件识别。", "capabilities": ["视频AI"]},
-        {"key": "co-chain", "name": "链证科技有限公司", "size": "sme",
-         "description": "区块链电子存证。", "capabilities": ["区块链"]},
-        {"key": "co-pending", "name": "待审核有限公司", "size": "sme", "status": "pending",
-         "description": "语音转写。", "capabilities": ["ASR", "NLP"]},
+        {
+            "key": "co-voice",
+            "name": "园声智能科技有限公司",
+            "size": "sme",
+            "description": "语音转写与热线质检。",
+            "capabilities": ["ASR", "文本分析"],
+            "past_projects": [{"title": "某区热线转写", "capability": "语音识别", "year": 2024}],
+        },
+        {
+            "key": "co-big",
+            "name": "竹语人工智能股份有限公司",
+            "size": "large",
+            "description": "综合人工智能企业。",
+            "capabilities": ["智能语音"],
+        },
+        {
+            "key": "co-sense",
+            "name": "湖畔感知物联网有限公司",
+            "size": "large",
+            "description": "颗粒物传感网络与在线监测。",
+            "capabilities": ["颗粒物传感网络"],
+        },
+        {
+            "key": "co-eye",
+            "name": "天衍视觉有限公司",
+            "size": "sme",
+            "description": "视频结构化与事件识别。",
+            "capabilities": ["视频AI"],
+        },
+        {
+            "key": "co-chain",
+            "name": "链证科技有限公司",
+            "size": "sme",
+            "description": "区块链电子存证。",
+            "capabilities": ["区块链"],
+        },
+        {
+            "key": "co-pending",
+            "name": "待审核有限公司",
+            "size": "sme",
+            "status": "pending",
+            "description": "语音转写。",
+            "capabilities": ["ASR", "NLP"],
+        },
     ],
     "scenarios": [
-        {"key": "sc-hotline", "title": "12345热线录音智能质检", "domain": "一网通办", "department": "d-data",
-         "description": "热线录音转成文字并自动质检。", "required_capabilities": ["语音识别", "NLP"],
-         "deadline": "2099-12-31"},
-        {"key": "sc-dust", "title": "工地扬尘监管", "domain": "一网统管", "department": "d-city",
-         "description": "在建工地扬尘投诉多，需要识别裸土未覆盖。", "required_capabilities": ["扬尘监测", "视频AI", "区块链"],
-         "deadline": "2099-12-31"},
-        {"key": "sc-draft", "title": "草稿场景：语音转写", "domain": "一网协同", "department": "d-data",
-         "required_capabilities": ["ASR"], "status": "draft"},
-        {"key": "sc-done", "title": "往年热线语音试点", "domain": "一网通办", "department": "d-data",
-         "required_capabilities": ["ASR"], "status": "completed"},
+        {
+            "key": "sc-hotline",
+            "title": "12345热线录音智能质检",
+            "domain": "一网通办",
+            "department": "d-data",
+            "description": "热线录音转成文字并自动质检。",
+            "required_capabilities": ["语音识别", "NLP"],
+            "deadline": "2099-12-31",
+        },
+        {
+            "key": "sc-dust",
+            "title": "工地扬尘监管",
+            "domain": "一网统管",
+            "department": "d-city",
+            "description": "在建工地扬尘投诉多，需要识别裸土未覆盖。",
+            "required_capabilities": ["扬尘监测", "视频AI", "区块链"],
+            "deadline": "2099-12-31",
+        },
+        {
+            "key": "sc-draft",
+            "title": "草稿场景：语音转写",
+            "domain": "一网协同",
+            "department": "d-data",
+            "required_capabilities": ["ASR"],
+            "status": "draft",
+        },
+        {
+            "key": "sc-done",
+            "title": "往年热线语音试点",
+            "domain": "一网通办",
+            "department": "d-data",
+            "required_capabilities": ["ASR"],
+            "status": "completed",
+        },
     ],
 }
 
@@ -116,7 +191,8 @@ async def test_the_cache_follows_the_data(catalog):
     big = await ids(Company, "co-big")
     asr = await ids(Capability, "c-asr")
     await CompanyCapability.update({CompanyCapability.evidence: "verified"}).where(
-        (CompanyCapability.company == big) & (CompanyCapability.capability == asr))
+        (CompanyCapability.company == big) & (CompanyCapability.capability == asr)
+    )
     second = await services.get_snapshot()
     assert second is not first
     match = next(m for m in await services.match_companies(scenario_id) if m.company_key == "co-big")

@@ -30,11 +30,19 @@ async def test_invite_to_apply_notifies_the_company_once(db, client):
     w = await _world()
     await sign_in(client, w["staff"])
     token_page = f"/staff/scenarios/{w['hotline']}/matches"
-    first = await post_form(client, f"/staff/scenarios/{w['hotline']}/matches/invite",
-                            {"company": str(w["voice"])}, token_from=token_page)
+    first = await post_form(
+        client,
+        f"/staff/scenarios/{w['hotline']}/matches/invite",
+        {"company": str(w["voice"])},
+        token_from=token_page,
+    )
     assert first.status_code == 303 and first.headers["location"].endswith("invited=sent")
-    again = await post_form(client, f"/staff/scenarios/{w['hotline']}/matches/invite",
-                            {"company": str(w["voice"])}, token_from=token_page)
+    again = await post_form(
+        client,
+        f"/staff/scenarios/{w['hotline']}/matches/invite",
+        {"company": str(w["voice"])},
+        token_from=token_page,
+    )
     assert again.headers["location"].endswith("invited=again")
     rows = await Notification.select().where(Notification.kind == "invitation_to_apply")
     assert [r["user"] for r in rows] == [w["member"]] and "12345热线" in rows[0]["title"]
@@ -48,6 +56,10 @@ async def test_draft_scenarios_cannot_invite(db, client):
     w = await _world()
     admin = w["admin"]
     await sign_in(client, admin)
-    response = await post_form(client, f"/staff/scenarios/{w['dust']}/matches/invite",
-                               {"company": str(w["voice"])}, token_from=f"/staff/scenarios/{w['dust']}/matches")
+    response = await post_form(
+        client,
+        f"/staff/scenarios/{w['dust']}/matches/invite",
+        {"company": str(w["voice"])},
+        token_from=f"/staff/scenarios/{w['dust']}/matches",
+    )
     assert response.status_code == 409 and "征集中" in response.text

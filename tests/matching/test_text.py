@@ -13,47 +13,59 @@ from marketplace.matching.text import ascii_words, build_matcher, char_bigrams, 
 from tests.matching.helpers import TAXONOMY, company, scenario
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("工地扬尘", ["工地", "地扬", "扬尘"]),
-    ("扬尘 监管", ["扬尘", "监管"]),
-    ("云", ["云"]),
-    ("PM2.5超标", ["超标"]),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("工地扬尘", ["工地", "地扬", "扬尘"]),
+        ("扬尘 监管", ["扬尘", "监管"]),
+        ("云", ["云"]),
+        ("PM2.5超标", ["超标"]),
+        ("", []),
+    ],
+)
 def test_char_bigrams(text, expected):
     assert char_bigrams(normalize_text(text)) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("ＡＳＲ引擎", ["asr"]),  # full width folded
-    ("PM2.5和PM10", ["pm2.5", "pm10"]),
-    ("NB-IoT终端", ["nb-iot"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("ＡＳＲ引擎", ["asr"]),  # full width folded
+        ("PM2.5和PM10", ["pm2.5", "pm10"]),
+        ("NB-IoT终端", ["nb-iot"]),
+    ],
+)
 def test_ascii_words(text, expected):
     assert ascii_words(normalize_text(text)) == expected
 
 
-@pytest.mark.parametrize("text, concept", [
-    ("工地扬尘投诉多", "大气颗粒物"),
-    ("部署颗粒物传感器", "大气颗粒物"),
-    ("PM2.5浓度", "大气颗粒物"),
-    ("进口冻品冷库", "冷链"),
-    ("一物一码全程溯源", "追溯标识"),
-    ("工业互联网标识解析二级节点", "追溯标识"),
-    ("12345市民来电", "政务热线"),
-    ("RPA数字员工", "流程自动化"),
-])
+@pytest.mark.parametrize(
+    "text, concept",
+    [
+        ("工地扬尘投诉多", "大气颗粒物"),
+        ("部署颗粒物传感器", "大气颗粒物"),
+        ("PM2.5浓度", "大气颗粒物"),
+        ("进口冻品冷库", "冷链"),
+        ("一物一码全程溯源", "追溯标识"),
+        ("工业互联网标识解析二级节点", "追溯标识"),
+        ("12345市民来电", "政务热线"),
+        ("RPA数字员工", "流程自动化"),
+    ],
+)
 def test_dictionary_concepts_are_found(text, concept):
     matcher = build_matcher()
     tokens = {h.token for h in matcher.find(normalize_text(text))}
     assert f"k:{concept}" in tokens
 
 
-@pytest.mark.parametrize("text, concept", [
-    ("email地址", "大模型"),   # "LLM"-like ASCII words only match whole words
-    ("rpax工具", "流程自动化"),
-    ("5gb流量", "通信网络"),
-])
+@pytest.mark.parametrize(
+    "text, concept",
+    [
+        ("email地址", "大模型"),  # "LLM"-like ASCII words only match whole words
+        ("rpax工具", "流程自动化"),
+        ("5gb流量", "通信网络"),
+    ],
+)
 def test_ascii_forms_match_whole_words_only(text, concept):
     matcher = build_matcher()
     assert f"k:{concept}" not in {h.token for h in matcher.find(normalize_text(text))}
@@ -71,7 +83,11 @@ def test_dictionary_words_are_not_empty_and_not_single_letters():
 # taxonomy's synonyms) can tell that they talk about the same thing.
 UNRELATED = "财务报销与预算编制软件。"
 WORDING_CASES = [
-    ("工地扬尘监管", "在建项目扬尘投诉多，需要掌握现场情况并自动处置。", "颗粒物传感网络与PM10在线监测微站。"),
+    (
+        "工地扬尘监管",
+        "在建项目扬尘投诉多，需要掌握现场情况并自动处置。",
+        "颗粒物传感网络与PM10在线监测微站。",
+    ),
     ("冷链追溯", "进口冷冻食品从入库到销售全程可追溯。", "物联网标识解析平台，为货品赋唯一标识并记录流向。"),
     ("市民诉求自动分拨", "来电和网络留言自动判断承办部门。", "12345热线工单系统与派单引擎。"),
     ("热线通话录音质检", "检查服务用语是否规范。", "智能语音引擎。"),
@@ -99,8 +115,10 @@ def test_wording_robust_text_match(title, description, right):
 def test_capabilities_beat_a_distractor_that_shares_surface_words():
     from tests.matching.helpers import SENSOR
 
-    companies = [company(1, description="建筑工地劳务实名制考勤与工资代发。"),
-                 company(2, {SENSOR: "self_declared"}, description="颗粒物传感网络与PM10在线监测微站。")]
+    companies = [
+        company(1, description="建筑工地劳务实名制考勤与工资代发。"),
+        company(2, {SENSOR: "self_declared"}, description="颗粒物传感网络与PM10在线监测微站。"),
+    ]
     scenarios = [scenario(1, {SENSOR: 100}, title="工地扬尘监管", description="在建工地扬尘投诉多。")]
     order, _ = MatchEngine(TAXONOMY, companies, scenarios).rank_companies(0)
     assert list(order) == [1, 0]
@@ -108,16 +126,22 @@ def test_capabilities_beat_a_distractor_that_shares_surface_words():
 
 
 def test_explanation_phrases_are_readable_words():
-    engine = MatchEngine(TAXONOMY, [company(1, description="12345热线工单自动派单")],
-                         [scenario(1, title="热线工单智能分派", description="热线工单由人工分派")])
+    engine = MatchEngine(
+        TAXONOMY,
+        [company(1, description="12345热线工单自动派单")],
+        [scenario(1, title="热线工单智能分派", description="热线工单由人工分派")],
+    )
     why = explain(engine, 0, 0)
     assert "热线工单" in why.phrases
 
 
-@pytest.mark.parametrize("query, doc, expected", [
-    ("热线工单智能分派", "热线工单", ["热线工单"]),
-    ("工地扬尘监管", "颗粒物", []),
-    ("冷链追溯与冷链配送", "冷链", ["冷链"]),
-])
+@pytest.mark.parametrize(
+    "query, doc, expected",
+    [
+        ("热线工单智能分派", "热线工单", ["热线工单"]),
+        ("工地扬尘监管", "颗粒物", []),
+        ("冷链追溯与冷链配送", "冷链", ["冷链"]),
+    ],
+)
 def test_common_phrases(query, doc, expected):
     assert common_phrases(query, set(char_bigrams(doc))) == expected

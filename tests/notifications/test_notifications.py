@@ -18,7 +18,9 @@ from marketplace.settings import get_settings
 from tests.accounts.helpers import make_user, post_form, sign_in
 from tests.pages.html import parse
 
-MESSAGE = Message("question_answered", "您的提问已答复：河道漂浮物", "可以提供夜间样本。", "/scenarios/1#sec-qa")
+MESSAGE = Message(
+    "question_answered", "您的提问已答复：河道漂浮物", "可以提供夜间样本。", "/scenarios/1#sec-qa"
+)
 
 
 @pytest.fixture
@@ -30,7 +32,9 @@ def mailbox():
 
 
 def _mails(folder) -> list:
-    return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(folder.glob("*.eml"))]
+    return [
+        email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(folder.glob("*.eml"))
+    ]
 
 
 async def test_notify_once_per_user_and_skip_inactive(db):
@@ -51,9 +55,10 @@ async def test_a_dedupe_key_makes_it_idempotent(db):
     assert await services.notify([a, b], MESSAGE, dedupe_key="reminder:1:7d") == []
     assert await Notification.count() == 2
     # The database refuses a duplicate key even if a caller skipped the check.
-    with pytest.raises(Exception):
-        await Notification.insert(Notification(user=a, kind="deadline_reminder", title="x",
-                                               dedupe_key=f"reminder:1:7d:u{a}"))
+    with pytest.raises(Exception):  # noqa: B017 - SQLite and PostgreSQL raise different classes
+        await Notification.insert(
+            Notification(user=a, kind="deadline_reminder", title="x", dedupe_key=f"reminder:1:7d:u{a}")
+        )
 
 
 async def test_pending_mails_are_sent_once(db, mailbox):
@@ -66,7 +71,10 @@ async def test_pending_mails_are_sent_once(db, mailbox):
     assert sent["To"] == "a@example.com" and sent["Subject"] == "【数园区】您的提问已答复：河道漂浮物"
     body = sent.get_body().get_content()
     assert "可以提供夜间样本。" in body and f"{get_settings().base_url}/scenarios/1#sec-qa" in body
-    rows = {r["title"]: r["email_status"] for r in await Notification.select(Notification.title, Notification.email_status)}
+    rows = {
+        r["title"]: r["email_status"]
+        for r in await Notification.select(Notification.title, Notification.email_status)
+    }
     assert rows == {"您的提问已答复：河道漂浮物": "sent", "站内提醒": "none"}
 
 
@@ -83,8 +91,12 @@ async def test_a_failing_mail_server_marks_the_mail_failed_and_goes_on(db, mailb
 
     monkeypatch.setattr(services, "send_mail", flaky)
     assert await services.deliver_pending_emails() == 1
-    rows = {r["user"]: (r["email_status"], r["email_error"]) for r in await Notification.select(
-        Notification.user, Notification.email_status, Notification.email_error)}
+    rows = {
+        r["user"]: (r["email_status"], r["email_error"])
+        for r in await Notification.select(
+            Notification.user, Notification.email_status, Notification.email_error
+        )
+    }
     assert rows == {a: ("failed", "connection refused"), b: ("sent", "")}
     assert [m["To"] for m in _mails(mailbox)] == ["b@example.com"]
     assert mail  # (core.mail writes the .eml files when SMTP is not configured)
@@ -110,21 +122,30 @@ async def test_the_notifications_page(db, client):
     a = await make_user("a@example.com")
     b = await make_user("b@example.com")
     await services.notify([a], MESSAGE)
-    await services.notify([a], Message("amendment", "场景内容变更：河道漂浮物", "变更原因：预算调整。", "/scenarios/1"))
+    await services.notify(
+        [a], Message("amendment", "场景内容变更：河道漂浮物", "变更原因：预算调整。", "/scenarios/1")
+    )
     await sign_in(client, a)
     doc = parse((await client.get("/notifications")).text)
     items = doc.find("ul", "notification-list").find_all("li")
     assert [i.find("p", "notification-title").text() for i in items] == [
-        "未读： 场景内容变更：河道漂浮物", "未读： 您的提问已答复：河道漂浮物"]
+        "未读： 场景内容变更：河道漂浮物",
+        "未读： 您的提问已答复：河道漂浮物",
+    ]
     assert doc.find("a", "bell").find("span", "bell-count").text() == "2"
     first = (await Notification.select(Notification.id).order_by(Notification.id).first())["id"]
     read = await post_form(client, f"/notifications/{first}/read", {}, token_from="/notifications")
     assert read.status_code == 303
-    assert parse((await client.get("/notifications")).text).find("a", "bell").find("span", "bell-count").text() == "1"
+    assert (
+        parse((await client.get("/notifications")).text).find("a", "bell").find("span", "bell-count").text()
+        == "1"
+    )
     await post_form(client, "/notifications/read-all", {}, token_from="/notifications")
     doc = parse((await client.get("/notifications?done=all")).text)
     assert doc.find("span", "bell-count") is None and "已全部标为已读" in doc.text()
 
     await sign_in(client, b)  # someone else's notification: 404, nothing revealed
-    assert (await post_form(client, f"/notifications/{first}/open", {}, token_from="/notifications")).status_code == 404
+    assert (
+        await post_form(client, f"/notifications/{first}/open", {}, token_from="/notifications")
+    ).status_code == 404
     assert "暂时没有通知" in (await client.get("/notifications")).text

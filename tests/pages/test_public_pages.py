@@ -68,13 +68,15 @@ def scenario_cards(doc: Element) -> list[dict]:
     cards = []
     for art in doc.find_all("article", "scenario-card"):
         link = art.find(class_="card-title").find("a")
-        cards.append({
-            "id": int(link.attrs["href"].rsplit("/", 1)[1]),
-            "title": link.text(),
-            "domain": art.find("span", "domain-tag").text(),
-            "department": art.find("p", "card-dept").text(),
-            "status": art.find("span", "badge").text(),
-        })
+        cards.append(
+            {
+                "id": int(link.attrs["href"].rsplit("/", 1)[1]),
+                "title": link.text(),
+                "domain": art.find("span", "domain-tag").text(),
+                "department": art.find("p", "card-dept").text(),
+                "status": art.find("span", "badge").text(),
+            }
+        )
     return cards
 
 
@@ -82,8 +84,13 @@ def company_cards(doc: Element) -> list[dict]:
     cards = []
     for art in doc.find_all("article", "company-card"):
         link = art.find(class_="card-title").find("a")
-        cards.append({"id": int(link.attrs["href"].rsplit("/", 1)[1]), "name": link.text(),
-                      "size": art.find("span", "badge").text()})
+        cards.append(
+            {
+                "id": int(link.attrs["href"].rsplit("/", 1)[1]),
+                "name": link.text(),
+                "size": art.find("span", "badge").text(),
+            }
+        )
     return cards
 
 
@@ -115,8 +122,9 @@ def assert_clean_markup(html: str) -> None:
 
 def assert_every_control_labelled(doc: Element) -> None:
     labels = {el.attrs.get("for") for el in doc.find_all("label")}
-    controls = [el for el in doc.find_all("select") + doc.find_all("input")
-                if el.attrs.get("type") != "hidden"]
+    controls = [
+        el for el in doc.find_all("select") + doc.find_all("input") if el.attrs.get("type") != "hidden"
+    ]
     assert controls
     for el in controls:
         assert el.attrs.get("id") in labels, f"{el.tag} name={el.attrs.get('name')} has no label"
@@ -132,7 +140,7 @@ async def test_home_explains_the_programme_with_live_counts(client, demo_db, dem
     assert_clean_markup(html)
     doc = parse(html)
     assert "场景开放" in doc.find("h1").text() or "场景开放" in doc.text()
-    for domain, subtitle in zip(DOMAINS, ("政务服务", "城市治理", "经济发展", "政府运行")):
+    for domain, subtitle in zip(DOMAINS, ("政务服务", "城市治理", "经济发展", "政府运行"), strict=False):
         card = next(li for li in doc.find_all("li", "domain-card") if domain in li.text())
         assert subtitle in card.text()
         assert card.find("a").attrs["href"].startswith("/scenarios?domain=")
@@ -191,8 +199,13 @@ async def test_domain_department_and_status_filters_combine(client, demo_db, dem
     chips = [a.text() for a in doc.find_all("a", "chip")]
     assert any(f"领域：{domain}" in c for c in chips) and any(f"部门：{dept}" in c for c in chips)
 
-    open_expected = sum(1 for s in public if s["domain"] == domain and s.get("status", "open") == "open"
-                        and department_name(demo, s["department"]) == dept)
+    open_expected = sum(
+        1
+        for s in public
+        if s["domain"] == domain
+        and s.get("status", "open") == "open"
+        and department_name(demo, s["department"]) == dept
+    )
     doc = await get_page(client, f"/scenarios?domain={domain}&department={dept_id}&status=open")
     cards = scenario_cards(doc)
     assert result_count(doc) == open_expected
@@ -212,17 +225,26 @@ async def test_chip_links_remove_one_filter_and_keep_the_others(client, demo_db,
     doc = await get_page(client, f"/scenarios?domain={domain}&status=open&sort=deadline")
     chips = {a.text().split("：")[0]: a.attrs["href"] for a in doc.find_all("a", "chip")}
     assert set(chips) == {"领域", "状态", "排序"}
-    assert "domain=" not in chips["领域"] and "status=open" in chips["领域"] and "sort=deadline" in chips["领域"]
+    assert (
+        "domain=" not in chips["领域"] and "status=open" in chips["领域"] and "sort=deadline" in chips["领域"]
+    )
     assert "status=" not in chips["状态"] and "domain=" in chips["状态"]
 
 
 async def test_capability_filter_includes_a_groups_capabilities(client, demo_db):
-    group = await Capability.select(Capability.id, Capability.name).where(
-        Capability.parent.is_null()).order_by(Capability.position).first()
-    children = [r["id"] for r in await Capability.select(Capability.id).where(Capability.parent == group["id"])]
+    group = (
+        await Capability.select(Capability.id, Capability.name)
+        .where(Capability.parent.is_null())
+        .order_by(Capability.position)
+        .first()
+    )
+    children = [
+        r["id"] for r in await Capability.select(Capability.id).where(Capability.parent == group["id"])
+    ]
     rows = await ScenarioCapability.select(ScenarioCapability.scenario).where(
         ScenarioCapability.capability.is_in([group["id"], *children])
-        & ScenarioCapability.scenario.public_status.is_not_null())
+        & ScenarioCapability.scenario.public_status.is_not_null()
+    )
     expected = {r["scenario"] for r in rows}
     doc = await get_page(client, f"/scenarios?capability={group['id']}&page_size=100")
     assert {c["id"] for c in scenario_cards(doc)} == expected
@@ -248,8 +270,12 @@ async def test_deadline_window_filter(client, demo_db, window):
 async def test_sort_by_deadline_puts_the_nearest_first(client, demo_db):
     doc = await get_page(client, "/scenarios?sort=deadline&status=open&page_size=100")
     ids = [c["id"] for c in scenario_cards(doc)]
-    rows = {r["id"]: r["proposal_deadline"] for r in await Scenario.select(
-        Scenario.id, Scenario.proposal_deadline).where(Scenario.id.is_in(ids or [0]))}
+    rows = {
+        r["id"]: r["proposal_deadline"]
+        for r in await Scenario.select(Scenario.id, Scenario.proposal_deadline).where(
+            Scenario.id.is_in(ids or [0])
+        )
+    }
     deadlines = [rows[i] for i in ids if rows[i] is not None]
     assert deadlines == sorted(deadlines)
 
@@ -270,7 +296,7 @@ async def test_pagination_shows_other_items_and_keeps_the_filters(client, demo_d
     assert len(titles_1) == 2 and titles_2 and not titles_1 & titles_2
     assert all(c["domain"] == domain for c in scenario_cards(second))
     assert second.find("nav", "pagination").find("a", rel="prev") is not None
-    assert second.find("nav", "pagination").find("a", **{"aria_current": "page"}).text() == "2"
+    assert second.find("nav", "pagination").find("a", aria_current="page").text() == "2"
     # The form on page 2 still shows the chosen domain.
     option = second.find("select", name="domain").find("option", value=domain)
     assert option.attrs.get("selected") is not None
@@ -281,23 +307,33 @@ async def test_pagination_shows_other_items_and_keeps_the_filters(client, demo_d
 
 async def test_empty_result_shows_an_empty_state(client, demo_db, demo):
     taken = {(s["domain"], s.get("status", "open")) for s in public_scenarios(demo)}
-    combo = next(((d, st) for d in DOMAINS for st in ("completed", "piloting", "awarded", "cancelled", "closed")
-                  if (d, st) not in taken), None)
+    combo = next(
+        (
+            (d, st)
+            for d in DOMAINS
+            for st in ("completed", "piloting", "awarded", "cancelled", "closed")
+            if (d, st) not in taken
+        ),
+        None,
+    )
     assert combo is not None, "the demo data must leave a domain/status combination empty for this test"
     doc = await get_page(client, f"/scenarios?domain={combo[0]}&status={combo[1]}")
     assert result_count(doc) == 0
     assert "没有符合条件的场景" in doc.find("div", "empty-state").text()
 
 
-@pytest.mark.parametrize("query, field", [
-    ("domain=火星", "domain"),
-    ("page=0", "page"),
-    ("page_size=1000", "page_size"),
-    ("department=abc", "department"),
-    ("deadline=1y", "deadline"),
-    ("sort=random", "sort"),
-    ("capability=99999999999", "capability"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("domain=火星", "domain"),
+        ("page=0", "page"),
+        ("page_size=1000", "page_size"),
+        ("department=abc", "department"),
+        ("deadline=1y", "deadline"),
+        ("sort=random", "sort"),
+        ("capability=99999999999", "capability"),
+    ],
+)
 async def test_bad_query_parameters_answer_400_with_a_chinese_message(client, demo_db, query, field):
     response = await client.get(f"/scenarios?{query}")
     assert response.status_code == 400
@@ -316,8 +352,20 @@ async def test_bad_query_parameters_answer_400_with_a_chinese_message(client, de
 
 def _richest_open(demo: dict) -> dict:
     candidates = [s for s in public_scenarios(demo) if s.get("status", "open") == "open"]
-    return max(candidates, key=lambda s: sum(bool(s.get(f)) for f in (
-        "description", "expected_outcome", "data_offered", "resources_offered", "budget_max", "criteria")))
+    return max(
+        candidates,
+        key=lambda s: sum(
+            bool(s.get(f))
+            for f in (
+                "description",
+                "expected_outcome",
+                "data_offered",
+                "resources_offered",
+                "budget_max",
+                "criteria",
+            )
+        ),
+    )
 
 
 async def test_detail_page_has_what_a_company_needs(client, demo_db, demo):
@@ -337,14 +385,21 @@ async def test_detail_page_has_what_a_company_needs(client, demo_db, demo):
             first_line = sc[field].strip().splitlines()[0].strip()
             assert " ".join(first_line.split()) in text, field
     # Evaluation criteria with their weights.
-    criteria = [(c["name"], c["weight"]) for c in sc["criteria"]] if sc.get("criteria") else \
-        [(name, weight) for name, weight, _ in DEFAULT_CRITERIA]
+    criteria = (
+        [(c["name"], c["weight"]) for c in sc["criteria"]]
+        if sc.get("criteria")
+        else [(name, weight) for name, weight, _ in DEFAULT_CRITERIA]
+    )
     rows = doc.find("table", "criteria-table").find("tbody").find_all("tr")
-    assert [(r.find("th").text(), r.find("span", "weight-value").text()) for r in rows] == \
-        [(n, f"{w}%") for n, w in criteria]
+    assert [(r.find("th").text(), r.find("span", "weight-value").text()) for r in rows] == [
+        (n, f"{w}%") for n, w in criteria
+    ]
     # Required capabilities with weights adding up to 100.
-    weights = [int(v.text().rstrip("%")) for v in doc.find("ul", "weight-list").find_all("span", "weight-value")] \
-        if doc.find("ul", "weight-list") else []
+    weights = (
+        [int(v.text().rstrip("%")) for v in doc.find("ul", "weight-list").find_all("span", "weight-value")]
+        if doc.find("ul", "weight-list")
+        else []
+    )
     assert not weights or sum(weights) == 100
     # Deadlines with the days left, and the budget in 万元.
     if sc.get("deadline"):
@@ -354,8 +409,11 @@ async def test_detail_page_has_what_a_company_needs(client, demo_db, demo):
 
 
 async def test_unmapped_capability_words_show_as_tags(client, demo_db):
-    row = await Scenario.select(Scenario.id, Scenario.tags).where(
-        Scenario.public_status.is_not_null()).output(load_json=True)
+    row = (
+        await Scenario.select(Scenario.id, Scenario.tags)
+        .where(Scenario.public_status.is_not_null())
+        .output(load_json=True)
+    )
     tagged = next((r for r in row if r["tags"]), None)
     assert tagged is not None, "the demo data must have a public scenario with unmapped capability words"
     doc = await get_page(client, f"/scenarios/{tagged['id']}")
@@ -373,10 +431,20 @@ async def test_non_public_scenario_answers_404(client, demo_db, demo):
     assert hidden[0]["title"] not in response.text
 
 
-@pytest.mark.parametrize("path", [
-    "/scenarios/0", "/scenarios/2147483648", "/scenarios/99999999999999999999", "/scenarios/abc",
-    "/scenarios/2147483647", "/companies/0", "/companies/2147483648", "/companies/2147483647", "/nowhere",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/scenarios/0",
+        "/scenarios/2147483648",
+        "/scenarios/99999999999999999999",
+        "/scenarios/abc",
+        "/scenarios/2147483647",
+        "/companies/0",
+        "/companies/2147483648",
+        "/companies/2147483647",
+        "/nowhere",
+    ],
+)
 async def test_unknown_and_out_of_range_ids_answer_a_friendly_404(client, demo_db, path):
     response = await client.get(path)
     assert response.status_code == 404
@@ -417,11 +485,17 @@ async def test_company_capability_filter_and_pagination(client, demo_db, demo):
     from marketplace.companies.tables import CompanyCapability
 
     top = await CompanyCapability.select(CompanyCapability.capability).where(
-        CompanyCapability.company.status == "approved")
+        CompanyCapability.company.status == "approved"
+    )
     cap_id, _ = Counter(r["capability"] for r in top).most_common(1)[0]
-    expected = {r["company"] for r in await CompanyCapability.select(CompanyCapability.company).where(
-        (CompanyCapability.capability == cap_id) & (CompanyCapability.company.status == "approved")
-        & (CompanyCapability.company.publish_profile == True))}  # noqa: E712
+    expected = {
+        r["company"]
+        for r in await CompanyCapability.select(CompanyCapability.company).where(
+            (CompanyCapability.capability == cap_id)
+            & (CompanyCapability.company.status == "approved")
+            & (CompanyCapability.company.publish_profile == True)
+        )
+    }
     doc = await get_page(client, f"/companies?capability={cap_id}&page_size=100")
     assert {c["id"] for c in company_cards(doc)} == expected
     if len(listed_companies(demo)) > 2:
@@ -433,7 +507,9 @@ async def test_company_capability_filter_and_pagination(client, demo_db, demo):
 
 
 async def test_company_profile(client, demo_db, demo):
-    member = max(listed_companies(demo), key=lambda c: len(c.get("past_projects", [])) + len(c.get("capabilities", [])))
+    member = max(
+        listed_companies(demo), key=lambda c: len(c.get("past_projects", [])) + len(c.get("capabilities", []))
+    )
     row = await Company.select(Company.id).where(Company.key == member["key"]).first()
     response = await client.get(f"/companies/{row['id']}")
     assert response.status_code == 200

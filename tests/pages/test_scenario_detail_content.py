@@ -20,26 +20,57 @@ EVIL_COMPANY = "<b>粗体</b>科技有限公司"
 
 def catalog(**scenario_fields) -> dict:
     scenario = {
-        "key": "sc-test", "title": "河道漂浮物智能识别", "domain": "一网统管", "department": "dept-water",
-        "summary": "用视频识别河道漂浮物。", "description": "第一段问题描述。\n第二段问题描述。",
-        "expected_outcome": "发现时间缩短到 10 分钟以内。", "target_users": "河长办巡河人员",
-        "data_offered": "河道视频监控 120 路", "resources_offered": "试点河段与机房",
-        "required_capabilities": ["视频分析", "无人船巡检"], "status": "open",
+        "key": "sc-test",
+        "title": "河道漂浮物智能识别",
+        "domain": "一网统管",
+        "department": "dept-water",
+        "summary": "用视频识别河道漂浮物。",
+        "description": "第一段问题描述。\n第二段问题描述。",
+        "expected_outcome": "发现时间缩短到 10 分钟以内。",
+        "target_users": "河长办巡河人员",
+        "data_offered": "河道视频监控 120 路",
+        "resources_offered": "试点河段与机房",
+        "required_capabilities": ["视频分析", "无人船巡检"],
+        "status": "open",
         "deadline": (clock.to_park_time(clock.now()).date() + dt.timedelta(days=20)).isoformat(),
         "question_deadline": (clock.to_park_time(clock.now()).date() + dt.timedelta(days=10)).isoformat(),
-        "budget_min": 300000, "budget_max": 500000, "pilot_months": 6, "sealed": True,
-        "criteria": [{"name": "识别准确率", "weight": 70, "description": "测试集上的准确率"},
-                     {"name": "报价", "weight": 30}],
+        "budget_min": 300000,
+        "budget_max": 500000,
+        "pilot_months": 6,
+        "sealed": True,
+        "criteria": [
+            {"name": "识别准确率", "weight": 70, "description": "测试集上的准确率"},
+            {"name": "报价", "weight": 30},
+        ],
     }
     scenario.update(scenario_fields)
     return {
-        "departments": [{"key": "dept-water", "name": "园区水务局", "short_name": "水务局",
-                         "cdo_name": "李华", "cdo_title": "首席数据官"}],
-        "capabilities": [{"key": "grp-vision", "name": "计算机视觉", "children": [
-            {"key": "cap-video", "name": "视频分析", "synonyms": ["视频识别"]}]}],
-        "companies": [{"key": "co-evil", "name": EVIL_COMPANY, "size": "sme",
-                       "description": "<i>描述</i>", "capabilities": ["视频分析", "<u>标签</u>"],
-                       "website": "javascript:alert(1)"}],
+        "departments": [
+            {
+                "key": "dept-water",
+                "name": "园区水务局",
+                "short_name": "水务局",
+                "cdo_name": "李华",
+                "cdo_title": "首席数据官",
+            }
+        ],
+        "capabilities": [
+            {
+                "key": "grp-vision",
+                "name": "计算机视觉",
+                "children": [{"key": "cap-video", "name": "视频分析", "synonyms": ["视频识别"]}],
+            }
+        ],
+        "companies": [
+            {
+                "key": "co-evil",
+                "name": EVIL_COMPANY,
+                "size": "sme",
+                "description": "<i>描述</i>",
+                "capabilities": ["视频分析", "<u>标签</u>"],
+                "website": "javascript:alert(1)",
+            }
+        ],
         "scenarios": [scenario],
     }
 
@@ -58,7 +89,8 @@ async def test_user_text_is_escaped_everywhere(client, db):
         assert response.status_code == 200, url
         html = response.text
         assert "<script>" not in html and "<script" not in html.replace(
-            '<script src="/static/vendor/htmx.org/dist/htmx.min.js" defer></script>', ""), url
+            '<script src="/static/vendor/htmx.org/dist/htmx.min.js" defer></script>', ""
+        ), url
         assert "<img src=x" not in html and "<b>粗体" not in html and "<i>描述" not in html, url
         assert 'href="javascript' not in html, url
     detail = (await client.get(f"/scenarios/{sid}")).text
@@ -73,27 +105,46 @@ async def test_user_text_is_escaped_everywhere(client, db):
 async def test_detail_shows_every_part_the_department_gave(client, db):
     sid = await _import(catalog())
     now = clock.now()
-    await Question.insert(Question(scenario=sid, question="能否提供历史标注数据？", answer="可提供近一年的标注样本。",
-                                   asked_at=now, answered_at=now, published=True),
-                          Question(scenario=sid, question="未公开的问题", asked_at=now, published=False))
+    await Question.insert(
+        Question(
+            scenario=sid,
+            question="能否提供历史标注数据？",
+            answer="可提供近一年的标注样本。",
+            asked_at=now,
+            answered_at=now,
+            published=True,
+        ),
+        Question(scenario=sid, question="未公开的问题", asked_at=now, published=False),
+    )
     doc = parse((await client.get(f"/scenarios/{sid}")).text)
     text = doc.text()
     assert doc.find("h1").text() == "河道漂浮物智能识别"
     assert "园区水务局" in text and "李华" in text
-    for part in ("第一段问题描述。", "第二段问题描述。", "发现时间缩短到 10 分钟以内。", "河长办巡河人员",
-                 "河道视频监控 120 路", "试点河段与机房", "6 个月"):
+    for part in (
+        "第一段问题描述。",
+        "第二段问题描述。",
+        "发现时间缩短到 10 分钟以内。",
+        "河长办巡河人员",
+        "河道视频监控 120 路",
+        "试点河段与机房",
+        "6 个月",
+    ):
         assert part in text, part
     assert "30–50 万元" in text
     assert "密封评审" in doc.find("div", "alert-info").text()
     assert "还剩 19 天" in text or "还剩 20 天" in text  # proposal deadline, 17:00 in 20 days
     assert "答疑截止" in text
-    weights = {li.find("span", "weight-name").text().split()[0]: li.find("span", "weight-value").text()
-               for li in doc.find("ul", "weight-list").find_all("li")}
+    weights = {
+        li.find("span", "weight-name").text().split()[0]: li.find("span", "weight-value").text()
+        for li in doc.find("ul", "weight-list").find_all("li")
+    }
     assert weights == {"视频分析": "100%"}
     assert [li.text() for li in doc.find_all("li", "cap-tag")] == ["无人船巡检"]
     rows = doc.find("table", "criteria-table").find("tbody").find_all("tr")
     assert [(r.find("th").text(), r.find("span", "weight-value").text()) for r in rows] == [
-        ("识别准确率", "70%"), ("报价", "30%")]
+        ("识别准确率", "70%"),
+        ("报价", "30%"),
+    ]
     qa = doc.find("dl", "qa-list").text()
     assert "能否提供历史标注数据？" in qa and "可提供近一年的标注样本。" in qa
     assert "未公开的问题" not in text
@@ -126,7 +177,9 @@ async def test_draft_scenario_is_not_public_anywhere(client, db):
 async def test_error_template_renders_for_each_status(app):
     template = app.template_engine.get_template("error.html")
     for status, title in ((400, "请求有误"), (404, "页面不存在"), (500, "服务器出错了")):
-        html = template.render(status_code=status, message="说明文字<b>", errors={"page": "page 必须是整数。"})
+        html = template.render(
+            status_code=status, message="说明文字<b>", errors={"page": "page 必须是整数。"}
+        )
         doc = parse(html)
         assert doc.find("h1").text() == title
         assert "说明文字&lt;b&gt;" in html

@@ -33,18 +33,34 @@ async def proposal_world() -> dict:
     asr = await make_capability(name="语音识别")
     kb = await make_capability(name="知识图谱")
     deadline = clock.now() + dt.timedelta(days=10)
-    scenario = await make_scenario("open", department=dept, title="智能客服", capabilities=[(asr, 60), (kb, 40)],
-                                   proposal_deadline=deadline, public_status="open", opened_at=clock.now(),
-                                   budget_min=300_000, budget_max=1_000_000)
+    scenario = await make_scenario(
+        "open",
+        department=dept,
+        title="智能客服",
+        capabilities=[(asr, 60), (kb, 40)],
+        proposal_deadline=deadline,
+        public_status="open",
+        opened_at=clock.now(),
+        budget_min=300_000,
+        budget_max=1_000_000,
+    )
     lead = await make_company(name="大企业科技有限公司", size="large")
     sme = await make_company(name="小微智能有限公司", size="sme")
     pending = await make_company(name="待审企业有限公司", status="pending")
     n = clock.now().microsecond
     return {
-        "dept": dept, "asr": asr, "kb": kb, "scenario": scenario, "deadline": deadline,
-        "lead": lead, "sme": sme, "pending": pending, "n": n,
-        "lead_manager": await make_user(f"lead{n}@example.com", company=lead, is_company_manager=True,
-                                        display_name="牵头经理"),
+        "dept": dept,
+        "asr": asr,
+        "kb": kb,
+        "scenario": scenario,
+        "deadline": deadline,
+        "lead": lead,
+        "sme": sme,
+        "pending": pending,
+        "n": n,
+        "lead_manager": await make_user(
+            f"lead{n}@example.com", company=lead, is_company_manager=True, display_name="牵头经理"
+        ),
         "lead_user": await make_user(f"leaduser{n}@example.com", company=lead),
         "sme_manager": await make_user(f"sme{n}@example.com", company=sme, is_company_manager=True),
         "sme_user": await make_user(f"smeuser{n}@example.com", company=sme),
@@ -53,5 +69,10 @@ async def proposal_world() -> dict:
 
 
 def complete_content(w: dict) -> dict:
-    return {**COMPLETE, "capability_answers": {str(w["asr"]): "自研 ASR 引擎，方言识别。",
-                                               str(w["kb"]): "政策知识图谱，已在两个区县上线。"}}
+    return {
+        **COMPLETE,
+        "capability_answers": {
+            str(w["asr"]): "自研 ASR 引擎，方言识别。",
+            str(w["kb"]): "政策知识图谱，已在两个区县上线。",
+        },
+    }

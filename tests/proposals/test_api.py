@@ -14,7 +14,7 @@ from tests.proposals.helpers import complete_content, proposal_world
 
 @pytest.fixture
 async def w(db):
-    clock.set_now(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.timezone.utc))
+    clock.set_now(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC))
     w = await proposal_world()
     w["staff"] = await make_user("staff@example.com", role="staff", department=w["dept"])
     return w
@@ -43,7 +43,11 @@ async def test_member_creates_patches_submits_and_withdraws_through_the_api(clie
     r = await client.post(f"/api/v1/proposals/{pid}/submit", headers=auth)
     assert r.status_code == 200, r.text
     receipt = r.json()
-    assert receipt["number"] == f"SYQ-2026-{pid:06d}" and receipt["version"] == 1 and len(receipt["content_hash"]) == 64
+    assert (
+        receipt["number"] == f"SYQ-2026-{pid:06d}"
+        and receipt["version"] == 1
+        and len(receipt["content_hash"]) == 64
+    )
 
     r = await client.post(f"/api/v1/proposals/{pid}/withdraw", headers=auth, json={"reason": "调整"})
     assert r.status_code == 200 and r.json()["status"] == "withdrawn"
@@ -68,9 +72,14 @@ async def test_writes_need_a_bearer_token_and_an_approved_member(client, w):
 
 
 async def test_reads_show_only_what_the_caller_may_see(client, w):
-    pid = (await client.post(f"/api/v1/scenarios/{w['scenario']}/proposals",
-                             headers=await bearer(w["lead_manager"]))).json()["id"]
-    assert (await client.get(f"/api/v1/proposals/{pid}", headers=await bearer(w["lead_user"]))).status_code == 200
+    pid = (
+        await client.post(
+            f"/api/v1/scenarios/{w['scenario']}/proposals", headers=await bearer(w["lead_manager"])
+        )
+    ).json()["id"]
+    assert (
+        await client.get(f"/api/v1/proposals/{pid}", headers=await bearer(w["lead_user"]))
+    ).status_code == 200
     for user in ("sme_manager", "staff"):  # another company; staff never see drafts
         r = await client.get(f"/api/v1/proposals/{pid}", headers=await bearer(w[user]))
         assert r.status_code == 404, user
@@ -86,17 +95,25 @@ async def test_reads_show_only_what_the_caller_may_see(client, w):
 async def test_consortium_through_the_api(client, w):
     lead = await bearer(w["lead_manager"])
     pid = (await client.post(f"/api/v1/scenarios/{w['scenario']}/proposals", headers=lead)).json()["id"]
-    r = await client.post(f"/api/v1/proposals/{pid}/members", headers=lead,
-                          json={"company_id": w["pending"], "role": "x", "work_share": 10})
+    r = await client.post(
+        f"/api/v1/proposals/{pid}/members",
+        headers=lead,
+        json={"company_id": w["pending"], "role": "x", "work_share": 10},
+    )
     assert r.status_code == 400 and "已批准" in r.json()["errors"]["company"]
-    r = await client.post(f"/api/v1/proposals/{pid}/members", headers=lead,
-                          json={"company_id": w["sme"], "role": "数据治理", "work_share": 30})
+    r = await client.post(
+        f"/api/v1/proposals/{pid}/members",
+        headers=lead,
+        json={"company_id": w["sme"], "role": "数据治理", "work_share": 30},
+    )
     assert r.status_code == 201 and r.json()["members"][1]["status"] == "invited"
-    r = await client.post(f"/api/v1/proposals/{pid}/invitation", headers=await bearer(w["sme_user"]),
-                          json={"accept": True})
+    r = await client.post(
+        f"/api/v1/proposals/{pid}/invitation", headers=await bearer(w["sme_user"]), json={"accept": True}
+    )
     assert r.status_code == 403 and "企业管理员" in r.json()["detail"]
-    r = await client.post(f"/api/v1/proposals/{pid}/invitation", headers=await bearer(w["sme_manager"]),
-                          json={"accept": True})
+    r = await client.post(
+        f"/api/v1/proposals/{pid}/invitation", headers=await bearer(w["sme_manager"]), json={"accept": True}
+    )
     assert r.status_code == 200 and r.json()["status"] == "accepted"
     detail = await client.get(f"/api/v1/proposals/{pid}", headers=await bearer(w["sme_manager"]))
     assert detail.status_code == 200 and detail.json()["members"][1]["is_sme"] is True

@@ -15,15 +15,17 @@ from marketplace.settings import get_settings
 from tests.proposals.helpers import actor, proposal_world
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
-       b"\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+    b"\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200
 PE = b"MZ\x90\x00" + b"\x00" * 200
 
 
 @pytest.fixture
 async def w(db):
-    clock.set_now(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.timezone.utc))
+    clock.set_now(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC))
     folder = pa.attachments_dir()
     if folder.exists():
         for p in folder.iterdir():
@@ -38,13 +40,16 @@ def stored() -> list:
     return sorted(folder.iterdir()) if folder.exists() else []
 
 
-@pytest.mark.parametrize("name,content,message", [
-    ("setup.pdf", ELF, "只能上传 PDF、PNG 图片、JPEG 图片 文件"),
-    ("report.pdf", PE, "只能上传 PDF、PNG 图片、JPEG 图片 文件"),
-    ("photo.png", b"GIF89a" + b"\x00" * 50, "只能上传"),
-    ("empty.pdf", b"", "文件是空的。"),
-    ("huge.pdf", b"%PDF-" + b"0" * pa.MAX_BYTES, "文件过大：最大 10 MB。"),
-])
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("setup.pdf", ELF, "只能上传 PDF、PNG 图片、JPEG 图片 文件"),
+        ("report.pdf", PE, "只能上传 PDF、PNG 图片、JPEG 图片 文件"),
+        ("photo.png", b"GIF89a" + b"\x00" * 50, "只能上传"),
+        ("empty.pdf", b"", "文件是空的。"),
+        ("huge.pdf", b"%PDF-" + b"0" * pa.MAX_BYTES, "文件过大：最大 10 MB。"),
+    ],
+)
 async def test_refused_files_store_nothing(w, name, content, message):
     with pytest.raises(ValidationFailed) as exc:
         await pa.add_attachment(w["pid"], actor(w["lead_user"]), name, content)
@@ -71,7 +76,7 @@ async def test_pdf_and_png_are_accepted_by_content_and_served_to_the_consortium_
     assert rows[pdf]["filename"] == "方案说明.pdf"
     assert (rows[png]["filename"], rows[png]["content_type"]) == ("架构图.jpg.png", "image/png")
     lead = await _user(w["lead_user"])
-    path, name, kind = await pa.open_attachment(w["pid"], png, lead)
+    path, _name, kind = await pa.open_attachment(w["pid"], png, lead)
     assert path.read_bytes() == PNG and kind == "image/png"
     with pytest.raises(NotFound):
         await pa.open_attachment(w["pid"], png, await _user(w["sme_manager"]))

@@ -18,7 +18,7 @@ from tests.proposals.helpers import actor, complete_content, proposal_world
 
 @pytest.fixture
 async def w(db):
-    clock.set_now(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.timezone.utc))
+    clock.set_now(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC))
     from marketplace.settings import get_settings
 
     outbox = get_settings().mail.outbox_dir
@@ -33,7 +33,8 @@ async def w(db):
 async def test_invited_company_managers_are_notified_and_submission_waits_for_acceptance(w):
     await pc.invite_member(w["pid"], actor(w["lead_manager"]), w["sme"], "数据治理", 30)
     notes = await Notification.select(Notification.user, Notification.link).where(
-        Notification.kind == "consortium_invitation")
+        Notification.kind == "consortium_invitation"
+    )
     assert [n["user"] for n in notes] == [w["sme_manager"]]  # managers only, mailed later
     assert notes[0]["link"] == f"/member/invitations/{w['pid']}"
     with pytest.raises(ValidationFailed) as exc:
@@ -47,10 +48,15 @@ async def test_invited_company_managers_are_notified_and_submission_waits_for_ac
     receipt = await ps.submit_proposal(w["pid"], actor(w["lead_manager"]))
     assert receipt.version == 1
     mailed = {m["To"] for m in mails() if receipt.number in m["Subject"]}
-    assert mailed == {f"lead{w['n']}@example.com", f"sme{w['n']}@example.com"}  # submitter + every company's managers
+    assert mailed == {
+        f"lead{w['n']}@example.com",
+        f"sme{w['n']}@example.com",
+    }  # submitter + every company's managers
     members = (await ps.get_member_proposal(w["pid"], await _user(w["sme_manager"])))["members"]
     assert [(m["name"], m["work_share"], m["is_sme"]) for m in members] == [
-        ("大企业科技有限公司", 70, False), ("小微智能有限公司", 30, True)]
+        ("大企业科技有限公司", 70, False),
+        ("小微智能有限公司", 30, True),
+    ]
 
 
 async def test_only_approved_companies_can_be_invited(w):
@@ -71,6 +77,7 @@ async def test_only_the_invited_companys_managers_answer(w):
         await pc.answer_invitation(w["pid"], actor(w["pending_manager"]), accept=True)
     other = await make_company(name="旁观企业")
     from tests.accounts.helpers import make_user
+
     outsider = await make_user("outsider@example.com", company=other, is_company_manager=True)
     with pytest.raises(NotFound):
         await pc.answer_invitation(w["pid"], actor(outsider), accept=True)
@@ -80,7 +87,8 @@ async def test_only_the_invited_companys_managers_answer(w):
     with pytest.raises(NotFound):  # a company that declined loses access to the proposal
         await pc.answer_invitation(w["pid"], actor(w["sme_manager"]), accept=True)
     notes = await Notification.select(Notification.user, Notification.body).where(
-        Notification.kind == "consortium_answer")
+        Notification.kind == "consortium_answer"
+    )
     assert notes and "人手不足" in notes[0]["body"]
     # a declined member does not block the submission: the lead's share counts alone
     assert (await ps.submit_proposal(w["pid"], actor(w["lead_manager"]))).version == 1
@@ -103,14 +111,19 @@ async def test_changing_the_consortium_after_submission_needs_resubmission(w):
     await pc.update_member(w["pid"], actor(w["lead_manager"]), w["lead"], "牵头单位", 70)
     await ps.submit_proposal(w["pid"], actor(w["lead_manager"]))
     await pc.update_member(w["pid"], actor(w["lead_manager"]), w["sme"], "数据治理", 20)
-    row = await Proposal.select(Proposal.needs_confirmation, Proposal.status).where(Proposal.id == w["pid"]).first()
+    row = (
+        await Proposal.select(Proposal.needs_confirmation, Proposal.status)
+        .where(Proposal.id == w["pid"])
+        .first()
+    )
     assert row == {"needs_confirmation": True, "status": "submitted"}
     await pc.remove_member(w["pid"], actor(w["lead_manager"]), w["sme"])
     await pc.update_member(w["pid"], actor(w["lead_manager"]), w["lead"], "牵头单位", 100)
     receipt = await ps.submit_proposal(w["pid"], actor(w["lead_manager"]))
     assert receipt.version == 2
     assert (await Proposal.select(Proposal.needs_confirmation).where(Proposal.id == w["pid"]).first()) == {
-        "needs_confirmation": False}
+        "needs_confirmation": False
+    }
     with pytest.raises(Conflict, match="牵头企业不能移出"):
         await pc.remove_member(w["pid"], actor(w["lead_manager"]), w["lead"])
 
@@ -137,8 +150,14 @@ def mails() -> list:
     from marketplace.settings import get_settings
 
     folder = get_settings().mail.outbox_dir
-    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-            for p in sorted(folder.iterdir())] if folder.exists() else []
+    return (
+        [
+            email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted(folder.iterdir())
+        ]
+        if folder.exists()
+        else []
+    )
 
 
 async def _user(user_id):

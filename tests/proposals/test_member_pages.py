@@ -17,17 +17,24 @@ from tests.proposals.helpers import actor, complete_content, proposal_world
 
 @pytest.fixture
 async def w(db):
-    clock.set_now(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.timezone.utc))
+    clock.set_now(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC))
     return await proposal_world()
 
 
 def form_of(w, **overrides) -> dict:
     c = complete_content(w)
     data = {k: c[k] for k in ps.TEXT_FIELDS}
-    data.update({f"cap_{w['asr']}": c["capability_answers"][str(w["asr"])],
-                 f"cap_{w['kb']}": c["capability_answers"][str(w["kb"])],
-                 "milestone_title_0": "需求调研", "milestone_due_0": "2027-01-15", "milestone_deliverable_0": "调研报告",
-                 "cost_estimate": "800000", "declaration_accepted": "1"})
+    data.update(
+        {
+            f"cap_{w['asr']}": c["capability_answers"][str(w["asr"])],
+            f"cap_{w['kb']}": c["capability_answers"][str(w["kb"])],
+            "milestone_title_0": "需求调研",
+            "milestone_due_0": "2027-01-15",
+            "milestone_deliverable_0": "调研报告",
+            "cost_estimate": "800000",
+            "declaration_accepted": "1",
+        }
+    )
     data.update(overrides)
     return data
 
@@ -43,9 +50,11 @@ async def test_start_fill_submit_and_see_the_receipt(client, w):
     assert "如何覆盖「语音识别」" in form.text and "如何覆盖「知识图谱」" in form.text
     assert 'src="/static/js/proposal-form.js"' in form.text and "<script>" not in form.text
 
-    r = await post_form(client, f"/member/proposals/{pid}/edit",
-                        form_of(w, approach="", **{f"cap_{w['kb']}": "", "milestone_deliverable_0": ""},
-                                action="submit"))
+    r = await post_form(
+        client,
+        f"/member/proposals/{pid}/edit",
+        form_of(w, approach="", **{f"cap_{w['kb']}": "", "milestone_deliverable_0": ""}, action="submit"),
+    )
     assert r.status_code == 400
     assert "共 3 处" in r.text and "请填写技术路线与实施方法。" in r.text
     assert "请说明如何覆盖所需能力「知识图谱」。" in r.text and "第 1 个里程碑缺少交付成果" in r.text
@@ -67,9 +76,13 @@ async def test_autosave_endpoint_saves_and_answers_the_time(client, w):
     pid = await ps.create_draft(w["scenario"], actor(w["lead_user"]))
     await sign_in(client, w["lead_user"])
     token = await csrf_token(client, f"/member/proposals/{pid}/edit")
-    r = await client.post(f"/member/proposals/{pid}/autosave", data={"_csrf_token": token, "summary": "自动保存的摘要"})
+    r = await client.post(
+        f"/member/proposals/{pid}/autosave", data={"_csrf_token": token, "summary": "自动保存的摘要"}
+    )
     assert r.status_code == 200 and r.json() == {"saved_at": "10:00"}  # park time of 02:00 UTC
-    assert (await Proposal.select(Proposal.summary).where(Proposal.id == pid).first())["summary"] == "自动保存的摘要"
+    assert (await Proposal.select(Proposal.summary).where(Proposal.id == pid).first())[
+        "summary"
+    ] == "自动保存的摘要"
     page = await client.get(f"/member/proposals/{pid}/edit")
     assert "已自动保存 10:00" in page.text
     clock.set_now(w["deadline"])
@@ -100,14 +113,23 @@ async def test_lead_invites_by_company_search_and_sees_share_problems(client, w)
     await sign_in(client, w["lead_manager"])
     found = await client.get(f"/member/proposals/{pid}?q=小微")
     assert "邀请「小微智能有限公司」" in found.text and "待审企业" not in found.text
-    r = await post_form(client, f"/member/proposals/{pid}/members",
-                        {"company_id": str(w["sme"]), "role": "", "work_share": "abc"})
+    r = await post_form(
+        client,
+        f"/member/proposals/{pid}/members",
+        {"company_id": str(w["sme"]), "role": "", "work_share": "abc"},
+    )
     assert r.status_code == 400 and "工作量占比应为 0 到 100 的整数" in r.text
-    r = await post_form(client, f"/member/proposals/{pid}/members",
-                        {"company_id": str(w["pending"]), "role": "x", "work_share": "5"})
+    r = await post_form(
+        client,
+        f"/member/proposals/{pid}/members",
+        {"company_id": str(w["pending"]), "role": "x", "work_share": "5"},
+    )
     assert r.status_code == 400 and "只能邀请已批准的会员企业" in r.text
-    r = await post_form(client, f"/member/proposals/{pid}/members",
-                        {"company_id": str(w["sme"]), "role": "数据治理", "work_share": "30"})
+    r = await post_form(
+        client,
+        f"/member/proposals/{pid}/members",
+        {"company_id": str(w["sme"]), "role": "数据治理", "work_share": "30"},
+    )
     assert r.status_code == 303
     page = await client.get(f"/member/proposals/{pid}")
     assert "合计：<strong>130%</strong>" in page.text and "待答复" in page.text
@@ -117,17 +139,26 @@ async def test_attachment_upload_refuses_a_renamed_executable_and_serves_only_th
     pid = await ps.create_draft(w["scenario"], actor(w["lead_manager"]))
     await sign_in(client, w["lead_manager"])
     token = await csrf_token(client, f"/member/proposals/{pid}")
-    r = await client.post(f"/member/proposals/{pid}/attachments", data={"_csrf_token": token},
-                          files={"attachment": ("方案.pdf", b"MZ\x90\x00" + b"\x00" * 100, "application/pdf")})
+    r = await client.post(
+        f"/member/proposals/{pid}/attachments",
+        data={"_csrf_token": token},
+        files={"attachment": ("方案.pdf", b"MZ\x90\x00" + b"\x00" * 100, "application/pdf")},
+    )
     assert r.status_code == 400 and "只能上传 PDF、PNG 图片、JPEG 图片 文件" in r.text
-    r = await client.post(f"/member/proposals/{pid}/attachments", data={"_csrf_token": token},
-                          files={"attachment": ("../../方案.pdf", b"%PDF-1.4\n%%EOF", "application/pdf")})
+    r = await client.post(
+        f"/member/proposals/{pid}/attachments",
+        data={"_csrf_token": token},
+        files={"attachment": ("../../方案.pdf", b"%PDF-1.4\n%%EOF", "application/pdf")},
+    )
     assert r.status_code == 303
     page = await client.get(f"/member/proposals/{pid}")
     aid = re.search(rf"/member/proposals/{pid}/attachments/(\d+)\"", page.text)[1]
     download = await client.get(f"/member/proposals/{pid}/attachments/{aid}")
     assert download.status_code == 200 and download.content.startswith(b"%PDF")
-    assert "方案.pdf" in download.headers["content-disposition"] or "%E6" in download.headers["content-disposition"]
+    assert (
+        "方案.pdf" in download.headers["content-disposition"]
+        or "%E6" in download.headers["content-disposition"]
+    )
     await sign_in(client, w["sme_manager"])
     assert (await client.get(f"/member/proposals/{pid}/attachments/{aid}")).status_code == 404
 
@@ -149,9 +180,18 @@ async def test_after_the_deadline_the_page_is_read_only_and_writes_are_refused(c
 async def test_milestone_rows_grow_on_request_and_empty_rows_are_not_stored(client, w):
     pid = await ps.create_draft(w["scenario"], actor(w["lead_manager"]))
     await sign_in(client, w["lead_manager"])
-    r = await post_form(client, f"/member/proposals/{pid}/edit",
-                        {"milestone_title_0": "调研", "milestone_due_0": "2027-01-01", "milestone_deliverable_0": "报告",
-                         "milestone_title_1": "", "milestone_title_2": "", "action": "add_milestone"})
+    r = await post_form(
+        client,
+        f"/member/proposals/{pid}/edit",
+        {
+            "milestone_title_0": "调研",
+            "milestone_due_0": "2027-01-01",
+            "milestone_deliverable_0": "报告",
+            "milestone_title_1": "",
+            "milestone_title_2": "",
+            "action": "add_milestone",
+        },
+    )
     assert r.status_code == 200
     assert 'name="milestone_title_3"' in r.text and 'name="milestone_title_4"' not in r.text
     row = await Proposal.select(Proposal.timeline).where(Proposal.id == pid).first().output(load_json=True)

@@ -20,7 +20,7 @@ from tests.proposals.helpers import actor, complete_content, proposal_world
 
 @pytest.fixture
 async def w(db):
-    clock.set_now(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.timezone.utc))
+    clock.set_now(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC))
     return await proposal_world()
 
 
@@ -28,7 +28,10 @@ def mails() -> list[email.message.Message]:
     folder = get_settings().mail.outbox_dir
     if not folder.exists():
         return []
-    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in sorted(folder.iterdir())]
+    return [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in sorted(folder.iterdir())
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -53,8 +56,9 @@ async def test_draft_autosave_writes_partial_fields_and_the_time(w):
 async def test_autosave_refuses_wrong_types_and_overlong_text_and_stores_nothing(w):
     pid = await ps.create_draft(w["scenario"], actor(w["lead_user"]))
     with pytest.raises(ValidationFailed) as exc:
-        await ps.save_proposal(pid, actor(w["lead_user"]), {"summary": "x" * 1001, "cost_estimate": "很多",
-                                                           "timeline": "明天"})
+        await ps.save_proposal(
+            pid, actor(w["lead_user"]), {"summary": "x" * 1001, "cost_estimate": "很多", "timeline": "明天"}
+        )
     assert set(exc.value.errors) == {"summary", "cost_estimate", "timeline"}
     assert "最多 1000 字" in exc.value.errors["summary"]
     assert (await Proposal.select(Proposal.summary).where(Proposal.id == pid).first())["summary"] == ""
@@ -70,14 +74,27 @@ async def test_one_proposal_per_company_and_only_approved_members(w):
 
 async def test_submit_reports_every_missing_item_at_once_in_chinese(w):
     pid = await ps.create_draft(w["scenario"], actor(w["lead_user"]))
-    await ps.save_proposal(pid, actor(w["lead_user"]), {"summary": "只有摘要",
-                                                       "timeline": [{"title": "调研", "due": "2027-13-01"}]})
+    await ps.save_proposal(
+        pid,
+        actor(w["lead_user"]),
+        {"summary": "只有摘要", "timeline": [{"title": "调研", "due": "2027-13-01"}]},
+    )
     with pytest.raises(ValidationFailed) as exc:
         await ps.submit_proposal(pid, actor(w["lead_user"]))
     errors = exc.value.errors
-    assert set(errors) == {"understanding", "approach", "data_needs", "team", "pilot_plan", "success_indicators",
-                           f"capability_{w['asr']}", f"capability_{w['kb']}", "timeline", "cost_estimate",
-                           "declaration_accepted"}
+    assert set(errors) == {
+        "understanding",
+        "approach",
+        "data_needs",
+        "team",
+        "pilot_plan",
+        "success_indicators",
+        f"capability_{w['asr']}",
+        f"capability_{w['kb']}",
+        "timeline",
+        "cost_estimate",
+        "declaration_accepted",
+    }
     assert "语音识别" in errors[f"capability_{w['asr']}"]
     assert "第 1 个里程碑缺少交付成果、日期（格式 YYYY-MM-DD）" in errors["timeline"]
     assert "11 处" in exc.value.message
@@ -90,20 +107,31 @@ async def test_submit_creates_version_receipt_number_hash_mail_and_notification(
     pid = await ps.create_draft(w["scenario"], actor(w["lead_user"]))
     await ps.save_proposal(pid, actor(w["lead_user"]), complete_content(w))
     receipt = await ps.submit_proposal(pid, actor(w["lead_user"]))
-    assert receipt.number == f"SYQ-2026-{pid:06d}" and receipt.version == 1 and len(receipt.content_hash) == 64
+    assert (
+        receipt.number == f"SYQ-2026-{pid:06d}" and receipt.version == 1 and len(receipt.content_hash) == 64
+    )
     assert receipt.warnings == ()
     row = await Proposal.select().where(Proposal.id == pid).first()
     assert (row["status"], row["number"], row["version"], row["content_hash"]) == (
-        "submitted", receipt.number, 1, receipt.content_hash)
-    version = await ProposalVersion.select().where(ProposalVersion.proposal == pid).first().output(load_json=True)
+        "submitted",
+        receipt.number,
+        1,
+        receipt.content_hash,
+    )
+    version = (
+        await ProposalVersion.select().where(ProposalVersion.proposal == pid).first().output(load_json=True)
+    )
     assert version["content"]["summary"] == complete_content(w)["summary"]
     assert version["content"]["members"][0]["name"] == "大企业科技有限公司"
     assert ps.content_hash(version["content"]) == receipt.content_hash
     sent = mails()
-    assert sorted(m["To"] for m in sent) == sorted([f"lead{w['n']}@example.com", f"leaduser{w['n']}@example.com"])
+    assert sorted(m["To"] for m in sent) == sorted(
+        [f"lead{w['n']}@example.com", f"leaduser{w['n']}@example.com"]
+    )
     assert receipt.number in sent[0]["Subject"] and receipt.content_hash in sent[0].get_content()
     notes = await Notification.select(Notification.user, Notification.kind).where(
-        Notification.kind == "proposal_submitted")
+        Notification.kind == "proposal_submitted"
+    )
     assert {n["user"] for n in notes} == {w["lead_manager"], w["lead_user"]}
 
 
@@ -119,8 +147,12 @@ async def test_hash_is_stable_for_same_content_and_changes_with_content(w):
     assert detail["unsubmitted_changes"] and detail["status"] == "submitted" and detail["version"] == 2
     third = await ps.submit_proposal(pid, actor(w["lead_user"]))
     assert third.version == 3 and third.number == first.number and third.content_hash != first.content_hash
-    assert [v["version"] for v in await ProposalVersion.select(ProposalVersion.version).where(
-        ProposalVersion.proposal == pid).order_by(ProposalVersion.version)] == [1, 2, 3]
+    assert [
+        v["version"]
+        for v in await ProposalVersion.select(ProposalVersion.version)
+        .where(ProposalVersion.proposal == pid)
+        .order_by(ProposalVersion.version)
+    ] == [1, 2, 3]
 
 
 async def test_cost_above_budget_is_a_warning_not_a_refusal(w):
@@ -139,10 +171,12 @@ async def test_edit_and_withdraw_until_the_deadline_then_everything_is_refused(w
     receipt = await ps.submit_proposal(pid, actor(w["lead_user"]))  # re-submitted before the deadline
     assert receipt.version == 2
     clock.set_now(w["deadline"] + dt.timedelta(seconds=1))
-    for attempt in (lambda: ps.save_proposal(pid, actor(w["lead_user"]), {"team": "晚了"}),
-                    lambda: ps.submit_proposal(pid, actor(w["lead_user"])),
-                    lambda: ps.withdraw_proposal(pid, actor(w["lead_user"])),
-                    lambda: ps.create_draft(w["scenario"], actor(w["sme_manager"]))):
+    for attempt in (
+        lambda: ps.save_proposal(pid, actor(w["lead_user"]), {"team": "晚了"}),
+        lambda: ps.submit_proposal(pid, actor(w["lead_user"])),
+        lambda: ps.withdraw_proposal(pid, actor(w["lead_user"])),
+        lambda: ps.create_draft(w["scenario"], actor(w["sme_manager"])),
+    ):
         with pytest.raises(Conflict, match="已截止"):
             await attempt()
     row = await Proposal.select().where(Proposal.id == pid).first()

@@ -48,7 +48,8 @@ async def test_the_list_shows_number_lead_consortium_with_sme_badges_time_versio
 async def test_a_withdrawn_proposal_is_listed_and_marked(client, world):
     w = world
     await Proposal.update({Proposal.status: "withdrawn", Proposal.withdrawn_at: clock.now()}).where(
-        Proposal.id == w["p_open"])
+        Proposal.id == w["p_open"]
+    )
     await sign_in(client, w["users"]["staff_x"])
     assert "已撤回" in (await client.get(f"/staff/scenarios/{w['open']}/proposals")).text
     detail = await client.get(f"/staff/proposals/{w['p_open']}")
@@ -62,12 +63,18 @@ async def test_the_detail_shows_the_final_version_history_and_an_older_version(c
     assert page.status_code == 200
     text = page.text
     assert "密封方案终稿：数据治理一体化" in text and "第 2 版，最终版" in text
-    hashes = [r["content_hash"] for r in await ProposalVersion.select(ProposalVersion.content_hash).where(
-        ProposalVersion.proposal == w["p_sealed"]).order_by(ProposalVersion.version)]
+    hashes = [
+        r["content_hash"]
+        for r in await ProposalVersion.select(ProposalVersion.content_hash)
+        .where(ProposalVersion.proposal == w["p_sealed"])
+        .order_by(ProposalVersion.version)
+    ]
     assert all(h in text for h in hashes)
     assert f'href="/staff/proposals/{w["p_sealed"]}?version=1"' in text
     assert "星湖小微科技" in text and "工作份额 40%" in text and "（牵头）" in text
-    assert f'href="/staff/proposals/{w["p_sealed"]}/attachments/{w["att"]}"' in text and "技术方案.pdf" in text
+    assert (
+        f'href="/staff/proposals/{w["p_sealed"]}/attachments/{w["att"]}"' in text and "技术方案.pdf" in text
+    )
     older = await client.get(f"/staff/proposals/{w['p_sealed']}", params={"version": 1})
     assert "密封方案初稿" in older.text and "这是历史版本" in older.text
     assert "密封方案终稿" not in older.text.split("方案内容")[1]
@@ -94,7 +101,7 @@ async def test_the_csv_lists_the_visible_proposals_for_excel(client, world):
     assert headers["content-disposition"].startswith('attachment; filename="scenario-')
     assert rows[0][:4] == ["方案编号", "牵头企业", "牵头企业规模", "联合体成员"]
     assert len(rows) == 2  # the draft of this scenario is not there
-    row = dict(zip(rows[0], rows[1]))
+    row = dict(zip(rows[0], rows[1], strict=False))
     assert row["方案编号"] == "SYQ-2026-000101" and row["牵头企业"] == "金鸡湖数字集团"
     assert row["联合体成员"] == "星湖小微科技（中小企业，成员单位，40%）"
     assert row["中小企业数"] == "1" and row["版本"] == "2" and row["状态"] == "已提交"
@@ -103,10 +110,10 @@ async def test_the_csv_lists_the_visible_proposals_for_excel(client, world):
 
 async def test_csv_cells_never_start_a_formula(client, world):
     w = world
-    await Company.update({Company.name: "=HYPERLINK(\"http://x\")"}).where(Company.id == w["solo"])
+    await Company.update({Company.name: '=HYPERLINK("http://x")'}).where(Company.id == w["solo"])
     await sign_in(client, w["users"]["staff_x"])
     _, rows = await _csv(client, w["open"])
-    assert rows[1][1] == "'=HYPERLINK(\"http://x\")"
+    assert rows[1][1] == '\'=HYPERLINK("http://x")'
 
 
 async def test_admins_read_every_department_and_staff_only_their_own(client, world):
@@ -116,9 +123,13 @@ async def test_admins_read_every_department_and_staff_only_their_own(client, wor
     assert (await client.get(f"/staff/proposals/{w['p_other']}")).status_code == 200
     client.cookies.clear()
     await sign_in(client, w["users"]["staff_x"])
-    for path in (f"/staff/scenarios/{w['other']}/proposals", f"/staff/scenarios/{w['other']}/proposals.csv",
-                 f"/staff/proposals/{w['p_other']}", "/staff/scenarios/999999/proposals",
-                 "/staff/proposals/999999"):
+    for path in (
+        f"/staff/scenarios/{w['other']}/proposals",
+        f"/staff/scenarios/{w['other']}/proposals.csv",
+        f"/staff/proposals/{w['p_other']}",
+        "/staff/scenarios/999999/proposals",
+        "/staff/proposals/999999",
+    ):
         response = await client.get(path)
         assert response.status_code == 404, path
     assert (await client.get("/staff/proposals/99999999999")).status_code == 404  # out of range id

@@ -14,13 +14,20 @@ from tests.factories import make_company, make_department, make_proposal, make_s
 
 
 def member(company: int, uid: int = 1) -> CurrentUser:
-    return CurrentUser(id=uid, email=f"m{uid}@example.com", display_name="", role="member", company_id=company,
-                       company_status="approved")
+    return CurrentUser(
+        id=uid,
+        email=f"m{uid}@example.com",
+        display_name="",
+        role="member",
+        company_id=company,
+        company_status="approved",
+    )
 
 
 def staff(department: int | None, uid: int = 2, **extra) -> CurrentUser:
-    return CurrentUser(id=uid, email=f"s{uid}@example.com", display_name="", role="staff",
-                       department_id=department, **extra)
+    return CurrentUser(
+        id=uid, email=f"s{uid}@example.com", display_name="", role="staff", department_id=department, **extra
+    )
 
 
 ADMIN = CurrentUser(id=9, email="admin@example.com", display_name="", role="admin")
@@ -28,17 +35,25 @@ ADMIN = CurrentUser(id=9, email="admin@example.com", display_name="", role="admi
 
 @pytest.fixture
 async def world(db):
-    clock.set_now(dt.datetime(2026, 6, 1, 8, tzinfo=dt.timezone.utc))
+    clock.set_now(dt.datetime(2026, 6, 1, 8, tzinfo=dt.UTC))
     deadline = clock.now() + dt.timedelta(days=10)
     w = {"dx": await make_department(), "dy": await make_department()}
     w["lead"], w["partner"], w["decliner"], w["invitee"], w["outsider"], w["drafter"] = [
-        await make_company(size=size) for size in ("large", "sme", "sme", "sme", "large", "sme")]
+        await make_company(size=size) for size in ("large", "sme", "sme", "sme", "large", "sme")
+    ]
     w["open_x"] = await make_scenario("open", department=w["dx"], proposal_deadline=deadline)
     w["sealed_x"] = await make_scenario("open", department=w["dx"], proposal_deadline=deadline, sealed=True)
     w["open_y"] = await make_scenario("open", department=w["dy"], proposal_deadline=deadline)
-    w["p_open"] = await make_proposal(w["open_x"], w["lead"], status="submitted",
-                                      members=[(w["partner"], 30, "accepted"), (w["decliner"], 0, "declined"),
-                                               (w["invitee"], 10, "invited")])
+    w["p_open"] = await make_proposal(
+        w["open_x"],
+        w["lead"],
+        status="submitted",
+        members=[
+            (w["partner"], 30, "accepted"),
+            (w["decliner"], 0, "declined"),
+            (w["invitee"], 10, "invited"),
+        ],
+    )
     w["p_sealed"] = await make_proposal(w["sealed_x"], w["lead"], status="submitted")
     w["p_draft"] = await make_proposal(w["open_x"], w["drafter"], status="draft")
     w["p_withdrawn"] = await make_proposal(w["open_x"], w["outsider"], status="withdrawn")

@@ -18,8 +18,8 @@ from marketplace.scenarios import publishing, questions
 from marketplace.scenarios.forms import CriterionInput
 from marketplace.scenarios.services import get_public_scenario
 from marketplace.scenarios.tables import Scenario, ScenarioAmendment
-from tests.factories import make_company
 from tests.accounts.helpers import make_user
+from tests.factories import make_company
 from tests.scenarios.helpers import NOW, complete_input, make_world
 
 
@@ -38,7 +38,9 @@ async def _proposal(sid: int, company: int, status: str) -> int:
 
 
 async def _kinds(user_id: int) -> list[str]:
-    return [r["kind"] for r in await Notification.select(Notification.kind).where(Notification.user == user_id)]
+    return [
+        r["kind"] for r in await Notification.select(Notification.kind).where(Notification.user == user_id)
+    ]
 
 
 async def test_amendment_is_public_flags_submitted_proposals_and_notifies(db):
@@ -53,11 +55,17 @@ async def test_amendment_is_public_flags_submitted_proposals_and_notifies(db):
     withdrawn = await _proposal(sid, company_d, "withdrawn")
     await ProposalMember.insert(ProposalMember(proposal=submitted, company=company_c, status="accepted"))
 
-    data = complete_input(w, budget_max=800_000, criteria=(
-        CriterionInput("识别准确率", "测试集上的准确率", 50), CriterionInput("报价", "", 50)))
+    data = complete_input(
+        w,
+        budget_max=800_000,
+        criteria=(CriterionInput("识别准确率", "测试集上的准确率", 50), CriterionInput("报价", "", 50)),
+    )
     entry = await publishing.amend_scenario(sid, w.actor(w.author), data, "根据答疑调整预算上限和评分权重。")
 
-    flags = {r["id"]: r["needs_confirmation"] for r in await Proposal.select(Proposal.id, Proposal.needs_confirmation)}
+    flags = {
+        r["id"]: r["needs_confirmation"]
+        for r in await Proposal.select(Proposal.id, Proposal.needs_confirmation)
+    }
     assert flags == {submitted: True, draft: False, withdrawn: False}
     assert await Outbox.count().where((Outbox.kind == "proposal") & (Outbox.entity_id == submitted)) == 1
     # Everyone with a draft or submitted proposal hears of it (consortium members too), not others.
@@ -71,15 +79,23 @@ async def test_amendment_is_public_flags_submitted_proposals_and_notifies(db):
     assert row["kind"] == "amendment" and row["changes"]["fields"] == ["budget_max", "criteria"]
     public = await get_public_scenario(sid)
     assert public.budget_max == 800_000 and [c.weight for c in public.criteria] == [50, 50]
-    assert [(c.kind, c.reason) for c in public.change_log] == [("amendment", "根据答疑调整预算上限和评分权重。")]
-    event = await AuditEvent.select().where(AuditEvent.action == "scenario.amend").output(load_json=True).first()
-    assert event["reason"] == "根据答疑调整预算上限和评分权重。" and event["after"]["flagged_proposals"] == [submitted]
+    assert [(c.kind, c.reason) for c in public.change_log] == [
+        ("amendment", "根据答疑调整预算上限和评分权重。")
+    ]
+    event = (
+        await AuditEvent.select().where(AuditEvent.action == "scenario.amend").output(load_json=True).first()
+    )
+    assert event["reason"] == "根据答疑调整预算上限和评分权重。" and event["after"]["flagged_proposals"] == [
+        submitted
+    ]
 
 
 async def test_amendment_shows_in_the_public_change_log(db, client):
     w = await make_world()
     sid = await _open_scenario(w)
-    await publishing.amend_scenario(sid, w.actor(w.author), complete_input(w, pilot_months=9), "试点周期延长到 9 个月。")
+    await publishing.amend_scenario(
+        sid, w.actor(w.author), complete_input(w, pilot_months=9), "试点周期延长到 9 个月。"
+    )
     html = (await client.get(f"/scenarios/{sid}")).text
     assert "试点周期延长到 9 个月。" in html and "内容变更" in html and "9 个月" in html
 
@@ -109,12 +125,18 @@ async def test_amendments_only_for_open_scenarios_of_ones_department(db):
     w = await make_world()
     draft = await publishing.create_scenario_draft(w.actor(w.author), complete_input(w))
     with pytest.raises(Conflict):
-        await publishing.amend_scenario(draft, w.actor(w.author), complete_input(w, pilot_months=9), "草稿变更")
+        await publishing.amend_scenario(
+            draft, w.actor(w.author), complete_input(w, pilot_months=9), "草稿变更"
+        )
     sid = await _open_scenario(w)
     with pytest.raises(NotFound):
-        await publishing.amend_scenario(sid, w.actor(w.staff_y), complete_input(w, pilot_months=9), "外部门变更")
+        await publishing.amend_scenario(
+            sid, w.actor(w.staff_y), complete_input(w, pilot_months=9), "外部门变更"
+        )
     with pytest.raises(NotAllowed):
-        await publishing.amend_scenario(sid, Actor(user_id=w.member_a), complete_input(w, pilot_months=9), "企业变更")
+        await publishing.amend_scenario(
+            sid, Actor(user_id=w.member_a), complete_input(w, pilot_months=9), "企业变更"
+        )
 
 
 async def test_deadline_extension_before_it_passes(db):
@@ -124,9 +146,14 @@ async def test_deadline_extension_before_it_passes(db):
     qid = await questions.ask_question(sid, Actor(user_id=w.member_b), "能否延期两周？")
     assert qid
     new_deadline = NOW + dt.timedelta(days=34)
-    await publishing.extend_scenario_deadline(sid, w.actor(w.author), new_deadline, "应企业要求延期两周。",
-                                              NOW + dt.timedelta(days=24))
-    row = await Scenario.select(Scenario.proposal_deadline, Scenario.question_deadline).where(Scenario.id == sid).first()
+    await publishing.extend_scenario_deadline(
+        sid, w.actor(w.author), new_deadline, "应企业要求延期两周。", NOW + dt.timedelta(days=24)
+    )
+    row = (
+        await Scenario.select(Scenario.proposal_deadline, Scenario.question_deadline)
+        .where(Scenario.id == sid)
+        .first()
+    )
     assert row == {"proposal_deadline": new_deadline, "question_deadline": NOW + dt.timedelta(days=24)}
     change = (await get_public_scenario(sid)).change_log[-1]
     assert change.kind == "extension"
@@ -145,7 +172,9 @@ async def test_extension_refused_after_the_deadline_or_when_not_later(db):
     assert set(info.value.errors) == {"reason", "proposal_deadline"}
     clock.set_now(NOW + dt.timedelta(days=20, minutes=1))  # the deadline has passed (not yet closed)
     with pytest.raises(Conflict, match="已过"):
-        await publishing.extend_scenario_deadline(sid, w.actor(w.author), NOW + dt.timedelta(days=40), "太晚了")
+        await publishing.extend_scenario_deadline(
+            sid, w.actor(w.author), NOW + dt.timedelta(days=40), "太晚了"
+        )
     assert await ScenarioAmendment.count() == 0
 
 

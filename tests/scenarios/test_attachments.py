@@ -10,7 +10,7 @@ import pytest
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.tables import AuditEvent
 from marketplace.scenarios import publishing
-from marketplace.scenarios.tables import ScenarioAttachment, ScenarioAmendment
+from marketplace.scenarios.tables import ScenarioAmendment, ScenarioAttachment
 from marketplace.settings import PROJECT_ROOT, get_settings
 from tests.accounts.helpers import csrf_token, sign_in
 from tests.scenarios.helpers import complete_input, make_world
@@ -44,12 +44,15 @@ async def test_a_pdf_is_stored_under_var_outside_the_web_root(db):
     assert await AuditEvent.count().where(AuditEvent.action == "scenario.attach") == 1
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("fake.pdf", b"MZ\x90\x00 this is an executable", "只能上传 PDF 文件（文件内容不是 PDF）。"),
-    ("page.pdf", b"<html><script>alert(1)</script></html>", "只能上传 PDF 文件（文件内容不是 PDF）。"),
-    ("empty.pdf", b"", "文件是空的。"),
-    ("huge.pdf", b"%PDF-" + b"0" * publishing.MAX_ATTACHMENT_BYTES, "文件过大：最大 5 MB。"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("fake.pdf", b"MZ\x90\x00 this is an executable", "只能上传 PDF 文件（文件内容不是 PDF）。"),
+        ("page.pdf", b"<html><script>alert(1)</script></html>", "只能上传 PDF 文件（文件内容不是 PDF）。"),
+        ("empty.pdf", b"", "文件是空的。"),
+        ("huge.pdf", b"%PDF-" + b"0" * publishing.MAX_ATTACHMENT_BYTES, "文件过大：最大 5 MB。"),
+    ],
+)
 async def test_only_real_pdfs_within_the_limit(db, name, content, message):
     w = await make_world()
     sid = await _draft(w)
@@ -67,14 +70,22 @@ async def test_open_scenarios_get_attachments_only_through_an_amendment(db):
     await publishing.approve_scenario_for_publication(sid, w.actor(w.cdo_x))
     with pytest.raises(Conflict):
         await publishing.add_attachment(sid, w.actor(w.author), "补充.pdf", PDF)
-    await publishing.amend_scenario(sid, w.actor(w.author), complete_input(w), "补充数据字典。",
-                                    attachment=("数据字典.pdf", PDF))
-    assert [r["filename"] for r in await ScenarioAttachment.select(ScenarioAttachment.filename)] == ["数据字典.pdf"]
+    await publishing.amend_scenario(
+        sid, w.actor(w.author), complete_input(w), "补充数据字典。", attachment=("数据字典.pdf", PDF)
+    )
+    assert [r["filename"] for r in await ScenarioAttachment.select(ScenarioAttachment.filename)] == [
+        "数据字典.pdf"
+    ]
     entry = await ScenarioAmendment.select().output(load_json=True).first()
     assert entry["changes"]["labels"] == ["新增附件《数据字典.pdf》"]
     with pytest.raises(ValidationFailed):  # a bad file fails the whole amendment, nothing kept
-        await publishing.amend_scenario(sid, w.actor(w.author), complete_input(w, pilot_months=9), "再补一个。",
-                                        attachment=("x.pdf", b"GIF89a"))
+        await publishing.amend_scenario(
+            sid,
+            w.actor(w.author),
+            complete_input(w, pilot_months=9),
+            "再补一个。",
+            attachment=("x.pdf", b"GIF89a"),
+        )
     assert await ScenarioAttachment.count() == 1 and await ScenarioAmendment.count() == 1
     assert len(list(publishing.attachments_dir().iterdir())) == 1
 
@@ -113,12 +124,18 @@ async def test_upload_and_delete_through_the_page(db, client):
     sid = await _draft(w)
     await sign_in(client, w.author)
     token = await csrf_token(client, f"/staff/scenarios/{sid}")
-    bad = await client.post(f"/staff/scenarios/{sid}/attachments", data={"_csrf_token": token},
-                            files={"attachment": ("伪装.pdf", b"PK\x03\x04zip", "application/pdf")})
+    bad = await client.post(
+        f"/staff/scenarios/{sid}/attachments",
+        data={"_csrf_token": token},
+        files={"attachment": ("伪装.pdf", b"PK\x03\x04zip", "application/pdf")},
+    )
     assert bad.status_code == 400 and "只能上传 PDF 文件" in bad.text
     assert 'id="f-attachment-error"' in bad.text
-    ok = await client.post(f"/staff/scenarios/{sid}/attachments", data={"_csrf_token": token},
-                           files={"attachment": ("数据说明.pdf", PDF, "application/octet-stream")})
+    ok = await client.post(
+        f"/staff/scenarios/{sid}/attachments",
+        data={"_csrf_token": token},
+        files={"attachment": ("数据说明.pdf", PDF, "application/octet-stream")},
+    )
     assert ok.status_code == 303
     aid = (await ScenarioAttachment.select(ScenarioAttachment.id).first())["id"]
     assert "数据说明.pdf" in (await client.get(f"/staff/scenarios/{sid}")).text

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-
 import os
 import subprocess
 import sys
@@ -81,18 +80,30 @@ async def test_the_commands_close_expired_scenarios(db):
     """``marketplace close-expired`` and ``marketplace tick`` in a real process (real clock)."""
     w = await make_world()
     clock.set_now(None)
-    real_now = dt.datetime.now(dt.timezone.utc)
-    first = await make_scenario("open", department=w.dept_x, proposal_deadline=real_now - dt.timedelta(hours=1))
-    second = await make_scenario("open", department=w.dept_x, proposal_deadline=real_now - dt.timedelta(hours=1))
-    later = await make_scenario("open", department=w.dept_x, proposal_deadline=real_now + dt.timedelta(days=3))
-    done = subprocess.run([str(MARKETPLACE), "close-expired"], env=os.environ.copy(), capture_output=True,
-                          text=True, timeout=120)
+    real_now = dt.datetime.now(dt.UTC)
+    first = await make_scenario(
+        "open", department=w.dept_x, proposal_deadline=real_now - dt.timedelta(hours=1)
+    )
+    second = await make_scenario(
+        "open", department=w.dept_x, proposal_deadline=real_now - dt.timedelta(hours=1)
+    )
+    later = await make_scenario(
+        "open", department=w.dept_x, proposal_deadline=real_now + dt.timedelta(days=3)
+    )
+    done = subprocess.run(
+        [str(MARKETPLACE), "close-expired"],
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "已截止 2 个场景" in done.stdout
     assert (await _status(first))[0] == "closed" and (await _status(second))[0] == "closed"
     assert (await _status(later))[0] == "open"
-    tick = subprocess.run([str(MARKETPLACE), "tick"], env=os.environ.copy(), capture_output=True, text=True,
-                          timeout=120)
+    tick = subprocess.run(
+        [str(MARKETPLACE), "tick"], env=os.environ.copy(), capture_output=True, text=True, timeout=120
+    )
     assert tick.returncode == 0, tick.stderr
     assert "已截止 0 个场景" in tick.stdout
 
@@ -104,8 +115,11 @@ async def test_reminders_7_days_and_1_day_before_never_twice(db):
     await Notification.delete(force=True)
 
     async def reminders(user_id):
-        rows = await Notification.select(Notification.title, Notification.dedupe_key).where(
-            (Notification.user == user_id) & (Notification.kind == "deadline_reminder")).order_by(Notification.id)
+        rows = (
+            await Notification.select(Notification.title, Notification.dedupe_key)
+            .where((Notification.user == user_id) & (Notification.kind == "deadline_reminder"))
+            .order_by(Notification.id)
+        )
         return [r["title"] for r in rows]
 
     clock.set_now(DEADLINE - dt.timedelta(days=8))
@@ -136,11 +150,14 @@ async def test_an_extended_deadline_gets_its_own_reminders(db):
     sid = await _open_scenario(w)
     clock.set_now(DEADLINE - dt.timedelta(days=5))
     await run_periodic_tasks()
-    await publishing.extend_scenario_deadline(sid, w.actor(w.author), DEADLINE + dt.timedelta(days=10), "延期十天。")
+    await publishing.extend_scenario_deadline(
+        sid, w.actor(w.author), DEADLINE + dt.timedelta(days=10), "延期十天。"
+    )
     clock.set_now(DEADLINE + dt.timedelta(days=5))
     await run_periodic_tasks()
     count = await Notification.count().where(
-        (Notification.user == w.member_a) & (Notification.kind == "deadline_reminder"))
+        (Notification.user == w.member_a) & (Notification.kind == "deadline_reminder")
+    )
     assert count == 2
 
 

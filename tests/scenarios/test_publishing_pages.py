@@ -32,7 +32,14 @@ async def test_only_staff_reach_the_form(db, client):
     assert page.status_code == 200
     doc = parse(page.text)
     assert doc.find("input", id="f-criterion_name_0").attrs["value"] == "方案可行性"  # suggested criteria
-    for name in ("title", "description", "expected_outcome", "target_users", "data_offered", "proposal_deadline"):
+    for name in (
+        "title",
+        "description",
+        "expected_outcome",
+        "target_users",
+        "data_offered",
+        "proposal_deadline",
+    ):
         control = doc.find(id=f"f-{name}")
         assert control is not None, name
         assert doc.find("label", **{"for": f"f-{name}"}) is not None, name  # every field has a label
@@ -41,8 +48,13 @@ async def test_only_staff_reach_the_form(db, client):
 async def test_errors_show_beside_their_fields_and_nothing_typed_is_lost(db, client):
     w = await make_world()
     await sign_in(client, w.author)
-    form = _form_of(w, title="", budget_min="三十", capability_weight_0="50",
-                    description="园区河道漂浮物<b>发现慢</b>，夜间无法覆盖。")
+    form = _form_of(
+        w,
+        title="",
+        budget_min="三十",
+        capability_weight_0="50",
+        description="园区河道漂浮物<b>发现慢</b>，夜间无法覆盖。",
+    )
     response = await post_form(client, "/staff/scenarios/new", form, token_from="/staff/scenarios/new")
     assert response.status_code == 400
     doc = parse(response.text)
@@ -69,24 +81,35 @@ async def test_save_then_edit_then_submit(db, client):
     assert "草稿已创建" in page.find("div", "alert-success").text()
     edit = parse((await client.get(f"/staff/scenarios/{sid}/edit")).text)
     assert edit.find("input", id="f-title").attrs["value"] == "河道漂浮物发现慢、处置滞后"
-    done = await post_form(client, f"/staff/scenarios/{sid}/edit",
-                           _form_of(w, title="河道漂浮物发现慢", action="save_and_submit"),
-                           token_from=f"/staff/scenarios/{sid}/edit")
+    done = await post_form(
+        client,
+        f"/staff/scenarios/{sid}/edit",
+        _form_of(w, title="河道漂浮物发现慢", action="save_and_submit"),
+        token_from=f"/staff/scenarios/{sid}/edit",
+    )
     assert done.status_code == 303 and done.headers["location"].endswith("done=submitted")
     row = await Scenario.select(Scenario.title, Scenario.status).where(Scenario.id == sid).first()
     assert row == {"title": "河道漂浮物发现慢", "status": "in_review"}
     # In review: the edit page sends the author back to the scenario's page; a POST is refused.
     assert (await client.get(f"/staff/scenarios/{sid}/edit")).status_code == 303
-    refused = await post_form(client, f"/staff/scenarios/{sid}/edit", _form_of(w, title="偷偷改"),
-                              token_from=f"/staff/scenarios/{sid}")
+    refused = await post_form(
+        client,
+        f"/staff/scenarios/{sid}/edit",
+        _form_of(w, title="偷偷改"),
+        token_from=f"/staff/scenarios/{sid}",
+    )
     assert refused.status_code == 409
 
 
 async def test_submit_incomplete_shows_what_is_missing(db, client):
     w = await make_world()
-    sid = await publishing.create_scenario_draft(w.actor(w.author), sf.ScenarioInput(title="草稿", domain="一网通办"))
+    sid = await publishing.create_scenario_draft(
+        w.actor(w.author), sf.ScenarioInput(title="草稿", domain="一网通办")
+    )
     await sign_in(client, w.author)
-    response = await post_form(client, f"/staff/scenarios/{sid}/submit", {}, token_from=f"/staff/scenarios/{sid}")
+    response = await post_form(
+        client, f"/staff/scenarios/{sid}/submit", {}, token_from=f"/staff/scenarios/{sid}"
+    )
     assert response.status_code == 400
     assert "场景还不完整，不能提交审核" in response.text and "问题描述" in response.text
     links = [a.attrs["href"] for a in parse(response.text).find("div", "alert-error").find_all("a")]
@@ -97,8 +120,15 @@ async def test_submit_incomplete_shows_what_is_missing(db, client):
 async def test_suggestions_without_javascript_and_with_htmx(db, client):
     w = await make_world()
     await sign_in(client, w.author)
-    form = _form_of(w, description="河道视频需要视频识别，处置记录用区块链存证。", capability_0="", capability_weight_0="",
-                    capability_1="", capability_weight_1="", action="suggest")
+    form = _form_of(
+        w,
+        description="河道视频需要视频识别，处置记录用区块链存证。",
+        capability_0="",
+        capability_weight_0="",
+        capability_1="",
+        capability_weight_1="",
+        action="suggest",
+    )
     page = await post_form(client, "/staff/scenarios/new", form, token_from="/staff/scenarios/new")
     assert page.status_code == 200 and await Scenario.count() == 0  # nothing saved
     doc = parse(page.text)
@@ -106,18 +136,31 @@ async def test_suggestions_without_javascript_and_with_htmx(db, client):
     assert buttons == [str(w.cap_chain), str(w.cap_video)]  # equal mentions: the longer word first
     # Picking one puts it in the first free row, still without saving.
     form.pop("action")
-    picked = await post_form(client, "/staff/scenarios/new", {**form, "add_capability": str(w.cap_chain)},
-                             token_from="/staff/scenarios/new")
+    picked = await post_form(
+        client,
+        "/staff/scenarios/new",
+        {**form, "add_capability": str(w.cap_chain)},
+        token_from="/staff/scenarios/new",
+    )
     doc = parse(picked.text)
-    selected = [o.attrs["value"] for o in doc.find("select", id="f-capability_0").find_all("option")
-                if "selected" in o.attrs]
+    selected = [
+        o.attrs["value"]
+        for o in doc.find("select", id="f-capability_0").find_all("option")
+        if "selected" in o.attrs
+    ]
     assert selected == [str(w.cap_chain)]
     assert await Scenario.count() == 0
     # htmx asks for the partial as the text is typed.
     token = await csrf_token(client, "/staff/scenarios/new")
-    partial = await client.post("/staff/scenarios/suggest", data={
-        "_csrf_token": token, "description": "需要智能语音和视频识别", "capability_0": str(w.cap_video)},
-        headers={"HX-Request": "true"})
+    partial = await client.post(
+        "/staff/scenarios/suggest",
+        data={
+            "_csrf_token": token,
+            "description": "需要智能语音和视频识别",
+            "capability_0": str(w.cap_video),
+        },
+        headers={"HX-Request": "true"},
+    )
     assert partial.status_code == 200 and "<html" not in partial.text
     assert f'value="{w.cap_asr}"' in partial.text and f'value="{w.cap_video}"' not in partial.text
     new_page = (await client.get("/staff/scenarios/new")).text
@@ -130,7 +173,9 @@ async def test_more_rows_keep_what_was_typed(db, client):
     w = await make_world()
     await sign_in(client, w.author)
     form = _form_of(w, title="还没写完的标题", action="add_capability_rows")
-    page = parse((await post_form(client, "/staff/scenarios/new", form, token_from="/staff/scenarios/new")).text)
+    page = parse(
+        (await post_form(client, "/staff/scenarios/new", form, token_from="/staff/scenarios/new")).text
+    )
     assert page.find("input", id="f-title").attrs["value"] == "还没写完的标题"
     assert page.find("select", id="f-capability_5") is not None  # 2 chosen + 2 spare + 2 more
 
@@ -142,16 +187,25 @@ async def test_cdo_reviews_through_the_page(db, client):
     await sign_in(client, w.author)
     author_view = (await client.get(f"/staff/scenarios/{sid}")).text
     assert "批准发布" not in author_view and "等待本部门首席数据官" in author_view
-    refused = await post_form(client, f"/staff/scenarios/{sid}/approve", {"when": "now"},
-                              token_from=f"/staff/scenarios/{sid}")
+    refused = await post_form(
+        client, f"/staff/scenarios/{sid}/approve", {"when": "now"}, token_from=f"/staff/scenarios/{sid}"
+    )
     assert refused.status_code == 403
 
     await sign_in(client, w.cdo_x)
-    empty = await post_form(client, f"/staff/scenarios/{sid}/request-changes", {"comment": ""},
-                            token_from=f"/staff/scenarios/{sid}")
+    empty = await post_form(
+        client,
+        f"/staff/scenarios/{sid}/request-changes",
+        {"comment": ""},
+        token_from=f"/staff/scenarios/{sid}",
+    )
     assert empty.status_code == 400 and 'id="f-comment-error"' in empty.text
-    back = await post_form(client, f"/staff/scenarios/{sid}/request-changes", {"comment": "请写清楚夜间覆盖要求。"},
-                           token_from=f"/staff/scenarios/{sid}")
+    back = await post_form(
+        client,
+        f"/staff/scenarios/{sid}/request-changes",
+        {"comment": "请写清楚夜间覆盖要求。"},
+        token_from=f"/staff/scenarios/{sid}",
+    )
     assert back.status_code == 303
 
     await sign_in(client, w.author)
@@ -161,15 +215,22 @@ async def test_cdo_reviews_through_the_page(db, client):
     await post_form(client, f"/staff/scenarios/{sid}/submit", {}, token_from=f"/staff/scenarios/{sid}")
 
     await sign_in(client, w.cdo_x)
-    bad_time = await post_form(client, f"/staff/scenarios/{sid}/approve", {"when": "scheduled", "opens_at": ""},
-                               token_from=f"/staff/scenarios/{sid}")
+    bad_time = await post_form(
+        client,
+        f"/staff/scenarios/{sid}/approve",
+        {"when": "scheduled", "opens_at": ""},
+        token_from=f"/staff/scenarios/{sid}",
+    )
     assert bad_time.status_code == 400 and 'id="f-opens_at-error"' in bad_time.text
-    scheduled = await post_form(client, f"/staff/scenarios/{sid}/approve",
-                                {"when": "scheduled", "opens_at": "2026-12-03T09:00"},
-                                token_from=f"/staff/scenarios/{sid}")
+    scheduled = await post_form(
+        client,
+        f"/staff/scenarios/{sid}/approve",
+        {"when": "scheduled", "opens_at": "2026-12-03T09:00"},
+        token_from=f"/staff/scenarios/{sid}",
+    )
     assert scheduled.headers["location"].endswith("done=scheduled")
     row = await Scenario.select(Scenario.status, Scenario.opens_at).where(Scenario.id == sid).first()
-    assert row == {"status": "in_review", "opens_at": dt.datetime(2026, 12, 3, 1, 0, tzinfo=dt.timezone.utc)}
+    assert row == {"status": "in_review", "opens_at": dt.datetime(2026, 12, 3, 1, 0, tzinfo=dt.UTC)}
     assert "2026-12-03 09:00" in (await client.get(f"/staff/scenarios/{sid}")).text
 
 
@@ -179,7 +240,9 @@ async def test_staff_of_another_department_get_404(db, client):
     await sign_in(client, w.cdo_y)
     assert (await client.get(f"/staff/scenarios/{sid}")).status_code == 404
     assert (await client.get(f"/staff/scenarios/{sid}/edit")).status_code == 404
-    response = await post_form(client, f"/staff/scenarios/{sid}/submit", {}, token_from="/staff/scenarios/new")
+    response = await post_form(
+        client, f"/staff/scenarios/{sid}/submit", {}, token_from="/staff/scenarios/new"
+    )
     assert response.status_code == 404
     assert (await client.get("/staff/scenarios/99999999999")).status_code == 404
 
@@ -196,32 +259,45 @@ async def test_amend_and_extend_through_the_page(db, client):
     assert amend_page.find("input", id="f-proposal_deadline") is None  # extension only
     form = _form_of(w, pilot_months="9")
     form.pop("proposal_deadline")
-    no_reason = await post_form(client, f"/staff/scenarios/{sid}/amend", form, token_from=f"/staff/scenarios/{sid}/amend")
+    no_reason = await post_form(
+        client, f"/staff/scenarios/{sid}/amend", form, token_from=f"/staff/scenarios/{sid}/amend"
+    )
     assert no_reason.status_code == 400 and 'id="f-reason-error"' in no_reason.text
     assert parse(no_reason.text).find("input", id="f-pilot_months").attrs["value"] == "9"
     token = await csrf_token(client, f"/staff/scenarios/{sid}/amend")
-    done = await client.post(f"/staff/scenarios/{sid}/amend", data={**form, "_csrf_token": token,
-                                                                     "reason": "试点周期延长到 9 个月。"},
-                             files={"attachment": ("补充说明.pdf", b"%PDF-1.4\n%%EOF", "application/pdf")})
+    done = await client.post(
+        f"/staff/scenarios/{sid}/amend",
+        data={**form, "_csrf_token": token, "reason": "试点周期延长到 9 个月。"},
+        files={"attachment": ("补充说明.pdf", b"%PDF-1.4\n%%EOF", "application/pdf")},
+    )
     assert done.status_code == 303, done.text
     entry = await ScenarioAmendment.select().output(load_json=True).first()
     assert entry["reason"] == "试点周期延长到 9 个月。"
     assert entry["changes"]["labels"] == ["试点周期", "新增附件《补充说明.pdf》"]
 
-    bad = await post_form(client, f"/staff/scenarios/{sid}/extend",
-                          {"new_proposal_deadline": "2026-12-10T17:00", "reason": ""},
-                          token_from=f"/staff/scenarios/{sid}")
+    bad = await post_form(
+        client,
+        f"/staff/scenarios/{sid}/extend",
+        {"new_proposal_deadline": "2026-12-10T17:00", "reason": ""},
+        token_from=f"/staff/scenarios/{sid}",
+    )
     assert bad.status_code == 400
     doc = parse(bad.text)
     assert doc.find("p", id="f-extend_reason-error") is not None
     assert doc.find("input", id="f-new_proposal_deadline").attrs["value"] == "2026-12-10T17:00"
     assert "新的方案截止时间必须晚于当前的截止时间" in bad.text
-    ok = await post_form(client, f"/staff/scenarios/{sid}/extend",
-                         {"new_proposal_deadline": "2026-12-31T17:00", "reason": "应企业要求延期。"},
-                         token_from=f"/staff/scenarios/{sid}")
+    ok = await post_form(
+        client,
+        f"/staff/scenarios/{sid}/extend",
+        {"new_proposal_deadline": "2026-12-31T17:00", "reason": "应企业要求延期。"},
+        token_from=f"/staff/scenarios/{sid}",
+    )
     assert ok.status_code == 303
     public = (await client.get(f"/scenarios/{sid}")).text
-    assert "方案截止时间延至 2026-12-31 17:00。应企业要求延期。" in public and "试点周期延长到 9 个月。" in public
+    assert (
+        "方案截止时间延至 2026-12-31 17:00。应企业要求延期。" in public
+        and "试点周期延长到 9 个月。" in public
+    )
 
 
 async def test_the_staff_home_links_to_new_and_to_each_scenario(db, client):

@@ -33,18 +33,28 @@ async def test_member_asks_staff_answer_and_the_answer_is_public(db):
     qid = await questions.ask_question(sid, Actor(user_id=w.member_a), "  能否提供夜间的视频样本？ ")
     row = await Question.select().where(Question.id == qid).first()
     assert (row["company"], row["asked_by"], row["question"], row["published"]) == (
-        w.company_a, w.member_a, "能否提供夜间的视频样本？", False)
+        w.company_a,
+        w.member_a,
+        "能否提供夜间的视频样本？",
+        False,
+    )
     assert (await get_public_scenario(sid)).questions == []  # not public before it is answered
     staff_notes = await Notification.select(Notification.user, Notification.email_status).where(
-        Notification.kind == "question_asked")
+        Notification.kind == "question_asked"
+    )
     assert {n["user"] for n in staff_notes} == {w.author, w.colleague, w.cdo_x}
     assert {n["email_status"] for n in staff_notes} == {"none"}  # in-app only
 
     await questions.answer_question(qid, w.actor(w.colleague), "可以提供近三个月的夜间样本。")
     public = (await get_public_scenario(sid)).questions
-    assert [(q.question, q.answer) for q in public] == [("能否提供夜间的视频样本？", "可以提供近三个月的夜间样本。")]
-    note = await Notification.select().where((Notification.user == w.member_a) & (
-        Notification.kind == "question_answered")).first()
+    assert [(q.question, q.answer) for q in public] == [
+        ("能否提供夜间的视频样本？", "可以提供近三个月的夜间样本。")
+    ]
+    note = (
+        await Notification.select()
+        .where((Notification.user == w.member_a) & (Notification.kind == "question_answered"))
+        .first()
+    )
     assert note["body"] == "可以提供近三个月的夜间样本。" and note["link"] == f"/scenarios/{sid}#sec-qa"
     assert await AuditEvent.count().where(AuditEvent.action == "question.answer") == 1
     await questions.answer_question(qid, w.actor(w.colleague), "可以提供近六个月的夜间样本。")
@@ -137,16 +147,26 @@ async def test_pages_member_asks_and_reads_the_public_answer(db, client):
     sid = await _open_scenario(w)
     await sign_in(client, w.member_a)
     page = await client.get(f"/scenarios/{sid}")
-    assert 'action="/scenarios/%d/questions"' % sid in page.text
-    empty = await post_form(client, f"/scenarios/{sid}/questions", {"question": "  "}, token_from=f"/scenarios/{sid}")
+    assert f'action="/scenarios/{sid}/questions"' in page.text
+    empty = await post_form(
+        client, f"/scenarios/{sid}/questions", {"question": "  "}, token_from=f"/scenarios/{sid}"
+    )
     assert empty.status_code == 400
     doc = parse(empty.text)
     textarea = doc.find("textarea", id="f-question")
-    assert textarea.attrs["aria-invalid"] == "true" and "f-question-error" in textarea.attrs["aria-describedby"]
-    kept = await post_form(client, f"/scenarios/{sid}/questions", {"question": "短"}, token_from=f"/scenarios/{sid}")
+    assert (
+        textarea.attrs["aria-invalid"] == "true" and "f-question-error" in textarea.attrs["aria-describedby"]
+    )
+    kept = await post_form(
+        client, f"/scenarios/{sid}/questions", {"question": "短"}, token_from=f"/scenarios/{sid}"
+    )
     assert kept.status_code == 400 and ">短</textarea>" in kept.text  # what was typed is kept
-    done = await post_form(client, f"/scenarios/{sid}/questions", {"question": "夜间样本能提供吗？"},
-                           token_from=f"/scenarios/{sid}")
+    done = await post_form(
+        client,
+        f"/scenarios/{sid}/questions",
+        {"question": "夜间样本能提供吗？"},
+        token_from=f"/scenarios/{sid}",
+    )
     assert done.status_code == 303 and done.headers["location"] == f"/scenarios/{sid}?asked=1#my-questions"
     page = parse((await client.get(f"/scenarios/{sid}?asked=1")).text)
     assert "问题已提交" in page.find("div", "alert-success").text()
@@ -154,8 +174,12 @@ async def test_pages_member_asks_and_reads_the_public_answer(db, client):
 
     qid = (await Question.select(Question.id).first())["id"]
     await sign_in(client, w.author)
-    answered = await post_form(client, f"/staff/scenarios/{sid}/questions/{qid}/answer",
-                               {f"answer_{qid}": "可以提供脱敏的夜间样本。"}, token_from=f"/staff/scenarios/{sid}")
+    answered = await post_form(
+        client,
+        f"/staff/scenarios/{sid}/questions/{qid}/answer",
+        {f"answer_{qid}": "可以提供脱敏的夜间样本。"},
+        token_from=f"/staff/scenarios/{sid}",
+    )
     assert answered.status_code == 303
 
     client.cookies.clear()
@@ -171,8 +195,9 @@ async def test_pages_pending_member_may_not_ask(db, client):
     await sign_in(client, w.pending)
     page = await client.get(f"/scenarios/{sid}")
     assert "会员资格审核通过后才能提问" in page.text and 'name="question"' not in page.text
-    refused = await post_form(client, f"/scenarios/{sid}/questions", {"question": "待审企业能提问吗？"},
-                              token_from="/account")
+    refused = await post_form(
+        client, f"/scenarios/{sid}/questions", {"question": "待审企业能提问吗？"}, token_from="/account"
+    )
     assert refused.status_code == 403
     assert await Question.count() == 0
 
@@ -184,6 +209,7 @@ async def test_pages_after_the_deadline_the_form_is_gone(db, client):
     await sign_in(client, w.member_a)  # sessions follow the clock too
     page = await client.get(f"/scenarios/{sid}")
     assert "答疑已截止" in page.text and 'name="question"' not in page.text
-    refused = await post_form(client, f"/scenarios/{sid}/questions", {"question": "截止后还能提问吗？"},
-                              token_from="/account")
+    refused = await post_form(
+        client, f"/scenarios/{sid}/questions", {"question": "截止后还能提问吗？"}, token_from="/account"
+    )
     assert refused.status_code == 409 and "答疑已截止" in refused.text

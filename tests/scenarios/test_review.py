@@ -25,19 +25,34 @@ async def _submitted(w) -> int:
 
 
 async def _status(sid: int) -> dict:
-    return await Scenario.select(Scenario.status, Scenario.public_status, Scenario.review_comment,
-                                 Scenario.approved_by, Scenario.opened_at, Scenario.opens_at).where(
-        Scenario.id == sid).first()
+    return (
+        await Scenario.select(
+            Scenario.status,
+            Scenario.public_status,
+            Scenario.review_comment,
+            Scenario.approved_by,
+            Scenario.opened_at,
+            Scenario.opens_at,
+        )
+        .where(Scenario.id == sid)
+        .first()
+    )
 
 
 async def _kinds(user_id: int) -> list[str]:
-    rows = await Notification.select(Notification.kind).where(Notification.user == user_id).order_by(Notification.id)
+    rows = (
+        await Notification.select(Notification.kind)
+        .where(Notification.user == user_id)
+        .order_by(Notification.id)
+    )
     return [r["kind"] for r in rows]
 
 
 async def test_an_incomplete_draft_cannot_be_submitted(db):
     w = await make_world()
-    sid = await publishing.create_scenario_draft(w.actor(w.author), ScenarioInput(title="半成品", domain="一网通办"))
+    sid = await publishing.create_scenario_draft(
+        w.actor(w.author), ScenarioInput(title="半成品", domain="一网通办")
+    )
     with pytest.raises(ValidationFailed) as info:
         await publishing.submit_for_review(sid, w.actor(w.author))
     assert "问题描述" in info.value.message and "description" in info.value.errors
@@ -54,8 +69,12 @@ async def test_submit_notifies_the_cdo_and_the_cdo_approves(db):
     row = await _status(sid)
     assert (row["status"], row["public_status"], row["approved_by"]) == ("open", "open", w.cdo_x)
     assert row["opened_at"] == NOW
-    actions = [r["action"] for r in await AuditEvent.select(AuditEvent.action).where(
-        AuditEvent.entity_id == sid).order_by(AuditEvent.id)]
+    actions = [
+        r["action"]
+        for r in await AuditEvent.select(AuditEvent.action)
+        .where(AuditEvent.entity_id == sid)
+        .order_by(AuditEvent.id)
+    ]
     assert actions == ["scenario.create", "scenario.submit_for_review", "scenario.approve"]
     assert await _kinds(w.author) == ["approved"]
 
@@ -69,8 +88,11 @@ async def test_opening_tells_members_whose_capabilities_match(db):
     assert await _kinds(w.member_a2) == ["scenario_match"]
     assert await _kinds(w.member_b) == []
     assert await _kinds(w.pending) == []
-    mail = await Notification.select(Notification.email_status, Notification.link).where(
-        Notification.user == w.member_a).first()
+    mail = (
+        await Notification.select(Notification.email_status, Notification.link)
+        .where(Notification.user == w.member_a)
+        .first()
+    )
     assert mail == {"email_status": "pending", "link": f"/scenarios/{sid}"}
 
 
@@ -106,13 +128,20 @@ async def test_changes_requested_then_fixed_and_resubmitted(db):
     await publishing.request_changes(sid, w.actor(w.cdo_x), "请补充可开放数据的字段说明。")
     row = await _status(sid)
     assert row["status"] == "changes_requested" and row["review_comment"] == "请补充可开放数据的字段说明。"
-    note = await Notification.select(Notification.kind, Notification.body).where(Notification.user == w.author).first()
+    note = (
+        await Notification.select(Notification.kind, Notification.body)
+        .where(Notification.user == w.author)
+        .first()
+    )
     assert note == {"kind": "changes_requested", "body": "首席数据官的修改意见：请补充可开放数据的字段说明。"}
     event = await AuditEvent.select().where(AuditEvent.action == "scenario.request_changes").first()
     assert event["reason"] == "请补充可开放数据的字段说明。"
     # The author edits while it is sent back, then resubmits; the CDO approves.
-    await publishing.update_scenario_draft(sid, w.actor(w.author), complete_input(
-        w, data_offered="河道视频监控 120 路（含时间、点位、画面字段）。"))
+    await publishing.update_scenario_draft(
+        sid,
+        w.actor(w.author),
+        complete_input(w, data_offered="河道视频监控 120 路（含时间、点位、画面字段）。"),
+    )
     await publishing.submit_for_review(sid, w.actor(w.author))
     assert await publishing.approve_scenario_for_publication(sid, w.actor(w.cdo_x)) == "open"
     assert (await _status(sid))["review_comment"] == ""

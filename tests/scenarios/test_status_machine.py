@@ -18,11 +18,19 @@ from tests.factories import make_scenario
 ACTOR = Actor(user_id=None, label="测试员", role="staff", ip_address="127.0.0.1")
 
 LIFECYCLE = [
-    ("draft", "in_review"), ("in_review", "changes_requested"), ("changes_requested", "draft"),
-    ("changes_requested", "in_review"), ("in_review", "open"), ("open", "closed"),
-    ("closed", "evaluating"), ("evaluating", "shortlisted"), ("shortlisted", "awarded"),
-    ("awarded", "piloting"), ("piloting", "completed"),
-    ("evaluating", "unsuccessful"), ("shortlisted", "unsuccessful"),
+    ("draft", "in_review"),
+    ("in_review", "changes_requested"),
+    ("changes_requested", "draft"),
+    ("changes_requested", "in_review"),
+    ("in_review", "open"),
+    ("open", "closed"),
+    ("closed", "evaluating"),
+    ("evaluating", "shortlisted"),
+    ("shortlisted", "awarded"),
+    ("awarded", "piloting"),
+    ("piloting", "completed"),
+    ("evaluating", "unsuccessful"),
+    ("shortlisted", "unsuccessful"),
 ]
 CANCELLABLE = [s for s in sm.STATUSES if s not in ("completed", "cancelled", "unsuccessful")]
 ALLOWED = set(LIFECYCLE) | {(s, "cancelled") for s in CANCELLABLE}
@@ -133,7 +141,8 @@ async def test_concurrent_transitions_apply_once(db):
 
     scenario_id = await make_scenario("open")
     results = await asyncio.gather(
-        *[services.close_scenario(scenario_id, ACTOR) for _ in range(5)], return_exceptions=True)
+        *[services.close_scenario(scenario_id, ACTOR) for _ in range(5)], return_exceptions=True
+    )
     assert sum(r == "closed" for r in results) == 1
     assert all(isinstance(r, Conflict) for r in results if r != "closed")
     assert await AuditEvent.count() == 1
@@ -146,7 +155,7 @@ async def test_expired_open_scenarios_close_by_the_clock(db):
     from marketplace.core import clock
     from marketplace.core.audit import SYSTEM
 
-    start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
     clock.set_now(start)
     due = await make_scenario("open", proposal_deadline=start + dt.timedelta(days=2))
     later = await make_scenario("open", proposal_deadline=start + dt.timedelta(days=10))

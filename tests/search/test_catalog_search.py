@@ -28,14 +28,23 @@ SAME_AS_DATABASE = [
 ]
 
 
-async def test_without_q_meilisearch_returns_exactly_what_the_database_returns(search_client, engine, api_catalog):
+async def test_without_q_meilisearch_returns_exactly_what_the_database_returns(
+    search_client, engine, api_catalog
+):
     """Same filters, same order, same items (the API's items are built from the documents)."""
     await sync(engine)
-    caps = {c["key"]: c["id"] for g in (await search_client.get("/api/v1/capabilities")).json()["items"]
-            for c in [g, *g["children"]]}
+    caps = {
+        c["key"]: c["id"]
+        for g in (await search_client.get("/api/v1/capabilities")).json()["items"]
+        for c in [g, *g["children"]]
+    }
     deps = {d["key"]: d["id"] for d in (await search_client.get("/api/v1/departments")).json()["items"]}
-    queries = [*SAME_AS_DATABASE, {"department": deps["dept-a"], "capability": caps["grp-ai"]},
-               {"capability": caps["cap-video"], "sort": "deadline"}, {"department": deps["dept-c"]}]
+    queries = [
+        *SAME_AS_DATABASE,
+        {"department": deps["dept-a"], "capability": caps["grp-ai"]},
+        {"capability": caps["cap-video"], "sort": "deadline"},
+        {"department": deps["dept-c"]},
+    ]
     for params in queries:
         body = (await search_client.get(URL, params=params)).json()
         assert body["search"]["engine"] == "meilisearch", params
@@ -81,14 +90,22 @@ async def test_highlights_escape_the_text_and_only_add_marks(search_client, engi
     from marketplace.importing.services import import_catalog
 
     data = search_catalog_data()
-    data["scenarios"] = [{**data["scenarios"][0], "key": "s-evil",
-                          "title": '<script>alert("孪生")</script>孪生 <b>粗</b>\ue000假\ue001',
-                          "summary": "<img src=x onerror=alert(1)>孪生"}]
+    data["scenarios"] = [
+        {
+            **data["scenarios"][0],
+            "key": "s-evil",
+            "title": '<script>alert("孪生")</script>孪生 <b>粗</b>\ue000假\ue001',
+            "summary": "<img src=x onerror=alert(1)>孪生",
+        }
+    ]
     assert (await import_catalog(data, SYSTEM)).ok
     await sync(engine)
     body = (await search_client.get(URL, params={"q": "孪生"})).json()
     (h,) = body["highlights"]
-    assert h["title"] == '&lt;script&gt;alert(&#34;<mark>孪生</mark>&#34;)&lt;/script&gt;<mark>孪生</mark> &lt;b&gt;粗&lt;/b&gt;假'
+    assert (
+        h["title"]
+        == "&lt;script&gt;alert(&#34;<mark>孪生</mark>&#34;)&lt;/script&gt;<mark>孪生</mark> &lt;b&gt;粗&lt;/b&gt;假"
+    )
     assert h["summary"] == "&lt;img src=x onerror=alert(1)&gt;<mark>孪生</mark>"
     html = (await search_client.get("/scenarios", params={"q": "孪生"})).text
     assert "<script>alert" not in html and "<img src=x" not in html and "<b>粗" not in html
@@ -100,7 +117,9 @@ async def test_company_directory_search(search_client, engine, search_catalog):
     assert body["search"]["engine"] == "meilisearch"
     assert [i["name"] for i in body["items"]] == ["星湖语音科技有限公司"]  # not the pending one
     assert "<mark>语音</mark>" in body["highlights"][0]["title"]
-    body = (await search_client.get("/api/v1/companies", params={"q": "ASR"})).json()  # via capability synonym
+    body = (
+        await search_client.get("/api/v1/companies", params={"q": "ASR"})
+    ).json()  # via capability synonym
     assert [i["name"] for i in body["items"]] == ["星湖语音科技有限公司"]
     body = (await search_client.get("/api/v1/companies", params={"q": "孪生", "size": "sme"})).json()
     assert body["total"] == 0

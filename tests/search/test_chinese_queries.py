@@ -40,20 +40,23 @@ async def search(client, q: str, **params) -> dict:
 
 
 @pytest.mark.parametrize(("q", "top", "also", "marked"), CASES, ids=[c[0] for c in CASES])
-async def test_chinese_query_finds_what_it_should(search_client, engine, search_catalog, q, top, also, marked):
+async def test_chinese_query_finds_what_it_should(
+    search_client, engine, search_catalog, q, top, also, marked
+):
     await sync(engine)
     body = await search(search_client, q)
     keys = [i["key"] for i in body["items"]]
-    assert set(keys[:len(top)]) == top and set(keys[len(top):]) == also
+    assert set(keys[: len(top)]) == top and set(keys[len(top) :]) == also
     assert body["total"] == len(top) + len(also)
     assert [h["id"] for h in body["highlights"]] == [i["id"] for i in body["items"]]
     if marked:
-        fragments = [h["title"] + h["summary"] + h["snippet"] for h in body["highlights"][:len(top)]]
+        fragments = [h["title"] + h["summary"] + h["snippet"] for h in body["highlights"][: len(top)]]
         assert all(f"<mark>{marked}</mark>" in f for f in fragments), fragments
 
 
 async def test_the_whole_programme_word_ranks_first_and_other_programmes_stay_out(
-        search_client, engine, search_catalog):
+    search_client, engine, search_catalog
+):
     await sync(engine)
     body = await search(search_client, "一网统管")
     keys = [i["key"] for i in body["items"]]
@@ -94,10 +97,13 @@ async def test_catalog_page_shows_highlighted_results(search_client, engine, sea
     assert 'value="孪生"' in html  # the box keeps the query
 
 
-async def test_htmx_request_gets_only_the_results_and_the_filter_counts(search_client, engine, search_catalog):
+async def test_htmx_request_gets_only_the_results_and_the_filter_counts(
+    search_client, engine, search_catalog
+):
     await sync(engine)
-    response = await search_client.get("/scenarios", params={"q": "通办"},
-                                       headers={"HX-Request": "true", "HX-Target": "results"})
+    response = await search_client.get(
+        "/scenarios", params={"q": "通办"}, headers={"HX-Request": "true", "HX-Target": "results"}
+    )
     assert response.status_code == 200
     html = response.text
     assert "<html" not in html and html.lstrip().startswith('<div id="results"')

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import time
 
+import httpx
+import pytest
+
 from marketplace.search.client import SearchEngine
 from marketplace.search.server import free_port
 from tests.search.conftest import app_for, search_config, sync
-
-import httpx
-import pytest
 
 
 @pytest.fixture
 async def down_client():
     """The app configured with a Meilisearch that is not there (a closed port)."""
-    engine = SearchEngine(search_config(f"http://127.0.0.1:{free_port()}", "x" * 20, "down_",
-                                        timeout=1.0, retry_after=30.0))
+    engine = SearchEngine(
+        search_config(f"http://127.0.0.1:{free_port()}", "x" * 20, "down_", timeout=1.0, retry_after=30.0)
+    )
     transport = httpx.ASGITransport(app=app_for(engine))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         client.engine = engine
@@ -60,7 +61,9 @@ async def test_after_one_failure_requests_do_not_wait_for_the_timeout_again(down
     assert time.monotonic() - started < 2.5
 
 
-async def test_healthz_reports_database_and_search_separately(down_client, search_client, engine, search_catalog):
+async def test_healthz_reports_database_and_search_separately(
+    down_client, search_client, engine, search_catalog
+):
     response = await down_client.get("/healthz")
     assert response.status_code == 200
     body = response.json()

@@ -45,14 +45,20 @@ async def _titles(engine: SearchEngine) -> dict[int, str]:
     return {d.id: d.title for d in result.results}
 
 
-async def test_rows_are_done_only_after_meilisearch_succeeded_and_catch_up_after_an_outage(engine, search_catalog):
+async def test_rows_are_done_only_after_meilisearch_succeeded_and_catch_up_after_an_outage(
+    engine, search_catalog
+):
     await sync(engine)
     sid = await _rename("s-twin", "数字孪生河道运行监测（第二版）")
-    down = SearchEngine(search_config(f"http://127.0.0.1:{free_port()}", "x" * 20, engine.config.index_prefix))
+    down = SearchEngine(
+        search_config(f"http://127.0.0.1:{free_port()}", "x" * 20, engine.config.index_prefix)
+    )
     with pytest.raises(SearchUnavailable):
         await Indexer(down).drain()
     row = await Outbox.select().where(Outbox.processed_at.is_null()).first()
-    assert row["entity_id"] == sid and row["attempts"] == 0 and row["last_error"]  # an outage is not a refusal
+    assert (
+        row["entity_id"] == sid and row["attempts"] == 0 and row["last_error"]
+    )  # an outage is not a refusal
     report = await Indexer(engine).drain()
     assert report.processed == 1 and report.pending == 0
     assert (await _titles(engine))[sid] == "数字孪生河道运行监测（第二版）"
@@ -73,7 +79,9 @@ async def test_a_refused_document_is_retried_then_parked(engine, search_catalog,
     for attempt in range(1, MAX_ATTEMPTS + 1):
         with pytest.raises(SearchUnavailable):
             await indexer.drain()
-        row = await Outbox.select().where(Outbox.entity_id == sid).order_by(Outbox.id, ascending=False).first()
+        row = (
+            await Outbox.select().where(Outbox.entity_id == sid).order_by(Outbox.id, ascending=False).first()
+        )
         assert row["attempts"] == attempt and "invalid_document_id" in row["last_error"]
     assert (await indexer.drain()).processed == 0  # parked: the loop goes on without it
     assert await pending_count(include_parked=False) == 0 and await pending_count() == 1
@@ -118,7 +126,9 @@ async def test_rebuild_swaps_in_without_an_empty_window(engine, search_catalog):
 
     searcher = asyncio.create_task(keep_searching())
     progress: dict[str, int] = {}
-    results = await rebuild(engine, on_progress=lambda kind, n: progress.__setitem__(kind, progress.get(kind, 0) + n))
+    results = await rebuild(
+        engine, on_progress=lambda kind, n: progress.__setitem__(kind, progress.get(kind, 0) + n)
+    )
     stop.set()
     await searcher
     assert totals and min(totals) == len(expected)  # never an empty (or partial) index
@@ -161,8 +171,13 @@ async def test_the_lifespan_task_indexes_new_writes(engine, search_catalog):
 
 
 def _cli(engine: SearchEngine, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, MEILI_URL=engine.config.url, MEILI_MASTER_KEY=engine.config.master_key,
-               MEILI_INDEX_PREFIX=engine.config.index_prefix, COLUMNS="120")
+    env = dict(
+        os.environ,
+        MEILI_URL=engine.config.url,
+        MEILI_MASTER_KEY=engine.config.master_key,
+        MEILI_INDEX_PREFIX=engine.config.index_prefix,
+        COLUMNS="120",
+    )
     return subprocess.run([str(MARKETPLACE), *args], env=env, capture_output=True, text=True, timeout=300)
 
 

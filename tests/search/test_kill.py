@@ -48,10 +48,21 @@ async def _database_state() -> dict[int, str]:
 
 async def test_sigkill_during_writes_loses_nothing(search_catalog):
     folder = Path(tempfile.mkdtemp(prefix="marketplace-kill-"))
-    server = ManagedMeilisearch(db_path=folder / "data", key="kill-test-master-key-0123", log_path=folder / "log")
+    server = ManagedMeilisearch(
+        db_path=folder / "data", key="kill-test-master-key-0123", log_path=folder / "log"
+    )
     server.start()
-    engine = SearchEngine(search_config(server.url, server.key, "kill_", timeout=1.0, index_timeout=10.0,
-                                        indexer_poll=0.02, retry_after=0.2))
+    engine = SearchEngine(
+        search_config(
+            server.url,
+            server.key,
+            "kill_",
+            timeout=1.0,
+            index_timeout=10.0,
+            indexer_poll=0.02,
+            retry_after=0.2,
+        )
+    )
     indexer = Indexer(engine, batch_size=20)
     stop = asyncio.Event()
     loop_task = asyncio.create_task(indexer.run(stop))

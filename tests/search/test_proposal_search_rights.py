@@ -26,8 +26,14 @@ URL = "/api/v1/search/proposals"
 
 
 async def _proposal(scenario: int, company: int, summary: str, status: str = "submitted") -> int:
-    row = Proposal(scenario=scenario, company=company, status=status, summary=summary,
-                   number=f"P-{scenario}-{company}-{status}", submitted_at=clock.now())
+    row = Proposal(
+        scenario=scenario,
+        company=company,
+        status=status,
+        summary=summary,
+        number=f"P-{scenario}-{company}-{status}",
+        submitted_at=clock.now(),
+    )
     await row.save()
     await enqueue("proposal", row.id)
     return row.id
@@ -35,7 +41,7 @@ async def _proposal(scenario: int, company: int, summary: str, status: str = "su
 
 @pytest.fixture
 async def world(db):
-    clock.set_now(dt.datetime(2026, 6, 1, 8, tzinfo=dt.timezone.utc))
+    clock.set_now(dt.datetime(2026, 6, 1, 8, tzinfo=dt.UTC))
     dept_x = await make_department(key="dept-x", name="部门X")
     dept_y = await make_department(key="dept-y", name="部门Y")
     company = await make_company(name="甲公司")
@@ -43,11 +49,13 @@ async def world(db):
     third = await make_company(name="丙公司")
     future = clock.now() + dt.timedelta(days=10)
     open_x = await make_scenario("open", department=dept_x, title="X 部门的场景", proposal_deadline=future)
-    sealed_x = await make_scenario("open", department=dept_x, title="X 部门的密封场景", sealed=True,
-                                   proposal_deadline=future)
+    sealed_x = await make_scenario(
+        "open", department=dept_x, title="X 部门的密封场景", sealed=True, proposal_deadline=future
+    )
     open_y = await make_scenario("open", department=dept_y, title="Y 部门的场景", proposal_deadline=future)
-    sealed_y = await make_scenario("open", department=dept_y, title="Y 部门的密封场景", sealed=True,
-                                   proposal_deadline=future)
+    sealed_y = await make_scenario(
+        "open", department=dept_y, title="Y 部门的密封场景", sealed=True, proposal_deadline=future
+    )
     undated = await make_scenario("open", department=dept_x, title="未定截止的密封场景", sealed=True)
     ids = {
         "x": await _proposal(open_x, company, "数字孪生方案甲"),
@@ -88,8 +96,9 @@ async def test_staff_see_their_departments_proposals_only(search_client, engine,
     assert await _found(search_client, users["admin"]) == {ids["x"], ids["x_withdrawn"], ids["y"]}
     body = (await search_client.get(URL, params={"q": "撤回"}, headers=users["staff_x"])).json()
     assert [(i["id"], i["status"]) for i in body["items"]] == [(ids["x_withdrawn"], "withdrawn")]
-    body = (await search_client.get(URL, params={"q": "孪生", "status": "submitted"},
-                                    headers=users["staff_x"])).json()
+    body = (
+        await search_client.get(URL, params={"q": "孪生", "status": "submitted"}, headers=users["staff_x"])
+    ).json()
     assert body["search"]["engine"] == "meilisearch"
     assert [i["id"] for i in body["items"]] == [ids["x"]]
     assert "<mark>孪生</mark>" in body["items"][0]["highlight"]["summary"]
@@ -105,8 +114,13 @@ async def test_sealed_proposals_appear_after_the_deadline_for_staff_and_admins(s
     assert await _found(search_client, users["staff_x"]) == {ids["x"], ids["x_sealed"], ids["x_withdrawn"]}
     assert await _found(search_client, users["staff_y"]) == {ids["y"], ids["y_sealed"]}
     clock.set_now(w["future"] + dt.timedelta(days=3650))
-    assert await _found(search_client, users["admin"]) == {ids["x"], ids["x_sealed"], ids["x_withdrawn"],
-                                                           ids["y"], ids["y_sealed"]}  # undated: sealed
+    assert await _found(search_client, users["admin"]) == {
+        ids["x"],
+        ids["x_sealed"],
+        ids["x_withdrawn"],
+        ids["y"],
+        ids["y_sealed"],
+    }  # undated: sealed
 
 
 async def test_an_extended_deadline_reseals_after_the_scenario_is_reindexed(search_client, engine, world):
@@ -132,7 +146,7 @@ async def test_members_and_anonymous_callers_are_refused(search_client, engine, 
 
 async def test_search_agrees_with_the_visibility_rule(search_client, engine, world):
     """For every staff-side user and several moments, search finds exactly what visibility lists."""
-    ids, users, w = world
+    _ids, users, w = world
     await sync(engine)
     principals = {
         "staff_x": CurrentUser(id=0, email="", display_name="", role="staff", department_id=w["x"]),
@@ -175,18 +189,27 @@ async def test_an_evaluator_never_finds_a_proposal_he_is_conflicted_on(search_cl
     from marketplace.evaluation.tables import ConflictDeclaration
     from marketplace.proposals.tables import Proposal
 
-    ids, users, w = world
+    ids, users, _w = world
     row = await Proposal.select(Proposal.scenario, Proposal.company).where(Proposal.id == ids["x"]).first()
     evaluator_id = (await search_client.get("/api/v1/me", headers=users["evaluator_x"])).json()["id"]
-    await ConflictDeclaration.insert(ConflictDeclaration(
-        scenario=row["scenario"], evaluator=evaluator_id, proposal=ids["x"], company=row["company"],
-        conflicted=True, relation="曾任该公司技术顾问"))
+    await ConflictDeclaration.insert(
+        ConflictDeclaration(
+            scenario=row["scenario"],
+            evaluator=evaluator_id,
+            proposal=ids["x"],
+            company=row["company"],
+            conflicted=True,
+            relation="曾任该公司技术顾问",
+        )
+    )
     await sync(engine)
     assert await _found(search_client, users["evaluator_x"]) == {ids["x_withdrawn"]}
     assert await _found(search_client, users["staff_x"]) == {ids["x"], ids["x_withdrawn"]}
     detail = await search_client.get(f"/api/v1/proposals/{ids['x']}", headers=users["evaluator_x"])
     assert detail.status_code == 404
-    assert (await search_client.get(f"/api/v1/proposals/{ids['x']}", headers=users["staff_x"])).status_code == 200
+    assert (
+        await search_client.get(f"/api/v1/proposals/{ids['x']}", headers=users["staff_x"])
+    ).status_code == 200
     listed = (await search_client.get("/api/v1/proposals", headers=users["evaluator_x"])).json()
     assert ids["x"] not in {p["id"] for p in listed["items"]}
 

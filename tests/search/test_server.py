@@ -34,7 +34,9 @@ def test_a_missing_binary_says_how_to_install_it(tmp_path):
     assert "MEILI_URL" in str(info.value)
 
 
-@pytest.mark.parametrize(("system", "machine"), [("Darwin", "arm64"), ("Linux", "aarch64"), ("Windows", "AMD64")])
+@pytest.mark.parametrize(
+    ("system", "machine"), [("Darwin", "arm64"), ("Linux", "aarch64"), ("Windows", "AMD64")]
+)
 def test_other_platforms_get_a_clear_message_and_the_official_install(monkeypatch, system, machine):
     monkeypatch.setattr(server.platform, "system", lambda: system)
     monkeypatch.setattr(server.platform, "machine", lambda: machine)
@@ -56,7 +58,11 @@ def test_search_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("MEILI_TIMEOUT", "0.5")
     config = load_search_config()
     assert (config.url, config.master_key, config.timeout, config.enabled) == (
-        "http://search.internal:7700", "secret-key-0123456789", 0.5, True)
+        "http://search.internal:7700",
+        "secret-key-0123456789",
+        0.5,
+        True,
+    )
     assert "secret-key" not in repr(config)
     monkeypatch.setenv("MEILI_URL", "search.internal:7700")
     with pytest.raises(SettingsError, match="MEILI_URL"):
@@ -71,8 +77,9 @@ def test_serve_uses_an_external_server_when_meili_url_is_set(monkeypatch, tmp_pa
     from marketplace.search.cli import managed_search
     from marketplace.settings import SearchConfig, get_settings
 
-    settings = dataclasses.replace(get_settings(), var_dir=tmp_path,
-                                   search=SearchConfig(url="http://search.internal:7700"))
+    settings = dataclasses.replace(
+        get_settings(), var_dir=tmp_path, search=SearchConfig(url="http://search.internal:7700")
+    )
     with managed_search(settings) as url:
         assert url == "http://search.internal:7700"
     assert not (tmp_path / "meili").exists()  # nothing started
