@@ -2,128 +2,38 @@
 
 from __future__ import annotations
 
-import re
-from http import HTTPStatus
 from pathlib import Path
-from urllib.parse import urlencode
 
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar, Request, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, ValidationException
+from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Tag
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.template.config import TemplateConfig
 
+from marketplace import wiring
 from marketplace.accounts.middleware import authentication_middleware
 from marketplace.core.errors import DomainError
-from marketplace.core.security import security_headers_middleware
-from marketplace.core.templating import configure_environment
 from marketplace.notifications.middleware import unread_notifications_middleware
 from marketplace.settings import PROJECT_ROOT, Settings, get_settings
+from marketplace.web.errors import (
+    handle_domain_error,
+    handle_http_exception,
+    handle_internal_error,
+    handle_not_authorized,
+)
+from marketplace.web.security import security_headers_middleware
+from marketplace.web.templating import configure_environment
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 VENDOR_PACKAGES = ("htmx.org", "swagger-ui-dist", "chart.js")
-
-
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path.startswith("/schema")
-
-
-def _error_response(
-    request: Request,
-    status_code: int,
-    message: str,
-    errors: dict | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    if _wants_json(request):
-        body = {"status_code": status_code, "detail": message}
-        if errors:
-            body["errors"] = errors
-        return Response(body, status_code=status_code, headers=headers)
-    return Template(
-        template_name="error.html",
-        context={"status_code": status_code, "message": message, "errors": errors or {}},
-        status_code=status_code,
-        headers=headers,
-    )
-
-
-def handle_domain_error(request: Request, exc: DomainError) -> Response:
-    return _error_response(request, exc.status_code, exc.message, exc.details.get("errors"))
-
-
-_STATUS_PHRASES = {status.value: status.phrase for status in HTTPStatus}
-_HTTP_MESSAGES = {
-    401: "请先登录。",
-    403: "没有权限执行此操作。",
-    405: "不支持该请求方法。",
-    # Litestar's CSRF refusal; forms carry the token, so this means a stale or forged form.
-    "CSRF token verification failed": "表单已过期或来源无效，请刷新页面后重新提交。",
-    413: "请求内容过大。",
-    415: "不支持该请求内容类型。",
-    429: "请求过于频繁，请稍后再试。",
-}
-
-
-def _validation_message(key: str, message: str) -> str:
-    """A Chinese message for one of Litestar's (msgspec's) validation messages."""
-    if match := re.fullmatch(r"Expected `int` >= (-?\d+)", message):
-        return f"{key} 必须大于或等于 {match[1]}。"
-    if match := re.fullmatch(r"Expected `int` <= (-?\d+)", message):
-        return f"{key} 必须小于或等于 {match[1]}。"
-    if re.match(r"Expected `int`", message):
-        return f"{key} 必须是整数。"
-    if message.startswith("Missing required"):
-        return f"缺少参数 {key}。"
-    return f"{key} 的取值无效。"
-
-
-def _validation_errors(exc: ValidationException) -> dict[str, str]:
-    """Litestar's ``extra`` ([{key, message, source}, ...]) as {parameter: Chinese message}."""
-    errors: dict[str, str] = {}
-    items = exc.extra if isinstance(exc.extra, list) else []
-    for item in items:
-        if isinstance(item, dict) and item.get("key"):
-            key = str(item["key"])
-            errors.setdefault(key, _validation_message(key, str(item.get("message") or "")))
-    return errors
-
-
-def handle_http_exception(request: Request, exc: HTTPException) -> Response:
-    errors: dict[str, str] | None = None
-    if isinstance(exc, NotFoundException):
-        message = "页面或资源不存在。"
-    elif isinstance(exc, ValidationException):
-        errors = _validation_errors(exc)
-        if errors:
-            message = "请求参数有误：" + "；".join(errors.values())
-        elif exc.detail and not exc.detail.startswith("Validation failed") and exc.detail != "Bad Request":
-            message = "请求参数有误：" + exc.detail  # a detail someone wrote on purpose
-        else:
-            message = "请求参数有误，请检查请求内容。"
-    else:
-        # Keep a detail someone wrote on purpose; replace Litestar's English default phrase.
-        if exc.detail in _HTTP_MESSAGES:
-            message = _HTTP_MESSAGES[exc.detail]
-        elif exc.detail and exc.detail != _STATUS_PHRASES.get(exc.status_code):
-            message = exc.detail
-        else:
-            message = _HTTP_MESSAGES.get(exc.status_code) or "请求无法处理。"
-    return _error_response(request, exc.status_code, message, errors, headers=exc.headers)
-
-
-def handle_internal_error(request: Request, exc: Exception) -> Response:
-    request.logger.exception("unhandled error", exc_info=exc)
-    return _error_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后再试。")
 
 
 @get("/healthz", include_in_schema=False)
@@ -140,28 +50,19 @@ async def healthz(request: Request) -> dict:
     return {"status": "ok", "database": "ok", "search": search}
 
 
-def handle_not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
-    """Pages send the visitor to the login form and back; the API answers 401."""
-    if _wants_json(request):
-        return _error_response(
-            request,
-            401,
-            "需要登录：请在请求头中发送 Authorization: Bearer <令牌>。",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return Redirect(f"/login?{urlencode({'next': target})}", status_code=303)
+def _template_labels() -> dict[str, object]:
+    from marketplace.scenarios.status import DOMAINS, STATUS_LABELS
+
+    return {"STATUS_LABELS": STATUS_LABELS, "DOMAINS": DOMAINS}
 
 
 def _route_handlers() -> list:
     from marketplace.accounts.api import AccountApiController
     from marketplace.accounts.views import AccountPagesController, AuthPagesController
     from marketplace.admin.views import AdminController
-    from marketplace.companies.api import CompanyApiController
-    from marketplace.companies.member_views import MemberAreaController
     from marketplace.companies.profile_api import CompanyProfileApiController
     from marketplace.companies.profile_views import MemberProfileController
-    from marketplace.companies.views import CompanyPagesController
+    from marketplace.departments.api import DepartmentApiController
     from marketplace.evaluation.decision_views import DecisionController
     from marketplace.evaluation.member_views import MemberClarificationController
     from marketplace.evaluation.pilot_views import MemberPilotController, StaffPilotController
@@ -171,15 +72,19 @@ def _route_handlers() -> list:
     from marketplace.matching.api import MatchingApiController
     from marketplace.matching.views import StaffMatchesController
     from marketplace.notifications.views import NotificationController
+    from marketplace.pages.company_api import CompanyApiController
+    from marketplace.pages.company_pages import CompanyPagesController
+    from marketplace.pages.member_home import MemberAreaController
+    from marketplace.pages.scenario_api import ScenarioApiController
+    from marketplace.pages.scenario_pages import HomePageController, ScenarioPagesController
     from marketplace.proposals.api import ProposalApiController
     from marketplace.proposals.member_views import MemberProposalController
     from marketplace.proposals.staff_views import StaffProposalController
-    from marketplace.scenarios.api import ScenarioApiController, TaxonomyApiController
     from marketplace.scenarios.authoring_views import ScenarioAuthoringController
     from marketplace.scenarios.participation_views import FeedController, ScenarioParticipationController
     from marketplace.scenarios.staff_views import StaffAreaController
-    from marketplace.scenarios.views import HomePageController, ScenarioPagesController
     from marketplace.search.api import ProposalSearchApiController
+    from marketplace.taxonomy.api import TaxonomyApiController
 
     handlers: list = [
         healthz,
@@ -198,6 +103,7 @@ def _route_handlers() -> list:
         CompanyPagesController,
         ScenarioApiController,
         TaxonomyApiController,
+        DepartmentApiController,
         CompanyApiController,
         ProposalSearchApiController,
         ScenarioAuthoringController,
@@ -293,6 +199,7 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
     periodic tasks (opening scheduled and closing expired scenarios, reminders, mail), for
     in-loop test clients that drive the clock themselves."""
     settings = settings or get_settings()
+    wiring.connect()
     import piccolo_conf  # noqa: F401  (selects the database engine)
     from marketplace.scenarios.periodic import PeriodicRunner
     from marketplace.search.runtime import SearchRuntime
@@ -305,7 +212,7 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
         template_config=TemplateConfig(
             directory=Path(TEMPLATES_DIR),
             engine=JinjaTemplateEngine,
-            engine_callback=lambda engine: configure_environment(engine.engine),
+            engine_callback=lambda engine: configure_environment(engine.engine, _template_labels()),
         ),
         openapi_config=_openapi_config(),
         csrf_config=CSRFConfig(

@@ -26,6 +26,9 @@ def _run(coro):
 def _bootstrap_db():
     """Import the engine configuration (piccolo_conf) before any query runs."""
     import piccolo_conf  # noqa: F401  (picks the engine from DATABASE_URL)
+    from marketplace import wiring
+
+    wiring.connect()
 
 
 @click.group()

@@ -25,11 +25,13 @@ from piccolo.engine import engine_finder  # noqa: E402
 from piccolo.table import sort_table_classes  # noqa: E402
 
 import piccolo_conf  # noqa: E402,F401
+from marketplace import wiring  # noqa: E402
 from marketplace.core import clock  # noqa: E402
 from marketplace.core.migrations import migrate  # noqa: E402
 from marketplace.piccolo_app import APP_CONFIG  # noqa: E402
 from marketplace.taxonomy.tables import Capability  # noqa: E402
 
+wiring.connect()  # domain event handlers, as the app and the CLI connect them
 TABLES = sort_table_classes(list(APP_CONFIG.table_classes))
 _state = {"contents": "unknown"}
 

@@ -11,10 +11,10 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException, Permi
 from litestar.params import Body, PathParameter
 
 from marketplace.accounts import services
-from marketplace.accounts.guards import requires_login
 from marketplace.accounts.schemas import ApiTokenOut, Me, TokenRequest, TokenResponse
 from marketplace.core.errors import ValidationFailed
-from marketplace.core.web import actor_of, client_address
+from marketplace.web.forms import actor_of, client_address
+from marketplace.web.guards import requires_login
 
 TokenId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 

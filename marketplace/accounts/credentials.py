@@ -7,9 +7,9 @@ import datetime as dt
 import hashlib
 import secrets
 
-from marketplace.accounts.principal import CurrentUser
 from marketplace.accounts.tables import ApiToken, User, UserSession
 from marketplace.core import clock
+from marketplace.core.principal import CurrentUser
 from marketplace.settings import get_settings
 
 TOKEN_PREFIX = "syq_"  # 数园区 API tokens are recognisable in logs and secret scanners

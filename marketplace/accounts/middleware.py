@@ -11,7 +11,7 @@ from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from marketplace.accounts.credentials import resolve_api_token, resolve_session
-from marketplace.accounts.principal import ANONYMOUS
+from marketplace.core.principal import ANONYMOUS
 
 SESSION_COOKIE = "sy_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

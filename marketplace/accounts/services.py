@@ -16,6 +16,7 @@ from marketplace.accounts.credentials import create_api_token, end_all_sessions,
 from marketplace.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from marketplace.accounts.tables import ApiToken, LoginThrottle, OneTimeToken, User
 from marketplace.companies.credit_code import is_valid_credit_code
+from marketplace.companies.services import SIZE_LABELS
 from marketplace.companies.tables import Company
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
@@ -23,6 +24,7 @@ from marketplace.core.db import for_update, write_transaction
 from marketplace.core.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from marketplace.core.mail import send_mail
 from marketplace.core.outbox import enqueue
+from marketplace.core.pagination import Page
 from marketplace.departments.tables import Department
 from marketplace.settings import get_settings
 
@@ -527,3 +529,36 @@ async def update_staff_account(
         await record(actor, "user.update_staff", "user", user_id, before=before, after=after)
     if not active:
         await end_all_sessions(user_id)
+
+
+async def list_companies_for_admin(status: str | None, page: int, page_size: int = 50) -> Page[dict]:
+    """Every company whatever its status (admins), pending first, with its manager's email."""
+    where = Company.id.is_not_null()
+    if status:
+        where &= Company.status == status
+    total = await Company.count().where(where)
+    rows = (
+        await Company.select(
+            Company.id,
+            Company.name,
+            Company.credit_code,
+            Company.size,
+            Company.status,
+            Company.contact_name,
+            Company.created_at,
+            Company.approved_at,
+        )
+        .where(where)
+        .order_by(Company.status, ascending=False)
+        .order_by(Company.created_at, ascending=False)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    managers = await User.select(User.company, User.email).where(
+        User.company.is_in([r["id"] for r in rows] or [0]) & (User.is_company_manager == True)
+    )
+    by_company = {m["company"]: m["email"] for m in managers}
+    for r in rows:
+        r["manager_email"] = by_company.get(r["id"], "")
+        r["size_label"] = SIZE_LABELS[r["size"]]
+    return Page(items=rows, total=total, page=page, page_size=page_size)

@@ -11,12 +11,12 @@ from litestar.response import Redirect, Template
 
 from marketplace.accounts import services
 from marketplace.accounts.credentials import end_session, start_session
-from marketplace.accounts.guards import requires_company_manager, requires_login
 from marketplace.accounts.middleware import SESSION_COOKIE
 from marketplace.accounts.tables import User
 from marketplace.core.errors import DomainError, NotFound, ValidationFailed
-from marketplace.core.web import actor_of, client_address, local_path, read_form, see_other
 from marketplace.settings import get_settings
+from marketplace.web.forms import actor_of, client_address, local_path, read_form, see_other
+from marketplace.web.guards import requires_company_manager, requires_login
 
 Token = Annotated[str, PathParameter(max_length=200)]
 

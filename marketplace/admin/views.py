@@ -9,20 +9,19 @@ from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
 from marketplace.accounts import services as accounts
-from marketplace.accounts.guards import requires_admin
 from marketplace.accounts.tables import User
 from marketplace.companies import profile
-from marketplace.companies.services import list_companies_for_admin
 from marketplace.companies.tables import Company
 from marketplace.core.audit import AuditFilters, list_audit_events
 from marketplace.core.errors import DomainError, NotFound, ValidationFailed
-from marketplace.core.web import actor_of, read_form, see_other
 from marketplace.departments.services import FIELDS as DEPARTMENT_FIELDS
 from marketplace.departments.services import list_departments, save_department
 from marketplace.departments.tables import Department
-from marketplace.scenarios.params import MAX_ID, parse_choice, parse_int
 from marketplace.taxonomy.services import list_capability_tree, save_capability
 from marketplace.taxonomy.tables import Capability
+from marketplace.web.forms import actor_of, read_form, see_other
+from marketplace.web.guards import requires_admin
+from marketplace.web.params import MAX_ID, parse_choice, parse_int
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 COMPANY_STATUS_LABELS = {"pending": "待审核", "approved": "已批准", "suspended": "已暂停"}
@@ -50,7 +49,7 @@ class AdminController(Controller):
         page = parse_int(request.query_params, "page", errors, lo=1, hi=10_000, default=1)
         if errors:
             raise ValidationFailed("查询参数有误。", errors)
-        result = await list_companies_for_admin(status, page)
+        result = await accounts.list_companies_for_admin(status, page)
         return Template(
             "admin/companies.html",
             context={

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from marketplace.companies.services import CompanyFilters
 from marketplace.core.errors import ValidationFailed
-from marketplace.scenarios.params import MAX_ID, parse_choice, parse_int, parse_paging, parse_query_text
+from marketplace.web.params import MAX_ID, parse_choice, parse_int, parse_paging, parse_query_text
 
 
 def parse_company_filters(params: Mapping[str, str]) -> CompanyFilters:

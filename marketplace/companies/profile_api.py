@@ -15,7 +15,6 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import Body
 
-from marketplace.accounts.guards import requires_company_manager
 from marketplace.companies import profile
 from marketplace.companies.schemas import (
     CapabilitiesPut,
@@ -25,8 +24,9 @@ from marketplace.companies.schemas import (
     ProfilePatch,
 )
 from marketplace.core.errors import ValidationFailed
-from marketplace.core.web import actor_of
-from marketplace.scenarios.api import API_PREFIX
+from marketplace.web.api import API_PREFIX
+from marketplace.web.forms import actor_of
+from marketplace.web.guards import requires_company_manager
 
 RAISES = [NotAuthorizedException, PermissionDeniedException]
 

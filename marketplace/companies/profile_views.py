@@ -16,13 +16,13 @@ from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
-from marketplace.accounts.guards import requires_company_manager, requires_member
 from marketplace.companies import profile
 from marketplace.core.errors import ValidationFailed
-from marketplace.core.web import actor_of, read_form, see_other
-from marketplace.scenarios.params import MAX_ID
-from marketplace.scenarios.views import path_id_out_of_range
 from marketplace.taxonomy.services import list_capability_tree
+from marketplace.web.errors import path_id_out_of_range
+from marketplace.web.forms import actor_of, read_form, see_other
+from marketplace.web.guards import requires_company_manager, requires_member
+from marketplace.web.params import MAX_ID
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Kind = Annotated[str, PathParameter(max_length=20)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from marketplace.scenarios.schemas import CapabilityRef
+from marketplace.taxonomy.schemas import CapabilityRef
 
 
 class CompanySummary(msgspec.Struct):

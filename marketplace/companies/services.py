@@ -23,7 +23,7 @@ from marketplace.companies.tables import (
 from marketplace.core.db import contains_text
 from marketplace.core.errors import NotFound
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, Page
-from marketplace.scenarios.schemas import CapabilityRef
+from marketplace.taxonomy.schemas import CapabilityRef
 from marketplace.taxonomy.tables import Capability
 
 SIZE_LABELS = {"large": "大型企业", "sme": "中小企业"}
@@ -243,41 +243,6 @@ async def count_companies_by_size() -> dict[str, int]:
     for r in rows:
         counts[r["size"]] += 1
     return counts
-
-
-async def list_companies_for_admin(status: str | None, page: int, page_size: int = 50) -> Page[dict]:
-    """Every company whatever its status (admins), pending first, with its manager's email."""
-    from marketplace.accounts.tables import User
-
-    where = Company.id.is_not_null()
-    if status:
-        where &= Company.status == status
-    total = await Company.count().where(where)
-    rows = (
-        await Company.select(
-            Company.id,
-            Company.name,
-            Company.credit_code,
-            Company.size,
-            Company.status,
-            Company.contact_name,
-            Company.created_at,
-            Company.approved_at,
-        )
-        .where(where)
-        .order_by(Company.status, ascending=False)
-        .order_by(Company.created_at, ascending=False)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    )
-    managers = await User.select(User.company, User.email).where(
-        User.company.is_in([r["id"] for r in rows] or [0]) & (User.is_company_manager == True)
-    )
-    by_company = {m["company"]: m["email"] for m in managers}
-    for r in rows:
-        r["manager_email"] = by_company.get(r["id"], "")
-        r["size_label"] = SIZE_LABELS[r["size"]]
-    return Page(items=rows, total=total, page=page, page_size=page_size)
 
 
 async def get_member_company(company_id: int) -> dict:

@@ -37,7 +37,6 @@ from marketplace.core.db import write_transaction
 from marketplace.departments.tables import Department
 from marketplace.evaluation.pilots import milestones_from_timeline
 from marketplace.evaluation.tables import (
-    ConflictDeclaration,
     EvaluationScore,
     EvaluatorAssignment,
     Pilot,
@@ -47,7 +46,7 @@ from marketplace.evaluation.tables import (
     ScenarioOutcome,
 )
 from marketplace.proposals.services import CONTENT_FIELDS, canonical_content, content_hash, receipt_number
-from marketplace.proposals.tables import Proposal, ProposalMember, ProposalVersion
+from marketplace.proposals.tables import ConflictDeclaration, Proposal, ProposalMember, ProposalVersion
 from marketplace.scenarios.tables import Scenario, ScenarioCapability, ScenarioCriterion
 
 SEEDED_STATUSES = ("closed", "evaluating", "shortlisted", "awarded", "piloting", "completed")

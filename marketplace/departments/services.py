@@ -7,6 +7,7 @@ import re
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import write_transaction
 from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.departments.schemas import DepartmentRef
 from marketplace.departments.tables import Department
 
 _KEY_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -16,6 +17,14 @@ LIMITS = {"key": 80, "name": 120, "short_name": 40, "cdo_name": 60, "cdo_title":
 
 async def list_departments() -> list[dict]:
     return await Department.select().order_by(Department.name)
+
+
+async def list_department_refs() -> list[DepartmentRef]:
+    """Every department, by name, as references (for filters and the API)."""
+    rows = await Department.select(
+        Department.id, Department.key, Department.name, Department.short_name
+    ).order_by(Department.name)
+    return [DepartmentRef(**r) for r in rows]
 
 
 async def save_department(department_id: int | None, values: dict[str, str], actor: Actor) -> int:

@@ -18,14 +18,9 @@ from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from marketplace.core.outbox import enqueue
-from marketplace.evaluation.tables import (
-    ConflictDeclaration,
-    EvaluationScore,
-    EvaluatorAssignment,
-    ProposalReview,
-)
+from marketplace.evaluation.tables import EvaluationScore, EvaluatorAssignment, ProposalReview
 from marketplace.notifications.services import Message, notify
-from marketplace.proposals.tables import Proposal
+from marketplace.proposals.tables import ConflictDeclaration, Proposal
 from marketplace.scenarios.services import start_scenario_evaluation
 from marketplace.scenarios.tables import Scenario
 

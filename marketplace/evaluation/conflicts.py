@@ -31,13 +31,8 @@ from marketplace.evaluation.assignments import (
     person,
     reviewed_proposals,
 )
-from marketplace.evaluation.tables import (
-    ConflictDeclaration,
-    EvaluationScore,
-    EvaluatorAffiliation,
-    EvaluatorAssignment,
-)
-from marketplace.proposals.tables import ProposalMember
+from marketplace.evaluation.tables import EvaluationScore, EvaluatorAffiliation, EvaluatorAssignment
+from marketplace.proposals.tables import ConflictDeclaration, ProposalMember
 
 AFFILIATION_RELATIONS = {  # the values the database accepts
     "former_employer": "原任职单位",

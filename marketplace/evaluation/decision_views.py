@@ -20,12 +20,12 @@ from litestar.params import PathParameter
 from litestar.response import Redirect, Response, Template
 
 from marketplace.core.errors import Conflict, ValidationFailed
-from marketplace.core.web import actor_of, read_form, see_other
 from marketplace.evaluation import decisions, exports, publication
 from marketplace.scenarios.forms import parse_local_datetime
-from marketplace.scenarios.params import MAX_ID
-from marketplace.scenarios.views import path_id_out_of_range
-from marketplace.search.api import requires_staff_or_admin
+from marketplace.web.errors import path_id_out_of_range
+from marketplace.web.forms import actor_of, read_form, see_other
+from marketplace.web.guards import requires_staff_or_admin
+from marketplace.web.params import MAX_ID
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 DONE_MESSAGES = {

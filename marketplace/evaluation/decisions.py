@@ -30,14 +30,13 @@ from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFa
 from marketplace.departments.tables import Department
 from marketplace.evaluation.ranking import Ranking, rank_proposals
 from marketplace.evaluation.tables import (
-    ConflictDeclaration,
     EvaluationScore,
     EvaluatorAssignment,
     ProposalReview,
     ScenarioOutcome,
 )
 from marketplace.notifications.services import Message, notify
-from marketplace.proposals.tables import Proposal, ProposalMember
+from marketplace.proposals.tables import ConflictDeclaration, Proposal, ProposalMember
 from marketplace.scenarios import services as scenario_services
 from marketplace.scenarios.status import STATUS_LABELS
 from marketplace.scenarios.tables import Scenario, ScenarioCriterion
@@ -507,7 +506,7 @@ async def invite_to_pitch(
                 ProposalReview.updated_at: clock.now(),
             }
         ).where(ProposalReview.id == review["id"])
-        from marketplace.core.templating import park_datetime
+        from marketplace.web.templating import park_datetime
 
         body = f"时间：{park_datetime(when)}\n地点：{place}" + (f"\n说明：{note}" if note else "")
         users = (await company_managers([review["company"]])).get(review["company"], [])

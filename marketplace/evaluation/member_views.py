@@ -9,11 +9,12 @@ from litestar.exceptions import ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
-from marketplace.accounts.guards import requires_member
 from marketplace.core.errors import Conflict, ValidationFailed
-from marketplace.core.web import actor_of, read_form, see_other
 from marketplace.evaluation import eligibility
-from marketplace.scenarios.views import ScenarioId, path_id_out_of_range
+from marketplace.web.errors import path_id_out_of_range
+from marketplace.web.forms import actor_of, read_form, see_other
+from marketplace.web.guards import requires_member
+from marketplace.web.params import Id as ScenarioId
 
 Id = ScenarioId  # any id in a path: 1..2**31-1
 

@@ -13,12 +13,12 @@ from litestar import Controller, Request, get, post
 from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
-from marketplace.accounts.guards import requires_member, requires_staff
 from marketplace.core.errors import Conflict, NotAllowed, ValidationFailed
-from marketplace.core.web import actor_of, read_form, see_other
 from marketplace.evaluation import pilots
 from marketplace.evaluation.tables import MILESTONE_STATUSES
-from marketplace.scenarios.params import MAX_ID
+from marketplace.web.forms import actor_of, read_form, see_other
+from marketplace.web.guards import requires_member, requires_staff
+from marketplace.web.params import MAX_ID
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 REFUSED = (ValidationFailed, Conflict, NotAllowed)

@@ -27,14 +27,13 @@ from marketplace.core.outbox import enqueue
 from marketplace.evaluation import decisions
 from marketplace.evaluation.ranking import evaluate_proposal
 from marketplace.evaluation.tables import (
-    ConflictDeclaration,
     EvaluationScore,
     EvaluatorAssignment,
     ProposalReview,
     ScenarioOutcome,
 )
 from marketplace.notifications.services import Message, notify
-from marketplace.proposals.tables import Proposal, ProposalMember
+from marketplace.proposals.tables import ConflictDeclaration, Proposal, ProposalMember
 from marketplace.scenarios import services as scenario_services
 from marketplace.scenarios.schemas import PublishedResult, ResultCompany
 from marketplace.scenarios.tables import ScenarioCriterion

@@ -15,10 +15,10 @@ from litestar.exceptions import ValidationException
 from litestar.params import PathParameter
 from litestar.response import Template
 
-from marketplace.accounts.guards import requires_member
 from marketplace.evaluation import publication
-from marketplace.scenarios.params import MAX_ID
-from marketplace.scenarios.views import path_id_out_of_range
+from marketplace.web.errors import path_id_out_of_range
+from marketplace.web.guards import requires_member
+from marketplace.web.params import MAX_ID
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 OUTCOME_LABELS = {"selected": "入选", "not_selected": "未入选"}

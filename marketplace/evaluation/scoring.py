@@ -37,13 +37,8 @@ from marketplace.evaluation.conflicts import (
     proposal_companies,
     require_not_conflicted,
 )
-from marketplace.evaluation.tables import (
-    ConflictDeclaration,
-    EvaluationScore,
-    EvaluatorAssignment,
-    ProposalReview,
-)
-from marketplace.proposals.tables import ProposalVersion
+from marketplace.evaluation.tables import EvaluationScore, EvaluatorAssignment, ProposalReview
+from marketplace.proposals.tables import ConflictDeclaration, ProposalVersion
 from marketplace.scenarios.tables import ScenarioCriterion
 
 SCORE_MIN, SCORE_MAX = 0, 10

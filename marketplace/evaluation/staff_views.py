@@ -21,14 +21,15 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from marketplace.core.errors import Conflict, NotAllowed, ValidationFailed
-from marketplace.core.web import actor_of, read_form, see_other
 from marketplace.evaluation import assignments, conflicts, eligibility, scoring
 from marketplace.evaluation.assignments import STARTED_STATUSES, require_manager
 from marketplace.scenarios.forms import local_datetime_value, parse_local_datetime
-from marketplace.scenarios.params import MAX_ID
 from marketplace.scenarios.status import STATUS_LABELS
-from marketplace.scenarios.views import ScenarioId, path_id_out_of_range
-from marketplace.search.api import requires_staff_or_admin
+from marketplace.web.errors import path_id_out_of_range
+from marketplace.web.forms import actor_of, read_form, see_other
+from marketplace.web.guards import requires_staff_or_admin
+from marketplace.web.params import MAX_ID
+from marketplace.web.params import Id as ScenarioId
 
 Id = ScenarioId  # any id in a path: 1..2**31-1
 CELL_LABELS = {

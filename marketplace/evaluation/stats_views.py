@@ -11,7 +11,7 @@ from litestar import Controller, Request, get
 from litestar.response import Template
 
 from marketplace.evaluation.dashboards import public_statistics, staff_dashboard
-from marketplace.search.api import requires_staff_or_admin
+from marketplace.web.guards import requires_staff_or_admin
 
 
 class StaffDashboardController(Controller):

@@ -37,19 +37,6 @@ class EvaluatorAffiliation(Table, tablename="evaluator_affiliation"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-class ConflictDeclaration(Table, tablename="conflict_declaration"):
-    """An evaluator's declaration about one proposal: conflicted or not, and the relation."""
-
-    scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
-    evaluator = ForeignKey(User, on_delete=OnDelete.restrict, index=True)
-    proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
-    company = ForeignKey(Company, on_delete=OnDelete.cascade, index=True)  # the lead company
-    conflicted = Boolean(default=False)
-    relation = Text(default="")  # the evaluator's own words
-    system_flag = Text(default="")  # why the system flagged it, if it did
-    declared_at = Timestamptz(default=TimestamptzNow())
-
-
 class EvaluationScore(Table, tablename="evaluation_score"):
     """One evaluator's score (0-10) of one proposal on one criterion."""
 

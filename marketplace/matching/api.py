@@ -10,11 +10,11 @@ from litestar import Controller, Request, get
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import PathParameter, QueryParameter
 
-from marketplace.accounts.guards import requires_login
 from marketplace.core.errors import NotAllowed, NotFound, ValidationFailed
 from marketplace.matching.explain import Explanation
 from marketplace.matching.services import CompanyMatch, ScenarioMatch, match_companies, recommend_scenarios
 from marketplace.scenarios.tables import Scenario
+from marketplace.web.guards import requires_login
 
 Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="返回条数，最多 100。")]

@@ -8,14 +8,14 @@ from litestar import Controller, Request, get, post
 from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
-from marketplace.accounts.guards import requires_login
 from marketplace.core.errors import Conflict, NotAllowed, ValidationFailed
-from marketplace.core.web import actor_of, read_form, see_other
 from marketplace.matching.api import check_may_see_matches
 from marketplace.matching.services import match_companies, suggest_consortium
 from marketplace.scenarios.invitations import invite_company_to_apply
-from marketplace.scenarios.params import MAX_ID, parse_int
 from marketplace.scenarios.tables import Scenario
+from marketplace.web.forms import actor_of, read_form, see_other
+from marketplace.web.guards import requires_login
+from marketplace.web.params import MAX_ID, parse_int
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 

@@ -9,17 +9,17 @@ from litestar.exceptions import ValidationException
 from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
-from marketplace.accounts.guards import requires_login
 from marketplace.core.errors import ValidationFailed
-from marketplace.core.web import local_path, see_other
 from marketplace.notifications import services
-from marketplace.scenarios.params import MAX_ID, parse_int
+from marketplace.web.forms import local_path, see_other
+from marketplace.web.guards import requires_login
+from marketplace.web.params import MAX_ID, parse_int
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
 def _not_found(request: Request, exc: ValidationException):
-    from marketplace.scenarios.views import not_found_page
+    from marketplace.web.errors import not_found_page
 
     return not_found_page("通知不存在。")
 

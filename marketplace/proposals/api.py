@@ -17,10 +17,8 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.params import Body, PathParameter, QueryParameter
 
-from marketplace.accounts.guards import requires_approved_member, requires_login
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
-from marketplace.core.web import actor_of
 from marketplace.proposals import consortium as pc
 from marketplace.proposals import services as ps
 from marketplace.proposals import visibility
@@ -38,7 +36,9 @@ from marketplace.proposals.schemas import (
     WithdrawIn,
 )
 from marketplace.proposals.tables import ProposalVersion
-from marketplace.scenarios.params import MAX_ID
+from marketplace.web.forms import actor_of
+from marketplace.web.guards import requires_approved_member, requires_login
+from marketplace.web.params import MAX_ID
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="id（1 到 2147483647）。")]
 ScenarioQuery = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="只看这个场景的方案。")]

@@ -14,21 +14,21 @@ from litestar.exceptions import ValidationException
 from litestar.params import PathParameter
 from litestar.response import File, Redirect, Template
 
-from marketplace.accounts.guards import requires_approved_member, requires_member
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
-from marketplace.core.web import actor_of, read_form, see_other
 from marketplace.proposals import attachments as pa
 from marketplace.proposals import consortium as pc
 from marketplace.proposals import forms as pf
 from marketplace.proposals import services as ps
-from marketplace.scenarios.params import MAX_ID
+from marketplace.web.forms import actor_of, read_form, see_other
+from marketplace.web.guards import requires_approved_member, requires_member
+from marketplace.web.params import MAX_ID
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
 def _not_found(request: Request, exc: ValidationException) -> Response:
-    from marketplace.scenarios.views import not_found_page
+    from marketplace.web.errors import not_found_page
 
     return not_found_page()
 

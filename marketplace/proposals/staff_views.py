@@ -16,13 +16,13 @@ from litestar.exceptions import ValidationException
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import File, Response, Template
 
-from marketplace.accounts.guards import requires_staff_or_admin
 from marketplace.core.errors import NotFound
 from marketplace.proposals import attachments, exports, visibility
 from marketplace.proposals.services import FIELD_LABELS, required_capabilities
 from marketplace.proposals.tables import ProposalVersion
-from marketplace.scenarios.params import MAX_ID
-from marketplace.scenarios.views import path_id_out_of_range
+from marketplace.web.errors import path_id_out_of_range
+from marketplace.web.guards import requires_staff_or_admin
+from marketplace.web.params import MAX_ID
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 PRIVATE_FILE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}

@@ -83,3 +83,20 @@ class ProposalAttachment(Table, tablename="proposal_attachment"):
     sha256 = Varchar(length=64)
     uploaded_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
     uploaded_at = Timestamptz(default=TimestamptzNow())
+
+
+class ConflictDeclaration(Table, tablename="conflict_declaration"):
+    """An evaluator's declaration about one proposal: conflicted or not, and the relation.
+
+    Evaluation records declarations (``evaluation.conflicts``); the table lives here because a
+    declared conflict takes the proposal out of that user's sight on every route, and who may
+    see a proposal is this domain's rule (``proposals.visibility``)."""
+
+    scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
+    evaluator = ForeignKey(User, on_delete=OnDelete.restrict, index=True)
+    proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
+    company = ForeignKey(Company, on_delete=OnDelete.cascade, index=True)  # the lead company
+    conflicted = Boolean(default=False)
+    relation = Text(default="")  # the evaluator's own words
+    system_flag = Text(default="")  # why the system flagged it, if it did
+    declared_at = Timestamptz(default=TimestamptzNow())

@@ -33,7 +33,7 @@ from __future__ import annotations
 from marketplace.core import clock
 from marketplace.core.errors import NotFound
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
-from marketplace.proposals.tables import Proposal, ProposalMember
+from marketplace.proposals.tables import ConflictDeclaration, Proposal, ProposalMember
 from marketplace.scenarios.tables import Scenario
 
 MEMBER_ACCESS_STATUSES = ("invited", "accepted")  # a company that declined loses access
@@ -68,10 +68,8 @@ def staff_scenarios_condition(user, now=None):
 
 
 def _conflicted_proposals(user_id: int):
-    # Evaluation owns the declarations; this module only reads them so that one rule covers
-    # every route (lists, detail, downloads, exports, search fallback).
-    from marketplace.evaluation.tables import ConflictDeclaration
-
+    # Evaluation records the declarations; this rule reads them so that it covers every route
+    # (lists, detail, downloads, exports, search fallback).
     return ConflictDeclaration.select(ConflictDeclaration.proposal).where(
         (ConflictDeclaration.evaluator == user_id) & (ConflictDeclaration.conflicted == True)
     )

@@ -1,16 +1,17 @@
 """Who hears about a scenario: the user ids that a notification about it goes to.
 
-Read-only queries over the accounts, companies and (for amendments) proposals tables; only
-active users of approved companies (members) or of the scenario's department (staff).
+Read-only queries over the accounts and companies tables, plus the companies with proposals as
+the proposals domain reports them (an event, since proposals sit above scenarios); only active
+users of approved companies (members) or of the scenario's department (staff).
 """
 
 from __future__ import annotations
 
 from marketplace.accounts.tables import User
 from marketplace.companies.tables import Company, CompanyCapability
+from marketplace.core import events
+from marketplace.scenarios.events import ParticipantsWanted
 from marketplace.scenarios.tables import Question, Scenario, ScenarioCapability
-
-ACTIVE_PROPOSAL_STATUSES = ("draft", "submitted")
 
 
 async def member_users_of(company_ids: set[int]) -> list[int]:
@@ -52,18 +53,11 @@ async def companies_matching(scenario_id: int) -> set[int]:
 
 
 async def companies_with_proposals(scenario_id: int) -> set[int]:
-    """Companies with a draft or submitted proposal on the scenario, consortium members included."""
-    from marketplace.proposals.tables import Proposal, ProposalMember  # a later lifecycle stage: read only
-
-    rows = await Proposal.select(Proposal.id, Proposal.company).where(
-        (Proposal.scenario == scenario_id) & Proposal.status.is_in(list(ACTIVE_PROPOSAL_STATUSES))
-    )
-    companies = {r["company"] for r in rows}
-    if rows:
-        members = await ProposalMember.select(ProposalMember.company).where(
-            ProposalMember.proposal.is_in([r["id"] for r in rows]) & (ProposalMember.status == "accepted")
-        )
-        companies |= {m["company"] for m in members}
+    """Companies with a draft or submitted proposal on the scenario, consortium members included,
+    as the proposals domain reports them (``ParticipantsWanted``)."""
+    companies: set[int] = set()
+    for found in await events.publish(ParticipantsWanted(scenario_id)):
+        companies |= found
     return companies
 
 

@@ -17,12 +17,12 @@ from icalendar import Calendar, Event
 
 from marketplace.core import clock
 from marketplace.core.errors import NotFound, ValidationFailed
-from marketplace.scenarios.params import MAX_ID, parse_choice, parse_int
 from marketplace.scenarios.services import _capability_and_children
 from marketplace.scenarios.status import DOMAINS
 from marketplace.scenarios.tables import Scenario, ScenarioCapability
 from marketplace.settings import get_settings
 from marketplace.taxonomy.tables import Capability
+from marketplace.web.params import MAX_ID, parse_choice, parse_int
 
 FEED_SIZE = 50
 SITE_TITLE = "数园区场景开放平台"

@@ -15,13 +15,13 @@ from litestar.exceptions import ValidationException
 from litestar.params import PathParameter
 from litestar.response import File, Redirect, Template
 
-from marketplace.accounts.guards import requires_approved_member
 from marketplace.core.errors import Conflict, ValidationFailed
-from marketplace.core.web import actor_of, read_form, see_other
 from marketplace.scenarios import feeds, publishing, questions
-from marketplace.scenarios.params import MAX_ID
 from marketplace.scenarios.schemas import ScenarioDetail
 from marketplace.scenarios.tables import Scenario
+from marketplace.web.forms import actor_of, read_form, see_other
+from marketplace.web.guards import requires_approved_member
+from marketplace.web.params import MAX_ID
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
@@ -69,7 +69,7 @@ async def detail_extras(request: Request, scenario: ScenarioDetail) -> dict:
 
 
 def _not_found(request: Request, exc: ValidationException) -> Response:
-    from marketplace.scenarios.views import not_found_page
+    from marketplace.web.errors import not_found_page
 
     return not_found_page()
 
@@ -85,8 +85,8 @@ class ScenarioParticipationController(Controller):
         try:
             await questions.ask_question(scenario_id, actor_of(request), form.get("question", ""))
         except (ValidationFailed, Conflict) as exc:
+            from marketplace.scenarios.labels import CHANGE_KIND_LABELS, DOMAIN_SUBTITLES
             from marketplace.scenarios.services import get_public_scenario
-            from marketplace.scenarios.views import CHANGE_KIND_LABELS, DOMAIN_SUBTITLES
 
             scenario = await get_public_scenario(scenario_id)
             return Template(

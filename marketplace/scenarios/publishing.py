@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from marketplace.accounts.tables import User
-from marketplace.core import clock, files
+from marketplace.core import clock, events, files
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -27,6 +27,7 @@ from marketplace.core.outbox import enqueue
 from marketplace.notifications.services import Message, notify
 from marketplace.scenarios import audience
 from marketplace.scenarios import status as sm
+from marketplace.scenarios.events import ScenarioAmended
 from marketplace.scenarios.forms import (
     FIELD_LABELS,
     SCALAR_FIELDS,
@@ -512,7 +513,10 @@ async def _amend(scenario_id, actor, staff, data, reason, errors, attachment, pa
             created_at=now,
         )
         await entry.save()
-        flagged = await _flag_submitted_proposals(scenario_id, now)
+        # Proposals flags its submitted proposals for re-confirmation (it owns their rows).
+        flagged = sorted(
+            pid for ids in await events.publish(ScenarioAmended(scenario_id, now)) for pid in ids
+        )
         await record(
             actor,
             "scenario.amend",
@@ -534,23 +538,6 @@ async def _amend(scenario_id, actor, staff, data, reason, errors, attachment, pa
             ),
         )
     return entry.id
-
-
-async def _flag_submitted_proposals(scenario_id: int, now: dt.datetime) -> list[int]:
-    """Mark the scenario's submitted proposals as needing confirmation; return their ids."""
-    from marketplace.proposals.tables import Proposal  # a later lifecycle stage: one flag, no logic
-
-    rows = await Proposal.select(Proposal.id).where(
-        (Proposal.scenario == scenario_id) & (Proposal.status == "submitted")
-    )
-    ids = [r["id"] for r in rows]
-    if ids:
-        await Proposal.update({Proposal.needs_confirmation: True, Proposal.updated_at: now}).where(
-            Proposal.id.is_in(ids)
-        )
-        for pid in ids:
-            await enqueue("proposal", pid)
-    return ids
 
 
 async def extend_scenario_deadline(

@@ -6,19 +6,8 @@ import datetime as dt
 
 import msgspec
 
-
-class DepartmentRef(msgspec.Struct):
-    id: int
-    key: str
-    name: str
-    short_name: str
-
-
-class CapabilityRef(msgspec.Struct):
-    id: int
-    key: str
-    name: str
-    name_en: str
+from marketplace.departments.schemas import DepartmentRef
+from marketplace.taxonomy.schemas import CapabilityRef
 
 
 class RequiredCapability(msgspec.Struct):
@@ -118,4 +107,5 @@ class ScenarioDetail(msgspec.Struct):
     questions: list[PublicQuestion]
     change_log: list[ChangeLogEntry]
     cancel_reason: str
-    result: PublishedResult | None = None  # after the result is published
+    # After the result is published; filled in by ``pages.reads`` from evaluation, which owns it.
+    result: PublishedResult | None = None

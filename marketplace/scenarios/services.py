@@ -18,7 +18,6 @@ from marketplace.core.db import constraint_name, contains_text, for_update, writ
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.outbox import enqueue
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, Page
-from marketplace.departments.tables import Department
 from marketplace.scenarios import status as sm
 from marketplace.scenarios.schemas import (
     CapabilityRef,
@@ -401,10 +400,6 @@ async def get_public_scenario(scenario_id: int) -> ScenarioDetail:
     )
     if row is None:
         raise NotFound("场景不存在或尚未公开。")
-    # The published outcome (partner or "未成交"); a later lifecycle stage, read only. It is
-    # None until staff publish the result, so nothing internal shows before that.
-    from marketplace.evaluation.publication import published_result
-
     caps = (await _capabilities_of([scenario_id])).get(scenario_id, [])
     criteria = (
         await ScenarioCriterion.select(
@@ -455,7 +450,6 @@ async def get_public_scenario(scenario_id: int) -> ScenarioDetail:
         questions=msgspec.convert(questions, list[PublicQuestion]),
         change_log=msgspec.convert(changes, list[ChangeLogEntry]),
         cancel_reason=row["cancel_reason"],
-        result=await published_result(scenario_id),
     )
 
 
@@ -465,14 +459,6 @@ async def count_public_scenarios_by_status() -> dict[str, int]:
     for r in rows:
         counts[r["public_status"]] = counts.get(r["public_status"], 0) + 1
     return counts
-
-
-async def list_department_refs() -> list[DepartmentRef]:
-    """Every department, by name, as references (for filters and the API)."""
-    rows = await Department.select(
-        Department.id, Department.key, Department.name, Department.short_name
-    ).order_by(Department.name)
-    return [DepartmentRef(**r) for r in rows]
 
 
 async def count_public_scenarios_by_domain(status: str | None = None) -> dict[str, int]:

@@ -7,9 +7,9 @@ from collections import Counter
 from litestar import Controller, Request, get
 from litestar.response import Template
 
-from marketplace.accounts.guards import requires_staff
 from marketplace.scenarios.services import list_department_scenarios
 from marketplace.scenarios.status import STATUS_LABELS, STATUSES
+from marketplace.web.guards import requires_staff
 
 
 class StaffAreaController(Controller):

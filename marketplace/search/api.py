@@ -16,10 +16,11 @@ from litestar import Controller, Request, get
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, ValidationException
 from litestar.openapi import ResponseSpec
 
-from marketplace.accounts.guards import requires_staff_or_admin
 from marketplace.core.errors import ValidationFailed
 from marketplace.proposals.tables import PROPOSAL_STATUSES
-from marketplace.scenarios.api import (
+from marketplace.search.queries import ProposalFilters, search_proposals
+from marketplace.search.schemas import SearchInfo, search_info
+from marketplace.web.api import (
     API_PREFIX,
     ERROR_400,
     ApiError,
@@ -31,9 +32,8 @@ from marketplace.scenarios.api import (
     given,
     int_query,
 )
-from marketplace.scenarios.params import MAX_ID, parse_choice, parse_int, parse_paging, parse_query_text
-from marketplace.search.queries import ProposalFilters, search_proposals
-from marketplace.search.schemas import SearchInfo, search_info
+from marketplace.web.guards import requires_staff_or_admin
+from marketplace.web.params import MAX_ID, parse_choice, parse_int, parse_paging, parse_query_text
 
 
 class ProposalHit(msgspec.Struct):

@@ -13,7 +13,6 @@ from marketplace.companies.tables import Company, CompanyCapability
 from marketplace.demo.seed import DEMO_FILE, seed_demo
 from marketplace.demo.seed_evaluation import INTERNAL_DECISION
 from marketplace.evaluation.tables import (
-    ConflictDeclaration,
     EvaluationScore,
     EvaluatorAssignment,
     Pilot,
@@ -23,7 +22,7 @@ from marketplace.evaluation.tables import (
     ScenarioOutcome,
 )
 from marketplace.proposals.services import canonical_content, content_hash
-from marketplace.proposals.tables import Proposal, ProposalMember, ProposalVersion
+from marketplace.proposals.tables import ConflictDeclaration, Proposal, ProposalMember, ProposalVersion
 from marketplace.scenarios.tables import Scenario, ScenarioCapability
 
 EVALUATION_STAGE = ("evaluating", "shortlisted", "awarded", "piloting", "completed")

@@ -9,7 +9,8 @@ from marketplace.core.errors import Conflict, NotAllowed, ValidationFailed
 from marketplace.evaluation import conflicts, scoring
 from marketplace.evaluation.conflicts import ConflictAnswer
 from marketplace.evaluation.scoring import ScoreInput
-from marketplace.evaluation.tables import ConflictDeclaration, EvaluationScore, EvaluatorAssignment
+from marketplace.evaluation.tables import EvaluationScore, EvaluatorAssignment
+from marketplace.proposals.tables import ConflictDeclaration
 from marketplace.proposals.visibility import not_conflicted_condition
 from tests.evaluation.helpers import (
     begin_evaluation,

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from marketplace.accounts.principal import CurrentUser
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from marketplace.core.principal import CurrentUser
 from marketplace.evaluation import eligibility
 from marketplace.evaluation.tables import ProposalReview
 from marketplace.notifications.tables import Notification

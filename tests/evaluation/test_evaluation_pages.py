@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from marketplace.evaluation import conflicts
-from marketplace.evaluation.tables import ConflictDeclaration, EvaluationScore, ProposalReview
-from marketplace.proposals.tables import Proposal
+from marketplace.evaluation.tables import EvaluationScore, ProposalReview
+from marketplace.proposals.tables import ConflictDeclaration, Proposal
 from marketplace.scenarios.tables import Scenario
 from tests.accounts.helpers import post_form, sign_in
 from tests.evaluation.helpers import (

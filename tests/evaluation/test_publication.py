@@ -12,8 +12,8 @@ from marketplace.evaluation import decisions, publication
 from marketplace.evaluation.scoring import ScoreInput, save_scores, submit_scores
 from marketplace.evaluation.tables import ScenarioOutcome
 from marketplace.notifications.tables import Notification
+from marketplace.pages.reads import get_public_scenario_with_result as get_public_scenario
 from marketplace.proposals.tables import Proposal
-from marketplace.scenarios.services import get_public_scenario
 from marketplace.scenarios.tables import Scenario
 from tests.evaluation.helpers import make_evaluation_world, ready_to_score
 

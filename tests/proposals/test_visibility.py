@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from marketplace.accounts.principal import ANONYMOUS, CurrentUser
 from marketplace.core import clock
 from marketplace.core.errors import NotFound
+from marketplace.core.principal import ANONYMOUS, CurrentUser
 from marketplace.proposals import visibility as v
 from tests.factories import make_company, make_department, make_proposal, make_scenario
 

@@ -10,9 +10,9 @@ import datetime as dt
 import httpx
 import pytest
 
-from marketplace.accounts.principal import CurrentUser
 from marketplace.core import clock
 from marketplace.core.outbox import enqueue
+from marketplace.core.principal import CurrentUser
 from marketplace.proposals.tables import Proposal
 from marketplace.proposals.visibility import list_visible_proposals
 from marketplace.scenarios.tables import Scenario
@@ -186,8 +186,7 @@ async def test_the_proposals_index_is_empty_until_proposals_exist(search_client,
 async def test_an_evaluator_never_finds_a_proposal_he_is_conflicted_on(search_client, engine, world):
     """A declared conflict of interest hides the proposal from that evaluator in search (index and
     fallback) and in the staff list and API detail, while colleagues still see it."""
-    from marketplace.evaluation.tables import ConflictDeclaration
-    from marketplace.proposals.tables import Proposal
+    from marketplace.proposals.tables import ConflictDeclaration, Proposal
 
     ids, users, _w = world
     row = await Proposal.select(Proposal.scenario, Proposal.company).where(Proposal.id == ids["x"]).first()

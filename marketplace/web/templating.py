@@ -1,14 +1,16 @@
-"""Jinja2 setup: filters for park-time dates, money in 万元, labels; autoescape always on."""
+"""Jinja2 setup: filters for park-time dates and money in 万元, the labels the domains hand in;
+autoescape always on."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment
 
 from marketplace.core import clock
-from marketplace.scenarios.status import DOMAINS, STATUS_LABELS
 
 
 def park_datetime(value: dt.datetime | None) -> str:
@@ -68,7 +70,9 @@ def query_with(params: dict, **changes) -> str:
     return "?" + urlencode(merged) if merged else "?"
 
 
-def configure_environment(env: Environment) -> None:
+def configure_environment(env: Environment, labels: Mapping[str, Any]) -> None:
+    """Filters and globals every template may use; ``labels`` are the owners' label tables
+    (handed in by the app, since this module knows no domain)."""
     env.autoescape = True
     env.filters.update(
         park_datetime=park_datetime,
@@ -79,8 +83,7 @@ def configure_environment(env: Environment) -> None:
         days_left=days_left,
     )
     env.globals.update(
-        STATUS_LABELS=STATUS_LABELS,
-        DOMAINS=DOMAINS,
+        **labels,
         query_with=query_with,
         now=clock.now,
     )

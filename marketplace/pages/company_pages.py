@@ -23,6 +23,7 @@ from marketplace.companies.services import (
 )
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, Page
+from marketplace.evaluation.pilots import list_completed_pilots
 from marketplace.search.queries import search_companies
 from marketplace.taxonomy.services import list_capability_tree
 
@@ -118,8 +119,6 @@ class CompanyPagesController(Controller):
         exception_handlers={ValidationException: _not_found},
     )
     async def company_detail(self, company_id: CompanyId) -> Template:
-        from marketplace.evaluation.pilots import list_completed_pilots
-
         company = await get_public_company(company_id)  # NotFound -> the 404 page
         # ``completed_pilots``: the platform's track record of the company (completed pilots on
         # published results; the template's ``track_record`` block shows it).

@@ -7,13 +7,13 @@ from __future__ import annotations
 from litestar import Controller, Request, get
 from litestar.response import Template
 
-from marketplace.accounts.guards import requires_member
 from marketplace.accounts.tables import User
 from marketplace.companies.profile import profile_completeness
 from marketplace.companies.services import get_member_company
 from marketplace.matching.services import recommend_scenarios
 from marketplace.notifications.services import list_notifications
 from marketplace.proposals.member_views import company_proposal_lists
+from marketplace.web.guards import requires_member
 
 LATEST_NOTIFICATIONS = 5
 

@@ -10,64 +10,44 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, get
 from litestar.exceptions import ValidationException
 from litestar.params import PathParameter
 from litestar.response import Template
-from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
+from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from marketplace.companies.services import count_companies_by_size
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, Page
-from marketplace.scenarios.params import MAX_ID, parse_scenario_filters
+from marketplace.departments.services import list_department_refs
+from marketplace.evaluation.pilots import get_public_pilot
+from marketplace.pages.reads import get_public_scenario_with_result
+from marketplace.scenarios.labels import (
+    CHANGE_KIND_LABELS,
+    DEADLINE_LABELS,
+    DOMAIN_DESCRIPTIONS,
+    DOMAIN_SUBTITLES,
+    SORT_LABELS,
+)
+from marketplace.scenarios.params import parse_scenario_filters
+from marketplace.scenarios.participation_views import detail_extras
 from marketplace.scenarios.services import (
     ScenarioFilters,
     count_departments_with_public_scenarios,
     count_public_scenarios_by_domain,
     count_public_scenarios_by_status,
-    get_public_scenario,
-    list_department_refs,
     list_public_scenarios,
 )
 from marketplace.scenarios.status import DOMAIN_LABELS_EN, DOMAINS, PUBLIC_STATUSES, STATUS_LABELS
 from marketplace.search.queries import search_scenarios
 from marketplace.taxonomy.services import list_capability_tree
+from marketplace.web.errors import path_id_out_of_range
+from marketplace.web.params import MAX_ID, query_dict
 
 ScenarioId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
-# What each programme means, in one line, for the home page and the list's filter help.
-DOMAIN_DESCRIPTIONS = {
-    "一网通办": "让企业和群众办事少跑腿、好办事，材料更少、审批更快。",
-    "一网统管": "城市运行一屏统览、事件联动处置，让管理更精细、响应更及时。",
-    "一网提优": "用数据助企惠企，优化营商环境，服务产业升级与招商引资。",
-    "一网协同": "部门之间数据共享、业务协同，让机关办文办会办事更高效。",
-}
-DOMAIN_SUBTITLES = {
-    "一网通办": "政务服务",
-    "一网统管": "城市治理",
-    "一网提优": "经济发展",
-    "一网协同": "政府运行",
-}
-DEADLINE_LABELS = {
-    "7d": "7 天内截止",
-    "30d": "30 天内截止",
-    "90d": "90 天内截止",
-    "passed": "已过截止时间",
-}
-SORT_LABELS = {"relevance": "相关度", "newest": "最新发布", "deadline": "截止时间最近"}
-CHANGE_KIND_LABELS = {
-    "amendment": "内容变更",
-    "extension": "延期",
-    "deadline_extension": "延期",
-    "cancellation": "取消",
-}
 FILTER_KEYS = ("q", "domain", "department", "capability", "status", "deadline", "sort", "page_size")
 HOME_NEWEST = 6
-
-
-def _query_dict(request: Request) -> dict[str, str]:
-    """The query parameters as a plain dict (the first value of a repeated parameter)."""
-    return {key: request.query_params.get(key) for key in request.query_params}
 
 
 def filter_params(filters: ScenarioFilters) -> dict[str, str]:
@@ -82,19 +62,6 @@ def filter_params(filters: ScenarioFilters) -> dict[str, str]:
     if filters.page_size != DEFAULT_PAGE_SIZE:
         params["page_size"] = str(filters.page_size)
     return params
-
-
-def not_found_page(message: str = "您要找的页面不存在，或该内容尚未公开。") -> Template:
-    return Template(
-        template_name="error.html",
-        context={"status_code": HTTP_404_NOT_FOUND, "message": message, "errors": {}},
-        status_code=HTTP_404_NOT_FOUND,
-    )
-
-
-def path_id_out_of_range(request: Request, exc: ValidationException) -> Response:
-    """An id outside 1..2**31-1 cannot name anything: answer the friendly 404 page."""
-    return not_found_page()
 
 
 async def _capability_choices() -> tuple[list[dict], dict[int, str]]:
@@ -161,7 +128,7 @@ class ScenarioPagesController(Controller):
     async def list_scenarios(self, request: Request) -> Template:
         """The catalog, searched through Meilisearch (database fallback with a notice). An htmx
         request for ``#results`` (as-you-type) gets only the results and the filter fields."""
-        raw = _query_dict(request)
+        raw = query_dict(request)
         errors: dict[str, str] = {}
         message = ""
         try:
@@ -242,10 +209,7 @@ class ScenarioPagesController(Controller):
         exception_handlers={ValidationException: path_id_out_of_range},
     )
     async def scenario_detail(self, request: Request, scenario_id: ScenarioId) -> Template:
-        from marketplace.evaluation.pilots import get_public_pilot
-        from marketplace.scenarios.participation_views import detail_extras
-
-        scenario = await get_public_scenario(scenario_id)  # NotFound -> the 404 page
+        scenario = await get_public_scenario_with_result(scenario_id)  # NotFound -> the 404 page
         return Template(
             template_name="scenarios/detail.html",
             context={

@@ -15,7 +15,9 @@ from litestar.params import PathParameter
 from marketplace.companies.params import parse_company_filters
 from marketplace.companies.schemas import CompanyDetail, CompanySummary
 from marketplace.companies.services import SIZE_LABELS, get_public_company
-from marketplace.scenarios.api import (
+from marketplace.search.queries import search_companies
+from marketplace.search.schemas import HighlightOut, SearchInfo, highlights_out, search_info
+from marketplace.web.api import (
     API_PREFIX,
     DETAIL_RAISES,
     DETAIL_RESPONSES,
@@ -30,9 +32,7 @@ from marketplace.scenarios.api import (
     given,
     page_fields,
 )
-from marketplace.scenarios.params import MAX_ID
-from marketplace.search.queries import search_companies
-from marketplace.search.schemas import HighlightOut, SearchInfo, highlights_out, search_info
+from marketplace.web.params import MAX_ID
 
 CompanyId = Annotated[
     int,

@@ -1,0 +1,135 @@
+"""Error pages and handlers for every route: JSON under ``/api`` and ``/schema``, the friendly
+error page elsewhere, messages in Chinese. Litestar's English default phrases are replaced; a
+detail somebody wrote on purpose is kept."""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+from urllib.parse import urlencode
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_404_NOT_FOUND, HTTP_500_INTERNAL_SERVER_ERROR
+
+from marketplace.core.errors import DomainError
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path.startswith("/schema")
+
+
+def _error_response(
+    request: Request,
+    status_code: int,
+    message: str,
+    errors: dict | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if _wants_json(request):
+        body = {"status_code": status_code, "detail": message}
+        if errors:
+            body["errors"] = errors
+        return Response(body, status_code=status_code, headers=headers)
+    return Template(
+        template_name="error.html",
+        context={"status_code": status_code, "message": message, "errors": errors or {}},
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+def handle_domain_error(request: Request, exc: DomainError) -> Response:
+    return _error_response(request, exc.status_code, exc.message, exc.details.get("errors"))
+
+
+_STATUS_PHRASES = {status.value: status.phrase for status in HTTPStatus}
+_HTTP_MESSAGES = {
+    401: "请先登录。",
+    403: "没有权限执行此操作。",
+    405: "不支持该请求方法。",
+    # Litestar's CSRF refusal; forms carry the token, so this means a stale or forged form.
+    "CSRF token verification failed": "表单已过期或来源无效，请刷新页面后重新提交。",
+    413: "请求内容过大。",
+    415: "不支持该请求内容类型。",
+    429: "请求过于频繁，请稍后再试。",
+}
+
+
+def _validation_message(key: str, message: str) -> str:
+    """A Chinese message for one of Litestar's (msgspec's) validation messages."""
+    if match := re.fullmatch(r"Expected `int` >= (-?\d+)", message):
+        return f"{key} 必须大于或等于 {match[1]}。"
+    if match := re.fullmatch(r"Expected `int` <= (-?\d+)", message):
+        return f"{key} 必须小于或等于 {match[1]}。"
+    if re.match(r"Expected `int`", message):
+        return f"{key} 必须是整数。"
+    if message.startswith("Missing required"):
+        return f"缺少参数 {key}。"
+    return f"{key} 的取值无效。"
+
+
+def _validation_errors(exc: ValidationException) -> dict[str, str]:
+    """Litestar's ``extra`` ([{key, message, source}, ...]) as {parameter: Chinese message}."""
+    errors: dict[str, str] = {}
+    items = exc.extra if isinstance(exc.extra, list) else []
+    for item in items:
+        if isinstance(item, dict) and item.get("key"):
+            key = str(item["key"])
+            errors.setdefault(key, _validation_message(key, str(item.get("message") or "")))
+    return errors
+
+
+def handle_http_exception(request: Request, exc: HTTPException) -> Response:
+    errors: dict[str, str] | None = None
+    if isinstance(exc, NotFoundException):
+        message = "页面或资源不存在。"
+    elif isinstance(exc, ValidationException):
+        errors = _validation_errors(exc)
+        if errors:
+            message = "请求参数有误：" + "；".join(errors.values())
+        elif exc.detail and not exc.detail.startswith("Validation failed") and exc.detail != "Bad Request":
+            message = "请求参数有误：" + exc.detail  # a detail someone wrote on purpose
+        else:
+            message = "请求参数有误，请检查请求内容。"
+    else:
+        # Keep a detail someone wrote on purpose; replace Litestar's English default phrase.
+        if exc.detail in _HTTP_MESSAGES:
+            message = _HTTP_MESSAGES[exc.detail]
+        elif exc.detail and exc.detail != _STATUS_PHRASES.get(exc.status_code):
+            message = exc.detail
+        else:
+            message = _HTTP_MESSAGES.get(exc.status_code) or "请求无法处理。"
+    return _error_response(request, exc.status_code, message, errors, headers=exc.headers)
+
+
+def handle_internal_error(request: Request, exc: Exception) -> Response:
+    request.logger.exception("unhandled error", exc_info=exc)
+    return _error_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后再试。")
+
+
+def handle_not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
+    """Pages send the visitor to the login form and back; the API answers 401."""
+    if _wants_json(request):
+        return _error_response(
+            request,
+            401,
+            "需要登录：请在请求头中发送 Authorization: Bearer <令牌>。",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"/login?{urlencode({'next': target})}", status_code=303)
+
+
+def not_found_page(message: str = "您要找的页面不存在，或该内容尚未公开。") -> Template:
+    return Template(
+        template_name="error.html",
+        context={"status_code": HTTP_404_NOT_FOUND, "message": message, "errors": {}},
+        status_code=HTTP_404_NOT_FOUND,
+    )
+
+
+def path_id_out_of_range(request: Request, exc: ValidationException) -> Response:
+    """An id outside 1..2**31-1 cannot name anything: answer the friendly 404 page."""
+    return not_found_page()

@@ -1,0 +1,72 @@
+"""Parsing path and query parameters, shared by every domain's pages and API.
+
+Each parser adds a message (in Chinese) per bad parameter to ``errors``, so the API answers 400
+with a clear message and a page can show what was wrong next to the field. ``Id`` is the one
+path-id type: 1..2**31-1 (an unbounded id overflowed SQLite and gave a 500).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Annotated
+
+from litestar import Request
+from litestar.params import PathParameter
+
+from marketplace.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
+
+MAX_ID = 2**31 - 1
+
+
+def parse_int(
+    params: Mapping[str, str], name: str, errors: dict, *, lo: int, hi: int, default: int | None = None
+) -> int | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        errors[name] = f"{name} 必须是整数。"
+        return default
+    if not lo <= value <= hi:
+        errors[name] = f"{name} 必须在 {lo} 到 {hi} 之间。"
+        return default
+    return value
+
+
+def parse_choice(params: Mapping[str, str], name: str, choices: Sequence[str], errors: dict) -> str | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw not in choices:
+        errors[name] = f"{name} 的取值无效，可选：{'、'.join(choices)}。"
+        return None
+    return raw
+
+
+def parse_paging(params: Mapping[str, str], errors: dict) -> tuple[int, int]:
+    page = parse_int(params, "page", errors, lo=1, hi=MAX_PAGE, default=1)
+    page_size = parse_int(params, "page_size", errors, lo=1, hi=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
+    return page, page_size
+
+
+MAX_QUERY_LENGTH = 200
+
+
+def parse_query_text(params: Mapping[str, str], errors: dict, name: str = "q") -> str:
+    """The search text: whitespace collapsed, control characters dropped, at most 200 characters."""
+    raw = params.get(name) or ""
+    text = " ".join("".join(ch for ch in raw if ch.isprintable() or ch.isspace()).split())
+    if len(text) > MAX_QUERY_LENGTH:
+        errors[name] = f"{name} 不能超过 {MAX_QUERY_LENGTH} 个字符。"
+        return ""
+    return text
+
+
+Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+
+
+def query_dict(request: Request) -> dict[str, str]:
+    """The query parameters as a plain dict (the first value of a repeated parameter)."""
+    return {key: request.query_params.get(key) for key in request.query_params}
