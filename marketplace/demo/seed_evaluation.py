@@ -45,7 +45,14 @@ from marketplace.evaluation.tables import (
     ProposalReview,
     ScenarioOutcome,
 )
-from marketplace.proposals.services import CONTENT_FIELDS, canonical_content, content_hash, receipt_number
+from marketplace.proposals.services import (
+    CONTENT_FIELDS,
+    canonical_content,
+    content_hash,
+    publish_proposal_outcome,
+    receipt_number,
+    start_proposal_review,
+)
 from marketplace.proposals.tables import ConflictDeclaration, Proposal, ProposalMember, ProposalVersion
 from marketplace.scenarios.tables import Scenario, ScenarioCapability, ScenarioCriterion
 
@@ -462,9 +469,7 @@ async def _seed_decision(
             }
         ).where(ProposalReview.proposal == p["id"])
         if publish:
-            await Proposal.update(
-                {Proposal.status: "selected" if chosen else "not_selected", Proposal.outcome_published: True}
-            ).where(Proposal.id == p["id"])
+            await publish_proposal_outcome(p["id"], chosen, at=published or now)
     await ScenarioOutcome.insert(
         ScenarioOutcome(
             scenario=scenario["id"],
@@ -582,9 +587,7 @@ async def seed_evaluation() -> int:
             status = scenario["status"]
             if status == "closed":
                 continue
-            await Proposal.update({Proposal.status: "under_review"}).where(
-                Proposal.scenario == scenario["id"]
-            )
+            await start_proposal_review([p["id"] for p in proposals], at=clock.now())
             if scenario["department"] not in evaluators:
                 evaluators[scenario["department"]] = await _department_users(
                     scenario["department"], first, names

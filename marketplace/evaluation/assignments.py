@@ -17,9 +17,10 @@ from marketplace.core import clock
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from marketplace.core.outbox import enqueue
 from marketplace.evaluation.tables import EvaluationScore, EvaluatorAssignment, ProposalReview
 from marketplace.notifications.services import Message, notify
+from marketplace.proposals.services import start_proposal_review
+from marketplace.proposals.status import REVIEWED_STATUSES
 from marketplace.proposals.tables import ConflictDeclaration, Proposal
 from marketplace.scenarios.services import start_scenario_evaluation
 from marketplace.scenarios.tables import Scenario
@@ -30,7 +31,7 @@ NOT_MANAGER = "只有本部门工作人员或协会管理员可以组织该场�
 EVALUATION_STATUSES = ("evaluating",)
 # Scenario statuses after the evaluation started (the workspace stays readable).
 STARTED_STATUSES = ("evaluating", "shortlisted", "awarded", "piloting", "completed", "unsuccessful")
-REVIEWED_PROPOSAL_STATUSES = ("under_review", "shortlisted", "not_shortlisted", "selected", "not_selected")
+REVIEWED_PROPOSAL_STATUSES = REVIEWED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -209,17 +210,13 @@ async def start_evaluation(scenario_id: int, evaluator_ids: list[int], actor: Ac
         ]
         now = clock.now()
         if proposals:
-            await Proposal.update({Proposal.status: "under_review", Proposal.updated_at: now}).where(
-                Proposal.id.is_in(proposals)
-            )
+            await start_proposal_review(proposals, at=now)
             await ProposalReview.insert(
                 *[
                     ProposalReview(proposal=p, scenario=scenario_id, eligibility="pending", updated_at=now)
                     for p in proposals
                 ]
             )
-            for p in proposals:
-                await enqueue("proposal", p)
         await _assign(scenario, evaluators, actor)
         await record(
             actor,

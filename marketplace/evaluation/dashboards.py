@@ -17,11 +17,12 @@ import statistics
 
 from marketplace.core import clock
 from marketplace.evaluation.tables import Pilot, ScenarioOutcome
+from marketplace.proposals.status import RECEIVED_STATUSES
 from marketplace.proposals.tables import Proposal, ProposalMember
 from marketplace.scenarios.status import DOMAINS, PUBLIC_STATUSES, STATUS_LABELS, STATUSES
 from marketplace.scenarios.tables import Scenario
 
-RECEIVED = ("submitted", "under_review", "shortlisted", "not_shortlisted", "selected", "not_selected")
+RECEIVED = RECEIVED_STATUSES
 AWARDED_PUBLIC = ("awarded", "piloting", "completed")
 
 

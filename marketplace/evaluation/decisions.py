@@ -36,20 +36,14 @@ from marketplace.evaluation.tables import (
     ScenarioOutcome,
 )
 from marketplace.notifications.services import Message, notify
+from marketplace.proposals.status import RECEIVED_STATUSES
 from marketplace.proposals.tables import ConflictDeclaration, Proposal, ProposalMember
 from marketplace.scenarios import services as scenario_services
 from marketplace.scenarios.status import STATUS_LABELS
 from marketplace.scenarios.tables import Scenario, ScenarioCriterion
 
 # Proposals that take part in the evaluation (drafts and withdrawn ones do not).
-EVALUATED_STATUSES = (
-    "submitted",
-    "under_review",
-    "shortlisted",
-    "not_shortlisted",
-    "selected",
-    "not_selected",
-)
+EVALUATED_STATUSES = RECEIVED_STATUSES
 # Scenario statuses in which the board exists (proposals are in, the call is over).
 BOARD_STATUSES = ("closed", "evaluating", "shortlisted", "awarded", "piloting", "completed", "unsuccessful")
 DECIDED_STATUSES = ("awarded", "piloting", "completed", "unsuccessful")

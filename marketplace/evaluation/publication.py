@@ -23,7 +23,6 @@ from marketplace.core import clock
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import write_transaction
 from marketplace.core.errors import Conflict, NotFound
-from marketplace.core.outbox import enqueue
 from marketplace.evaluation import decisions
 from marketplace.evaluation.ranking import evaluate_proposal
 from marketplace.evaluation.tables import (
@@ -33,6 +32,7 @@ from marketplace.evaluation.tables import (
     ScenarioOutcome,
 )
 from marketplace.notifications.services import Message, notify
+from marketplace.proposals.services import publish_proposal_outcome
 from marketplace.proposals.tables import ConflictDeclaration, Proposal, ProposalMember
 from marketplace.scenarios import services as scenario_services
 from marketplace.scenarios.schemas import PublishedResult, ResultCompany
@@ -67,14 +67,7 @@ async def publish_result(scenario_id: int, actor: Actor) -> None:
         selected = outcome["selected_proposal"]
         for p in proposals:
             status = "selected" if p["id"] == selected else "not_selected"
-            await Proposal.update(
-                {
-                    Proposal.status: status,
-                    Proposal.outcome_published: True,
-                    Proposal.updated_at: now,
-                }
-            ).where(Proposal.id == p["id"])
-            await enqueue("proposal", p["id"])
+            await publish_proposal_outcome(p["id"], status == "selected", at=now)
             companies = {p["company"]} | {m["company"] for m in members.get(p["id"], [])}
             managers = await decisions.company_managers(sorted(companies))
             await notify(

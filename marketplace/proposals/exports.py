@@ -15,18 +15,7 @@ import io
 from marketplace.core import clock
 from marketplace.core.errors import Conflict
 from marketplace.proposals import visibility
-
-STAFF_STATUS_LABELS = {
-    "draft": "草稿",
-    "submitted": "已提交",
-    "withdrawn": "已撤回",
-    "under_review": "评审中",
-    "shortlisted": "已入围",
-    "not_shortlisted": "未入围",
-    "selected": "已选定",
-    "not_selected": "未选定",
-}
-"""What staff are told (internal states included; members see fewer, see ``services``)."""
+from marketplace.proposals.status import STAFF_STATUS_LABELS
 
 HEADER = (
     "方案编号",

@@ -30,26 +30,13 @@ from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFa
 from marketplace.core.mail import send_mail
 from marketplace.core.outbox import enqueue
 from marketplace.notifications.services import Message, notify
+from marketplace.proposals.status import STATUS_LABELS, WRITABLE_STATUSES, can_transition
 from marketplace.proposals.tables import Proposal, ProposalAttachment, ProposalMember, ProposalVersion
 from marketplace.scenarios.tables import Scenario, ScenarioCapability
 from marketplace.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-STATUS_LABELS = {
-    "draft": "草稿",
-    "submitted": "已提交",
-    "withdrawn": "已撤回",
-    "under_review": "评审中",
-    "shortlisted": "评审中",
-    "not_shortlisted": "评审中",
-    "selected": "已入选",
-    "not_selected": "未入选",
-}
-"""What members are told. Shortlisting is internal until the outcome is published, so members
-see "评审中" for every evaluation state before publication."""
-
-WRITABLE_STATUSES = ("draft", "submitted", "withdrawn")
 TEXT_FIELDS = (
     "summary",
     "understanding",
@@ -579,18 +566,17 @@ async def submit_proposal(proposal_id: int, actor: Actor) -> Receipt:
                 proposal=proposal_id, version=version, content=content, content_hash=digest, submitted_at=now
             )
         )
-        await Proposal.update(
-            {
-                Proposal.status: "submitted",
-                Proposal.number: number,
-                Proposal.version: version,
-                Proposal.content_hash: digest,
-                Proposal.submitted_at: now,
-                Proposal.withdrawn_at: None,
-                Proposal.needs_confirmation: False,
-                Proposal.updated_at: now,
-            }
-        ).where(Proposal.id == proposal_id)
+        await transition_proposals(
+            [proposal_id],
+            "submitted",
+            at=now,
+            number=number,
+            version=version,
+            content_hash=digest,
+            submitted_at=now,
+            withdrawn_at=None,
+            needs_confirmation=False,
+        )
         await record(
             actor,
             "proposal.submit",
@@ -598,7 +584,6 @@ async def submit_proposal(proposal_id: int, actor: Actor) -> Receipt:
             proposal_id,
             after={"version": version, "number": number, "content_hash": digest},
         )
-        await enqueue("proposal", proposal_id)
         companies = [m["company_id"] for m in members if m["status"] == "accepted"]
         recipients = sorted(set(await company_managers(companies)) | {member.user_id})
         link = f"/member/proposals/{proposal_id}/receipt"
@@ -661,13 +646,10 @@ async def withdraw_proposal(proposal_id: int, actor: Actor, reason: str = "") ->
         if row["status"] != "submitted":
             raise Conflict("只有已提交的方案可以撤回。")
         now = clock.now()
-        await Proposal.update(
-            {Proposal.status: "withdrawn", Proposal.withdrawn_at: now, Proposal.updated_at: now}
-        ).where(Proposal.id == proposal_id)
+        await transition_proposals([proposal_id], "withdrawn", at=now, withdrawn_at=now)
         await record(
             actor, "proposal.withdraw", "proposal", proposal_id, after={"status": "withdrawn"}, reason=reason
         )
-        await enqueue("proposal", proposal_id)
         companies = [
             m["company"]
             for m in await ProposalMember.select(ProposalMember.company).where(
@@ -684,6 +666,44 @@ async def withdraw_proposal(proposal_id: int, actor: Actor, reason: str = "") ->
                 f"/member/proposals/{proposal_id}",
             ),
         )
+
+
+# --------------------------------------------------------------------------------------------
+# The lifecycle: the one writer of ``Proposal.status`` (transition table in ``status.py``)
+
+
+async def transition_proposals(
+    proposal_ids: list[int], target: str, *, at: dt.datetime, **columns: object
+) -> None:
+    """Move each proposal to ``target``, with ``updated_at`` = ``at`` and the extra ``columns``
+    (column name -> value) written beside the status. Runs in the caller's transaction; the rows
+    are locked first. ``Conflict`` if any proposal may not make that move (nothing is written).
+    Each proposal is queued for the search index."""
+    if not proposal_ids:
+        return
+    rows = await for_update(
+        Proposal.select(Proposal.id, Proposal.status).where(Proposal.id.is_in(sorted(proposal_ids)))
+    )
+    refused = [r["id"] for r in rows if not can_transition(r["status"], target)]
+    if refused or len(rows) != len(set(proposal_ids)):
+        raise Conflict(f"方案当前状态不允许变为「{STATUS_LABELS.get(target, target)}」。")
+    values = {Proposal.status: target, Proposal.updated_at: at}
+    values.update({getattr(Proposal, name): value for name, value in columns.items()})
+    await Proposal.update(values).where(Proposal.id.is_in(sorted(proposal_ids)))
+    for pid in sorted(proposal_ids):
+        await enqueue("proposal", pid)
+
+
+async def start_proposal_review(proposal_ids: list[int], *, at: dt.datetime) -> None:
+    """Submitted proposals enter the evaluation (``under_review``), after the deadline."""
+    await transition_proposals(proposal_ids, "under_review", at=at)
+
+
+async def publish_proposal_outcome(proposal_id: int, selected: bool, *, at: dt.datetime) -> None:
+    """The published outcome: ``selected`` or ``not_selected``, visible to the applicant."""
+    await transition_proposals(
+        [proposal_id], "selected" if selected else "not_selected", at=at, outcome_published=True
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,16 +7,6 @@ from marketplace.accounts.tables import User
 from marketplace.companies.tables import Company
 from marketplace.scenarios.tables import Scenario
 
-PROPOSAL_STATUSES = (
-    "draft",
-    "submitted",
-    "withdrawn",
-    "under_review",
-    "shortlisted",
-    "not_shortlisted",
-    "selected",
-    "not_selected",
-)
 MEMBER_STATUSES = ("invited", "accepted", "declined")
 
 
@@ -24,7 +14,7 @@ class Proposal(Table, tablename="proposal"):
     scenario = ForeignKey(Scenario, on_delete=OnDelete.restrict, index=True)
     company = ForeignKey(Company, on_delete=OnDelete.restrict, index=True)  # the lead company
     number = Varchar(length=40, unique=True, null=True, default=None)  # receipt number
-    status = Varchar(length=20, default="draft", index=True)
+    status = Varchar(length=20, default="draft", index=True)  # proposals.status; one writer
     summary = Text(default="")
     understanding = Text(default="")
     approach = Text(default="")

@@ -17,7 +17,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.openapi import ResponseSpec
 
 from marketplace.core.errors import ValidationFailed
-from marketplace.proposals.tables import PROPOSAL_STATUSES
+from marketplace.proposals.status import PROPOSAL_STATUSES
 from marketplace.search.queries import ProposalFilters, search_proposals
 from marketplace.search.schemas import SearchInfo, search_info
 from marketplace.web.api import (

@@ -25,6 +25,7 @@ from markupsafe import Markup, escape
 
 from marketplace.core import clock
 from marketplace.core.pagination import Page
+from marketplace.proposals.status import STAFF_VISIBLE_STATUSES
 from marketplace.search.client import SearchEngine, SearchUnavailable
 from marketplace.search.highlight import has_match, search_params, to_html
 from marketplace.search.indexes import phrase_query
@@ -388,15 +389,7 @@ async def search_companies(engine: SearchEngine, filters) -> SearchResult:
 # --------------------------------------------------------------------------------------------
 # Proposals (staff)
 
-PROPOSAL_STATUSES_VISIBLE = (
-    "submitted",
-    "withdrawn",
-    "under_review",
-    "shortlisted",
-    "not_shortlisted",
-    "selected",
-    "not_selected",
-)
+PROPOSAL_STATUSES_VISIBLE = STAFF_VISIBLE_STATUSES
 
 
 @dataclass(frozen=True)
