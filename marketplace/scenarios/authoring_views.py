@@ -457,9 +457,7 @@ class ScenarioAuthoringController(Controller):
     async def cancel(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def call(form):
             try:
-                await publishing.cancel_scenario_with_reason(
-                    scenario_id, actor_of(request), form.get("reason", "")
-                )
+                await publishing.cancel_scenario(scenario_id, actor_of(request), form.get("reason", ""))
             except ValidationFailed as exc:
                 raise ValidationFailed(
                     "请填写取消原因。", {"cancel_reason": "请填写取消原因，它会公开显示。"}

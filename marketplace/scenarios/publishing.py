@@ -6,7 +6,7 @@ Every function checks who acts (``NotAllowed`` when the actor may not, ``NotFoun
 unknown id or one of another department: its existence is not revealed), runs in one write
 transaction, records an audit event, enqueues the scenario for the search index and writes the
 notifications it causes (mailed later by the periodic task). The status changes themselves go
-through ``services._transition`` and its status machine, never around it: ``Conflict`` when the
+through ``services.apply_transition`` and its status machine, never around it: ``Conflict`` when the
 scenario's status does not allow the action, ``ValidationFailed`` (with per-field errors) when
 the content breaks a rule.
 """
@@ -36,7 +36,7 @@ from marketplace.scenarios.forms import (
     blocking_problems,
     scenario_rule_errors,
 )
-from marketplace.scenarios.services import _transition, cancel_scenario
+from marketplace.scenarios.services import apply_transition
 from marketplace.scenarios.tables import (
     Scenario,
     ScenarioAmendment,
@@ -251,7 +251,7 @@ async def submit_for_review(scenario_id: int, actor: Actor) -> None:
                 "场景还不完整，不能提交审核：" + "；".join(p.label for p in problems) + "。",
                 {p.key: p.message for p in problems},
             )
-        await _transition(scenario_id, "in_review", actor)
+        await apply_transition(scenario_id, "in_review", actor)
         await Scenario.update(
             {
                 Scenario.submitted_at: clock.now(),
@@ -281,7 +281,7 @@ async def request_changes(scenario_id: int, actor: Actor, comment: str) -> None:
         raise ValidationFailed("请填写修改意见。", {"comment": "请写明需要修改的地方，作者会看到这段意见。"})
     async with write_transaction():
         row = await _scenario_of(staff, scenario_id, Scenario.title, Scenario.created_by, lock=True)
-        await _transition(scenario_id, "changes_requested", actor, reason=comment, require_reason=True)
+        await apply_transition(scenario_id, "changes_requested", actor, reason=comment)
         await Scenario.update(
             {
                 Scenario.review_comment: comment,
@@ -386,7 +386,7 @@ async def approve_scenario_for_publication(
 
 async def _open(scenario_id: int, actor: Actor, title: str) -> None:
     """Open (status machine: in_review -> open) and tell the members whose capabilities match."""
-    await _transition(scenario_id, "open", actor)
+    await apply_transition(scenario_id, "open", actor)
     await notify(
         await audience.matching_members(scenario_id),
         Message(
@@ -630,7 +630,7 @@ async def extend_scenario_deadline(
         )
 
 
-async def cancel_scenario_with_reason(scenario_id: int, actor: Actor, reason: str) -> None:
+async def cancel_scenario(scenario_id: int, actor: Actor, reason: str) -> None:
     """Cancel with a public reason. A public scenario may be cancelled only by the department's
     CDO; a scenario not yet public by any staff of the department. Members with proposals are
     notified."""
@@ -639,7 +639,7 @@ async def cancel_scenario_with_reason(scenario_id: int, actor: Actor, reason: st
         row = await _scenario_of(staff, scenario_id, Scenario.title, Scenario.public_status, lock=True)
         if row["public_status"] is not None and not staff.is_cdo:
             raise NotAllowed("已公开的场景只能由本部门首席数据官取消。")
-        await cancel_scenario(scenario_id, actor, reason)
+        await apply_transition(scenario_id, "cancelled", actor, reason=reason)
         if row["public_status"] is not None:
             await notify(
                 await audience.proposal_holders(scenario_id),

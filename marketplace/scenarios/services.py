@@ -42,11 +42,16 @@ from marketplace.taxonomy.tables import Capability
 # Transitions
 
 
-async def _transition(
-    scenario_id: int, target: str, actor: Actor, *, reason: str = "", require_reason: bool = False
-) -> str:
-    """Move a scenario to ``target`` if the status machine allows it; return the new status."""
-    if require_reason and not reason.strip():
+async def apply_transition(scenario_id: int, target: str, actor: Actor, *, reason: str = "") -> str:
+    """Move a scenario to ``target`` if the status machine allows it; return the new status.
+
+    The one writer of ``Scenario.status``, and only the mechanics: who may make the move is
+    checked by its callers, which are the lifecycle's public ways in. The authoring steps
+    (submit for review, approve, request changes, open at the scheduled time, cancel) are the
+    checked use cases of ``publishing``; closing at the deadline is ``close_expired_scenarios``
+    (the periodic task); the later stages are the named functions below, called by evaluation
+    once it has checked the actor."""
+    if target in sm.REASON_REQUIRED and not reason.strip():
         raise ValidationFailed("请填写原因。", {"reason": "请填写原因。"})
     async with write_transaction():
         row = await for_update(
@@ -114,71 +119,29 @@ async def _transition(
     return target
 
 
-async def submit_scenario_for_review(scenario_id: int, actor: Actor) -> str:
-    return await _transition(scenario_id, "in_review", actor)
-
-
-async def return_scenario_to_draft(scenario_id: int, actor: Actor) -> str:
-    return await _transition(scenario_id, "draft", actor)
-
-
-async def request_scenario_changes(scenario_id: int, actor: Actor, comment: str) -> str:
-    """The CDO sends a scenario back to its author with a comment (required)."""
-    return await _transition(scenario_id, "changes_requested", actor, reason=comment, require_reason=True)
-
-
-async def approve_scenario(scenario_id: int, actor: Actor) -> str:
-    """The CDO approves: the scenario opens for proposals."""
-    return await _transition(scenario_id, "open", actor)
-
-
-async def close_scenario(scenario_id: int, actor: Actor) -> str:
-    return await _transition(scenario_id, "closed", actor)
-
-
 async def start_scenario_evaluation(scenario_id: int, actor: Actor) -> str:
-    return await _transition(scenario_id, "evaluating", actor)
+    return await apply_transition(scenario_id, "evaluating", actor)
 
 
 async def shortlist_scenario(scenario_id: int, actor: Actor) -> str:
-    return await _transition(scenario_id, "shortlisted", actor)
+    return await apply_transition(scenario_id, "shortlisted", actor)
 
 
 async def award_scenario(scenario_id: int, actor: Actor) -> str:
-    return await _transition(scenario_id, "awarded", actor)
+    return await apply_transition(scenario_id, "awarded", actor)
 
 
 async def declare_scenario_unsuccessful(scenario_id: int, actor: Actor, reason: str) -> str:
     """No partner selected; the reason is shown once the result is published."""
-    return await _transition(scenario_id, "unsuccessful", actor, reason=reason, require_reason=True)
+    return await apply_transition(scenario_id, "unsuccessful", actor, reason=reason)
 
 
 async def start_scenario_pilot(scenario_id: int, actor: Actor) -> str:
-    return await _transition(scenario_id, "piloting", actor)
+    return await apply_transition(scenario_id, "piloting", actor)
 
 
 async def complete_scenario(scenario_id: int, actor: Actor) -> str:
-    return await _transition(scenario_id, "completed", actor)
-
-
-async def cancel_scenario(scenario_id: int, actor: Actor, reason: str) -> str:
-    """Cancel with a public reason (required)."""
-    return await _transition(scenario_id, "cancelled", actor, reason=reason, require_reason=True)
-
-
-TRANSITION_FUNCTIONS = {
-    "submit_for_review": submit_scenario_for_review,
-    "return_to_draft": return_scenario_to_draft,
-    "request_changes": request_scenario_changes,
-    "approve": approve_scenario,
-    "close": close_scenario,
-    "start_evaluation": start_scenario_evaluation,
-    "shortlist": shortlist_scenario,
-    "award": award_scenario,
-    "start_pilot": start_scenario_pilot,
-    "complete": complete_scenario,
-    "cancel": cancel_scenario,
-}
+    return await apply_transition(scenario_id, "completed", actor)
 
 
 async def publish_scenario_result(scenario_id: int, actor: Actor) -> None:
@@ -216,7 +179,7 @@ async def close_expired_scenarios(actor: Actor) -> list[int]:
     closed = []
     for row in due:
         try:
-            await close_scenario(row["id"], actor)
+            await apply_transition(row["id"], "closed", actor)
             closed.append(row["id"])
         except Conflict:
             pass  # closed meanwhile by another worker

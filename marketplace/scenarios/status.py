@@ -83,6 +83,11 @@ def allowed_targets(status: str) -> list[str]:
     return [to for (frm, to) in TRANSITIONS if frm == status]
 
 
+# Moves that need a reason, written by a person: it is public (cancellation, no partner) or goes to
+# the author (changes requested).
+REASON_REQUIRED = frozenset({"changes_requested", "cancelled", "unsuccessful"})
+
+
 def transition_action(current: str, target: str) -> str | None:
     """The action name for ``current -> target``, or None when the machine refuses it."""
     return TRANSITIONS.get((current, target))

@@ -9,7 +9,7 @@ from marketplace.companies.tables import Company
 from marketplace.core import clock
 from marketplace.core.audit import SYSTEM
 from marketplace.importing.services import import_catalog
-from marketplace.scenarios.services import cancel_scenario
+from marketplace.scenarios.services import apply_transition
 from marketplace.scenarios.tables import Question, Scenario
 from tests.pages.html import parse
 
@@ -153,7 +153,7 @@ async def test_detail_shows_every_part_the_department_gave(client, db):
 
 async def test_cancelled_scenario_shows_its_reason_and_change_log(client, db):
     sid = await _import(catalog(sealed=False))
-    await cancel_scenario(sid, SYSTEM, "预算调整，本年度暂停。")
+    await apply_transition(sid, "cancelled", SYSTEM, reason="预算调整，本年度暂停。")
     response = await client.get(f"/scenarios/{sid}")
     assert response.status_code == 200
     doc = parse(response.text)

@@ -183,10 +183,10 @@ async def test_cancel_with_a_public_reason(db, client):
     sid = await _open_scenario(w)
     await _proposal(sid, w.company_a, "submitted")
     with pytest.raises(NotAllowed, match="首席数据官"):
-        await publishing.cancel_scenario_with_reason(sid, w.actor(w.author), "作者想取消")
+        await publishing.cancel_scenario(sid, w.actor(w.author), "作者想取消")
     with pytest.raises(ValidationFailed):
-        await publishing.cancel_scenario_with_reason(sid, w.actor(w.cdo_x), "")
-    await publishing.cancel_scenario_with_reason(sid, w.actor(w.cdo_x), "预算调整，本年度暂停。")
+        await publishing.cancel_scenario(sid, w.actor(w.cdo_x), "")
+    await publishing.cancel_scenario(sid, w.actor(w.cdo_x), "预算调整，本年度暂停。")
     public = await get_public_scenario(sid)
     assert public.status == "cancelled" and public.cancel_reason == "预算调整，本年度暂停。"
     assert [c.kind for c in public.change_log] == ["cancellation"]
@@ -197,6 +197,6 @@ async def test_cancel_with_a_public_reason(db, client):
 async def test_the_author_may_cancel_a_draft(db):
     w = await make_world()
     sid = await publishing.create_scenario_draft(w.actor(w.author), complete_input(w))
-    await publishing.cancel_scenario_with_reason(sid, w.actor(w.author), "并入另一个场景。")
+    await publishing.cancel_scenario(sid, w.actor(w.author), "并入另一个场景。")
     row = await Scenario.select(Scenario.status, Scenario.public_status).where(Scenario.id == sid).first()
     assert row == {"status": "cancelled", "public_status": None}  # never public, stays private

@@ -36,27 +36,15 @@ CANCELLABLE = [s for s in sm.STATUSES if s not in ("completed", "cancelled", "un
 ALLOWED = set(LIFECYCLE) | {(s, "cancelled") for s in CANCELLABLE}
 REFUSED = [pair for pair in itertools.product(sm.STATUSES, sm.STATUSES) if pair not in ALLOWED]
 
-FUNCTION_FOR_TARGET = {
-    "in_review": services.submit_scenario_for_review,
-    "draft": services.return_scenario_to_draft,
-    "open": services.approve_scenario,
-    "closed": services.close_scenario,
-    "evaluating": services.start_scenario_evaluation,
-    "shortlisted": services.shortlist_scenario,
-    "awarded": services.award_scenario,
-    "piloting": services.start_scenario_pilot,
-    "completed": services.complete_scenario,
+REASONS = {
+    "changes_requested": "请补充数据说明。",
+    "cancelled": "需求已由其他项目覆盖。",
+    "unsuccessful": "无方案达到评审要求。",
 }
 
 
 async def _do(target: str, scenario_id: int):
-    if target == "changes_requested":
-        return await services.request_scenario_changes(scenario_id, ACTOR, "请补充数据说明。")
-    if target == "cancelled":
-        return await services.cancel_scenario(scenario_id, ACTOR, "需求已由其他项目覆盖。")
-    if target == "unsuccessful":
-        return await services.declare_scenario_unsuccessful(scenario_id, ACTOR, "无方案达到评审要求。")
-    return await FUNCTION_FOR_TARGET[target](scenario_id, ACTOR)
+    return await services.apply_transition(scenario_id, target, ACTOR, reason=REASONS.get(target, ""))
 
 
 def test_the_table_is_exactly_the_lifecycle():
@@ -93,18 +81,18 @@ async def test_refused_transition_changes_nothing(db, current, target):
 async def test_cancel_and_request_changes_need_a_reason(db):
     scenario_id = await make_scenario("in_review")
     with pytest.raises(ValidationFailed):
-        await services.cancel_scenario(scenario_id, ACTOR, "   ")
+        await services.apply_transition(scenario_id, "cancelled", ACTOR, reason="   ")
     with pytest.raises(ValidationFailed):
-        await services.request_scenario_changes(scenario_id, ACTOR, "")
+        await services.apply_transition(scenario_id, "changes_requested", ACTOR, reason="")
     assert (await Scenario.select(Scenario.status).first())["status"] == "in_review"
 
 
 async def test_opening_sets_public_status_and_cancel_reason_is_public(db):
     scenario_id = await make_scenario("in_review")
-    await services.approve_scenario(scenario_id, ACTOR)
+    await services.apply_transition(scenario_id, "open", ACTOR)
     row = await Scenario.select().where(Scenario.id == scenario_id).first()
     assert row["public_status"] == "open" and row["opened_at"] is not None
-    await services.cancel_scenario(scenario_id, ACTOR, "预算调整，暂缓实施。")
+    await services.apply_transition(scenario_id, "cancelled", ACTOR, reason="预算调整，暂缓实施。")
     detail = await services.get_public_scenario(scenario_id)
     assert detail.status == "cancelled" and detail.cancel_reason == "预算调整，暂缓实施。"
     assert [c.reason for c in detail.change_log] == ["预算调整，暂缓实施。"]
@@ -112,7 +100,7 @@ async def test_opening_sets_public_status_and_cancel_reason_is_public(db):
 
 async def test_cancelled_draft_never_becomes_public(db):
     scenario_id = await make_scenario("draft")
-    await services.cancel_scenario(scenario_id, ACTOR, "撤回")
+    await services.apply_transition(scenario_id, "cancelled", ACTOR, reason="撤回")
     row = await Scenario.select(Scenario.public_status).where(Scenario.id == scenario_id).first()
     assert row["public_status"] is None
 
@@ -128,7 +116,7 @@ async def test_award_stays_internal_until_result_is_published(db):
 async def test_weights_that_do_not_add_up_block_review(db):
     scenario_id = await make_scenario("draft", criteria=(("方案", 60), ("成本", 30)))
     with pytest.raises(ValidationFailed) as info:
-        await services.submit_scenario_for_review(scenario_id, ACTOR)
+        await services.apply_transition(scenario_id, "in_review", ACTOR)
     assert "100" in info.value.message
     assert (await Scenario.select(Scenario.status).first())["status"] == "draft"
     assert await AuditEvent.count() == 0
@@ -141,7 +129,7 @@ async def test_concurrent_transitions_apply_once(db):
 
     scenario_id = await make_scenario("open")
     results = await asyncio.gather(
-        *[services.close_scenario(scenario_id, ACTOR) for _ in range(5)], return_exceptions=True
+        *[services.apply_transition(scenario_id, "closed", ACTOR) for _ in range(5)], return_exceptions=True
     )
     assert sum(r == "closed" for r in results) == 1
     assert all(isinstance(r, Conflict) for r in results if r != "closed")
