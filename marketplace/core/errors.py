@@ -5,13 +5,15 @@ Messages are written for the user, in Simplified Chinese (the UI language).
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """Base of every error a service raises on purpose. ``field`` names the input at fault."""
 
     status_code = 400
 
-    def __init__(self, message: str, *, field: str | None = None, details: dict | None = None):
+    def __init__(self, message: str, *, field: str | None = None, details: dict[str, Any] | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
