@@ -5,7 +5,10 @@ Messages are written for the user, in Simplified Chinese (the UI language).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from litestar.exceptions import HTTPException
 
 
 class DomainError(Exception):
@@ -42,3 +45,10 @@ class Conflict(DomainError):
     """The action does not fit the current state (e.g. a transition the status machine refuses)."""
 
     status_code = 409
+
+
+def documented(*errors: type[DomainError] | type[HTTPException]) -> list[type[HTTPException]]:
+    """A route handler's ``raises=`` list (what the OpenAPI schema documents) that may name
+    domain errors: Litestar types the list as HTTPException subclasses but reads only each class's
+    ``status_code`` and name, which every DomainError has too."""
+    return cast("list[type[HTTPException]]", list(errors))

@@ -6,7 +6,7 @@ from piccolo.table import Table
 class AuditEvent(Table, tablename="audit_event"):
     """One state-changing action: who (user id and role), what, on which entity, before -> after."""
 
-    id: Serial  # Piccolo adds the primary key; declared for the type checker
+    id: Serial  # added by Piccolo; declared for the type checker
 
     occurred_at = Timestamptz(default=TimestamptzNow(), index=True)
     actor_user_id = Integer(null=True, default=None)
@@ -28,7 +28,7 @@ class Outbox(Table, tablename="outbox"):
     only when the search engine confirmed the update.
     """
 
-    id: Serial  # Piccolo adds the primary key; declared for the type checker
+    id: Serial  # added by Piccolo; declared for the type checker
 
     created_at = Timestamptz(default=TimestamptzNow())
     kind = Varchar(length=20)
