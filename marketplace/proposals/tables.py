@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -21,6 +21,8 @@ MEMBER_STATUSES = ("invited", "accepted", "declined")
 
 
 class Proposal(Table, tablename="proposal"):
+    id: Serial  # added by Piccolo; declared for the type checker
+
     scenario = ForeignKey(Scenario, on_delete=OnDelete.restrict, index=True)
     company = ForeignKey(Company, on_delete=OnDelete.restrict, index=True)  # the lead company
     number = Varchar(length=40, unique=True, null=True, default=None)  # receipt number
@@ -51,6 +53,8 @@ class Proposal(Table, tablename="proposal"):
 class ProposalMember(Table, tablename="proposal_member"):
     """A consortium member (the lead included), its role, work share and answer to the invitation."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
     company = ForeignKey(Company, on_delete=OnDelete.restrict, index=True)
     role = Varchar(length=80, default="")
@@ -65,6 +69,8 @@ class ProposalMember(Table, tablename="proposal_member"):
 
 
 class ProposalVersion(Table, tablename="proposal_version"):
+    id: Serial  # added by Piccolo; declared for the type checker
+
     proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
     version = Integer()
     content = JSON(default={})
@@ -74,6 +80,8 @@ class ProposalVersion(Table, tablename="proposal_version"):
 
 class ProposalAttachment(Table, tablename="proposal_attachment"):
     """A PDF or image attached to a proposal, stored outside the web root under a random name."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
     filename = Varchar(length=200)  # cleaned name as uploaded, shown to readers
