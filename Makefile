@@ -3,7 +3,9 @@
 #   make run            venv + pip + npm ci (only when their inputs changed), migrate, demo seed,
 #                       serve on $HOST:$PORT (default 127.0.0.1:8000; DATABASE_URL respected),
 #                       with a managed Meilisearch under var/ unless MEILI_URL is set
-#   make test           the whole suite on SQLite, then again on a throwaway PostgreSQL cluster
+#   make test           lint, then the whole suite on SQLite, then again on a throwaway PostgreSQL
+#                       cluster
+#   make lint           ruff check, ruff format --check and mypy (config in pyproject.toml)
 #   make test-sqlite    just the SQLite run        make test-postgres   just the PostgreSQL run
 #   PYTEST_ARGS='-x -k scenarios' make test        extra arguments for pytest
 #   make constraints    re-pin constraints.txt from .venv after changing pyproject.toml
@@ -28,7 +30,7 @@ export SCARF_ANALYTICS := false
 
 header = @printf '\n==> %s\n' "$(1)"
 
-.PHONY: help venv install run system-deps test test-sqlite test-postgres constraints clean bench-matching bench-search reindex
+.PHONY: help venv install run system-deps lint test test-sqlite test-postgres constraints clean bench-matching bench-search reindex
 
 help:
 	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -71,7 +73,15 @@ system-deps:
 	$(call header,Checking Debian packages (chromium, fonts-wqy-microhei, postgresql))
 	scripts/system-deps.sh
 
-test: install system-deps
+# Findings are fixed, not silenced (DESIGN.md, habit 11).
+lint: install
+	$(call header,Lint: ruff check + ruff format --check + mypy)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# lint first: a finding fails the run before the (slow) suite starts.
+test: install lint system-deps
 	scripts/run-tests.sh all $(PYTEST_ARGS)
 
 test-sqlite: install system-deps

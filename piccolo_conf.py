@@ -7,9 +7,10 @@ from piccolo.engine.sqlite import SQLiteEngine
 from marketplace.settings import get_settings
 
 
-def _make_engine():
+def _make_engine() -> SQLiteEngine | PostgresEngine:
     db = get_settings().database
     if db.is_sqlite:
+        assert db.sqlite_path is not None  # settings always give SQLite a file path
         db.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         # A busy timeout lets a second writer wait for the lock instead of failing at once.
         return SQLiteEngine(path=str(db.sqlite_path), timeout=30)

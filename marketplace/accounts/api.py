@@ -12,7 +12,7 @@ from litestar.params import Body, PathParameter
 
 from marketplace.accounts import services
 from marketplace.accounts.schemas import ApiTokenOut, Me, TokenRequest, TokenResponse
-from marketplace.core.errors import ValidationFailed
+from marketplace.core.errors import ValidationFailed, documented
 from marketplace.web.forms import actor_of, client_address
 from marketplace.web.guards import requires_login
 
@@ -23,7 +23,7 @@ class AccountApiController(Controller):
     path = "/api/v1"
     tags = ["accounts"]
 
-    @post("/auth/token", status_code=201, raises=[ValidationFailed, NotAuthorizedException])
+    @post("/auth/token", status_code=201, raises=documented(ValidationFailed, NotAuthorizedException))
     async def issue_token(
         self,
         request: Request,

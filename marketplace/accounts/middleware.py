@@ -7,7 +7,10 @@ without opening a CSRF hole.
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from marketplace.accounts.credentials import resolve_api_token, resolve_session
@@ -23,10 +26,10 @@ def client_ip(connection: ASGIConnection) -> str:
 
 def authentication_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        connection = ASGIConnection(scope)
+        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
         user = None
         authorization = connection.headers.get("authorization", "")
         if authorization[:7].lower() == "bearer ":

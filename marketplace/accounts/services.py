@@ -11,6 +11,9 @@ import datetime as dt
 import math
 import re
 import secrets
+from typing import Any
+
+from piccolo.columns import Column
 
 from marketplace.accounts.credentials import create_api_token, end_all_sessions, hash_secret
 from marketplace.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
@@ -87,7 +90,10 @@ async def _record_failure(keys: list[str]) -> dt.datetime | None:
                 await LoginThrottle.insert(LoginThrottle(key=key, failures=1, updated_at=now))
                 continue
             failures = row["failures"] + 1
-            values = {LoginThrottle.failures: failures, LoginThrottle.updated_at: now}
+            values: dict[Column | str, Any] = {
+                LoginThrottle.failures: failures,
+                LoginThrottle.updated_at: now,
+            }
             if failures >= MAX_FAILURES:
                 locked = now + dt.timedelta(minutes=LOCK_MINUTES)
                 values.update({LoginThrottle.failures: 0, LoginThrottle.locked_until: locked})
@@ -123,7 +129,7 @@ async def authenticate(email: str, password: str, ip_address: str = "") -> int:
         await LoginThrottle.update({LoginThrottle.failures: 0, LoginThrottle.updated_at: now}).where(
             LoginThrottle.key.is_in(keys)
         )
-        values = {User.last_login_at: now}
+        values: dict[Column | str, Any] = {User.last_login_at: now}
         if needs_rehash(row["password_hash"]):
             values[User.password_hash] = hash_password(password)
         await User.update(values).where(User.id == row["id"])
@@ -282,7 +288,7 @@ async def set_company_status(company_id: int, target: str, actor: Actor, reason:
         if target == "suspended" and not reason.strip():
             raise ValidationFailed("暂停会员资格需要填写原因。", {"reason": "请填写原因。"})
         now = clock.now()
-        values = {Company.status: target, Company.updated_at: now}
+        values: dict[Column | str, Any] = {Company.status: target, Company.updated_at: now}
         if target == "approved" and row["approved_at"] is None:
             values[Company.approved_at] = now
         await Company.update(values).where(Company.id == company_id)
@@ -387,6 +393,7 @@ async def _issue_one_time_link(user_id: int, purpose: str, lifetime: dt.timedelt
 async def send_set_password_link(user_id: int) -> str:
     """Email a new user the link to choose a password (7 days); returns the link."""
     user = await User.select(User.email, User.display_name).where(User.id == user_id).first()
+    assert user is not None  # the caller has just created the account
     link = await _issue_one_time_link(user_id, "invitation", dt.timedelta(days=INVITATION_DAYS))
     await send_mail(
         user["email"],
@@ -461,18 +468,14 @@ async def set_password_with_link(token: str, purpose: str, password: str, ip_add
         raise NotFound("链接无效或已过期，请重新申请。")
     if not await check_one_time_link(token, purpose):
         raise NotFound("链接无效或已过期，请重新申请。")
-    user = (
-        await User.select(User.id, User.email)
-        .where(
-            User.id
-            == (
-                await OneTimeToken.select(OneTimeToken.user)
-                .where(OneTimeToken.token_hash == hash_secret(token))
-                .first()
-            )["user"]
-        )
+    link = (
+        await OneTimeToken.select(OneTimeToken.user)
+        .where(OneTimeToken.token_hash == hash_secret(token))
         .first()
     )
+    assert link is not None  # check_one_time_link found it
+    user = await User.select(User.id, User.email).where(User.id == link["user"]).first()
+    assert user is not None  # a token belongs to a user (foreign key)
     problem = password_problem(password, user["email"])
     if problem:
         raise ValidationFailed(problem, {"password": problem})

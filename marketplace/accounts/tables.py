@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -10,6 +10,8 @@ USER_ROLES = ("member", "staff", "admin")
 
 
 class User(Table, tablename="app_user"):
+    id: Serial  # added by Piccolo; declared for the type checker
+
     email = Varchar(length=254, unique=True)
     display_name = Varchar(length=80, default="")
     password_hash = Text(default="")
@@ -28,6 +30,8 @@ class UserSession(Table, tablename="user_session"):
     """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so a
     leaked table gives no usable cookie. Several workers share these rows, and restarts keep them."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     token_hash = Varchar(length=64, unique=True)
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -38,6 +42,8 @@ class UserSession(Table, tablename="user_session"):
 
 class ApiToken(Table, tablename="api_token"):
     """A personal API token (``Authorization: Bearer …``), shown once, stored hashed."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     name = Varchar(length=80)
@@ -51,6 +57,8 @@ class ApiToken(Table, tablename="api_token"):
 class LoginThrottle(Table, tablename="login_throttle"):
     """Wrong passwords in a row, per account (``email:…``) and per address (``ip:…``)."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     key = Varchar(length=300, unique=True)
     failures = Integer(default=0)
     locked_until = Timestamptz(null=True, default=None)
@@ -59,6 +67,8 @@ class LoginThrottle(Table, tablename="login_throttle"):
 
 class OneTimeToken(Table, tablename="one_time_token"):
     """An emailed one-time link: password reset or an invitation to join a company."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     purpose = Varchar(length=20)  # password_reset | invitation
     token_hash = Varchar(length=64, unique=True)

@@ -74,6 +74,7 @@ class AuthPagesController(Controller):
         await end_session(request.cookies.get(SESSION_COOKIE))
         token = await start_session(user_id, client_address(request), request.headers.get("user-agent", ""))
         user = await User.select(User.role).where(User.id == user_id).first()
+        assert user is not None  # the user has just logged in
         default = {"admin": "/admin", "staff": "/staff"}.get(user["role"], "/member")
         response = see_other(local_path(form.get("next"), default))
         response.cookies.append(_session_cookie(token, request))

@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -11,6 +11,8 @@ EVIDENCE_LEVELS = ("self_declared", "past_project", "verified")
 
 
 class Company(Table, tablename="company"):
+    id: Serial  # added by Piccolo; declared for the type checker
+
     key = Varchar(length=80, unique=True, null=True, default=None)
     name = Varchar(length=120, unique=True)
     credit_code = Varchar(length=18, unique=True, null=True, default=None)
@@ -35,6 +37,8 @@ class Company(Table, tablename="company"):
 
 
 class CompanyCapability(Table, tablename="company_capability"):
+    id: Serial  # added by Piccolo; declared for the type checker
+
     company = ForeignKey(Company, on_delete=OnDelete.cascade, index=True)
     capability = ForeignKey(Capability, on_delete=OnDelete.restrict, index=True)
     evidence = Varchar(length=16, default="self_declared")
@@ -45,6 +49,8 @@ class CompanyCapability(Table, tablename="company_capability"):
 
 class PastProject(Table, tablename="past_project"):
     """Evidence for a capability: a delivered project with its client and year."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     company = ForeignKey(Company, on_delete=OnDelete.cascade, index=True)
     capability = ForeignKey(Capability, null=True, default=None, on_delete=OnDelete.set_null)
@@ -60,6 +66,8 @@ class PastProject(Table, tablename="past_project"):
 class CompanyCertificate(Table, tablename="company_certificate"):
     """A certificate or qualification (e.g. CMMI 3, ISO 27001), optionally evidence for a capability."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     company = ForeignKey(Company, on_delete=OnDelete.cascade, index=True)
     capability = ForeignKey(Capability, null=True, default=None, on_delete=OnDelete.set_null)
     name = Varchar(length=120)
@@ -72,6 +80,8 @@ class CompanyCertificate(Table, tablename="company_certificate"):
 
 class CaseStudy(Table, tablename="case_study"):
     """A case study the company tells about itself: the problem, what it did, the result."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     company = ForeignKey(Company, on_delete=OnDelete.cascade, index=True)
     title = Varchar(length=200)

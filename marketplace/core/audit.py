@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from piccolo.custom_types import Combinable
+
 from marketplace.core import clock
 from marketplace.core.tables import AuditEvent
 
@@ -60,9 +62,9 @@ class AuditFilters:
     page_size: int = 50
 
 
-async def list_audit_events(filters: AuditFilters) -> tuple[list[dict], int]:
+async def list_audit_events(filters: AuditFilters) -> tuple[list[dict[str, Any]], int]:
     """Audit events, newest first, filtered; returns (page of rows, total)."""
-    where = AuditEvent.id.is_not_null()
+    where: Combinable = AuditEvent.id.is_not_null()
     if filters.action:
         where &= AuditEvent.action.like(filters.action.replace("%", "") + "%")
     if filters.entity_type:

@@ -2,28 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol, Self, TypeVar, cast
+
+from piccolo.columns import Column
+from piccolo.columns.combination import WhereRaw
+from piccolo.custom_types import Combinable
 from piccolo.engine import engine_finder
+from piccolo.engine.base import BaseTransaction, Engine
 from piccolo.engine.sqlite import TransactionType
 
 
-def engine():
-    return engine_finder()
+class Lockable(Protocol):
+    """A query that can lock the rows it selects (Piccolo's ``Select`` and ``Objects``)."""
+
+    def lock_rows(self) -> Self: ...
+
+
+LockableT = TypeVar("LockableT", bound=Lockable)
+
+
+def engine() -> Engine[Any]:
+    """The configured engine (``piccolo_conf.py`` always defines one)."""
+    db = engine_finder()
+    if db is None:
+        raise RuntimeError("no Piccolo engine configured: piccolo_conf.py defines DB")
+    return db
 
 
 def is_sqlite() -> bool:
     return engine().engine_type == "sqlite"
 
 
-def write_transaction():
+def write_transaction() -> AbstractAsyncContextManager[BaseTransaction, None]:
     """A transaction for a use case that reads then writes.
 
     On SQLite it is ``BEGIN IMMEDIATE``: the write lock is taken up front, so concurrent writers
     wait (busy timeout) instead of failing with "database is locked" when they upgrade a read.
     """
     db = engine()
-    if db.engine_type == "sqlite":
-        return db.transaction(transaction_type=TransactionType.immediate)
-    return db.transaction()
+    transaction = (
+        db.transaction(transaction_type=TransactionType.immediate)
+        if db.engine_type == "sqlite"
+        else db.transaction()
+    )
+    # Piccolo annotates ``__aexit__ -> bool``, but it returns ``exception is None``: it never
+    # swallows an exception. Saying so lets the checker see that a ``return`` inside
+    # ``async with write_transaction():`` is the function's only way out.
+    return cast(AbstractAsyncContextManager[BaseTransaction, None], transaction)
 
 
 def constraint_name(exc: BaseException) -> str | None:
@@ -34,7 +61,7 @@ def constraint_name(exc: BaseException) -> str | None:
     """
     name = getattr(exc, "constraint_name", None)
     if name:
-        return name
+        return str(name)
     text = str(exc)
     marker = "CHECK constraint failed: "
     if marker in text:
@@ -44,7 +71,7 @@ def constraint_name(exc: BaseException) -> str | None:
     return None
 
 
-def for_update(query):
+def for_update(query: LockableT) -> LockableT:
     """Lock the selected rows until the transaction ends, where the engine needs it.
 
     PostgreSQL's default isolation lets two transactions read the same row and both write
@@ -54,23 +81,23 @@ def for_update(query):
     return query if is_sqlite() else query.lock_rows()
 
 
-def contains_text(columns, text: str):
+def contains_text(columns: Iterable[Column], text: str) -> Combinable | None:
     """A condition: every whitespace-separated word of ``text`` occurs (case-insensitively, as
     a plain substring: no wildcards, no escaping pitfalls) in at least one of ``columns``.
 
     The search engine's database fallback (``marketplace.search``) relies on it. Returns None
     when ``text`` has no words.
     """
-    from piccolo.columns.combination import WhereRaw
 
     find = "instr({hay}, {{}}) > 0" if is_sqlite() else "strpos({hay}, {{}}) > 0"
-    condition = None
+    condition: Combinable | None = None
     for word in text.split()[:10]:
         word = word.lower()
-        any_column = None
+        any_column: Combinable | None = None
         for column in columns:
             name = f'lower("{column._meta.table._meta.tablename}"."{column._meta.db_column_name}")'
             part = WhereRaw(find.format(hay=name), word)
             any_column = part if any_column is None else any_column | part
-        condition = any_column if condition is None else condition & any_column
+        if any_column is not None:  # None only when ``columns`` is empty
+            condition = any_column if condition is None else condition & any_column
     return condition

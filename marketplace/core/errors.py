@@ -5,13 +5,18 @@ Messages are written for the user, in Simplified Chinese (the UI language).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from litestar.exceptions import HTTPException
+
 
 class DomainError(Exception):
     """Base of every error a service raises on purpose. ``field`` names the input at fault."""
 
     status_code = 400
 
-    def __init__(self, message: str, *, field: str | None = None, details: dict | None = None):
+    def __init__(self, message: str, *, field: str | None = None, details: dict[str, Any] | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
@@ -40,3 +45,10 @@ class Conflict(DomainError):
     """The action does not fit the current state (e.g. a transition the status machine refuses)."""
 
     status_code = 409
+
+
+def documented(*errors: type[DomainError] | type[HTTPException]) -> list[type[HTTPException]]:
+    """A route handler's ``raises=`` list (what the OpenAPI schema documents) that may name
+    domain errors: Litestar types the list as HTTPException subclasses but reads only each class's
+    ``status_code`` and name, which every DomainError has too."""
+    return cast("list[type[HTTPException]]", list(errors))

@@ -1,10 +1,12 @@
-from piccolo.columns import JSON, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 
 class AuditEvent(Table, tablename="audit_event"):
     """One state-changing action: who (user id and role), what, on which entity, before -> after."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     occurred_at = Timestamptz(default=TimestamptzNow(), index=True)
     actor_user_id = Integer(null=True, default=None)
@@ -25,6 +27,8 @@ class Outbox(Table, tablename="outbox"):
     The search indexer re-reads the current row by ``(kind, entity_id)``; ``processed_at`` is set
     only when the search engine confirmed the update.
     """
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     created_at = Timestamptz(default=TimestamptzNow())
     kind = Varchar(length=20)

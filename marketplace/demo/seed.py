@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 from marketplace.companies.credit_code import demo_credit_code
 from marketplace.core import clock
@@ -53,7 +54,7 @@ async def seed_demo(today: dt.date | None = None) -> ImportReport:
 
 # --- demo accounts ------------------------------------------------------------------------------
 
-DEMO_ACCOUNTS = (
+DEMO_ACCOUNTS: tuple[tuple[str, str, str | None, dict[str, bool]], ...] = (
     # email, role, where, flags
     ("admin@example.com", "admin", None, {}),
     ("staff@example.com", "staff", "dept:1", {}),
@@ -108,29 +109,31 @@ async def seed_demo_accounts(password: str) -> list[str]:
 
     data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
     busiest = [k for k, _ in Counter(s["department"] for s in data["scenarios"]).most_common(2)]
-    departments = {
-        f"dept:{i + 1}": (await Department.select(Department.id).where(Department.key == key).first())["id"]
-        for i, key in enumerate(busiest)
-    }
-    companies = {}
-    for label, where in (
+    departments: dict[str | None, int] = {}
+    for i, key in enumerate(busiest):
+        department = await Department.select(Department.id).where(Department.key == key).first()
+        assert department is not None  # a department of the demo file, just imported
+        departments[f"dept:{i + 1}"] = department["id"]
+    companies: dict[str | None, int] = {}
+    for label, condition in (
         ("company:large", (Company.size == "large") & (Company.status == "approved")),
         ("company:sme", (Company.size == "sme") & (Company.status == "approved")),
         ("company:pending", Company.status == "pending"),
     ):
         row = (
             await Company.select(Company.id)
-            .where(where & Company.key.is_not_null())
+            .where(condition & Company.key.is_not_null())
             .order_by(Company.key)
             .first()
         )
+        assert row is not None  # the demo file has companies of every kind
         companies[label] = row["id"]
     changed = []
     for email, role, where, flags in DEMO_ACCOUNTS:
         existing = await User.select(User.id, User.password_hash).where(User.email == email).first()
         if existing and verify_password(existing["password_hash"], password):
             continue
-        values = {
+        values: dict[str, Any] = {
             "role": role,
             "display_name": DEMO_NAMES[email],
             "password_hash": hash_password(password),

@@ -29,6 +29,9 @@ import datetime as dt
 import random
 import zlib
 from collections import Counter
+from typing import Any
+
+from piccolo.columns import Column
 
 from marketplace.accounts.tables import User
 from marketplace.companies.tables import Company, CompanyCapability
@@ -151,7 +154,9 @@ async def _department_users(department_id: int, first_department: int, names: li
     if department_id == first_department:
         wanted = [("evaluator@example.com", "刘洋", True), ("staff@example.com", "王磊", False)]
     else:
-        key = (await Department.select(Department.key).where(Department.id == department_id).first())["key"]
+        department = await Department.select(Department.key).where(Department.id == department_id).first()
+        assert department is not None  # the scenario's own department
+        key = department["key"]
         wanted = [
             (f"reviewer{i}.{key}@example.com", names.pop(0) if names else f"评审专家{i}", True)
             for i in (1, 2)
@@ -482,7 +487,7 @@ async def _seed_decision(
             published_at=published,
         )
     )
-    values = {Scenario.awarded_at: awarded, Scenario.result_published_at: published}
+    values: dict[Column | str, Any] = {Scenario.awarded_at: awarded, Scenario.result_published_at: published}
     if not publish:
         values[Scenario.status] = "awarded"  # decided internally; the public still sees "evaluating"
     await Scenario.update(values).where(Scenario.id == scenario["id"])
@@ -493,9 +498,11 @@ async def _seed_pilot(
     scenario: dict, proposal: dict, manager: int, rng: random.Random, *, completed: bool
 ) -> None:
     now = clock.now()
-    published = (
+    published_row = (
         await Scenario.select(Scenario.result_published_at).where(Scenario.id == scenario["id"]).first()
-    )["result_published_at"] or now - 30 * DAY
+    )
+    assert published_row is not None  # the scenario being seeded
+    published = published_row["result_published_at"] or now - 30 * DAY
     started = min(published + 7 * DAY, now - DAY)
     months = scenario["pilot_months"] or 6
     finished = min(started + months * 30 * DAY, now - DAY) if completed else None
@@ -570,7 +577,9 @@ async def seed_evaluation() -> int:
         return 0
     departments = await Scenario.select(Scenario.department.key).where(Scenario.key.is_not_null())
     first_key = _first_department_key([d["department.key"] for d in departments])
-    first = (await Department.select(Department.id).where(Department.key == first_key).first())["id"]
+    first_row = await Department.select(Department.id).where(Department.key == first_key).first()
+    assert first_row is not None  # a key read from the scenarios' departments just above
+    first = first_row["id"]
     names = list(REVIEWER_NAMES)
     evaluators: dict[int, list[int]] = {}
     seeded = 0

@@ -48,7 +48,7 @@ async def save_department(department_id: int | None, values: dict[str, str], act
         if errors:
             raise ValidationFailed("请修改标出的内容后再保存。", errors)
         if department_id is None:
-            row = Department(**data)
+            row = Department.from_dict(data)  # Department(**data), typed
             await row.save()
             await record(actor, "department.create", "department", row.id, after=data)
             return row.id

@@ -1,7 +1,7 @@
 """Evaluation and selection: who evaluates, conflicts of interest, eligibility, scores, the
 shortlist and decision (internal until published), and the pilot after the award."""
 
-from piccolo.columns import Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -19,6 +19,8 @@ MILESTONE_STATUSES = ("planned", "in_progress", "done", "delayed")
 
 
 class EvaluatorAssignment(Table, tablename="evaluator_assignment"):
+    id: Serial  # added by Piccolo; declared for the type checker
+
     scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
     evaluator = ForeignKey(User, on_delete=OnDelete.restrict, index=True)
     assigned_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
@@ -30,6 +32,8 @@ class EvaluatorAssignment(Table, tablename="evaluator_assignment"):
 class EvaluatorAffiliation(Table, tablename="evaluator_affiliation"):
     """A staff member's past tie to a company (a former employer), which flags conflicts itself."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     company = ForeignKey(Company, on_delete=OnDelete.cascade, index=True)
     relation = Varchar(length=20, default="former_employer")
@@ -39,6 +43,8 @@ class EvaluatorAffiliation(Table, tablename="evaluator_affiliation"):
 
 class EvaluationScore(Table, tablename="evaluation_score"):
     """One evaluator's score (0-10) of one proposal on one criterion."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
     evaluator = ForeignKey(User, on_delete=OnDelete.restrict, index=True)
@@ -53,6 +59,8 @@ class EvaluationScore(Table, tablename="evaluation_score"):
 class ProposalReview(Table, tablename="proposal_review"):
     """Staff's internal record of one proposal: eligibility, clarification, shortlist, pitch and
     decision. Nothing here is shown to applicants or the public before the result is published."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, unique=True)
     scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
@@ -79,6 +87,8 @@ class ProposalReview(Table, tablename="proposal_review"):
 class ScenarioOutcome(Table, tablename="scenario_outcome"):
     """The decision on a scenario: the selected proposal, or unsuccessful with a reason."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, unique=True)
     result = Varchar(length=14)
     selected_proposal = ForeignKey(Proposal, null=True, default=None, on_delete=OnDelete.restrict)
@@ -90,6 +100,8 @@ class ScenarioOutcome(Table, tablename="scenario_outcome"):
 
 
 class Pilot(Table, tablename="pilot"):
+    id: Serial  # added by Piccolo; declared for the type checker
+
     scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, unique=True)
     proposal = ForeignKey(Proposal, on_delete=OnDelete.restrict, index=True)
     status = Varchar(length=10, default="active")
@@ -100,6 +112,8 @@ class Pilot(Table, tablename="pilot"):
 
 
 class PilotMilestone(Table, tablename="pilot_milestone"):
+    id: Serial  # added by Piccolo; declared for the type checker
+
     pilot = ForeignKey(Pilot, on_delete=OnDelete.cascade, index=True)
     title = Varchar(length=200)
     due_date = Date(null=True, default=None)
@@ -110,6 +124,8 @@ class PilotMilestone(Table, tablename="pilot_milestone"):
 
 
 class PilotUpdate(Table, tablename="pilot_update"):
+    id: Serial  # added by Piccolo; declared for the type checker
+
     pilot = ForeignKey(Pilot, on_delete=OnDelete.cascade, index=True)
     milestone = ForeignKey(PilotMilestone, null=True, default=None, on_delete=OnDelete.set_null)
     note = Text()

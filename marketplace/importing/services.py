@@ -124,7 +124,7 @@ def _json_equal(a: Any, b: Any) -> bool:
 
 def _diff(existing: dict, desired: dict) -> dict:
     """The desired values that differ from the stored row (JSON and datetimes compared by value)."""
-    changed = {}
+    changed: dict[str, Any] = {}
     for name, value in desired.items():
         old = existing.get(name)
         if isinstance(value, (list, dict)):
@@ -481,8 +481,10 @@ async def import_catalog(data: Any, actor: Actor) -> ImportReport:
                     elif section == "capabilities":
                         outcome = await _import_capability_group(raw, actor, position)
                     elif section == "companies":
+                        assert index is not None  # loaded above for companies and scenarios
                         outcome = await _import_company(raw, actor, index, report)
                     else:
+                        assert index is not None
                         outcome = await _import_scenario(raw, actor, index, report)
                 report.count(section, outcome)
             except ImportRecordError as exc:

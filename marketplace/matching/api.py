@@ -10,7 +10,7 @@ from litestar import Controller, Request, get
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import PathParameter, QueryParameter
 
-from marketplace.core.errors import NotAllowed, NotFound, ValidationFailed
+from marketplace.core.errors import NotAllowed, NotFound, ValidationFailed, documented
 from marketplace.matching.explain import Explanation
 from marketplace.matching.services import CompanyMatch, ScenarioMatch, match_companies, recommend_scenarios
 from marketplace.scenarios.tables import Scenario
@@ -123,7 +123,7 @@ class MatchingApiController(Controller):
 
     @get(
         "/scenarios/{scenario_id:int}/matches",
-        raises=[ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound],
+        raises=documented(ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound),
     )
     async def scenario_matches(
         self, request: Request, scenario_id: Id, limit: Limit = 20
@@ -136,7 +136,7 @@ class MatchingApiController(Controller):
 
     @get(
         "/companies/{company_id:int}/recommendations",
-        raises=[ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound],
+        raises=documented(ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound),
     )
     async def company_recommendations(
         self, request: Request, company_id: Id, limit: Limit = 10

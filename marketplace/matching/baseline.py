@@ -31,10 +31,10 @@ class BaselineRanker:
         vocab: dict[str, int] = {}
         rows, cols, vals = [], [], []
         for i, c in enumerate(companies):
-            for term, tf in _terms(c.description).items():
+            for term, term_tf in _terms(c.description).items():
                 rows.append(i)
                 cols.append(vocab.setdefault(term, len(vocab)))
-                vals.append(tf)
+                vals.append(term_tf)
         n_docs, n_terms = len(companies), len(vocab)
         tf = sparse.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)), shape=(n_docs, n_terms))
         df = np.bincount(tf.indices, minlength=n_terms)
@@ -43,10 +43,10 @@ class BaselineRanker:
         q_rows, q_cols, q_vals = [], [], []
         for j, s in enumerate(scenarios):
             for term, count in _terms("\n".join([s.title, s.summary, s.description])).items():
-                i = vocab.get(term)
-                if i is not None:
+                col = vocab.get(term)
+                if col is not None:
                     q_rows.append(j)
-                    q_cols.append(i)
+                    q_cols.append(col)
                     q_vals.append(count)
         q = sparse.csr_matrix(
             (np.array(q_vals, dtype=np.float32), (q_rows, q_cols)), shape=(len(scenarios), n_terms)

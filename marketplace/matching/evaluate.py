@@ -237,7 +237,12 @@ def _main(argv: list[str]) -> int:
     from marketplace.settings import get_settings
 
     db = get_settings().database
-    if not sandbox or not db.is_sqlite or Path(sandbox).resolve() not in db.sqlite_path.resolve().parents:
+    if (
+        not sandbox
+        or not db.is_sqlite
+        or db.sqlite_path is None
+        or Path(sandbox).resolve() not in db.sqlite_path.resolve().parents
+    ):
         print("refusing to run: the evaluation database must be inside the sandbox folder", file=sys.stderr)
         return 2
     import piccolo_conf  # noqa: F401  (engine from the sandbox DATABASE_URL)

@@ -107,7 +107,8 @@ class Explanation:
                 parts.append(
                     "部分相关："
                     + "；".join(
-                        f"{r.name}（{RELATION_LABELS[r.relation].format(via=r.via)}）" for r in self.partial
+                        f"{r.name}（{RELATION_LABELS[r.relation or ''].format(via=r.via)}）"
+                        for r in self.partial
                     )
                 )
             if self.missing:
@@ -237,7 +238,7 @@ def explain(
     doc_bigrams = {t for t in doc.terms if len(t) == 2 and not t.startswith(("k:", "c:"))}
     vocab, idf = engine.text.vocab, engine.text.idf
     n_docs = max(len(engine.companies), 1)
-    phrases = []
+    phrases: list[tuple[float, str]] = []
     for phrase in common_phrases(scenario.text, doc_bigrams):
         phrase = tidy_phrase(phrase)
         if not phrase or any(phrase in p for _, p in phrases):

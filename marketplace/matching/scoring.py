@@ -311,26 +311,26 @@ class MatchEngine:
         self.domain_credit = np.zeros((n, len(DOMAINS)), dtype=np.float32)
         dom_pos = {d: i for i, d in enumerate(DOMAINS)}
         for i, company in enumerate(self.companies):
-            for cap, credit in self.company_credits(company).items():
+            for cap, cap_credit in self.company_credits(company).items():
                 rows.append(i)
                 cols.append(self.cap_pos[cap])
-                vals.append(credit)
+                vals.append(cap_credit)
             track: dict[int, float] = {}
             for p in company.projects:
                 if p.capability in self.cap_pos:
                     track[p.capability] = max(track.get(p.capability, 0.0), PROJECT_CREDIT)
             for a in company.awards:
-                credit = AWARD_CREDIT.get(a.status, 0.0) * (1.0 if a.role == "lead" else MEMBER_FACTOR)
+                award_credit = AWARD_CREDIT.get(a.status, 0.0) * (1.0 if a.role == "lead" else MEMBER_FACTOR)
                 for cap in a.capabilities:
                     if cap in self.cap_pos:
-                        track[cap] = max(track.get(cap, 0.0), credit)
+                        track[cap] = max(track.get(cap, 0.0), award_credit)
                 d = dom_pos.get(a.domain)
                 if d is not None:
-                    self.domain_credit[i, d] = max(self.domain_credit[i, d], credit)
-            for cap, credit in track.items():
+                    self.domain_credit[i, d] = max(self.domain_credit[i, d], award_credit)
+            for cap, cap_credit in track.items():
                 t_rows.append(i)
                 t_cols.append(self.cap_pos[cap])
-                t_vals.append(credit)
+                t_vals.append(cap_credit)
         have = sparse.csc_matrix((np.array(vals, dtype=np.float32), (rows, cols)), shape=(n, k))
         have.sum_duplicates()
         credit = expand_through(have, self.rel)  # (N x K): best credit per required capability

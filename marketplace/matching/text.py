@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import cast
 
 from marketplace.matching.concepts import CONCEPTS
 
@@ -139,8 +140,8 @@ def build_matcher(
     if use_dictionary:
         for label, words in CONCEPTS.items():
             matcher.add(f"k:{label}", label, words)
-    for cap_id, (name, words) in (taxonomy_words or {}).items():
-        matcher.add(f"c:{cap_id}", name, words)
+    for cap_id, (name, cap_words) in (taxonomy_words or {}).items():
+        matcher.add(f"c:{cap_id}", name, cap_words)
     return matcher
 
 
@@ -157,8 +158,10 @@ def analyze(text: str, matcher: ConceptMatcher | None, *, concept_weight: float 
     terms: Counter = Counter(char_bigrams(norm))
     terms.update(ascii_words(norm))
     hits = matcher.find(norm, set(terms)) if matcher is not None else []
+    # Counter values may be any number (a concept counts ``concept_weight``); typeshed says int.
+    weights = cast(dict[str, float], terms)
     for hit in hits:  # each distinct surface form of a concept counts once
-        terms[hit.token] += concept_weight
+        weights[hit.token] += concept_weight
     return Analyzed(terms=terms, concepts=hits)
 
 

@@ -1,4 +1,4 @@
-from piccolo.columns import ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -35,6 +35,8 @@ EMAIL_STATUSES = ("none", "pending", "sending", "sent", "failed")
 class Notification(Table, tablename="notification"):
     """One message to one user. ``dedupe_key`` (unique when set) makes sending idempotent;
     ``email_status`` is the mail's progress: pending -> sending -> sent | failed."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=30)

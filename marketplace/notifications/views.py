@@ -36,6 +36,7 @@ class NotificationController(Controller):
         page = parse_int(request.query_params, "page", errors, lo=1, hi=10_000, default=1)
         if errors:
             raise ValidationFailed("查询参数有误。", errors)
+        assert page is not None  # parse_int falls back to its default, 1
         result = await services.list_notifications(request.user.id, page)
         return Template(
             "notifications/list.html",

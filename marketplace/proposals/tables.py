@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -11,6 +11,8 @@ MEMBER_STATUSES = ("invited", "accepted", "declined")
 
 
 class Proposal(Table, tablename="proposal"):
+    id: Serial  # added by Piccolo; declared for the type checker
+
     scenario = ForeignKey(Scenario, on_delete=OnDelete.restrict, index=True)
     company = ForeignKey(Company, on_delete=OnDelete.restrict, index=True)  # the lead company
     number = Varchar(length=40, unique=True, null=True, default=None)  # receipt number
@@ -41,6 +43,8 @@ class Proposal(Table, tablename="proposal"):
 class ProposalMember(Table, tablename="proposal_member"):
     """A consortium member (the lead included), its role, work share and answer to the invitation."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
     company = ForeignKey(Company, on_delete=OnDelete.restrict, index=True)
     role = Varchar(length=80, default="")
@@ -55,6 +59,8 @@ class ProposalMember(Table, tablename="proposal_member"):
 
 
 class ProposalVersion(Table, tablename="proposal_version"):
+    id: Serial  # added by Piccolo; declared for the type checker
+
     proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
     version = Integer()
     content = JSON(default={})
@@ -64,6 +70,8 @@ class ProposalVersion(Table, tablename="proposal_version"):
 
 class ProposalAttachment(Table, tablename="proposal_attachment"):
     """A PDF or image attached to a proposal, stored outside the web root under a random name."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
     filename = Varchar(length=200)  # cleaned name as uploaded, shown to readers
@@ -81,6 +89,8 @@ class ConflictDeclaration(Table, tablename="conflict_declaration"):
     Evaluation records declarations (``evaluation.conflicts``); the table lives here because a
     declared conflict takes the proposal out of that user's sight on every route, and who may
     see a proposal is this domain's rule (``proposals.visibility``)."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
     evaluator = ForeignKey(User, on_delete=OnDelete.restrict, index=True)

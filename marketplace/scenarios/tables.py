@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -10,6 +10,8 @@ from marketplace.taxonomy.tables import Capability
 
 
 class Scenario(Table, tablename="scenario"):
+    id: Serial  # added by Piccolo; declared for the type checker
+
     key = Varchar(length=80, unique=True, null=True, default=None)  # external key for imports
     title = Varchar(length=200)
     summary = Text(default="")
@@ -51,6 +53,8 @@ class Scenario(Table, tablename="scenario"):
 class ScenarioCapability(Table, tablename="scenario_capability"):
     """A required capability with its weight; a scenario's weights add up to 100."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
     capability = ForeignKey(Capability, on_delete=OnDelete.restrict, index=True)
     weight = Integer()
@@ -58,6 +62,8 @@ class ScenarioCapability(Table, tablename="scenario_capability"):
 
 class ScenarioCriterion(Table, tablename="scenario_criterion"):
     """An evaluation criterion with its weight; a scenario's weights add up to 100."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
     name = Varchar(length=80)
@@ -68,6 +74,8 @@ class ScenarioCriterion(Table, tablename="scenario_criterion"):
 
 class Question(Table, tablename="question"):
     """A clarification question and its answer; published answers never name the asker."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
     company = ForeignKey(Company, null=True, default=None, on_delete=OnDelete.set_null)
@@ -83,6 +91,8 @@ class Question(Table, tablename="question"):
 class ScenarioAmendment(Table, tablename="scenario_amendment"):
     """A public change-log entry: an amendment, deadline extension or cancellation reason."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=20, default="amendment")
     reason = Text()
@@ -95,6 +105,8 @@ class ScenarioAttachment(Table, tablename="scenario_attachment"):
     """A PDF the department attaches to a scenario. The file lives outside the web root under
     ``var/attachments/`` as ``stored_name``; it is served only by the attachment route, which
     checks who may read it."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
     filename = Varchar(length=200)  # as uploaded, shown to readers

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from marketplace.settings import Settings, get_settings
@@ -184,17 +184,19 @@ async def _stats(engine) -> dict[str, int | str]:
 
 async def _open_pool() -> None:
     from piccolo.engine import engine_finder
+    from piccolo.engine.postgres import PostgresEngine
 
     engine = engine_finder()
-    if engine.engine_type == "postgres":
+    if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=4)
 
 
 async def _close_pool() -> None:
     from piccolo.engine import engine_finder
+    from piccolo.engine.postgres import PostgresEngine
 
     engine = engine_finder()
-    if engine.engine_type == "postgres":
+    if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
 
 
@@ -225,7 +227,7 @@ def reindex_command(kinds: tuple[str, ...]) -> None:
             TimeElapsedColumn(),
             console=console,
         )
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def on_start(kind: str, total: int) -> None:
             tasks[kind] = progress.add_task(

@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import meilisearch
 import requests
@@ -32,6 +32,14 @@ T = TypeVar("T")
 _local = threading.local()
 
 INDEX_NAMES = {"scenario": "scenarios", "company": "companies", "proposal": "proposals"}
+
+
+def _client(config: SearchConfig, timeout: float) -> meilisearch.Client:
+    """A Meilisearch client for an enabled ``config``. The client annotates ``timeout`` as an
+    int, but hands it to ``requests`` unchanged, which takes seconds as a float."""
+    if not config.url:
+        raise RuntimeError("Meilisearch is not configured (MEILI_URL)")
+    return meilisearch.Client(config.url, config.master_key or None, timeout=cast(int, timeout))
 
 
 class SearchUnavailable(Exception):
@@ -53,15 +61,25 @@ class SearchEngine:
         self.config = config
         self._down_until = 0.0
         self.last_error = ""
+        self._query_client: meilisearch.Client | None = None
+        self._index_client: meilisearch.Client | None = None
         if config.enabled:
-            self.query_client = meilisearch.Client(
-                config.url, config.master_key or None, timeout=config.timeout
-            )
-            self.index_client = meilisearch.Client(
-                config.url, config.master_key or None, timeout=config.index_timeout
-            )
-        else:
-            self.query_client = self.index_client = None
+            self._query_client = _client(config, config.timeout)
+            self._index_client = _client(config, config.index_timeout)
+
+    @property
+    def query_client(self) -> meilisearch.Client:
+        """The client for queries (short timeout). Only while ``enabled``."""
+        if self._query_client is None:
+            raise RuntimeError("Meilisearch is not configured (MEILI_URL)")
+        return self._query_client
+
+    @property
+    def index_client(self) -> meilisearch.Client:
+        """The client for indexing calls and task waits (long timeout). Only while ``enabled``."""
+        if self._index_client is None:
+            raise RuntimeError("Meilisearch is not configured (MEILI_URL)")
+        return self._index_client
 
     # --- names ---------------------------------------------------------------------------
 
@@ -131,9 +149,7 @@ class SearchEngine:
         """``{"status": "ok"|"unavailable"|"disabled", ...}`` from a live /health call (1 s)."""
         if not self.enabled:
             return {"status": "disabled"}
-        probe = meilisearch.Client(
-            self.config.url, self.config.master_key or None, timeout=min(1.0, self.config.timeout)
-        )
+        probe = _client(self.config, min(1.0, self.config.timeout))
         try:
             await self.call(probe.health)
         except SearchUnavailable as exc:

@@ -30,7 +30,7 @@ def to_html(formatted: str | None) -> Markup:
 
 
 def has_match(formatted: str | None) -> bool:
-    return bool(formatted) and PRE in formatted
+    return bool(formatted and PRE in formatted)
 
 
 def search_params() -> dict:

@@ -27,6 +27,8 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from piccolo.custom_types import Combinable
+
 from marketplace.core import clock
 from marketplace.core.tables import Outbox
 from marketplace.search import documents
@@ -54,7 +56,7 @@ class DrainReport:
 
 
 async def pending_count(include_parked: bool = True) -> int:
-    where = Outbox.processed_at.is_null()
+    where: Combinable = Outbox.processed_at.is_null()
     if not include_parked:
         where &= Outbox.attempts < MAX_ATTEMPTS
     return await Outbox.count().where(where)

@@ -22,7 +22,9 @@ import time
 import zlib
 from pathlib import Path
 
+from asyncpg import Connection
 from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
 
 from marketplace.settings import get_settings
 
@@ -31,7 +33,7 @@ LOCK_KEY = zlib.crc32(b"marketplace.search.indexer")  # fits a signed 64-bit adv
 
 class IndexerLock:
     def __init__(self) -> None:
-        self._conn = None
+        self._conn: Connection | None = None
         self._fd: int | None = None
 
     @property
@@ -42,7 +44,7 @@ class IndexerLock:
         if self.held:
             return True
         engine = engine_finder()
-        if engine.engine_type == "postgres":
+        if isinstance(engine, PostgresEngine):
             conn = await engine.get_new_connection()
             try:
                 got = await conn.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY)

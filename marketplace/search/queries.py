@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -420,7 +421,7 @@ def proposal_rights_filter(user) -> list[str] | None:
 async def search_proposals(engine: SearchEngine, user, filters: ProposalFilters) -> SearchResult:
     """Proposals the caller may see (``proposal_rights_filter``), matching ``filters``."""
     rights = proposal_rights_filter(user)
-    empty = Page(items=[], total=0, page=filters.page, page_size=filters.page_size)
+    empty: Page[Any] = Page(items=[], total=0, page=filters.page, page_size=filters.page_size)
     if rights is None:
         return SearchResult(page=empty, query=filters.q)
     expressions = list(rights)

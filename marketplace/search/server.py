@@ -213,7 +213,7 @@ class ManagedMeilisearch:
         except OSError as exc:
             raise MeiliUnavailable(f"Could not start {cmd[0]}: {exc}. " + _instead()) from exc
         finally:
-            if log is not subprocess.DEVNULL:
+            if not isinstance(log, int):  # a file we opened, not subprocess.DEVNULL
                 log.close()
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:

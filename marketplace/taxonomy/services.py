@@ -166,7 +166,7 @@ async def save_capability(
             "parent": parent_id,
         }
         if capability_id is None:
-            row = Capability(**values)
+            row = Capability.from_dict(values)  # Capability(**values), typed
             await row.save()
             await record(actor, "capability.create", "capability", row.id, after=values)
             return row.id

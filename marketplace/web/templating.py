@@ -59,7 +59,7 @@ def days_left(value: dt.datetime | None) -> str:
     return f"还剩 {delta.days} 天"
 
 
-def query_with(params: dict, **changes) -> str:
+def query_with(params: Mapping[str, Any], **changes: Any) -> str:
     """The current query string with some parameters changed (None removes one)."""
     merged = {k: v for k, v in params.items() if v not in (None, "")}
     for key, value in changes.items():
