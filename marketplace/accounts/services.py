@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from piccolo.columns import Column
@@ -565,3 +566,60 @@ async def list_companies_for_admin(status: str | None, page: int, page_size: int
         r["manager_email"] = by_company.get(r["id"], "")
         r["size_label"] = SIZE_LABELS[r["size"]]
     return Page(items=rows, total=total, page=page, page_size=page_size)
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    """A department staff or admin account as the association's staff list shows it (never the
+    password hash: only whether a password was set)."""
+
+    id: int
+    email: str
+    role: str
+    active: bool
+    display_name: str
+    department_name: str
+    is_cdo: bool
+    is_evaluator: bool
+    activated: bool
+    last_login_at: dt.datetime | None
+
+
+async def list_staff_accounts() -> list[StaffAccount]:
+    """Every staff and admin account, admins first, by email."""
+    rows = (
+        await User.select(
+            User.id,
+            User.email,
+            User.role,
+            User.active,
+            User.display_name,
+            User.department.name.as_alias("department_name"),
+            User.is_cdo,
+            User.is_evaluator,
+            User.password_hash,
+            User.last_login_at,
+        )
+        .where(User.role.is_in(["staff", "admin"]))
+        .order_by(User.role)
+        .order_by(User.email)
+    )
+    return [
+        StaffAccount(
+            id=r["id"],
+            email=r["email"],
+            role=r["role"],
+            active=r["active"],
+            display_name=r["display_name"],
+            department_name=r["department_name"] or "",
+            is_cdo=r["is_cdo"],
+            is_evaluator=r["is_evaluator"],
+            activated=bool(r["password_hash"]),
+            last_login_at=r["last_login_at"],
+        )
+        for r in rows
+    ]
+
+
+async def count_staff_accounts() -> int:
+    return await User.count().where(User.role == "staff")

@@ -9,16 +9,23 @@ from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
 from marketplace.accounts import services as accounts
-from marketplace.accounts.tables import User
 from marketplace.companies import profile
-from marketplace.companies.tables import Company
+from marketplace.companies.services import count_companies_by_status
 from marketplace.core.audit import AuditFilters, list_audit_events
-from marketplace.core.errors import DomainError, NotFound, ValidationFailed
+from marketplace.core.errors import DomainError, ValidationFailed
 from marketplace.departments.services import FIELDS as DEPARTMENT_FIELDS
-from marketplace.departments.services import list_departments, save_department
-from marketplace.departments.tables import Department
-from marketplace.taxonomy.services import list_capability_tree, save_capability
-from marketplace.taxonomy.tables import Capability
+from marketplace.departments.services import (
+    get_department,
+    list_department_refs,
+    list_departments,
+    save_department,
+)
+from marketplace.taxonomy.services import (
+    get_capability,
+    list_capability_groups,
+    list_capability_tree,
+    save_capability,
+)
 from marketplace.web.forms import actor_of, read_form, see_other
 from marketplace.web.guards import requires_admin
 from marketplace.web.params import MAX_ID, parse_choice, parse_int
@@ -35,8 +42,9 @@ class AdminController(Controller):
 
     @get("/")
     async def dashboard(self) -> Template:
-        counts = {s: await Company.count().where(Company.status == s) for s in COMPANY_STATUS_LABELS}
-        staff = await User.count().where(User.role == "staff")
+        by_status = await count_companies_by_status()
+        counts = {s: by_status.get(s, 0) for s in COMPANY_STATUS_LABELS}
+        staff = await accounts.count_staff_accounts()
         return Template(
             "admin/dashboard.html",
             context={"counts": counts, "labels": COMPANY_STATUS_LABELS, "staff_count": staff},
@@ -103,26 +111,8 @@ class AdminController(Controller):
 
     async def _staff_page(self, request: Request, **extra) -> Template:
         status_code = extra.pop("status_code", 200)
-        staff = (
-            await User.select(
-                User.id,
-                User.email,
-                User.role,
-                User.active,
-                User.display_name,
-                User.department.name,
-                User.is_cdo,
-                User.is_evaluator,
-                User.password_hash,
-                User.last_login_at,
-            )
-            .where(User.role.is_in(["staff", "admin"]))
-            .order_by(User.role)
-            .order_by(User.email)
-        )
-        for s in staff:
-            s["activated"] = bool(s.pop("password_hash"))
-        departments = await Department.select(Department.id, Department.name).order_by(Department.name)
+        staff = await accounts.list_staff_accounts()
+        departments = [{"id": d.id, "name": d.name} for d in await list_department_refs()]
         return Template(
             "admin/staff.html",
             status_code=status_code,
@@ -225,9 +215,7 @@ class AdminController(Controller):
 
     @get("/departments/{department_id:int}")
     async def edit_department(self, department_id: Id) -> Template:
-        row = await Department.select().where(Department.id == department_id).first()
-        if row is None:
-            raise NotFound("部门不存在。")
+        row = await get_department(department_id)
         return Template(
             "admin/department_form.html",
             context={
@@ -299,9 +287,7 @@ class AdminController(Controller):
 
     @get("/taxonomy/{capability_id:int}")
     async def edit_capability(self, capability_id: Id) -> Template:
-        row = await Capability.select().where(Capability.id == capability_id).output(load_json=True).first()
-        if row is None:
-            raise NotFound("能力不存在。")
+        row = await get_capability(capability_id)
         form = {
             "key": row["key"],
             "name": row["name"],
@@ -313,11 +299,7 @@ class AdminController(Controller):
         return await self._capability_form(capability_id, form, {})
 
     async def _capability_form(self, capability_id: int, form: dict, errors: dict, **extra) -> Template:
-        groups = (
-            await Capability.select(Capability.id, Capability.name)
-            .where(Capability.parent.is_null() & (Capability.id != capability_id))
-            .order_by(Capability.position)
-        )
+        groups = await list_capability_groups(excluding=capability_id)
         return Template(
             "admin/capability_form.html",
             status_code=extra.pop("status_code", 200),

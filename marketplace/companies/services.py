@@ -245,6 +245,15 @@ async def count_companies_by_size() -> dict[str, int]:
     return counts
 
 
+async def count_companies_by_status() -> dict[str, int]:
+    """How many companies are in each registration status (the admin dashboard)."""
+    rows = await Company.select(Company.status)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return counts
+
+
 async def get_member_company(company_id: int) -> dict:
     """The member's own company as stored, whatever its status (for the member area)."""
     row = await Company.select().where(Company.id == company_id).output(load_json=True).first()

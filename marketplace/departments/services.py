@@ -19,6 +19,14 @@ async def list_departments() -> list[dict]:
     return await Department.select().order_by(Department.name)
 
 
+async def get_department(department_id: int) -> dict:
+    """One department as stored (for the admin's edit form). ``NotFound`` if absent."""
+    row = await Department.select().where(Department.id == department_id).first()
+    if row is None:
+        raise NotFound("部门不存在。")
+    return row
+
+
 async def list_department_refs() -> list[DepartmentRef]:
     """Every department, by name, as references (for filters and the API)."""
     rows = await Department.select(

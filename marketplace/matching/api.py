@@ -13,7 +13,7 @@ from litestar.params import PathParameter, QueryParameter
 from marketplace.core.errors import NotAllowed, NotFound, ValidationFailed, documented
 from marketplace.matching.explain import Explanation
 from marketplace.matching.services import CompanyMatch, ScenarioMatch, match_companies, recommend_scenarios
-from marketplace.scenarios.tables import Scenario
+from marketplace.scenarios.policy import check_may_see_internal_side
 from marketplace.web.guards import requires_login
 
 Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
@@ -91,21 +91,10 @@ def scenario_match_out(m: ScenarioMatch) -> ScenarioMatchOut:
 
 
 async def check_may_see_matches(user, scenario_id: int) -> None:
-    """Staff of the scenario's department and admins. Others: 403, or 404 when the scenario is
-    not public and not theirs (they may not know it exists)."""
-    row = (
-        await Scenario.select(Scenario.department, Scenario.public_status)
-        .where(Scenario.id == scenario_id)
-        .first()
+    """Recommended companies are the scenario's internal side (``scenarios.policy``)."""
+    await check_may_see_internal_side(
+        user, scenario_id, "只有发布该场景的部门工作人员和协会管理员可以查看推荐企业。"
     )
-    if row is None or (
-        row["public_status"] is None
-        and not user.is_admin
-        and not (user.is_staff and user.department_id == row["department"])
-    ):
-        raise NotFound("场景不存在。")
-    if not (user.is_admin or (user.is_staff and user.department_id == row["department"])):
-        raise NotAllowed("只有发布该场景的部门工作人员和协会管理员可以查看推荐企业。")
 
 
 def check_may_see_recommendations(user, company_id: int) -> None:

@@ -20,8 +20,8 @@ from litestar.params import Body, PathParameter, QueryParameter
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
 from marketplace.proposals import consortium as pc
+from marketplace.proposals import policy
 from marketplace.proposals import services as ps
-from marketplace.proposals import visibility
 from marketplace.proposals.schemas import (
     AnswerIn,
     AnswerOut,
@@ -100,7 +100,7 @@ def proposal_out(row: dict) -> ProposalOut:
 
 
 async def _visible(request: Request, proposal_id: int) -> ProposalOut:
-    return proposal_out(await visibility.get_visible_proposal(request.user, proposal_id))
+    return proposal_out(await policy.get_visible_proposal(request.user, proposal_id))
 
 
 class ProposalApiController(Controller):
@@ -170,7 +170,7 @@ class ProposalApiController(Controller):
         """The proposals the caller may see: members their company's own and consortium
         proposals (drafts included); staff their department's submitted ones (sealed scenarios
         only after the deadline); admins all submitted ones (same seal)."""
-        result = await visibility.list_visible_proposals(
+        result = await policy.list_visible_proposals(
             request.user, scenario_id=scenario_id, page=page, page_size=page_size
         )
         return ProposalPage(
@@ -189,8 +189,8 @@ class ProposalApiController(Controller):
     @get("/proposals/{proposal_id:int}/versions", guards=[requires_login], raises=READ_RAISES)
     async def versions(self, request: Request, proposal_id: Id) -> list[VersionOut]:
         """The submitted versions, newest first (the first one is the version that counts)."""
-        if not await visibility.can_see_proposal(request.user, proposal_id):
-            raise NotFound(visibility.NOT_FOUND_MESSAGE)
+        if not await policy.can_see_proposal(request.user, proposal_id):
+            raise NotFound(policy.NOT_FOUND_MESSAGE)
         rows = (
             await ProposalVersion.select(
                 ProposalVersion.version, ProposalVersion.submitted_at, ProposalVersion.content_hash

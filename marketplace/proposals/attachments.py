@@ -4,7 +4,7 @@ refused whatever its name), at most ``MAX_BYTES`` each, stored under ``var/propo
 
 Only the lead company adds or removes them, while the scenario takes proposals (``Conflict``
 after the deadline). They are served only to those who may see the proposal
-(``visibility.can_see_proposal``: the consortium now, staff by the visibility rules); ``NotFound``
+(``policy.can_see_proposal``: the consortium now, staff by the visibility rules); ``NotFound``
 for anyone else. The file is written before the row and removed again if the row is refused.
 """
 
@@ -120,7 +120,7 @@ async def list_attachments(proposal_id: int) -> list[dict]:
 
 async def open_attachment(proposal_id: int, attachment_id: int, reader) -> tuple[Path, str, str]:
     """(file, display name, content type) if ``reader`` may see the proposal, else ``NotFound``."""
-    from marketplace.proposals.visibility import can_see_proposal
+    from marketplace.proposals.policy import can_see_proposal
 
     if not await can_see_proposal(reader, proposal_id):
         raise NotFound("附件不存在。")

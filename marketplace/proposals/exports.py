@@ -14,7 +14,7 @@ import io
 
 from marketplace.core import clock
 from marketplace.core.errors import Conflict
-from marketplace.proposals import visibility
+from marketplace.proposals import policy
 from marketplace.proposals.status import STAFF_STATUS_LABELS
 
 HEADER = (
@@ -54,7 +54,7 @@ def member_label(m: dict) -> str:
 
 
 def proposals_csv(rows: list[dict]) -> bytes:
-    """The rows (from ``visibility.all_visible_proposals``) as CSV bytes with a BOM."""
+    """The rows (from ``policy.all_visible_proposals``) as CSV bytes with a BOM."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
@@ -86,9 +86,9 @@ def proposals_csv(rows: list[dict]) -> bytes:
 async def export_scenario_proposals(user, scenario_id: int) -> tuple[str, bytes]:
     """(file name, CSV bytes) of the scenario's proposals ``user`` may see. ``NotFound`` for a
     scenario of another department; ``Conflict`` for a sealed scenario before its deadline."""
-    scenario = await visibility.get_scenario_for_proposals(user, scenario_id)
+    scenario = await policy.get_scenario_for_proposals(user, scenario_id)
     if scenario["sealed_now"]:
-        raise Conflict(visibility.SEALED_NOTICE + "截止后可导出。")
-    rows = await visibility.all_visible_proposals(user, scenario_id=scenario_id)
+        raise Conflict(policy.SEALED_NOTICE + "截止后可导出。")
+    rows = await policy.all_visible_proposals(user, scenario_id=scenario_id)
     stamp = clock.to_park_time(clock.now()).strftime("%Y%m%d-%H%M")
     return f"scenario-{scenario_id}-proposals-{stamp}.csv", proposals_csv(rows)

@@ -714,7 +714,7 @@ async def get_member_proposal(proposal_id: int, user) -> dict:
     """The proposal as its lead or consortium member sees it (``NotFound`` for anyone else),
     with scenario facts, members, versions, attachments and whether the working copy has changes
     not yet submitted."""
-    from marketplace.proposals.visibility import get_visible_proposal
+    from marketplace.proposals.policy import get_visible_proposal
 
     if not getattr(user, "is_member", False):
         raise NotFound("方案不存在或您无权查看。")
@@ -760,7 +760,7 @@ async def get_member_proposal(proposal_id: int, user) -> dict:
 
 
 async def get_version(proposal_id: int, version: int, user) -> dict:
-    from marketplace.proposals.visibility import can_see_proposal
+    from marketplace.proposals.policy import can_see_proposal
 
     if not await can_see_proposal(user, proposal_id):
         raise NotFound("方案不存在或您无权查看。")

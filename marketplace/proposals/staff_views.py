@@ -1,7 +1,7 @@
 """Staff pages of proposals (HTML): a scenario's proposals, one proposal with its version
 history, its attachments, and the CSV export. Read only.
 
-Who sees what is decided by ``visibility`` in the queries: staff their own department's
+Who sees what is decided by ``policy`` in the queries: staff their own department's
 scenarios, admins every department, never drafts, and for a sealed scenario nothing before its
 deadline (the list page shows the notice instead; the detail page, the attachment download and
 the export answer as if the proposal did not exist, or 409 for the export).
@@ -17,7 +17,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import File, Response, Template
 
 from marketplace.core.errors import NotFound
-from marketplace.proposals import attachments, exports, visibility
+from marketplace.proposals import attachments, exports, policy
 from marketplace.proposals.services import FIELD_LABELS, required_capabilities
 from marketplace.proposals.tables import ProposalVersion
 from marketplace.web.errors import path_id_out_of_range
@@ -57,11 +57,11 @@ class StaffProposalController(Controller):
 
     @get("/scenarios/{scenario_id:int}/proposals")
     async def scenario_proposals(self, request: Request, scenario_id: Id) -> Template:
-        scenario = await visibility.get_scenario_for_proposals(request.user, scenario_id)
+        scenario = await policy.get_scenario_for_proposals(request.user, scenario_id)
         rows = (
             []
             if scenario["sealed_now"]
-            else await visibility.all_visible_proposals(request.user, scenario_id=scenario_id)
+            else await policy.all_visible_proposals(request.user, scenario_id=scenario_id)
         )
         return Template(
             "staff/proposals.html",
@@ -69,7 +69,7 @@ class StaffProposalController(Controller):
                 "scenario": scenario,
                 "proposals": rows,
                 "labels": exports.STAFF_STATUS_LABELS,
-                "sealed_notice": visibility.SEALED_NOTICE,
+                "sealed_notice": policy.SEALED_NOTICE,
             },
         )
 
@@ -89,7 +89,7 @@ class StaffProposalController(Controller):
         proposal_id: Id,
         version: Annotated[int | None, QueryParameter(ge=1, le=10_000)] = None,
     ) -> Template:
-        proposal = await visibility.get_visible_proposal(request.user, proposal_id)
+        proposal = await policy.get_visible_proposal(request.user, proposal_id)
         versions = await _versions(proposal_id)
         shown = versions[0]["version"] if versions and version is None else version
         content = None

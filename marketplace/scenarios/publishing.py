@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
-from marketplace.accounts.tables import User
 from marketplace.core import clock, events, files
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
@@ -36,6 +34,7 @@ from marketplace.scenarios.forms import (
     blocking_problems,
     scenario_rule_errors,
 )
+from marketplace.scenarios.policy import StaffMember, department_scenario, require_cdo, staff_member
 from marketplace.scenarios.services import apply_transition
 from marketplace.scenarios.tables import (
     Scenario,
@@ -54,44 +53,6 @@ MAX_ATTACHMENTS = 10
 
 # --------------------------------------------------------------------------------------------
 # Who acts
-
-
-@dataclass(frozen=True)
-class StaffMember:
-    user_id: int
-    department_id: int
-    is_cdo: bool
-
-
-async def staff_member(actor: Actor) -> StaffMember:
-    """The acting user as active department staff, read from the database (not the session),
-    so a role or CDO change applies at once. ``NotAllowed`` for anyone else."""
-    if actor.user_id is None:
-        raise NotAllowed("此操作需要部门工作人员账号。")
-    row = (
-        await User.select(User.role, User.department, User.is_cdo, User.active)
-        .where(User.id == actor.user_id)
-        .first()
-    )
-    if row is None or not row["active"] or row["role"] != "staff" or row["department"] is None:
-        raise NotAllowed("此操作仅向部门工作人员开放。")
-    return StaffMember(actor.user_id, row["department"], row["is_cdo"])
-
-
-async def _scenario_of(staff: StaffMember, scenario_id: int, *columns, lock: bool = False) -> dict:
-    """The scenario row if it belongs to the staff member's department, else ``NotFound``."""
-    query = Scenario.select(Scenario.id, Scenario.department, Scenario.status, *columns).where(
-        Scenario.id == scenario_id
-    )
-    row = await (for_update(query) if lock else query).first()
-    if row is None or row["department"] != staff.department_id:
-        raise NotFound("场景不存在。")
-    return row
-
-
-def _require_cdo(staff: StaffMember) -> None:
-    if not staff.is_cdo:
-        raise NotAllowed("只有本部门的首席数据官可以审核场景。")
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,7 +170,7 @@ async def update_scenario_draft(scenario_id: int, actor: Actor, data: ScenarioIn
     staff = await staff_member(actor)
     await _check_rules(data)
     async with write_transaction():
-        row = await _scenario_of(staff, scenario_id, lock=True)
+        row = await department_scenario(staff, scenario_id, lock=True)
         if row["status"] not in EDITABLE_STATUSES:
             if row["status"] == "open":
                 raise Conflict("场景已公开征集，不能直接编辑；请发布变更公告并说明原因。")
@@ -242,7 +203,7 @@ async def submit_for_review(scenario_id: int, actor: Actor) -> None:
     """
     staff = await staff_member(actor)
     async with write_transaction():
-        row = await _scenario_of(staff, scenario_id, Scenario.title, lock=True)
+        row = await department_scenario(staff, scenario_id, Scenario.title, lock=True)
         if row["status"] not in EDITABLE_STATUSES:
             raise Conflict(f"场景当前状态为「{sm.STATUS_LABELS[row['status']]}」，不能提交审核。")
         problems = blocking_problems(await load_scenario_input(scenario_id))
@@ -275,12 +236,12 @@ async def submit_for_review(scenario_id: int, actor: Actor) -> None:
 async def request_changes(scenario_id: int, actor: Actor, comment: str) -> None:
     """The department's CDO sends a scenario in review back with a comment the author sees."""
     staff = await staff_member(actor)
-    _require_cdo(staff)
+    require_cdo(staff)
     comment = (comment or "").strip()
     if not comment:
         raise ValidationFailed("请填写修改意见。", {"comment": "请写明需要修改的地方，作者会看到这段意见。"})
     async with write_transaction():
-        row = await _scenario_of(staff, scenario_id, Scenario.title, Scenario.created_by, lock=True)
+        row = await department_scenario(staff, scenario_id, Scenario.title, Scenario.created_by, lock=True)
         await apply_transition(scenario_id, "changes_requested", actor, reason=comment)
         await Scenario.update(
             {
@@ -312,9 +273,9 @@ async def approve_scenario_for_publication(
     not CDO, and CDOs of other departments are refused (``NotAllowed`` / ``NotFound``).
     """
     staff = await staff_member(actor)
-    _require_cdo(staff)
+    require_cdo(staff)
     async with write_transaction():
-        row = await _scenario_of(
+        row = await department_scenario(
             staff,
             scenario_id,
             Scenario.title,
@@ -469,7 +430,7 @@ async def amend_scenario(
 
 async def _amend(scenario_id, actor, staff, data, reason, errors, attachment, path) -> int:
     async with write_transaction():
-        row = await _scenario_of(staff, scenario_id, Scenario.title, lock=True)
+        row = await department_scenario(staff, scenario_id, Scenario.title, lock=True)
         if row["status"] != "open":
             raise Conflict("只有征集中的场景可以发布变更公告。")
         before = await load_scenario_input(scenario_id)
@@ -557,7 +518,7 @@ async def extend_scenario_deadline(
     staff = await staff_member(actor)
     reason = (reason or "").strip()
     async with write_transaction():
-        row = await _scenario_of(
+        row = await department_scenario(
             staff,
             scenario_id,
             Scenario.title,
@@ -636,7 +597,7 @@ async def cancel_scenario(scenario_id: int, actor: Actor, reason: str) -> None:
     notified."""
     staff = await staff_member(actor)
     async with write_transaction():
-        row = await _scenario_of(staff, scenario_id, Scenario.title, Scenario.public_status, lock=True)
+        row = await department_scenario(staff, scenario_id, Scenario.title, Scenario.public_status, lock=True)
         if row["public_status"] is not None and not staff.is_cdo:
             raise NotAllowed("已公开的场景只能由本部门首席数据官取消。")
         await apply_transition(scenario_id, "cancelled", actor, reason=reason)
@@ -716,7 +677,7 @@ async def add_attachment(scenario_id: int, actor: Actor, filename: str, content:
     path = _store_file(content)
     try:
         async with write_transaction():
-            row = await _scenario_of(staff, scenario_id, lock=True)
+            row = await department_scenario(staff, scenario_id, lock=True)
             if row["status"] not in EDITABLE_STATUSES:
                 raise Conflict("当前状态不能直接添加附件；征集中的场景请通过变更公告添加。")
             attachment_id, _ = await _insert_attachment(scenario_id, staff, actor, filename, content, path)
@@ -731,7 +692,7 @@ async def remove_attachment(scenario_id: int, attachment_id: int, actor: Actor) 
     """Remove an attachment from a draft (public scenarios keep theirs: readers rely on them)."""
     staff = await staff_member(actor)
     async with write_transaction():
-        row = await _scenario_of(staff, scenario_id, lock=True)
+        row = await department_scenario(staff, scenario_id, lock=True)
         if row["status"] not in EDITABLE_STATUSES:
             raise Conflict("只有草稿的附件可以删除。")
         attachment = (

@@ -19,7 +19,7 @@ from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFa
 from marketplace.core.outbox import enqueue
 from marketplace.notifications.services import Message, notify
 from marketplace.scenarios import audience
-from marketplace.scenarios.publishing import staff_member
+from marketplace.scenarios.policy import staff_member
 from marketplace.scenarios.tables import Question, Scenario
 
 MIN_QUESTION = 5

@@ -2,7 +2,7 @@
 
 Staff see the proposals of their own department's scenarios, association admins those of every
 department; for both, never a draft and never a sealed scenario's proposal before its deadline
-(the rule of ``marketplace.proposals.visibility``). Members and anonymous callers are refused
+(the rule of ``marketplace.proposals.policy``). Members and anonymous callers are refused
 (401 without credentials, 403 otherwise). The rights are a filter of every Meilisearch query,
 applied on the server, and the database fallback applies the same rules.
 """

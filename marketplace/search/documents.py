@@ -361,7 +361,7 @@ async def _proposal_docs(rows: list[dict]) -> list[dict]:
                 "submitted_at": _iso(r["submitted_at"]),
                 "submitted_at_us": _us(r["submitted_at"]),
                 # Sealed scenarios hide proposals from staff and admins until the deadline (the rule of
-                # marketplace.proposals.visibility): a query filters on visible_from_us <= now, as the
+                # marketplace.proposals.policy): a query filters on visible_from_us <= now, as the
                 # index cannot know "now". 0 = visible at once.
                 "visible_from_us": sealed_until,
             }

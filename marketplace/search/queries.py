@@ -10,7 +10,7 @@ are disjunctive: the counts of one facet ignore that facet's own filter (one mul
 request), so choosing a domain still shows how many results the other domains have.
 
 Rights on proposals are enforced here, on the server, for every query, and agree with
-``marketplace.proposals.visibility``: staff see the proposals of their own department's
+``marketplace.proposals.policy``: staff see the proposals of their own department's
 scenarios, admins those of every department, both never a draft and never a sealed scenario's
 proposal before its deadline; anyone else gets nothing.
 """
@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 
 from marketplace.core import clock
 from marketplace.core.pagination import Page
+from marketplace.proposals.policy import StaffScope, staff_scope
 from marketplace.proposals.status import STAFF_VISIBLE_STATUSES
 from marketplace.search.client import SearchEngine, SearchUnavailable
 from marketplace.search.highlight import has_match, search_params, to_html
@@ -402,33 +403,29 @@ class ProposalFilters:
     page_size: int = 20
 
 
-def proposal_rights_filter(user) -> list[str] | None:
-    """The Meilisearch filter that limits a user to the proposals they may see; None: nothing.
+def proposal_rights_filter(scope: StaffScope | None) -> list[str] | None:
+    """The Meilisearch filter applying the proposals policy's ``StaffScope``; None: nothing.
 
-    The same rule as ``marketplace.proposals.visibility`` for staff and admins (drafts are never
-    indexed): staff their own department, admins every department, and for both nothing of a
-    sealed scenario before its deadline. ``visible_from_us`` is compared with the current time
-    at each query, as the index cannot know "now". Members and anonymous callers get None (this
-    search is for staff; members list their own proposals through the proposals API)."""
-    visible = f"visible_from_us <= {_now_us()}"
-    if getattr(user, "is_admin", False):
-        return [visible]
-    if getattr(user, "is_staff", False) and getattr(user, "department_id", None):
-        return [f"department_id = {int(user.department_id)}", visible]
-    return None
+    Drafts are never indexed. ``visible_from_us`` (when a sealed scenario's proposals become
+    visible; 0 for an unsealed one) is compared with the current time at each query, as the index
+    cannot know "now"; the document builder keeps it in step with the scenario's deadline."""
+    if scope is None:
+        return None
+    expressions = [f"visible_from_us <= {_now_us()}"]
+    if scope.department_id is not None:
+        expressions.append(f"department_id = {int(scope.department_id)}")
+    if scope.excluded:
+        expressions.append(f"id NOT IN [{', '.join(str(int(i)) for i in scope.excluded)}]")
+    return expressions
 
 
 async def search_proposals(engine: SearchEngine, user, filters: ProposalFilters) -> SearchResult:
     """Proposals the caller may see (``proposal_rights_filter``), matching ``filters``."""
-    rights = proposal_rights_filter(user)
+    rights = proposal_rights_filter(await staff_scope(user))
     empty: Page[Any] = Page(items=[], total=0, page=filters.page, page_size=filters.page_size)
     if rights is None:
         return SearchResult(page=empty, query=filters.q)
     expressions = list(rights)
-    from marketplace.proposals.visibility import conflicted_proposal_ids
-
-    if conflicted := await conflicted_proposal_ids(user):
-        expressions.append(f"id NOT IN [{', '.join(str(i) for i in conflicted)}]")
     if filters.status:
         expressions.append(f"status = {_quote(filters.status)}")
     if filters.scenario:
@@ -505,10 +502,11 @@ async def search_proposals(engine: SearchEngine, user, filters: ProposalFilters)
 async def fallback_proposals(engine: SearchEngine, user, filters: ProposalFilters) -> SearchResult:
     """The same rights and filters as a database query (plain text match)."""
     from marketplace.core.db import contains_text
+    from marketplace.proposals.policy import proposal_visibility_condition
     from marketplace.proposals.tables import Proposal
-    from marketplace.proposals.visibility import proposal_visibility_condition
 
-    where = proposal_visibility_condition(user) if proposal_rights_filter(user) is not None else None
+    # Search is the staff side of the policy: members and anonymous callers find nothing here.
+    where = proposal_visibility_condition(user) if await staff_scope(user) is not None else None
     if where is None:
         return SearchResult(
             page=Page(items=[], total=0, page=filters.page, page_size=filters.page_size),

@@ -102,6 +102,22 @@ async def list_capability_tree() -> list[dict]:
 _KEY_RE = _re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 
 
+async def get_capability(capability_id: int) -> dict:
+    """One capability as stored (for the admin's edit form). ``NotFound`` if absent."""
+    row = await Capability.select().where(Capability.id == capability_id).output(load_json=True).first()
+    if row is None:
+        raise NotFound("能力不存在。")
+    return row
+
+
+async def list_capability_groups(excluding: int | None = None) -> list[dict]:
+    """The top-level groups (id, name) in their order, optionally without one capability."""
+    where = Capability.parent.is_null()
+    if excluding is not None:
+        where &= Capability.id != excluding
+    return await Capability.select(Capability.id, Capability.name).where(where).order_by(Capability.position)
+
+
 def _split_synonyms(raw: str) -> list[str]:
     """Synonyms typed as one line, separated by commas (either width), 、 or semicolons."""
     words = [w.strip() for w in _re.split(r"[,，、;；\n]", raw)]

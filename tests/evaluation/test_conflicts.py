@@ -10,8 +10,8 @@ from marketplace.evaluation import conflicts, scoring
 from marketplace.evaluation.conflicts import ConflictAnswer
 from marketplace.evaluation.scoring import ScoreInput
 from marketplace.evaluation.tables import EvaluationScore, EvaluatorAssignment
+from marketplace.proposals.policy import not_conflicted_condition
 from marketplace.proposals.tables import ConflictDeclaration
-from marketplace.proposals.visibility import not_conflicted_condition
 from tests.evaluation.helpers import (
     begin_evaluation,
     insert_submitted_proposal,

@@ -9,7 +9,7 @@ import pytest
 from marketplace.core import clock
 from marketplace.core.errors import NotFound
 from marketplace.core.principal import ANONYMOUS, CurrentUser
-from marketplace.proposals import visibility as v
+from marketplace.proposals import policy as v
 from tests.factories import make_company, make_department, make_proposal, make_scenario
 
 

@@ -1,4 +1,5 @@
-"""Who may see which proposal: the one place that says it, as query conditions.
+"""Who may see which proposal: the one place that says it (the proposals domain's policy), as
+query conditions and as the staff scope the search index applies.
 
 Every route that shows proposals (member pages and API, staff pages, attachment downloads,
 exports, search and its database fallback) filters with ``proposal_visibility_condition(user)``
@@ -24,11 +25,20 @@ The rules (``now`` is ``marketplace.core.clock.now()``):
 * **Anonymous** callers, staff without a department and anyone else: nothing. The public never
   sees proposals; the published outcome is shown by the evaluation module.
 
+Search (``marketplace.search``) covers the staff side: ``staff_scope(user)`` states the rule in
+terms the index can apply (department, the seal, the conflicts), ``proposal_visibility_condition``
+builds the database condition from the same scope, and a test checks that both find the same
+proposals for every role. Members list their own proposals (drafts included, which are never
+indexed) through the database only.
+
 Callers that must not reveal whether a proposal exists (``get_visible_proposal``) raise
 ``NotFound`` for "absent" and "not yours" alike.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 from marketplace.core import clock
 from marketplace.core.errors import NotFound
@@ -52,6 +62,17 @@ def _member_condition(company_id: int):
     return (Proposal.company == company_id) | Proposal.id.is_in(invited_or_accepted)
 
 
+@dataclass(frozen=True)
+class StaffScope:
+    """What a staff user or admin may see of proposals, in terms that both the database and the
+    search index apply: never drafts; only the scenarios of ``department_id`` (None: every
+    department, for admins); a sealed scenario's proposals only from its deadline (never for a
+    sealed scenario without one); never the proposals in ``excluded`` (declared conflicts)."""
+
+    department_id: int | None
+    excluded: tuple[int, ...] = ()
+
+
 def unsealed_scenarios_condition(now=None):
     """Scenarios whose proposals staff may read now: not sealed, or sealed and past the deadline."""
     now = now or clock.now()
@@ -69,7 +90,7 @@ def staff_scenarios_condition(user, now=None):
 
 def _conflicted_proposals(user_id: int):
     # Evaluation records the declarations; this rule reads them so that it covers every route
-    # (lists, detail, downloads, exports, search fallback).
+    # (lists, detail, downloads, exports, search and its fallback).
     return ConflictDeclaration.select(ConflictDeclaration.proposal).where(
         (ConflictDeclaration.evaluator == user_id) & (ConflictDeclaration.conflicted == True)
     )
@@ -83,16 +104,27 @@ def not_conflicted_condition(user_id: int | None):
 
 
 async def conflicted_proposal_ids(user) -> list[int]:
-    """The proposals a staff user or admin is conflicted on (for the search filter)."""
+    """The proposals a staff user or admin is conflicted on."""
     user_id = getattr(user, "id", None)
     if user_id is None or not _is_staff_like(user):
         return []
     return sorted({r["proposal"] for r in await _conflicted_proposals(user_id)})
 
 
-def proposal_visibility_condition(user, now=None):
+async def staff_scope(user) -> StaffScope | None:
+    """The staff-side rule for ``user``, or None when the user sees no proposal through it
+    (anonymous callers, members, staff without a department)."""
+    if getattr(user, "is_admin", False):
+        return StaffScope(None, tuple(await conflicted_proposal_ids(user)))
+    if getattr(user, "is_staff", False) and getattr(user, "department_id", None):
+        return StaffScope(int(user.department_id), tuple(await conflicted_proposal_ids(user)))
+    return None
+
+
+def proposal_visibility_condition(user, now: dt.datetime | None = None):
     """A Piccolo where clause on ``Proposal`` limiting rows to those ``user`` may see, or None when
-    the user may see no proposal at all (callers then return nothing without a query)."""
+    the user may see no proposal at all (callers then return nothing without a query). For staff
+    and admins it is ``StaffScope`` as a query (conflicts as a sub-select, read at query time)."""
     if getattr(user, "is_member", False):
         company_id = getattr(user, "company_id", None)
         return _member_condition(company_id) if company_id else None
