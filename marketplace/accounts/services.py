@@ -20,7 +20,7 @@ from marketplace.accounts.credentials import create_api_token, end_all_sessions,
 from marketplace.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from marketplace.accounts.tables import ApiToken, LoginThrottle, OneTimeToken, User
 from marketplace.companies.credit_code import is_valid_credit_code
-from marketplace.companies.services import SIZE_LABELS
+from marketplace.companies.labels import SIZE_LABELS
 from marketplace.companies.tables import Company
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record

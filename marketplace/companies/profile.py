@@ -563,7 +563,7 @@ async def get_item(kind: ItemKind, company_id: int, item_id: int) -> dict:
 
 async def get_profile(company_id: int) -> dict:
     """Everything the company keeps, published or not (members of the company and admins)."""
-    from marketplace.companies.services import EVIDENCE_LABELS, SIZE_LABELS
+    from marketplace.companies.labels import EVIDENCE_LABELS, SIZE_LABELS
 
     company = await Company.select().where(Company.id == company_id).output(load_json=True).first()
     if company is None:

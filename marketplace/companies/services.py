@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from marketplace.companies.labels import EVIDENCE_LABELS, EVIDENCE_ORDER, SIZE_LABELS
 from marketplace.companies.schemas import (
     CaseStudyOut,
     CertificateOut,
@@ -25,10 +26,6 @@ from marketplace.core.errors import NotFound
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, Page
 from marketplace.taxonomy.schemas import CapabilityRef
 from marketplace.taxonomy.tables import Capability
-
-SIZE_LABELS = {"large": "大型企业", "sme": "中小企业"}
-EVIDENCE_LABELS = {"self_declared": "自述", "past_project": "有项目案例", "verified": "协会已核验"}
-EVIDENCE_ORDER = {"verified": 0, "past_project": 1, "self_declared": 2}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from litestar.params import PathParameter
 from litestar.response import Redirect, Response, Template
 
 from marketplace.core.errors import Conflict, ValidationFailed
-from marketplace.evaluation import decisions, exports, publication
+from marketplace.evaluation import decisions, exports, labels, publication
 from marketplace.scenarios.forms import parse_local_datetime
 from marketplace.web.errors import path_id_out_of_range
 from marketplace.web.forms import actor_of, read_form, see_other
@@ -73,8 +73,8 @@ class DecisionController(Controller):
                 "errors": errors or {},
                 "form": form or {},
                 "done": DONE_MESSAGES.get(request.query_params.get("done", ""), ""),
-                "eligibility_labels": decisions.ELIGIBILITY_LABELS,
-                "decision_labels": decisions.DECISION_LABELS,
+                "eligibility_labels": labels.ELIGIBILITY_LABELS,
+                "decision_labels": labels.DECISION_LABELS,
                 "result_labels": decisions.RESULT_LABELS,
             },
         )
@@ -223,8 +223,8 @@ class DecisionController(Controller):
             context={
                 "board": board,
                 "scenario": board.scenario,
-                "eligibility_labels": decisions.ELIGIBILITY_LABELS,
-                "decision_labels": decisions.DECISION_LABELS,
+                "eligibility_labels": labels.ELIGIBILITY_LABELS,
+                "decision_labels": labels.DECISION_LABELS,
                 "result_labels": decisions.RESULT_LABELS,
             },
         )

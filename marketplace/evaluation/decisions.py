@@ -47,13 +47,6 @@ EVALUATED_STATUSES = RECEIVED_STATUSES
 # Scenario statuses in which the board exists (proposals are in, the call is over).
 BOARD_STATUSES = ("closed", "evaluating", "shortlisted", "awarded", "piloting", "completed", "unsuccessful")
 DECIDED_STATUSES = ("awarded", "piloting", "completed", "unsuccessful")
-ELIGIBILITY_LABELS = {
-    "pending": "待审查",
-    "eligible": "合格",
-    "ineligible": "不合格",
-    "clarification": "待澄清",
-}
-DECISION_LABELS = {"pending": "待定", "selected": "选定", "not_selected": "未入选"}
 RESULT_LABELS = {"awarded": "已选定合作伙伴", "unsuccessful": "未成交"}
 MAX_REASON = 2000
 DEFAULT_NOT_SELECTED_REASON = "经综合评审，本场景选定了其他方案。"

@@ -21,12 +21,6 @@ from marketplace.evaluation.conflicts import require_not_conflicted
 from marketplace.evaluation.tables import ProposalReview
 from marketplace.notifications.services import Message, notify
 
-ELIGIBILITY_LABELS = {
-    "pending": "待审查",
-    "eligible": "资格通过",
-    "ineligible": "不符合资格",
-    "clarification": "待澄清",
-}
 REVIEW_NOT_FOUND = "评审记录不存在。"
 
 

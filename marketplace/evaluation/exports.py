@@ -19,7 +19,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from marketplace.evaluation.decisions import DECISION_LABELS, ELIGIBILITY_LABELS, Board
+from marketplace.evaluation.decisions import Board
+from marketplace.evaluation.labels import DECISION_LABELS, ELIGIBILITY_LABELS
 
 RANKING_SHEET = "排名"
 SCORES_SHEET = "评分明细"

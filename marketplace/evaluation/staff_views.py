@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from marketplace.core.errors import Conflict, NotAllowed, ValidationFailed
-from marketplace.evaluation import assignments, conflicts, eligibility, scoring
+from marketplace.evaluation import assignments, conflicts, eligibility, labels, scoring
 from marketplace.evaluation.assignments import STARTED_STATUSES, require_manager
 from marketplace.scenarios.forms import local_datetime_value, parse_local_datetime
 from marketplace.scenarios.status import STATUS_LABELS
@@ -152,7 +152,7 @@ class EvaluationStaffController(Controller):
         reviews = progress["proposals"] if progress else []
         conflicted = progress["rights"]["conflicted"] if progress else set()
         for r in reviews:
-            r["eligibility_label"] = eligibility.ELIGIBILITY_LABELS[r["eligibility"]]
+            r["eligibility_label"] = labels.ELIGIBILITY_LABELS[r["eligibility"]]
             r["hidden"] = r["proposal"] in conflicted  # the viewer recused himself: no content
         assigned = {a["evaluator"] for a in progress["assignments"]} if progress else set()
         candidates = [
@@ -376,7 +376,7 @@ class EvaluationStaffController(Controller):
             r["reason"] = (
                 "回避（利益冲突）"
                 if r["proposal"] in conflicted
-                else eligibility.ELIGIBILITY_LABELS[r["eligibility"]]
+                else labels.ELIGIBILITY_LABELS[r["eligibility"]]
             )
         return Template(
             "evaluation/my_scoring.html",

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from marketplace.companies.labels import EVIDENCE_LABELS, SIZE_LABELS
 from marketplace.matching.model import (
     AWARD_STATUS_LABELS,
-    EVIDENCE_LABELS,
-    SIZE_LABELS,
     CompanyData,
     ScenarioData,
     company_text,

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-EVIDENCE_LABELS = {"verified": "协会已认证", "past_project": "有项目案例", "self_declared": "企业自述"}
-SIZE_LABELS = {"large": "大型企业", "sme": "中小企业"}
 AWARD_STATUS_LABELS = {"awarded": "已选定", "piloting": "试点中", "completed": "已完成"}
 
 

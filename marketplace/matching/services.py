@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from marketplace.companies.labels import SIZE_LABELS
 from marketplace.companies.tables import Company, CompanyCapability, PastProject
 from marketplace.core.errors import NotFound
 from marketplace.matching.consortium import Candidate, ConsortiumPlan, minimum_teams
 from marketplace.matching.explain import Explanation, explain
 from marketplace.matching.model import (
-    SIZE_LABELS,
     Award,
     CapabilityNode,
     CompanyData,

@@ -12,9 +12,10 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.params import PathParameter
 
+from marketplace.companies.labels import SIZE_LABELS
 from marketplace.companies.params import parse_company_filters
 from marketplace.companies.schemas import CompanyDetail, CompanySummary
-from marketplace.companies.services import SIZE_LABELS, get_public_company
+from marketplace.companies.services import get_public_company
 from marketplace.search.queries import search_companies
 from marketplace.search.schemas import HighlightOut, SearchInfo, highlights_out, search_info
 from marketplace.web.api import (

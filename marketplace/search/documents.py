@@ -220,7 +220,7 @@ async def _company_rows(where, limit: int | None = None) -> list[dict]:
 
 
 async def _company_docs(rows: list[dict]) -> list[dict]:
-    from marketplace.companies.services import EVIDENCE_ORDER, SIZE_LABELS
+    from marketplace.companies.labels import EVIDENCE_ORDER, SIZE_LABELS
     from marketplace.companies.tables import CompanyCapability, PastProject
 
     if not rows:

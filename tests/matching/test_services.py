@@ -196,7 +196,7 @@ async def test_the_cache_follows_the_data(catalog):
     second = await services.get_snapshot()
     assert second is not first
     match = next(m for m in await services.match_companies(scenario_id) if m.company_key == "co-big")
-    assert "协会已认证" in match.explanation.summary()
+    assert "协会已核验" in match.explanation.summary()
 
 
 async def test_awards_become_track_record(catalog):

@@ -264,7 +264,7 @@ def test_explanation_names_covered_partial_and_missing_capabilities():
     text = why.summary()
     for phrase in (
         "所需能力覆盖 2/4 项",
-        "语音识别（协会已认证）",
+        "语音识别（协会已核验）",
         "有项目案例",
         "某区热线语义分析",
         "仅有同类相近能力",
