@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -149,6 +152,33 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return _hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# Hashing takes tens of milliseconds of CPU: on the event loop it stalls every other request.
+# It runs in worker threads, at most as many at once as the machine has cores to spare.
+_HASHING_SLOTS = asyncio.Semaphore(2)
+
+
+async def verify_password_in_thread(stored_hash: str, password: str) -> bool:
+    async with _HASHING_SLOTS:
+        return await asyncio.to_thread(verify_password, stored_hash, password)
+
+
+async def hash_password_in_thread(password: str) -> str:
+    async with _HASHING_SLOTS:
+        return await asyncio.to_thread(hash_password, password)
+
+
+@functools.cache
+def _equaliser_hash() -> str:
+    return hash_password("timing-equaliser-not-a-password")
+
+
+async def timing_equaliser_hash() -> str:
+    """A real hash with the current parameters, computed once: verifying a guess against it
+    costs what verifying against an account's hash costs, so an unknown e-mail answers as slowly
+    as a known one."""
+    return await asyncio.to_thread(_equaliser_hash)
 
 
 def needs_rehash(stored_hash: str) -> bool:

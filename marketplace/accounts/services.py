@@ -17,14 +17,21 @@ from typing import Any
 from piccolo.columns import Column
 
 from marketplace.accounts.credentials import create_api_token, end_all_sessions, hash_secret
-from marketplace.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from marketplace.accounts.passwords import (
+    hash_password,
+    hash_password_in_thread,
+    needs_rehash,
+    password_problem,
+    timing_equaliser_hash,
+    verify_password_in_thread,
+)
 from marketplace.accounts.tables import ApiToken, LoginThrottle, OneTimeToken, User
 from marketplace.companies.credit_code import is_valid_credit_code
 from marketplace.companies.labels import SIZE_LABELS
 from marketplace.companies.tables import Company
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
-from marketplace.core.db import for_update, write_transaction
+from marketplace.core.db import constraint_name, for_update, write_transaction
 from marketplace.core.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from marketplace.core.mail import send_mail
 from marketplace.core.outbox import enqueue
@@ -73,66 +80,94 @@ def _locked_message(until: dt.datetime) -> str:
     return f"连续输错密码次数过多，登录已被锁定，请在 {minutes} 分钟后再试。"
 
 
-async def _locked_until(keys: list[str]) -> dt.datetime | None:
-    rows = await LoginThrottle.select(LoginThrottle.locked_until).where(LoginThrottle.key.is_in(keys))
-    now = clock.now()
-    locks = [r["locked_until"] for r in rows if r["locked_until"] and r["locked_until"] > now]
-    return max(locks) if locks else None
+async def _reserve_guess(keys: list[str]) -> dt.datetime | None:
+    """Count this guess against every key (account and address) *before* the password is
+    checked, in one locked transaction, so that at most ``MAX_FAILURES`` guesses are ever
+    evaluated per key before the lock, however many arrive at once.
+
+    Raises ``LoginLocked`` while a key is locked (nothing is evaluated). Returns the lock's end
+    when this guess is the last one allowed: the keys are locked already and stay locked unless
+    this guess turns out right."""
+    try:
+        return await _count_guess(keys)
+    except DomainError:
+        raise
+    except Exception as exc:
+        if not constraint_name(exc):
+            raise
+        # Two first guesses for a new key both inserted its row; the row exists now.
+        return await _count_guess(keys)
 
 
-async def _record_failure(keys: list[str]) -> dt.datetime | None:
-    """Count a wrong password for each key; returns the lock end if this try locked one."""
+async def _count_guess(keys: list[str]) -> dt.datetime | None:
     now = clock.now()
-    locked = None
     async with write_transaction():
+        rows = await for_update(LoginThrottle.select().where(LoginThrottle.key.is_in(keys)))
+        locks = [r["locked_until"] for r in rows if r["locked_until"] and r["locked_until"] > now]
+        if locks:
+            raise LoginLocked(_locked_message(max(locks)))
+        existing = {r["key"]: r for r in rows}
+        lock_end = None
         for key in keys:
-            row = await for_update(LoginThrottle.select().where(LoginThrottle.key == key)).first()
-            if row is None:
-                await LoginThrottle.insert(LoginThrottle(key=key, failures=1, updated_at=now))
-                continue
-            failures = row["failures"] + 1
-            values: dict[Column | str, Any] = {
-                LoginThrottle.failures: failures,
-                LoginThrottle.updated_at: now,
-            }
+            row = existing.get(key)
+            failures = (row["failures"] if row else 0) + 1
+            locked = None
             if failures >= MAX_FAILURES:
-                locked = now + dt.timedelta(minutes=LOCK_MINUTES)
-                values.update({LoginThrottle.failures: 0, LoginThrottle.locked_until: locked})
-            await LoginThrottle.update(values).where(LoginThrottle.id == row["id"])
-    return locked
+                lock_end = locked = now + dt.timedelta(minutes=LOCK_MINUTES)
+                failures = 0
+            if row is None:
+                await LoginThrottle.insert(
+                    LoginThrottle(key=key, failures=failures, locked_until=locked, updated_at=now)
+                )
+            else:
+                await LoginThrottle.update(
+                    {
+                        LoginThrottle.failures: failures,
+                        LoginThrottle.locked_until: locked,
+                        LoginThrottle.updated_at: now,
+                    }
+                ).where(LoginThrottle.id == row["id"])
+    return lock_end
 
 
 async def authenticate(email: str, password: str, ip_address: str = "") -> int:
     """The id of the user with these credentials.
 
     Raises ``LoginLocked`` while the account or the address is locked (the tenth wrong password
-    in a row locks both for 15 minutes) and ``LoginFailed`` for anything else, without saying
-    whether the email exists.
+    in a row locks both for 15 minutes; each guess is counted before it is checked, so a burst
+    of parallel guesses gets no more than ten evaluated) and ``LoginFailed`` for anything else,
+    without saying whether the email exists: an unknown, inactive or password-less account costs
+    exactly one hash verification, like a known one. Hashing runs in a worker thread.
     """
     keys = _throttle_keys(email, ip_address)
-    until = await _locked_until(keys)
-    if until:
-        raise LoginLocked(_locked_message(until))
+    lock_end = await _reserve_guess(keys)
     row = (
         await User.select(User.id, User.password_hash, User.active)
         .where(User.email == normalize_email(email))
         .first()
     )
-    if row is None or not row["active"] or not verify_password(row["password_hash"], password):
-        if row is None:
-            verify_password(hash_password("timing-equaliser"), password)  # same cost either way
-        locked = await _record_failure(keys)
-        if locked:
-            raise LoginLocked(_locked_message(locked))
+    usable = row is not None and bool(row["active"]) and bool(row["password_hash"])
+    stored = row["password_hash"] if row is not None and usable else await timing_equaliser_hash()
+    right = await verify_password_in_thread(stored, password)
+    if row is None or not (usable and right):
+        if lock_end:
+            raise LoginLocked(_locked_message(lock_end))
         raise LoginFailed("邮箱或密码不正确。")
     now = clock.now()
+    new_hash = await hash_password_in_thread(password) if needs_rehash(row["password_hash"]) else None
     async with write_transaction():
+        # The right password clears this caller's count, and the lock only if this very guess set
+        # it: a lock set by another guess of the same burst stays.
         await LoginThrottle.update({LoginThrottle.failures: 0, LoginThrottle.updated_at: now}).where(
-            LoginThrottle.key.is_in(keys)
+            LoginThrottle.key.is_in(keys) & LoginThrottle.locked_until.is_null()
         )
+        if lock_end:
+            await LoginThrottle.update(
+                {LoginThrottle.locked_until: None, LoginThrottle.updated_at: now}
+            ).where(LoginThrottle.key.is_in(keys) & (LoginThrottle.locked_until == lock_end))
         values: dict[Column | str, Any] = {User.last_login_at: now}
-        if needs_rehash(row["password_hash"]):
-            values[User.password_hash] = hash_password(password)
+        if new_hash:
+            values[User.password_hash] = new_hash
         await User.update(values).where(User.id == row["id"])
     return row["id"]
 
