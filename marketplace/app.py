@@ -180,17 +180,19 @@ def _openapi_config() -> OpenAPIConfig:
 
 async def _open_database_pool() -> None:
     from piccolo.engine import engine_finder
+    from piccolo.engine.postgres import PostgresEngine
 
     engine = engine_finder()
-    if engine.engine_type == "postgres":
+    if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool()
 
 
 async def _close_database_pool() -> None:
     from piccolo.engine import engine_finder
+    from piccolo.engine.postgres import PostgresEngine
 
     engine = engine_finder()
-    if engine.engine_type == "postgres":
+    if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from piccolo.columns import Column
+from piccolo.custom_types import Combinable
 
 from marketplace.accounts.credentials import create_api_token, end_all_sessions, hash_secret
 from marketplace.accounts.passwords import (
@@ -572,7 +573,7 @@ async def update_staff_account(
 
 async def list_companies_for_admin(status: str | None, page: int, page_size: int = 50) -> Page[dict]:
     """Every company whatever its status (admins), pending first, with its manager's email."""
-    where = Company.id.is_not_null()
+    where: Combinable = Company.id.is_not_null()
     if status:
         where &= Company.status == status
     total = await Company.count().where(where)

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from piccolo.table import Table
+from piccolo.columns import ForeignKey
 
 from marketplace.companies.tables import (
     COMPANY_SIZES,
@@ -418,7 +418,7 @@ async def set_capability_verified(company_id: int, capability_id: int, verified:
 @dataclass(frozen=True)
 class ItemKind:
     key: str  # in URLs and API paths
-    table: type[Table]
+    table: type[PastProject | CompanyCertificate | CaseStudy]  # each has id and company
     entity: str  # audit entity type
     label: str
     fields: tuple[Field, ...]
@@ -569,6 +569,8 @@ async def get_profile(company_id: int) -> dict:
     if company is None:
         raise NotFound("企业不存在。")
     company["size_label"] = SIZE_LABELS[company["size"]]
+    group = CompanyCapability.capability.parent
+    assert isinstance(group, ForeignKey)  # a joined foreign key (Piccolo types it Column | Any)
     caps = (
         await CompanyCapability.select(
             CompanyCapability.capability,
@@ -577,7 +579,7 @@ async def get_profile(company_id: int) -> dict:
             CompanyCapability.verified_at,
             CompanyCapability.capability.name,
             CompanyCapability.capability.key,
-            CompanyCapability.capability.parent.name,
+            group.name,
         )
         .where(CompanyCapability.company == company_id)
         .order_by(CompanyCapability.id)
@@ -588,7 +590,7 @@ async def get_profile(company_id: int) -> dict:
     items = {}
     for key, kind in ITEM_KINDS.items():
         table = kind.table
-        order = [table.position, table.id] if table is CaseStudy else [table.id]
+        order = [CaseStudy.position, CaseStudy.id] if table is CaseStudy else [table.id]
         query = table.select().where(table.company == company_id)
         for column in order:
             query = query.order_by(column)

@@ -23,7 +23,7 @@ from marketplace.companies.schemas import (
     OwnProfileOut,
     ProfilePatch,
 )
-from marketplace.core.errors import ValidationFailed
+from marketplace.core.errors import ValidationFailed, documented
 from marketplace.web.api import API_PREFIX
 from marketplace.web.forms import actor_of
 from marketplace.web.guards import requires_company_manager
@@ -74,7 +74,7 @@ class CompanyProfileApiController(Controller):
         "/profile",
         operation_id="updateOwnCompanyProfile",
         summary="修改本企业资料",
-        raises=[*RAISES, ValidationFailed],
+        raises=documented(*RAISES, ValidationFailed),
         description="只修改请求中给出的字段。publish_contact 为 true 时公开主页才显示联系人和联系方式；"
         "publish_profile 为 false 时企业不出现在名录和检索中。企业规模由协会设定，不能在此修改。"
         "输入有误返回 400，errors 列出每个出错的字段，且不保存任何内容。",
@@ -92,7 +92,7 @@ class CompanyProfileApiController(Controller):
         "/capabilities",
         operation_id="replaceOwnCompanyCapabilities",
         summary="设置本企业能力",
-        raises=[*RAISES, ValidationFailed],
+        raises=documented(*RAISES, ValidationFailed),
         description="用给出的列表替换本企业的能力（能力 id 取自 GET /api/v1/capabilities，须为具体能力而非分组；"
         "最多 30 项）。保留的能力维持协会认证；关联了过往项目的能力自动为“有项目案例”。",
     )

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from piccolo.columns import ForeignKey
+
 from marketplace.accounts.tables import User
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
@@ -199,6 +201,7 @@ async def start_evaluation(scenario_id: int, evaluator_ids: list[int], actor: Ac
     evaluators = await _validate_evaluators(scenario, evaluator_ids)
     async with write_transaction():
         row = await for_update(Scenario.select(Scenario.status).where(Scenario.id == scenario_id)).first()
+        assert row is not None  # require_manager has found the scenario
         if row["status"] != "closed":
             raise Conflict("只有已截止的场景才能开始评审。")
         await start_scenario_evaluation(scenario_id, actor)
@@ -234,6 +237,7 @@ async def assign_evaluators(scenario_id: int, evaluator_ids: list[int], actor: A
     evaluators = await _validate_evaluators(scenario, evaluator_ids)
     async with write_transaction():
         row = await for_update(Scenario.select(Scenario.status).where(Scenario.id == scenario_id)).first()
+        assert row is not None  # require_manager has found the scenario
         if row["status"] not in EVALUATION_STATUSES:
             raise Conflict("场景不在评审阶段，不能指派评审专家。")
         return await _assign(scenario, evaluators, actor)
@@ -268,12 +272,14 @@ async def unassign_evaluator(scenario_id: int, evaluator_id: int, actor: Actor) 
 
 async def assigned_scenarios(user_id: int) -> list[dict]:
     """The scenarios ``user_id`` is assigned to evaluate, newest assignment first, with progress."""
+    department = EvaluatorAssignment.scenario.department
+    assert isinstance(department, ForeignKey)  # joined foreign key (Piccolo types it Column | Any)
     rows = (
         await EvaluatorAssignment.select(
             EvaluatorAssignment.scenario,
             EvaluatorAssignment.scenario.title,
             EvaluatorAssignment.scenario.status,
-            EvaluatorAssignment.scenario.department.name,
+            department.name,
             EvaluatorAssignment.assigned_at,
             EvaluatorAssignment.conflicts_declared_at,
             EvaluatorAssignment.submitted_at,
@@ -286,6 +292,8 @@ async def assigned_scenarios(user_id: int) -> list[dict]:
 
 async def reviewed_proposals(scenario_id: int) -> list[dict]:
     """The proposals under evaluation (with their review row), by proposal number."""
+    company = ProposalReview.proposal.company
+    assert isinstance(company, ForeignKey)  # joined foreign key (Piccolo types it Column | Any)
     rows = (
         await ProposalReview.select(
             ProposalReview.id,
@@ -300,8 +308,8 @@ async def reviewed_proposals(scenario_id: int) -> list[dict]:
             ProposalReview.checked_at,
             ProposalReview.proposal.number,
             ProposalReview.proposal.summary,
-            ProposalReview.proposal.company,
-            ProposalReview.proposal.company.name,
+            company,
+            company.name,
             ProposalReview.proposal.status,
         )
         .where(ProposalReview.scenario == scenario_id)

@@ -19,6 +19,9 @@ proposal drops his draft scores on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from piccolo.columns import Column
 
 from marketplace.companies.tables import Company
 from marketplace.core import clock
@@ -129,6 +132,7 @@ async def declaration_form(scenario_id: int, evaluator_id: int | None) -> list[d
     flag (if any) and his current declaration (if any)."""
     await get_scenario(scenario_id)
     await _assignment_or_refuse(scenario_id, evaluator_id)
+    assert evaluator_id is not None  # _assignment_or_refuse refuses nobody
     proposals = await reviewed_proposals(scenario_id)
     ids = [p["proposal"] for p in proposals]
     companies = await proposal_companies(ids)
@@ -208,7 +212,7 @@ async def declare_conflicts(scenario_id: int, answers: list[ConflictAnswer], act
             conflicted = bool(flag) or bool(answer and answer.conflicted)
             relation = (answer.relation.strip()[:500] if answer else "") if conflicted else ""
             lead = next((c["company"] for c in item["companies"] if c["is_lead"]), None)
-            values = {
+            values: dict[Column | str, Any] = {
                 ConflictDeclaration.conflicted: conflicted,
                 ConflictDeclaration.relation: relation,
                 ConflictDeclaration.system_flag: flag,
@@ -327,6 +331,7 @@ async def add_affiliation(company_name: str, relation: str, note: str, actor: Ac
         errors["note"] = "备注不能超过 500 字。"
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
+    assert company is not None  # not found is one of the errors above
     async with write_transaction():
         exists = await EvaluatorAffiliation.exists().where(
             (EvaluatorAffiliation.user == user.id) & (EvaluatorAffiliation.company == company["id"])
@@ -355,6 +360,7 @@ async def remove_affiliation(affiliation_id: int, actor: Actor) -> None:
         row = await EvaluatorAffiliation.select().where(EvaluatorAffiliation.id == affiliation_id).first()
         if row is None or row["user"] != actor.user_id:
             raise NotFound("关联记录不存在。")
+        assert actor.user_id is not None  # the row is the actor's own
         await EvaluatorAffiliation.delete().where(EvaluatorAffiliation.id == affiliation_id)
         await record(
             actor,

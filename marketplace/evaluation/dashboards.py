@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 
+from piccolo.columns import ForeignKey
+
 from marketplace.core import clock
 from marketplace.evaluation.tables import Pilot, ScenarioOutcome
 from marketplace.proposals.status import RECEIVED_STATUSES
@@ -150,10 +152,10 @@ async def staff_dashboard(department_id: int | None) -> dict:
         query = query.where(Scenario.department == department_id)
     scenarios = await query.order_by(Scenario.opened_at).order_by(Scenario.id)
     scope = [s["id"] for s in scenarios]
-    countable = (
-        Scenario.select(Scenario.id).where(Scenario.id.is_in(scope) & _unsealed(now)) if scope else None
-    )
-    proposals = await _proposals_of(Proposal.scenario.is_in(countable)) if scope else []
+    proposals = []
+    if scope:
+        countable = Scenario.select(Scenario.id).where(Scenario.id.is_in(scope) & _unsealed(now))
+        proposals = await _proposals_of(Proposal.scenario.is_in(countable))
     per_scenario: dict[int, int] = {}
     for p in proposals:
         per_scenario[p["scenario"]] = per_scenario.get(p["scenario"], 0) + 1
@@ -306,12 +308,14 @@ async def public_statistics() -> dict:
         )
     sme_awards = sum(1 for a in awards if a["with_sme"])
 
+    lead = Pilot.proposal.company
+    assert isinstance(lead, ForeignKey)  # joined foreign key (Piccolo types it Column | Any)
     pilots = (
         await Pilot.select(
             Pilot.scenario,
             Pilot.scenario.title,
             Pilot.completed_at,
-            Pilot.proposal.company.name,
+            lead.name,
         )
         .where(
             (Pilot.status == "completed")

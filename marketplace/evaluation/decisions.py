@@ -28,7 +28,7 @@ from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from marketplace.departments.tables import Department
-from marketplace.evaluation.ranking import Ranking, rank_proposals
+from marketplace.evaluation.ranking import ProposalResult, Ranking, rank_proposals
 from marketplace.evaluation.tables import (
     EvaluationScore,
     EvaluatorAssignment,
@@ -121,7 +121,7 @@ class BoardEntry:
     proposal: dict  # id, number, status, summary, submitted_at, company, company.name, company.size
     members: list[dict]  # accepted consortium members, the lead first: name, size, role, work_share
     review: dict  # eligibility, shortlist, pitch, decision (defaults when no review row exists)
-    result: object | None  # ranking.ProposalResult (None for proposals not ranked: not eligible)
+    result: ProposalResult | None  # None for proposals not ranked: not eligible
 
     @property
     def id(self) -> int:
@@ -368,6 +368,7 @@ async def _review_of(scenario_id: int, proposal_id: int) -> dict:
             ProposalReview(proposal=proposal_id, scenario=scenario_id, updated_at=clock.now())
         )
         review = await ProposalReview.select().where(ProposalReview.proposal == proposal_id).first()
+        assert review is not None  # inserted just above
     return {**review, "number": proposal["number"], "company": proposal["company"]}
 
 
@@ -481,6 +482,7 @@ async def invite_to_pitch(
         errors["pitch_note"] = f"说明不能超过 {MAX_REASON} 字。"
     if errors:
         raise ValidationFailed("请检查路演邀请。", errors)
+    assert when is not None  # a missing time is one of the errors above
     async with write_transaction():
         scenario, review = await _undecided_review(actor, scenario_id, proposal_id)
         if not review["shortlisted"]:

@@ -101,6 +101,7 @@ async def request_clarification(
         errors["deadline"] = "答复截止时间必须晚于现在。"
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
+    assert deadline is not None  # a missing deadline is one of the errors above
     review = await _review_for_manager(proposal_id, actor)
     await _set(
         proposal_id,
@@ -125,6 +126,7 @@ async def request_clarification(
         .where(ProposalReview.id == review["id"])
         .first()
     )
+    assert proposal is not None  # the review _review_for_manager has just found
     managers = [
         r["id"]
         for r in await User.select(User.id).where(
@@ -220,6 +222,7 @@ async def answer_clarification(review_id: int, answer: str, user, actor: Actor) 
     now = clock.now()
     async with write_transaction():
         current = await for_update(ProposalReview.select().where(ProposalReview.id == review_id)).first()
+        assert current is not None  # get_clarification has just found it (reviews are not deleted)
         if current["eligibility"] != "clarification" or current["clarification_answer"]:
             raise Conflict("该澄清请求已答复或已关闭。")
         if current["clarification_deadline"] is None or now >= current["clarification_deadline"]:

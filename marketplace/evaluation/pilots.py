@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from piccolo.columns import ForeignKey
+
 from marketplace.accounts.tables import User
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
@@ -126,6 +128,7 @@ async def _pilot_row(pilot_id: int, *, lock: bool = False) -> dict:
     if row is None:
         raise NotFound("试点不存在。")
     scenario = await Scenario.select(Scenario.department).where(Scenario.id == row["scenario"]).first()
+    assert scenario is not None  # a pilot's scenario (foreign key)
     return {**row, "scenario.department": scenario["department"]}
 
 
@@ -190,6 +193,7 @@ async def _selected_proposal(scenario_id: int) -> dict | None:
         .where(Proposal.id == outcome["selected_proposal"])
         .first()
     )
+    assert proposal is not None  # the outcome's selected proposal (foreign key)
     return {
         **proposal,
         "outcome_published_at": outcome["published_at"],
@@ -229,6 +233,9 @@ async def _pilot_details(pilot: dict) -> dict:
         .order_by(PilotMilestone.position)
         .order_by(PilotMilestone.id)
     )
+    author_company, author_department = PilotUpdate.author.company, PilotUpdate.author.department
+    # joined foreign keys (Piccolo types them Column | Any)
+    assert isinstance(author_company, ForeignKey) and isinstance(author_department, ForeignKey)
     updates = (
         await PilotUpdate.select(
             PilotUpdate.id,
@@ -238,8 +245,8 @@ async def _pilot_details(pilot: dict) -> dict:
             PilotUpdate.milestone.title,
             PilotUpdate.author.display_name,
             PilotUpdate.author.role,
-            PilotUpdate.author.company.name,
-            PilotUpdate.author.department.name,
+            author_company.name,
+            author_department.name,
         )
         .where(PilotUpdate.pilot == pilot["id"])
         .order_by(PilotUpdate.created_at, ascending=False)
@@ -300,6 +307,7 @@ async def get_member_pilot(pilot_id: int, actor: Actor) -> dict:
     pilot = await _pilot_row(pilot_id)
     await _check_pilot_actor(pilot, actor)
     row = await Pilot.select(*_PILOT_COLUMNS).where(Pilot.id == pilot_id).first()
+    assert row is not None  # _pilot_row has just found it
     scenario = await _awarded_scenario(pilot["scenario"])
     return {
         "scenario": scenario,
@@ -326,6 +334,8 @@ async def list_member_pilots(company_id: int | None) -> list[dict]:
     ids = await _pilot_ids_of_company(company_id)
     if not ids:
         return []
+    department = Pilot.scenario.department
+    assert isinstance(department, ForeignKey)  # joined foreign key (Piccolo types it Column | Any)
     rows = (
         await Pilot.select(
             Pilot.id,
@@ -334,7 +344,7 @@ async def list_member_pilots(company_id: int | None) -> list[dict]:
             Pilot.completed_at,
             Pilot.scenario,
             Pilot.scenario.title,
-            Pilot.scenario.department.name,
+            department.name,
             Pilot.proposal.company,
         )
         .where(Pilot.id.is_in(ids))
@@ -391,13 +401,15 @@ async def list_completed_pilots(company_id: int) -> list[dict]:
     ids = await _pilot_ids_of_company(company_id)
     if not ids:
         return []
+    department = Pilot.scenario.department
+    assert isinstance(department, ForeignKey)  # joined foreign key (Piccolo types it Column | Any)
     rows = (
         await Pilot.select(
             Pilot.id,
             Pilot.scenario,
             Pilot.scenario.title,
             Pilot.scenario.domain,
-            Pilot.scenario.department.name,
+            department.name,
             Pilot.completed_at,
             Pilot.outcome_note,
             Pilot.proposal,
@@ -600,9 +612,9 @@ async def complete_pilot(pilot_id: int, actor: Actor, outcome_note: str) -> None
         # The partners' profiles show the new track record: refresh their search documents.
         for company_id in await partner_company_ids(pilot["proposal"]):
             await enqueue("company", company_id)
-        title = (await Scenario.select(Scenario.title).where(Scenario.id == pilot["scenario"]).first())[
-            "title"
-        ]
+        scenario = await Scenario.select(Scenario.title).where(Scenario.id == pilot["scenario"]).first()
+        assert scenario is not None  # a pilot's scenario (foreign key)
+        title = scenario["title"]
         await notify(
             await _partner_users(pilot["proposal"]),
             Message(

@@ -156,6 +156,7 @@ async def _published_consortium(proposal_id: int) -> list[ResultCompany]:
         .where(Proposal.id == proposal_id)
         .first()
     )
+    assert proposal is not None  # the outcome's selected proposal (foreign key)
     rows = (
         await ProposalMember.select(
             ProposalMember.company,
@@ -280,6 +281,7 @@ async def member_result(proposal_id: int, company_id: int | None) -> MemberResul
     )
     if not published:
         return result
+    assert outcome is not None  # published says so
     result.outcome = proposal["status"]
     result.scenario_result = outcome["result"]
     result.reason = outcome["reason"] if outcome["result"] == "unsuccessful" else ""

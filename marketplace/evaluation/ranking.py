@@ -173,10 +173,8 @@ def rank_proposals(
         results.append(
             evaluate_proposal(proposal_id, criteria, by_proposal[proposal_id], expected, threshold=threshold)
         )
-    ranked = sorted(
-        (r for r in results if r.exact_total is not None),
-        key=lambda r: -r.exact_total,  # stable: ties keep the given order
-    )
+    totalled = [(r.exact_total, r) for r in results if r.exact_total is not None]
+    ranked = [r for _, r in sorted(totalled, key=lambda pair: -pair[0])]  # stable: ties keep the given order
     ordered: list[ProposalResult] = []
     for position, result in enumerate(ranked, start=1):
         if ordered and ordered[-1].exact_total == result.exact_total:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from piccolo.custom_types import Combinable
+
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
@@ -109,7 +111,7 @@ def _validate(entries: list[ScoreInput], criteria: dict[int, dict]) -> dict[str,
         name = criteria[e.criterion_id]["name"]
         if e.score is None:
             continue
-        if not isinstance(e.score, int) or isinstance(e.score, bool) or not SCORE_MIN <= e.score <= SCORE_MAX:
+        if isinstance(e.score, bool) or not SCORE_MIN <= e.score <= SCORE_MAX:
             errors[f"score_{e.criterion_id}"] = f"「{name}」的评分须为 0 到 10 的整数。"
         elif e.score <= LOW_SCORE and not e.comment.strip():
             errors[f"comment_{e.criterion_id}"] = (
@@ -124,6 +126,7 @@ async def save_scores(proposal_id: int, entries: list[ScoreInput], actor: Actor)
     """Save the evaluator's draft scores on one proposal (a None score clears that criterion).
     Bad input stores nothing."""
     _review, scenario, assignment = await _evaluator_for_proposal(proposal_id, actor.user_id)
+    assert actor.user_id is not None  # he has an assignment
     if scenario["status"] not in EVALUATION_STATUSES:
         raise Conflict("场景不在评审阶段，不能评分。")
     if assignment["submitted_at"] is not None:
@@ -223,6 +226,7 @@ async def submit_scores(scenario_id: int, actor: Actor) -> None:
     assignment = await get_assignment(scenario_id, actor.user_id)
     if assignment is None:
         raise NotAllowed(NOT_ASSIGNED)
+    assert actor.user_id is not None  # he has an assignment
     if scenario["status"] not in EVALUATION_STATUSES:
         raise Conflict("场景不在评审阶段，不能提交评分。")
     if assignment["submitted_at"] is not None:
@@ -248,6 +252,8 @@ async def submit_scores(scenario_id: int, actor: Actor) -> None:
                 EvaluatorAssignment.id == assignment["id"]
             )
         ).first()
+        if locked is None:  # unassigned meanwhile
+            raise NotAllowed(NOT_ASSIGNED)
         if locked["submitted_at"] is not None:
             raise Conflict("您已提交本场景的评分。")
         proposals = [p["proposal"] for p in await scorable_proposals(scenario_id, actor.user_id)]
@@ -295,7 +301,7 @@ async def visible_scores(proposal_id: int, user_id: int | None) -> list[dict]:
     rights = await viewer_rights(review["scenario"], user_id)
     if proposal_id in rights["conflicted"]:
         return []
-    where = EvaluationScore.proposal == proposal_id
+    where: Combinable = EvaluationScore.proposal == proposal_id
     if rights["blind"]:
         where &= EvaluationScore.evaluator == user_id
     elif not (rights["manager"] or rights["assignment"]):
@@ -324,6 +330,7 @@ async def scoring_page(scenario_id: int, proposal_id: int, user_id: int | None) 
     """Everything the score form shows: the proposal's final submitted version, the criteria,
     the evaluator's own scores and, once he submitted, the others'."""
     review, scenario, assignment = await _evaluator_for_proposal(proposal_id, user_id)
+    assert user_id is not None  # he has an assignment
     if scenario["id"] != scenario_id:
         raise NotFound("方案不存在或不在评审中。")
     version = (
@@ -333,8 +340,8 @@ async def scoring_page(scenario_id: int, proposal_id: int, user_id: int | None) 
         .first()
         .output(load_json=True)
     )
-    proposal = await reviewed_proposals(scenario_id)
-    proposal = next(p for p in proposal if p["proposal"] == proposal_id)
+    proposals = await reviewed_proposals(scenario_id)
+    proposal = next(p for p in proposals if p["proposal"] == proposal_id)
     companies = (await proposal_companies([proposal_id]))[proposal_id]
     others = [s for s in await visible_scores(proposal_id, user_id) if s["evaluator"] != user_id]
     return {

@@ -305,6 +305,7 @@ class EvaluationStaffController(Controller):
         scenario = await assignments.get_scenario(scenario_id)
         items = await conflicts.declaration_form(scenario_id, request.user.id)
         assignment = await assignments.get_assignment(scenario_id, request.user.id)
+        assert assignment is not None  # declaration_form refuses anyone not assigned
         return Template(
             "evaluation/conflicts.html",
             status_code=status_code,

@@ -62,7 +62,7 @@ class CompanyPagesController(Controller):
 
     @get("/", name="companies:list", include_in_schema=False)
     async def list_companies(self, request: Request) -> Template:
-        raw = {key: request.query_params.get(key) for key in request.query_params}
+        raw = {key: request.query_params[key] for key in request.query_params}
         errors: dict[str, str] = {}
         message = ""
         try:

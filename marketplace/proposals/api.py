@@ -10,7 +10,7 @@ not see, 409 after the deadline (or a second proposal on the same scenario), 400
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from litestar import Controller, Request, get, patch, post
 from litestar.enums import RequestEncodingType
@@ -50,8 +50,8 @@ WRITE_RAISES = [ValidationFailed, NotAuthorizedException, PermissionDeniedExcept
 READ_RAISES = [ValidationFailed, NotAuthorizedException, NotFoundException]
 
 
-def _json(struct):
-    return Annotated[struct, Body(media_type=RequestEncodingType.JSON)]
+T = TypeVar("T")
+JsonBody = Annotated[T, Body(media_type=RequestEncodingType.JSON)]  # a JSON request body of type T
 
 
 def _members(row: dict) -> list[MemberOut]:
@@ -120,7 +120,7 @@ class ProposalApiController(Controller):
         return await _visible(request, pid)
 
     @patch("/proposals/{proposal_id:int}", guards=[requires_approved_member], raises=WRITE_RAISES)
-    async def update(self, request: Request, proposal_id: Id, data: _json(ProposalPatch)) -> ProposalOut:
+    async def update(self, request: Request, proposal_id: Id, data: JsonBody[ProposalPatch]) -> ProposalOut:
         """Change any subset of the working copy (an autosave). A submitted proposal stays
         submitted: the last submitted version counts until it is submitted again."""
         await ps.save_proposal(proposal_id, actor_of(request), data.changes())
@@ -153,7 +153,7 @@ class ProposalApiController(Controller):
         raises=WRITE_RAISES,
     )
     async def withdraw(
-        self, request: Request, proposal_id: Id, data: _json(WithdrawIn | None) = None
+        self, request: Request, proposal_id: Id, data: JsonBody[WithdrawIn | None] = None
     ) -> ProposalOut:
         """Withdraw a submitted proposal before the deadline (it may be submitted again)."""
         await ps.withdraw_proposal(proposal_id, actor_of(request), data.reason if data else "")
@@ -206,7 +206,7 @@ class ProposalApiController(Controller):
         guards=[requires_approved_member],
         raises=WRITE_RAISES,
     )
-    async def invite(self, request: Request, proposal_id: Id, data: _json(InviteIn)) -> ProposalOut:
+    async def invite(self, request: Request, proposal_id: Id, data: JsonBody[InviteIn]) -> ProposalOut:
         """The lead invites an approved member company with a role and work share (percent)."""
         await pc.invite_member(proposal_id, actor_of(request), data.company_id, data.role, data.work_share)
         return await _visible(request, proposal_id)
@@ -217,7 +217,7 @@ class ProposalApiController(Controller):
         guards=[requires_approved_member],
         raises=WRITE_RAISES,
     )
-    async def answer(self, request: Request, proposal_id: Id, data: _json(AnswerIn)) -> AnswerOut:
+    async def answer(self, request: Request, proposal_id: Id, data: JsonBody[AnswerIn]) -> AnswerOut:
         """A manager of the invited company accepts or declines (``reason`` optional). A company
         that declines no longer sees the proposal."""
         await pc.answer_invitation(proposal_id, actor_of(request), data.accept, data.reason)

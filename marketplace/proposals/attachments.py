@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
+
+from piccolo.columns import Column
 
 from marketplace.core import clock, files
 from marketplace.core.audit import Actor, record
@@ -39,6 +42,7 @@ async def add_attachment(proposal_id: int, actor: Actor, filename: str, content:
     kind, problem = files.check_upload(content, allowed=ALLOWED, max_bytes=MAX_BYTES)
     if problem:
         raise ValidationFailed(problem, {"attachment": problem})
+    assert kind is not None  # check_upload gives the content type when it finds no problem
     name = files.clean_filename(filename, kind)
     path = files.store_file(attachments_dir(), content, kind)
     try:
@@ -78,7 +82,7 @@ async def add_attachment(proposal_id: int, actor: Actor, filename: str, content:
 
 
 async def _touch(proposal: dict, now) -> None:
-    values = {Proposal.updated_at: now}
+    values: dict[Column | str, Any] = {Proposal.updated_at: now}
     await Proposal.update(values).where(Proposal.id == proposal["id"])
 
 

@@ -11,6 +11,9 @@ side's company managers.
 
 from __future__ import annotations
 
+from piccolo.columns import ForeignKey
+from piccolo.custom_types import Combinable
+
 from marketplace.companies.tables import Company
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
@@ -47,6 +50,7 @@ def _clean_role_share(role: str, share) -> tuple[str, int]:
         errors["work_share"] = "工作量占比应为 0 到 100 的整数（百分比）。"
     if errors:
         raise ValidationFailed("请修改标出的内容。", errors)
+    assert value is not None  # a missing share is one of the errors above
     return role, value
 
 
@@ -127,6 +131,7 @@ async def invite_member(proposal_id: int, actor: Actor, company_id: int, role: s
         )
         await enqueue("proposal", proposal_id)
         lead = await Company.select(Company.name).where(Company.id == member.company_id).first()
+        assert lead is not None  # the inviting member's company (foreign key)
         await notify(
             await company_managers([company_id]),
             Message(
@@ -161,9 +166,11 @@ async def answer_invitation(proposal_id: int, actor: Actor, accept: bool, reason
             raise Conflict("该邀请已答复过。")
         if accept:
             own = await find_company_proposal(proposal["scenario"], member.company_id)
-            own_status = (
-                own and (await Proposal.select(Proposal.status).where(Proposal.id == own).first())["status"]
-            )
+            own_status = None
+            if own:
+                own_row = await Proposal.select(Proposal.status).where(Proposal.id == own).first()
+                assert own_row is not None  # find_company_proposal has just found it
+                own_status = own_row["status"]
             if own and own_status != "withdrawn":
                 raise Conflict(
                     "贵企业已牵头本场景的另一份方案，不能再加入其他联合体；如需加入，请先撤回或放弃自己的方案。"
@@ -190,6 +197,7 @@ async def answer_invitation(proposal_id: int, actor: Actor, accept: bool, reason
         )
         await enqueue("proposal", proposal_id)
         company = await Company.select(Company.name).where(Company.id == member.company_id).first()
+        assert company is not None  # the answering member's company (foreign key)
         verb = "接受" if accept else "拒绝"
         await notify(
             await company_managers([proposal["company"]]),
@@ -275,7 +283,9 @@ async def search_invitable_companies(proposal_id: int, text: str, limit: int = 1
             (ProposalMember.proposal == proposal_id) & (ProposalMember.status != "declined")
         )
     ]
-    where = (Company.status == "approved") & contains_text([Company.name], text)
+    where: Combinable = Company.status == "approved"
+    if (name_matches := contains_text([Company.name], text)) is not None:  # None: no words to match
+        where &= name_matches
     if taken:
         where &= Company.id.not_in(taken)
     rows = (
@@ -292,6 +302,9 @@ async def list_invitations(company_id: int, *, pending_only: bool = True) -> lis
     where = (ProposalMember.company == company_id) & (ProposalMember.is_lead == False)
     if pending_only:
         where &= ProposalMember.status == "invited"
+    lead, scenario = ProposalMember.proposal.company, ProposalMember.proposal.scenario
+    # joined foreign keys (Piccolo types them Column | Any)
+    assert isinstance(lead, ForeignKey) and isinstance(scenario, ForeignKey)
     rows = (
         await ProposalMember.select(
             ProposalMember.proposal,
@@ -299,10 +312,10 @@ async def list_invitations(company_id: int, *, pending_only: bool = True) -> lis
             ProposalMember.work_share,
             ProposalMember.status,
             ProposalMember.invited_at,
-            ProposalMember.proposal.company.name,
-            ProposalMember.proposal.scenario,
-            ProposalMember.proposal.scenario.title,
-            ProposalMember.proposal.scenario.proposal_deadline,
+            lead.name,
+            scenario,
+            scenario.title,
+            scenario.proposal_deadline,
         )
         .where(where)
         .order_by(ProposalMember.invited_at, ascending=False)

@@ -20,6 +20,9 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
+from typing import Any
+
+from piccolo.columns import Column
 
 from marketplace.accounts.tables import User
 from marketplace.companies.tables import Company
@@ -226,7 +229,7 @@ async def create_draft(scenario_id: int, actor: Actor) -> int:
         try:
             await row.save()
         except Exception as exc:
-            if constraint_name(exc) and "proposal" in constraint_name(exc):
+            if (constraint := constraint_name(exc)) and "proposal" in constraint:
                 raise Conflict("贵企业已有本场景的方案，请继续编辑原方案。") from exc
             raise
         await ProposalMember.insert(
@@ -687,7 +690,7 @@ async def transition_proposals(
     refused = [r["id"] for r in rows if not can_transition(r["status"], target)]
     if refused or len(rows) != len(set(proposal_ids)):
         raise Conflict(f"方案当前状态不允许变为「{STATUS_LABELS.get(target, target)}」。")
-    values = {Proposal.status: target, Proposal.updated_at: at}
+    values: dict[Column | str, Any] = {Proposal.status: target, Proposal.updated_at: at}
     values.update({getattr(Proposal, name): value for name, value in columns.items()})
     await Proposal.update(values).where(Proposal.id.is_in(sorted(proposal_ids)))
     for pid in sorted(proposal_ids):
@@ -732,7 +735,10 @@ async def get_member_proposal(proposal_id: int, user) -> dict:
         .where(Scenario.id == row["scenario"])
         .first()
     )
-    row.update(await Proposal.select(Proposal.autosaved_at).where(Proposal.id == proposal_id).first())
+    assert scenario is not None  # a proposal's scenario (foreign key)
+    autosaved = await Proposal.select(Proposal.autosaved_at).where(Proposal.id == proposal_id).first()
+    assert autosaved is not None  # get_visible_proposal has just read it
+    row.update(autosaved)
     row["scenario_row"] = scenario
     row["members"] = await load_members(proposal_id)
     row["status_label"] = STATUS_LABELS[row["status"]]

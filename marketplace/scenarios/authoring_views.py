@@ -436,6 +436,7 @@ class ScenarioAuthoringController(Controller):
                 if not (form.get("reason") or "").strip():
                     errors["extend_reason"] = "请说明延期原因，它会公开在变更记录中。"
                 raise ValidationFailed("请修改标出的内容后再提交。", errors)
+            assert new_deadline is not None  # parsed, or an error above
             try:
                 await publishing.extend_scenario_deadline(
                     scenario_id, actor_of(request), new_deadline, form.get("reason", ""), new_question

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from marketplace.core import clock
 from marketplace.core.errors import ValidationFailed
@@ -409,7 +410,7 @@ def lenient_input(form: Mapping[str, str]) -> ScenarioInput:
         return parse_scenario_form(form)
     except ValidationFailed:
         pass
-    values = {name: (form.get(name) or "").strip() for name in TEXT_FIELDS}
+    values: dict[str, Any] = {name: (form.get(name) or "").strip() for name in TEXT_FIELDS}  # str fields
     values["domain"] = (form.get("domain") or "").strip()
     return ScenarioInput(**values)
 

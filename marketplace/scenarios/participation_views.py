@@ -55,6 +55,7 @@ async def detail_extras(request: Request, scenario: ScenarioDetail) -> dict:
         .where(Scenario.id == scenario.id)
         .first()
     )
+    assert row is not None  # the scenario being shown
     asking_open = questions.can_ask_now(row)
     my_questions = []
     if user.is_authenticated and user.is_member and user.company_id:

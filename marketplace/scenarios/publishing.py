@@ -291,8 +291,7 @@ async def approve_scenario_for_publication(
             raise ValidationFailed(
                 "方案截止时间已过，请退回作者修改截止时间。", {"proposal_deadline": "方案截止时间已过。"}
             )
-        scheduled = opens_at is not None and opens_at > now
-        if scheduled:
+        if opens_at is not None and opens_at > now:  # scheduled
             limit = row["question_deadline"] or row["proposal_deadline"]
             if opens_at >= limit:
                 raise ValidationFailed(
@@ -374,6 +373,7 @@ async def open_scheduled_scenarios(actor: Actor) -> list[int]:
                 current = await for_update(
                     Scenario.select(Scenario.status, Scenario.approved_at).where(Scenario.id == row["id"])
                 ).first()
+                assert current is not None  # a scenario in review is never deleted
                 if current["status"] != "in_review" or current["approved_at"] is None:
                     continue  # sent back or opened meanwhile
                 await _open(row["id"], actor, row["title"])

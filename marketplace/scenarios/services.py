@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import msgspec
+from piccolo.custom_types import Combinable
 
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
@@ -210,8 +211,8 @@ class ScenarioFilters:
     page_size: int = DEFAULT_PAGE_SIZE
 
 
-def _public_where(filters: ScenarioFilters, capability_ids: list[int] | None):
-    where = Scenario.public_status.is_not_null()
+def _public_where(filters: ScenarioFilters, capability_ids: list[int] | None) -> Combinable:
+    where: Combinable = Scenario.public_status.is_not_null()
     if filters.domain:
         where &= Scenario.domain == filters.domain
     if filters.department:
@@ -432,7 +433,7 @@ async def count_public_scenarios_by_domain(status: str | None = None) -> dict[st
     """
     from piccolo.query.functions.aggregate import Count
 
-    where = Scenario.public_status.is_not_null()
+    where: Combinable = Scenario.public_status.is_not_null()
     if status:
         where &= Scenario.public_status == status
     rows = await Scenario.select(Scenario.domain, Count(alias="n")).where(where).group_by(Scenario.domain)

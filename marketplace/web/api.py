@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar.exceptions import NotFoundException, ValidationException
@@ -65,7 +65,7 @@ class FilterOperation(Operation):
 def int_query(description: str, *, lo: int, hi: int, default: int | None = None) -> QueryParameter:
     """Document an integer query parameter. The annotation stays ``str | None`` so the shared
     params parser, not Litestar, validates it (one validator, one set of messages)."""
-    extra: dict = {"one_of": None, "type": OpenAPIType.INTEGER, "minimum": lo, "maximum": hi}
+    extra: dict[str, Any] = {"one_of": None, "type": OpenAPIType.INTEGER, "minimum": lo, "maximum": hi}
     if default is not None:
         extra["default"] = default
     return QueryParameter(description=description, schema_extra=extra)
@@ -73,7 +73,7 @@ def int_query(description: str, *, lo: int, hi: int, default: int | None = None)
 
 def choice_query(description: str, choices: Sequence[str], default: str | None = None) -> QueryParameter:
     """Document an enumerated query parameter (validated by the shared params parser)."""
-    extra: dict = {"one_of": None, "type": OpenAPIType.STRING, "enum": list(choices)}
+    extra: dict[str, Any] = {"one_of": None, "type": OpenAPIType.STRING, "enum": list(choices)}
     if default is not None:
         extra["default"] = default
     return QueryParameter(description=description, schema_extra=extra)
@@ -104,5 +104,5 @@ TextQuery = Annotated[
 ]
 
 
-def page_fields(page: Page) -> dict:
+def page_fields(page: Page[Any]) -> dict[str, int]:
     return {"total": page.total, "page": page.page, "page_size": page.page_size, "pages": page.pages}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response
@@ -16,17 +17,17 @@ from litestar.status_codes import HTTP_404_NOT_FOUND, HTTP_500_INTERNAL_SERVER_E
 from marketplace.core.errors import DomainError
 
 
-def _wants_json(request: Request) -> bool:
+def _wants_json(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/") or request.url.path.startswith("/schema")
 
 
 def _error_response(
-    request: Request,
+    request: Request[Any, Any, Any],
     status_code: int,
     message: str,
-    errors: dict | None = None,
+    errors: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
-) -> Response:
+) -> Response[Any]:
     if _wants_json(request):
         body = {"status_code": status_code, "detail": message}
         if errors:
@@ -40,7 +41,7 @@ def _error_response(
     )
 
 
-def handle_domain_error(request: Request, exc: DomainError) -> Response:
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     return _error_response(request, exc.status_code, exc.message, exc.details.get("errors"))
 
 
@@ -81,7 +82,7 @@ def _validation_errors(exc: ValidationException) -> dict[str, str]:
     return errors
 
 
-def handle_http_exception(request: Request, exc: HTTPException) -> Response:
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     errors: dict[str, str] | None = None
     if isinstance(exc, NotFoundException):
         message = "页面或资源不存在。"
@@ -104,12 +105,12 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     return _error_response(request, exc.status_code, message, errors, headers=exc.headers)
 
 
-def handle_internal_error(request: Request, exc: Exception) -> Response:
+def handle_internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     request.logger.exception("unhandled error", exc_info=exc)
     return _error_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后再试。")
 
 
-def handle_not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
+def handle_not_authorized(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
     """Pages send the visitor to the login form and back; the API answers 401."""
     if _wants_json(request):
         return _error_response(
@@ -130,6 +131,6 @@ def not_found_page(message: str = "您要找的页面不存在，或该内容尚
     )
 
 
-def path_id_out_of_range(request: Request, exc: ValidationException) -> Response:
+def path_id_out_of_range(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     """An id outside 1..2**31-1 cannot name anything: answer the friendly 404 page."""
     return not_found_page()

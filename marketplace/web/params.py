@@ -8,7 +8,7 @@ path-id type: 1..2**31-1 (an unbounded id overflowed SQLite and gave a 500).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated
+from typing import Annotated, Any, overload
 
 from litestar import Request
 from litestar.params import PathParameter
@@ -18,8 +18,26 @@ from marketplace.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SI
 MAX_ID = 2**31 - 1
 
 
+@overload
 def parse_int(
-    params: Mapping[str, str], name: str, errors: dict, *, lo: int, hi: int, default: int | None = None
+    params: Mapping[str, str], name: str, errors: dict[str, str], *, lo: int, hi: int, default: int
+) -> int: ...
+
+
+@overload
+def parse_int(
+    params: Mapping[str, str], name: str, errors: dict[str, str], *, lo: int, hi: int, default: None = None
+) -> int | None: ...
+
+
+def parse_int(
+    params: Mapping[str, str],
+    name: str,
+    errors: dict[str, str],
+    *,
+    lo: int,
+    hi: int,
+    default: int | None = None,
 ) -> int | None:
     raw = params.get(name)
     if raw is None or raw == "":
@@ -35,7 +53,9 @@ def parse_int(
     return value
 
 
-def parse_choice(params: Mapping[str, str], name: str, choices: Sequence[str], errors: dict) -> str | None:
+def parse_choice(
+    params: Mapping[str, str], name: str, choices: Sequence[str], errors: dict[str, str]
+) -> str | None:
     raw = params.get(name)
     if raw is None or raw == "":
         return None
@@ -45,7 +65,7 @@ def parse_choice(params: Mapping[str, str], name: str, choices: Sequence[str], e
     return raw
 
 
-def parse_paging(params: Mapping[str, str], errors: dict) -> tuple[int, int]:
+def parse_paging(params: Mapping[str, str], errors: dict[str, str]) -> tuple[int, int]:
     page = parse_int(params, "page", errors, lo=1, hi=MAX_PAGE, default=1)
     page_size = parse_int(params, "page_size", errors, lo=1, hi=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
     return page, page_size
@@ -54,7 +74,7 @@ def parse_paging(params: Mapping[str, str], errors: dict) -> tuple[int, int]:
 MAX_QUERY_LENGTH = 200
 
 
-def parse_query_text(params: Mapping[str, str], errors: dict, name: str = "q") -> str:
+def parse_query_text(params: Mapping[str, str], errors: dict[str, str], name: str = "q") -> str:
     """The search text: whitespace collapsed, control characters dropped, at most 200 characters."""
     raw = params.get(name) or ""
     text = " ".join("".join(ch for ch in raw if ch.isprintable() or ch.isspace()).split())
@@ -67,6 +87,6 @@ def parse_query_text(params: Mapping[str, str], errors: dict, name: str = "q") -
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
-def query_dict(request: Request) -> dict[str, str]:
+def query_dict(request: Request[Any, Any, Any]) -> dict[str, str]:
     """The query parameters as a plain dict (the first value of a repeated parameter)."""
-    return {key: request.query_params.get(key) for key in request.query_params}
+    return {key: request.query_params[key] for key in request.query_params}
