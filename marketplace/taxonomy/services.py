@@ -6,6 +6,8 @@ import re as _re
 import unicodedata
 from dataclasses import dataclass, field
 
+from piccolo.custom_types import Combinable
+
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import write_transaction
 from marketplace.core.errors import NotFound, ValidationFailed
@@ -112,7 +114,7 @@ async def get_capability(capability_id: int) -> dict:
 
 async def list_capability_groups(excluding: int | None = None) -> list[dict]:
     """The top-level groups (id, name) in their order, optionally without one capability."""
-    where = Capability.parent.is_null()
+    where: Combinable = Capability.parent.is_null()
     if excluding is not None:
         where &= Capability.id != excluding
     return await Capability.select(Capability.id, Capability.name).where(where).order_by(Capability.position)
