@@ -10,15 +10,14 @@ the chosen evaluators, who are notified.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from piccolo.columns import ForeignKey
 
 from marketplace.accounts.tables import User
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
-from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from marketplace.core.errors import Conflict, NotFound, ValidationFailed
+from marketplace.evaluation.policy import get_scenario, require_manager
 from marketplace.evaluation.tables import EvaluationScore, EvaluatorAssignment, ProposalReview
 from marketplace.notifications.services import Message, notify
 from marketplace.proposals.services import start_proposal_review
@@ -27,78 +26,11 @@ from marketplace.proposals.tables import ConflictDeclaration, Proposal
 from marketplace.scenarios.services import start_scenario_evaluation
 from marketplace.scenarios.tables import Scenario
 
-SCENARIO_NOT_FOUND = "场景不存在。"
-NOT_MANAGER = "只有本部门工作人员或协会管理员可以组织该场景的评审。"
 # Scenario statuses in which evaluators work (scores, conflicts, eligibility).
 EVALUATION_STATUSES = ("evaluating",)
 # Scenario statuses after the evaluation started (the workspace stays readable).
 STARTED_STATUSES = ("evaluating", "shortlisted", "awarded", "piloting", "completed", "unsuccessful")
 REVIEWED_PROPOSAL_STATUSES = REVIEWED_STATUSES
-
-
-@dataclass(frozen=True)
-class Person:
-    id: int
-    role: str
-    department: int | None
-    active: bool
-    name: str
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-
-async def person(user_id: int | None) -> Person:
-    row = (
-        None
-        if user_id is None
-        else await User.select(
-            User.id, User.role, User.department, User.active, User.display_name, User.email
-        )
-        .where(User.id == user_id)
-        .first()
-    )
-    if row is None:
-        raise NotAllowed("请先登录。")
-    return Person(
-        row["id"], row["role"], row["department"], row["active"], row["display_name"] or row["email"]
-    )
-
-
-async def get_scenario(scenario_id: int) -> dict:
-    row = (
-        await Scenario.select(
-            Scenario.id,
-            Scenario.title,
-            Scenario.status,
-            Scenario.department,
-            Scenario.department.name,
-            Scenario.proposal_deadline,
-            Scenario.sealed,
-            Scenario.closed_at,
-        )
-        .where(Scenario.id == scenario_id)
-        .first()
-    )
-    if row is None:
-        raise NotFound(SCENARIO_NOT_FOUND)
-    return row
-
-
-def is_manager(user: Person, scenario: dict) -> bool:
-    """Department staff of the scenario or an admin (active)."""
-    if not user.active:
-        return False
-    return user.is_admin or (user.role == "staff" and user.department == scenario["department"])
-
-
-async def require_manager(scenario_id: int, actor: Actor) -> tuple[dict, Person]:
-    scenario = await get_scenario(scenario_id)
-    user = await person(actor.user_id)
-    if not is_manager(user, scenario):
-        raise NotAllowed(NOT_MANAGER)
-    return scenario, user
 
 
 async def candidate_evaluators(scenario_id: int) -> list[dict]:

@@ -30,10 +30,9 @@ from marketplace.core.db import for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from marketplace.evaluation.assignments import (
     EVALUATION_STATUSES,
-    get_scenario,
-    person,
     reviewed_proposals,
 )
+from marketplace.evaluation.policy import get_scenario, person
 from marketplace.evaluation.tables import EvaluationScore, EvaluatorAffiliation, EvaluatorAssignment
 from marketplace.proposals.tables import ConflictDeclaration, ProposalMember
 

@@ -26,8 +26,9 @@ from marketplace.accounts.tables import User
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
-from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.departments.tables import Department
+from marketplace.evaluation.policy import board_scenario
 from marketplace.evaluation.ranking import ProposalResult, Ranking, rank_proposals
 from marketplace.evaluation.tables import (
     EvaluationScore,
@@ -39,77 +40,15 @@ from marketplace.notifications.services import Message, notify
 from marketplace.proposals.status import RECEIVED_STATUSES
 from marketplace.proposals.tables import ConflictDeclaration, Proposal, ProposalMember
 from marketplace.scenarios import services as scenario_services
-from marketplace.scenarios.status import STATUS_LABELS
-from marketplace.scenarios.tables import Scenario, ScenarioCriterion
+from marketplace.scenarios.tables import ScenarioCriterion
 
 # Proposals that take part in the evaluation (drafts and withdrawn ones do not).
 EVALUATED_STATUSES = RECEIVED_STATUSES
 # Scenario statuses in which the board exists (proposals are in, the call is over).
-BOARD_STATUSES = ("closed", "evaluating", "shortlisted", "awarded", "piloting", "completed", "unsuccessful")
 DECIDED_STATUSES = ("awarded", "piloting", "completed", "unsuccessful")
 RESULT_LABELS = {"awarded": "已选定合作伙伴", "unsuccessful": "未成交"}
 MAX_REASON = 2000
 DEFAULT_NOT_SELECTED_REASON = "经综合评审，本场景选定了其他方案。"
-
-
-@dataclass(frozen=True)
-class Reader:
-    """Who reads or decides, as the database says now."""
-
-    user_id: int
-    is_admin: bool
-    department_id: int | None
-
-
-async def _reader(actor: Actor) -> Reader:
-    if actor.user_id is None:
-        raise NotAllowed("此操作需要部门工作人员或协会管理员账号。")
-    row = await User.select(User.role, User.department, User.active).where(User.id == actor.user_id).first()
-    if row is None or not row["active"] or row["role"] not in ("staff", "admin"):
-        raise NotAllowed("此操作仅向部门工作人员和协会管理员开放。")
-    if row["role"] == "staff" and row["department"] is None:
-        raise NotAllowed("您的账号尚未归属部门。")
-    return Reader(actor.user_id, row["role"] == "admin", row["department"])
-
-
-async def board_scenario(actor: Actor, scenario_id: int, *, lock: bool = False) -> dict:
-    """The scenario row if ``actor`` may read its evaluation board and decide on it.
-
-    ``NotAllowed`` for members and anonymous callers, and for an assigned evaluator who has not
-    submitted; ``NotFound`` for an unknown scenario or another department's; ``Conflict`` while
-    the call is still open (or a sealed scenario before its deadline).
-    """
-    reader = await _reader(actor)
-    query = Scenario.select(
-        Scenario.id,
-        Scenario.title,
-        Scenario.department,
-        Scenario.status,
-        Scenario.public_status,
-        Scenario.sealed,
-        Scenario.proposal_deadline,
-        Scenario.domain,
-        Scenario.result_published_at,
-        Scenario.key,
-    ).where(Scenario.id == scenario_id)
-    row = await (for_update(query) if lock else query).first()
-    if row is None or (not reader.is_admin and row["department"] != reader.department_id):
-        raise NotFound("场景不存在。")
-    if row["status"] not in BOARD_STATUSES:
-        raise Conflict("场景尚未截止，还不能评审和决定。")
-    if row["sealed"] and (row["proposal_deadline"] is None or row["proposal_deadline"] > clock.now()):
-        raise Conflict("密封场景在方案截止前不能查看方案。")
-    assignment = (
-        await EvaluatorAssignment.select(EvaluatorAssignment.submitted_at)
-        .where(
-            (EvaluatorAssignment.scenario == scenario_id) & (EvaluatorAssignment.evaluator == reader.user_id)
-        )
-        .first()
-    )
-    if assignment is not None and assignment["submitted_at"] is None:
-        raise NotAllowed("您是本场景的评审专家，提交全部评分后才能查看排名、他人评分和导出。")
-    row["status_label"] = STATUS_LABELS[row["status"]]
-    return row
 
 
 # --------------------------------------------------------------------------------------------
@@ -138,6 +77,7 @@ class Board:
     scores: list[dict]  # every submitted score: proposal, evaluator, criterion, score, comment
     conflicts: list[dict]  # every conflict declaration
     outcome: dict | None
+    hidden: int = 0  # proposals left out because the reader is recused from them
 
     def entry(self, proposal_id: int) -> BoardEntry | None:
         return next((e for e in self.entries if e.id == proposal_id), None)
@@ -269,7 +209,9 @@ async def load_board(scenario: dict) -> Board:
         }
         for i, a in enumerate(assignments, start=1)
     ]
-    proposals = await evaluated_proposals(scenario_id)
+    # The reader's recused proposals are left out of everything below (evaluation.policy).
+    recused = set(scenario.get("recused") or [])
+    proposals = [p for p in await evaluated_proposals(scenario_id) if p["id"] not in recused]
     ids = [p["id"] for p in proposals]
     members = await consortium_of(ids)
     reviews = {
@@ -287,6 +229,7 @@ async def load_board(scenario: dict) -> Board:
         .where(ConflictDeclaration.scenario == scenario_id)
         .order_by(ConflictDeclaration.id)
     )
+    conflicts = [c for c in conflicts if c["proposal"] not in recused]
     scores = (
         await EvaluationScore.select(
             EvaluationScore.proposal,
@@ -328,7 +271,7 @@ async def load_board(scenario: dict) -> Board:
         ]
         entries.append(BoardEntry(proposal, consortium, review, ranking.get(pid)))
     outcome = await ScenarioOutcome.select().where(ScenarioOutcome.scenario == scenario_id).first()
-    return Board(scenario, criteria, evaluators, entries, ranking, scores, conflicts, outcome)
+    return Board(scenario, criteria, evaluators, entries, ranking, scores, conflicts, outcome, len(recused))
 
 
 async def read_board(actor: Actor, scenario_id: int) -> Board:
@@ -379,7 +322,7 @@ def _require_undecided(scenario: dict) -> None:
 
 async def _undecided_review(actor: Actor, scenario_id: int, proposal_id: int) -> tuple[dict, dict]:
     """The locked scenario (not decided yet, the actor may decide) and the proposal's review."""
-    scenario = await board_scenario(actor, scenario_id, lock=True)
+    scenario = await board_scenario(actor, scenario_id, lock=True, deciding=True)
     _require_undecided(scenario)
     return scenario, await _review_of(scenario_id, proposal_id)
 
@@ -535,7 +478,7 @@ async def _require_submissions(scenario_id: int, override_reason: str) -> str:
 
 async def _undecided_scenario(actor: Actor, scenario_id: int) -> dict:
     """The scenario, locked, if the actor may decide on it and no decision exists yet."""
-    scenario = await board_scenario(actor, scenario_id, lock=True)
+    scenario = await board_scenario(actor, scenario_id, lock=True, deciding=True)
     if await ScenarioOutcome.exists().where(ScenarioOutcome.scenario == scenario_id):
         raise Conflict("本场景已作出决定。")
     _require_undecided(scenario)

@@ -16,8 +16,9 @@ from marketplace.core import clock
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from marketplace.evaluation.assignments import EVALUATION_STATUSES, require_manager
+from marketplace.evaluation.assignments import EVALUATION_STATUSES
 from marketplace.evaluation.conflicts import require_not_conflicted
+from marketplace.evaluation.policy import require_manager
 from marketplace.evaluation.tables import ProposalReview
 from marketplace.notifications.services import Message, notify
 

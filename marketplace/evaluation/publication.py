@@ -24,6 +24,7 @@ from marketplace.core.audit import Actor, record
 from marketplace.core.db import write_transaction
 from marketplace.core.errors import Conflict, NotFound
 from marketplace.evaluation import decisions
+from marketplace.evaluation.policy import board_scenario
 from marketplace.evaluation.ranking import evaluate_proposal
 from marketplace.evaluation.tables import (
     EvaluationScore,
@@ -48,7 +49,7 @@ async def publish_result(scenario_id: int, actor: Actor) -> None:
     every evaluated proposal.
     """
     async with write_transaction():
-        scenario = await decisions.board_scenario(actor, scenario_id, lock=True)
+        scenario = await board_scenario(actor, scenario_id, lock=True, deciding=True)
         outcome = await ScenarioOutcome.select().where(ScenarioOutcome.scenario == scenario_id).first()
         if outcome is None:
             raise Conflict("尚未作出决定（选定合作伙伴或宣布未成交），不能公布结果。")

@@ -26,11 +26,7 @@ from marketplace.evaluation import ranking as rk
 from marketplace.evaluation.assignments import (
     EVALUATION_STATUSES,
     get_assignment,
-    get_scenario,
-    is_manager,
     list_assignments,
-    person,
-    require_manager,
     reviewed_proposals,
 )
 from marketplace.evaluation.conflicts import (
@@ -39,6 +35,7 @@ from marketplace.evaluation.conflicts import (
     proposal_companies,
     require_not_conflicted,
 )
+from marketplace.evaluation.policy import get_scenario, is_manager, person, require_manager
 from marketplace.evaluation.tables import EvaluationScore, EvaluatorAssignment, ProposalReview
 from marketplace.proposals.tables import ConflictDeclaration, ProposalVersion
 from marketplace.scenarios.tables import ScenarioCriterion

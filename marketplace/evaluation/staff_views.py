@@ -22,7 +22,8 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from marketplace.core.errors import Conflict, NotAllowed, ValidationFailed
 from marketplace.evaluation import assignments, conflicts, eligibility, labels, scoring
-from marketplace.evaluation.assignments import STARTED_STATUSES, require_manager
+from marketplace.evaluation.assignments import STARTED_STATUSES
+from marketplace.evaluation.policy import get_scenario, require_manager
 from marketplace.scenarios.forms import local_datetime_value, parse_local_datetime
 from marketplace.scenarios.status import STATUS_LABELS
 from marketplace.web.errors import path_id_out_of_range
@@ -302,7 +303,7 @@ class EvaluationStaffController(Controller):
         errors: dict | None = None,
         status_code: int = 200,
     ) -> Template:
-        scenario = await assignments.get_scenario(scenario_id)
+        scenario = await get_scenario(scenario_id)
         items = await conflicts.declaration_form(scenario_id, request.user.id)
         assignment = await assignments.get_assignment(scenario_id, request.user.id)
         assert assignment is not None  # declaration_form refuses anyone not assigned
@@ -361,7 +362,7 @@ class EvaluationStaffController(Controller):
     async def _my_scoring(
         self, request: Request, scenario_id: int, *, message: str = "", status_code: int = 200
     ) -> Template:
-        scenario = await assignments.get_scenario(scenario_id)
+        scenario = await get_scenario(scenario_id)
         assignment = await assignments.get_assignment(scenario_id, request.user.id)
         if assignment is None:
             raise NotAllowed(conflicts.NOT_ASSIGNED)
