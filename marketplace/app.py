@@ -36,7 +36,7 @@ NODE_MODULES = PROJECT_ROOT / "node_modules"
 VENDOR_PACKAGES = ("htmx.org", "swagger-ui-dist", "chart.js")
 
 
-@get("/healthz", include_in_schema=False)
+@get("/healthz", name="healthz", include_in_schema=False)
 async def healthz(request: Request) -> dict:
     """Liveness and readiness: 200 as long as the database answers (a failing query is a 500).
     Search is reported separately: ok, unavailable (pages fall back to the database) or disabled,

@@ -33,7 +33,7 @@ class AdminController(Controller):
     guards = [requires_admin]
     include_in_schema = False
 
-    @get("/")
+    @get("/", name="admin:dashboard")
     async def dashboard(self) -> Template:
         counts = {s: await Company.count().where(Company.status == s) for s in COMPANY_STATUS_LABELS}
         staff = await User.count().where(User.role == "staff")
@@ -42,7 +42,7 @@ class AdminController(Controller):
             context={"counts": counts, "labels": COMPANY_STATUS_LABELS, "staff_count": staff},
         )
 
-    @get("/companies")
+    @get("/companies", name="admin:companies")
     async def companies(self, request: Request) -> Template:
         errors: dict = {}
         status = parse_choice(request.query_params, "status", tuple(COMPANY_STATUS_LABELS), errors)
@@ -60,7 +60,7 @@ class AdminController(Controller):
             },
         )
 
-    @post("/companies/{company_id:int}/status")
+    @post("/companies/{company_id:int}/status", name="admin:companies:status")
     async def set_status(self, request: Request, company_id: Id) -> Redirect:
         form = await read_form(request)
         target = form.get("target", "")
@@ -71,7 +71,7 @@ class AdminController(Controller):
 
     # --- a company's profile: capability verification and size -----------------------------
 
-    @get("/companies/{company_id:int}")
+    @get("/companies/{company_id:int}", name="admin:companies:detail")
     async def company_profile(self, request: Request, company_id: Id) -> Template:
         data = await profile.get_profile(company_id)
         return Template(
@@ -84,7 +84,10 @@ class AdminController(Controller):
             },
         )
 
-    @post("/companies/{company_id:int}/capabilities/{capability_id:int}")
+    @post(
+        "/companies/{company_id:int}/capabilities/{capability_id:int}",
+        name="admin:companies:verify_capability",
+    )
     async def verify_capability(self, request: Request, company_id: Id, capability_id: Id) -> Redirect:
         """``target`` verify or unverify: the association vouches for a declared capability."""
         form = await read_form(request)
@@ -95,7 +98,7 @@ class AdminController(Controller):
         )
         return see_other(f"/admin/companies/{company_id}?done={form['target']}#capabilities")
 
-    @post("/companies/{company_id:int}/size")
+    @post("/companies/{company_id:int}/size", name="admin:companies:size")
     async def set_size(self, request: Request, company_id: Id) -> Redirect:
         form = await read_form(request)
         await profile.set_company_size(company_id, form.get("size", ""), actor_of(request))
@@ -129,11 +132,11 @@ class AdminController(Controller):
             context={"staff": staff, "departments": departments, "form": extra.pop("form", {}), **extra},
         )
 
-    @get("/staff")
+    @get("/staff", name="admin:staff")
     async def staff(self, request: Request) -> Template:
         return await self._staff_page(request)
 
-    @post("/staff")
+    @post("/staff", name="admin:staff:create")
     async def create_staff(self, request: Request) -> Template:
         form = await read_form(request)
         errors: dict = {}
@@ -161,7 +164,7 @@ class AdminController(Controller):
         await accounts.send_set_password_link(user_id)
         return await self._staff_page(request, created=form.get("email", "").strip().lower())
 
-    @get("/audit")
+    @get("/audit", name="admin:audit")
     async def audit(self, request: Request) -> Template:
         params = request.query_params
         errors: dict = {}
@@ -186,7 +189,7 @@ class AdminController(Controller):
             },
         )
 
-    @post("/staff/{user_id:int}")
+    @post("/staff/{user_id:int}", name="admin:staff:update")
     async def update_staff(self, request: Request, user_id: Id) -> Redirect:
         form = await read_form(request)
         await accounts.update_staff_account(
@@ -208,11 +211,11 @@ class AdminController(Controller):
             context={"departments": await list_departments(), "form": extra.pop("form", {}), **extra},
         )
 
-    @get("/departments")
+    @get("/departments", name="admin:departments")
     async def departments(self) -> Template:
         return await self._departments_page()
 
-    @post("/departments")
+    @post("/departments", name="admin:departments:create")
     async def create_department(self, request: Request) -> Template | Redirect:
         form = await read_form(request)
         try:
@@ -223,7 +226,7 @@ class AdminController(Controller):
             )
         return see_other("/admin/departments")
 
-    @get("/departments/{department_id:int}")
+    @get("/departments/{department_id:int}", name="admin:departments:edit")
     async def edit_department(self, department_id: Id) -> Template:
         row = await Department.select().where(Department.id == department_id).first()
         if row is None:
@@ -237,7 +240,7 @@ class AdminController(Controller):
             },
         )
 
-    @post("/departments/{department_id:int}")
+    @post("/departments/{department_id:int}", name="admin:departments:update")
     async def update_department(self, request: Request, department_id: Id) -> Template | Redirect:
         form = await read_form(request)
         try:
@@ -265,7 +268,7 @@ class AdminController(Controller):
             context={"groups": await list_capability_tree(), "form": extra.pop("form", {}), **extra},
         )
 
-    @get("/taxonomy")
+    @get("/taxonomy", name="admin:taxonomy")
     async def taxonomy(self) -> Template:
         return await self._taxonomy_page()
 
@@ -287,7 +290,7 @@ class AdminController(Controller):
         )
         return form
 
-    @post("/taxonomy")
+    @post("/taxonomy", name="admin:taxonomy:create")
     async def create_capability(self, request: Request) -> Template | Redirect:
         try:
             await self._save_capability(request, None)
@@ -297,7 +300,7 @@ class AdminController(Controller):
             )
         return see_other("/admin/taxonomy")
 
-    @get("/taxonomy/{capability_id:int}")
+    @get("/taxonomy/{capability_id:int}", name="admin:taxonomy:edit")
     async def edit_capability(self, capability_id: Id) -> Template:
         row = await Capability.select().where(Capability.id == capability_id).output(load_json=True).first()
         if row is None:
@@ -330,7 +333,7 @@ class AdminController(Controller):
             },
         )
 
-    @post("/taxonomy/{capability_id:int}")
+    @post("/taxonomy/{capability_id:int}", name="admin:taxonomy:update")
     async def update_capability(self, request: Request, capability_id: Id) -> Template | Redirect:
         try:
             await self._save_capability(request, capability_id)

@@ -105,17 +105,17 @@ class StaffPilotController(Controller):
             raise Conflict("试点尚未启动。")
         return data["pilot"]["id"]
 
-    @get("/")
+    @get("/", name="staff:pilot")
     async def page(self, request: Request, scenario_id: Id) -> Template:
         return await self._page(request, scenario_id)
 
-    @post("/start")
+    @post("/start", name="staff:pilot:start")
     async def start(self, request: Request, scenario_id: Id) -> Template | Redirect:
         return await self._act(
             request, scenario_id, "started", lambda form: pilots.start_pilot(scenario_id, actor_of(request))
         )
 
-    @post("/updates")
+    @post("/updates", name="staff:pilot:updates")
     async def post_update(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def call(form):
             await pilots.post_pilot_update(
@@ -127,7 +127,7 @@ class StaffPilotController(Controller):
 
         return await self._act(request, scenario_id, "posted", call)
 
-    @post("/milestones/{milestone_id:int}")
+    @post("/milestones/{milestone_id:int}", name="staff:pilot:milestone")
     async def milestone(self, request: Request, scenario_id: Id, milestone_id: Id) -> Template | Redirect:
         async def call(form):
             await pilots.set_milestone_status(
@@ -140,7 +140,7 @@ class StaffPilotController(Controller):
 
         return await self._act(request, scenario_id, "milestone", call)
 
-    @post("/complete")
+    @post("/complete", name="staff:pilot:complete")
     async def complete(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def call(form):
             await pilots.complete_pilot(
@@ -155,7 +155,7 @@ class MemberPilotController(Controller):
     guards = [requires_member]
     include_in_schema = False
 
-    @get("/")
+    @get("/", name="member:pilots")
     async def list_pilots(self, request: Request) -> Template:
         return Template(
             "evaluation/pilot_list.html",
@@ -178,11 +178,11 @@ class MemberPilotController(Controller):
             f"/member/pilots/{pilot_id}?done={done}",
         )
 
-    @get("/{pilot_id:int}")
+    @get("/{pilot_id:int}", name="member:pilots:detail")
     async def page(self, request: Request, pilot_id: Id) -> Template:
         return await self._page(request, pilot_id)
 
-    @post("/{pilot_id:int}/updates")
+    @post("/{pilot_id:int}/updates", name="member:pilots:updates")
     async def post_update(self, request: Request, pilot_id: Id) -> Template | Redirect:
         return await self._act(
             request,
@@ -193,7 +193,7 @@ class MemberPilotController(Controller):
             ),
         )
 
-    @post("/{pilot_id:int}/milestones/{milestone_id:int}")
+    @post("/{pilot_id:int}/milestones/{milestone_id:int}", name="member:pilots:milestone")
     async def milestone(self, request: Request, pilot_id: Id, milestone_id: Id) -> Template | Redirect:
         return await self._act(
             request,

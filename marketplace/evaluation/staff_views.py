@@ -79,7 +79,7 @@ class EvaluationStaffController(Controller):
 
     # --- an evaluator's list and affiliations ------------------------------------------------
 
-    @get("/evaluations")
+    @get("/evaluations", name="staff:evaluations")
     async def my_evaluations(self, request: Request) -> Template:
         rows = await assignments.assigned_scenarios(request.user.id)
         for r in rows:
@@ -108,11 +108,11 @@ class EvaluationStaffController(Controller):
             },
         )
 
-    @get("/affiliations")
+    @get("/affiliations", name="staff:affiliations")
     async def affiliations(self, request: Request) -> Template:
         return await self._affiliations_page(request)
 
-    @post("/affiliations")
+    @post("/affiliations", name="staff:affiliations:add")
     async def add_affiliation(self, request: Request) -> Template | Redirect:
         form = await read_form(request)
         try:
@@ -128,7 +128,7 @@ class EvaluationStaffController(Controller):
             )
         return see_other("/staff/affiliations?done=affiliation_added")
 
-    @post("/affiliations/{affiliation_id:int}/delete")
+    @post("/affiliations/{affiliation_id:int}/delete", name="staff:affiliations:delete")
     async def remove_affiliation(self, request: Request, affiliation_id: Id) -> Redirect:
         await conflicts.remove_affiliation(affiliation_id, actor_of(request))
         return see_other("/staff/affiliations?done=affiliation_removed")
@@ -187,7 +187,7 @@ class EvaluationStaffController(Controller):
             },
         )
 
-    @get("/scenarios/{scenario_id:int}/evaluation")
+    @get("/scenarios/{scenario_id:int}/evaluation", name="staff:evaluation")
     async def workspace(self, request: Request, scenario_id: Id) -> Template:
         return await self._workspace(request, scenario_id)
 
@@ -211,7 +211,7 @@ class EvaluationStaffController(Controller):
         form = await request.form()
         return _ids([v for v in form.getall("evaluator", []) if isinstance(v, str)])
 
-    @post("/scenarios/{scenario_id:int}/evaluation/start")
+    @post("/scenarios/{scenario_id:int}/evaluation/start", name="staff:evaluation:start")
     async def start(self, request: Request, scenario_id: Id) -> Template | Redirect:
         chosen = await self._chosen_evaluators(request)
         return await self._act(
@@ -221,7 +221,7 @@ class EvaluationStaffController(Controller):
             lambda form: assignments.start_evaluation(scenario_id, chosen, actor_of(request)),
         )
 
-    @post("/scenarios/{scenario_id:int}/evaluation/assign")
+    @post("/scenarios/{scenario_id:int}/evaluation/assign", name="staff:evaluation:assign")
     async def assign(self, request: Request, scenario_id: Id) -> Template | Redirect:
         chosen = await self._chosen_evaluators(request)
         return await self._act(
@@ -231,7 +231,7 @@ class EvaluationStaffController(Controller):
             lambda form: assignments.assign_evaluators(scenario_id, chosen, actor_of(request)),
         )
 
-    @post("/scenarios/{scenario_id:int}/evaluation/unassign")
+    @post("/scenarios/{scenario_id:int}/evaluation/unassign", name="staff:evaluation:unassign")
     async def unassign(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def call(form):
             chosen = _ids([form.get("evaluator", "")])
@@ -249,7 +249,7 @@ class EvaluationStaffController(Controller):
             )
         return proposal_id
 
-    @post("/scenarios/{scenario_id:int}/evaluation/eligibility")
+    @post("/scenarios/{scenario_id:int}/evaluation/eligibility", name="staff:evaluation:eligibility")
     async def decide_eligibility(self, request: Request, scenario_id: Id) -> Template | Redirect:
         actor = actor_of(request)
         form = await read_form(request)
@@ -282,7 +282,7 @@ class EvaluationStaffController(Controller):
         done = "clarification" if decision == "clarification" else "eligibility"
         return await self._act(request, scenario_id, done, call)
 
-    @post("/scenarios/{scenario_id:int}/evaluation/consensus")
+    @post("/scenarios/{scenario_id:int}/evaluation/consensus", name="staff:evaluation:consensus")
     async def consensus(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def call(form):
             proposal_id = await self._own_proposal(scenario_id, form)
@@ -321,11 +321,11 @@ class EvaluationStaffController(Controller):
             },
         )
 
-    @get("/scenarios/{scenario_id:int}/evaluation/conflicts")
+    @get("/scenarios/{scenario_id:int}/evaluation/conflicts", name="staff:evaluation:conflicts")
     async def conflicts_form(self, request: Request, scenario_id: Id) -> Template:
         return await self._conflicts_page(request, scenario_id)
 
-    @post("/scenarios/{scenario_id:int}/evaluation/conflicts")
+    @post("/scenarios/{scenario_id:int}/evaluation/conflicts", name="staff:evaluation:conflicts:declare")
     async def declare(self, request: Request, scenario_id: Id) -> Template | Redirect:
         form = await read_form(request)
         answers = []
@@ -352,7 +352,7 @@ class EvaluationStaffController(Controller):
 
     # --- scoring ---------------------------------------------------------------------------
 
-    @get("/scenarios/{scenario_id:int}/evaluation/score")
+    @get("/scenarios/{scenario_id:int}/evaluation/score", name="staff:evaluation:score")
     async def my_scoring(self, request: Request, scenario_id: Id) -> Template:
         """The evaluator's list: each proposal to score with its state, and the submit button."""
         return await self._my_scoring(request, scenario_id)
@@ -393,7 +393,7 @@ class EvaluationStaffController(Controller):
             },
         )
 
-    @post("/scenarios/{scenario_id:int}/evaluation/submit")
+    @post("/scenarios/{scenario_id:int}/evaluation/submit", name="staff:evaluation:submit")
     async def submit(self, request: Request, scenario_id: Id) -> Template | Redirect:
         try:
             await scoring.submit_scores(scenario_id, actor_of(request))
@@ -428,11 +428,16 @@ class EvaluationStaffController(Controller):
             },
         )
 
-    @get("/scenarios/{scenario_id:int}/evaluation/score/{proposal_id:int}")
+    @get(
+        "/scenarios/{scenario_id:int}/evaluation/score/{proposal_id:int}",
+        name="staff:evaluation:score:proposal",
+    )
     async def score_form(self, request: Request, scenario_id: Id, proposal_id: Id) -> Template:
         return await self._score_page(request, scenario_id, proposal_id)
 
-    @post("/scenarios/{scenario_id:int}/evaluation/score/{proposal_id:int}")
+    @post(
+        "/scenarios/{scenario_id:int}/evaluation/score/{proposal_id:int}", name="staff:evaluation:score:save"
+    )
     async def save_scores(self, request: Request, scenario_id: Id, proposal_id: Id) -> Template | Redirect:
         page = await scoring.scoring_page(scenario_id, proposal_id, request.user.id)  # rights first
         form = await read_form(request)

@@ -123,6 +123,7 @@ class MatchingApiController(Controller):
 
     @get(
         "/scenarios/{scenario_id:int}/matches",
+        name="api:scenarios:matches",
         raises=[ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound],
     )
     async def scenario_matches(
@@ -136,6 +137,7 @@ class MatchingApiController(Controller):
 
     @get(
         "/companies/{company_id:int}/recommendations",
+        name="api:companies:recommendations",
         raises=[ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound],
     )
     async def company_recommendations(

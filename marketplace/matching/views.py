@@ -43,12 +43,12 @@ class StaffMatchesController(Controller):
             },
         )
 
-    @get("/")
+    @get("/", name="staff:matches")
     async def matches(self, request: Request, scenario_id: Id) -> Template:
         invited = request.query_params.get("invited")
         return await self._page(request, scenario_id, invited=invited)
 
-    @post("/invite")
+    @post("/invite", name="staff:matches:invite")
     async def invite(self, request: Request, scenario_id: Id) -> Template | Redirect:
         await check_may_see_matches(request.user, scenario_id)
         form = await read_form(request)

@@ -79,7 +79,7 @@ class ScenarioParticipationController(Controller):
     include_in_schema = False
     exception_handlers = {ValidationException: _not_found}
 
-    @post("/{scenario_id:int}/questions", guards=[requires_approved_member])
+    @post("/{scenario_id:int}/questions", name="scenarios:questions:ask", guards=[requires_approved_member])
     async def ask(self, request: Request, scenario_id: Id) -> Template | Redirect:
         form = await read_form(request)
         try:
@@ -104,7 +104,7 @@ class ScenarioParticipationController(Controller):
             )
         return see_other(f"/scenarios/{scenario_id}?asked=1#my-questions")
 
-    @get("/{scenario_id:int}/attachments/{attachment_id:int}")
+    @get("/{scenario_id:int}/attachments/{attachment_id:int}", name="scenarios:attachment")
     async def attachment(self, request: Request, scenario_id: Id, attachment_id: Id) -> File:
         path, filename = await publishing.open_attachment(scenario_id, attachment_id, request.user)
         return File(
@@ -123,7 +123,7 @@ class FeedController(Controller):
     path = "/feeds"
     include_in_schema = False
 
-    @get("/scenarios.atom")
+    @get("/scenarios.atom", name="feeds:scenarios")
     async def atom(self, request: Request) -> Response:
         flt = await feeds.parse_feed_filter(request.query_params)
         return Response(
@@ -132,7 +132,7 @@ class FeedController(Controller):
             headers={"Cache-Control": "public, max-age=300"},
         )
 
-    @get("/deadlines.ics")
+    @get("/deadlines.ics", name="feeds:deadlines")
     async def calendar(self, request: Request) -> Response:
         flt = await feeds.parse_feed_filter(request.query_params)
         return Response(
