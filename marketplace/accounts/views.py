@@ -21,12 +21,12 @@ from marketplace.web.guards import requires_company_manager, requires_login
 Token = Annotated[str, PathParameter(max_length=200)]
 
 
-def home_for(user) -> str:
-    if user.is_admin:
-        return "/admin"
-    if user.is_staff:
-        return "/staff"
-    return "/member"
+HOME_ROUTES = {"admin": "admin:dashboard", "staff": "staff:home"}  # everyone else: "member:home"
+
+
+def home_for(request: Request, user) -> str:
+    role = "admin" if user.is_admin else "staff" if user.is_staff else "member"
+    return request.app.route_reverse(HOME_ROUTES.get(role, "member:home"))
 
 
 def _session_cookie(value: str, request: Request, *, max_age: int | None = None) -> Cookie:
@@ -50,7 +50,7 @@ class AuthPagesController(Controller):
         self, request: Request, next: Annotated[str | None, QueryParameter()] = None
     ) -> Template | Redirect:
         if request.user.is_authenticated:
-            return see_other(home_for(request.user))
+            return see_other(home_for(request, request.user))
         return Template("accounts/login.html", context={"next": local_path(next, ""), "form": {}})
 
     @post("/login", name="login:submit")
@@ -74,7 +74,7 @@ class AuthPagesController(Controller):
         await end_session(request.cookies.get(SESSION_COOKIE))
         token = await start_session(user_id, client_address(request), request.headers.get("user-agent", ""))
         user = await User.select(User.role).where(User.id == user_id).first()
-        default = {"admin": "/admin", "staff": "/staff"}.get(user["role"], "/member")
+        default = request.app.route_reverse(HOME_ROUTES.get(user["role"], "member:home"))
         response = see_other(local_path(form.get("next"), default))
         response.cookies.append(_session_cookie(token, request))
         return response
@@ -82,7 +82,7 @@ class AuthPagesController(Controller):
     @post("/logout", name="logout")
     async def logout(self, request: Request) -> Redirect:
         await end_session(request.cookies.get(SESSION_COOKIE))
-        response = see_other("/")
+        response = see_other(request.app.route_reverse("home"))
         response.cookies.append(_session_cookie("", request, max_age=0))
         return response
 
@@ -147,7 +147,7 @@ class AuthPagesController(Controller):
                 status_code=400,
                 context={"purpose": purpose, "errors": exc.errors},
             )
-        return see_other("/login?done=password")
+        return see_other(request.app.route_reverse("login") + "?done=password")
 
     @get("/password/reset/{token:str}", name="password:reset")
     async def reset_form(self, token: Token) -> Template:
@@ -196,7 +196,7 @@ class AccountPagesController(Controller):
         self, request: Request, token_id: Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
     ) -> Redirect:
         await services.revoke_api_token(request.user.id, token_id, actor_of(request))
-        return see_other("/account")
+        return see_other(request.app.route_reverse("account"))
 
     @get("/company", name="account:company", guards=[requires_company_manager])
     async def company_users(self, request: Request) -> Template:

@@ -67,7 +67,7 @@ class AdminController(Controller):
         if target not in ("approved", "suspended"):
             raise ValidationFailed("操作无效。")
         await accounts.set_company_status(company_id, target, actor_of(request), form.get("reason", ""))
-        return see_other(f"/admin/companies?done={target}")
+        return see_other(request.app.route_reverse("admin:companies") + f"?done={target}")
 
     # --- a company's profile: capability verification and size -----------------------------
 
@@ -96,13 +96,18 @@ class AdminController(Controller):
         await profile.set_capability_verified(
             company_id, capability_id, form["target"] == "verify", actor_of(request)
         )
-        return see_other(f"/admin/companies/{company_id}?done={form['target']}#capabilities")
+        return see_other(
+            request.app.route_reverse("admin:companies:detail", company_id=company_id)
+            + f"?done={form['target']}#capabilities"
+        )
 
     @post("/companies/{company_id:int}/size", name="admin:companies:size")
     async def set_size(self, request: Request, company_id: Id) -> Redirect:
         form = await read_form(request)
         await profile.set_company_size(company_id, form.get("size", ""), actor_of(request))
-        return see_other(f"/admin/companies/{company_id}?done=size")
+        return see_other(
+            request.app.route_reverse("admin:companies:detail", company_id=company_id) + "?done=size"
+        )
 
     async def _staff_page(self, request: Request, **extra) -> Template:
         status_code = extra.pop("status_code", 200)
@@ -199,7 +204,7 @@ class AdminController(Controller):
             active=form.get("active") == "on",
             actor=actor_of(request),
         )
-        return see_other("/admin/staff")
+        return see_other(request.app.route_reverse("admin:staff"))
 
     # --- departments ----------------------------------------------------------------------
 
@@ -224,7 +229,7 @@ class AdminController(Controller):
             return await self._departments_page(
                 form=form, errors=exc.errors, message=exc.message, status_code=400
             )
-        return see_other("/admin/departments")
+        return see_other(request.app.route_reverse("admin:departments"))
 
     @get("/departments/{department_id:int}", name="admin:departments:edit")
     async def edit_department(self, department_id: Id) -> Template:
@@ -256,7 +261,7 @@ class AdminController(Controller):
                     "message": exc.message,
                 },
             )
-        return see_other("/admin/departments")
+        return see_other(request.app.route_reverse("admin:departments"))
 
     # --- capability taxonomy --------------------------------------------------------------
 
@@ -298,7 +303,7 @@ class AdminController(Controller):
             return await self._taxonomy_page(
                 form=await read_form(request), errors=exc.errors, message=exc.message, status_code=400
             )
-        return see_other("/admin/taxonomy")
+        return see_other(request.app.route_reverse("admin:taxonomy"))
 
     @get("/taxonomy/{capability_id:int}", name="admin:taxonomy:edit")
     async def edit_capability(self, capability_id: Id) -> Template:
@@ -341,4 +346,4 @@ class AdminController(Controller):
             return await self._capability_form(
                 capability_id, await read_form(request), exc.errors, message=exc.message, status_code=400
             )
-        return see_other("/admin/taxonomy")
+        return see_other(request.app.route_reverse("admin:taxonomy"))

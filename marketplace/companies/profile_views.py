@@ -26,7 +26,6 @@ from marketplace.web.params import MAX_ID
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Kind = Annotated[str, PathParameter(max_length=20)]
-BASE = "/member/profile"
 DONE_MESSAGES = {
     "saved": "企业资料已保存。",
     "capability-added": "能力已添加。",
@@ -50,7 +49,7 @@ def _form_values(fields, row: dict) -> dict:
 
 
 class MemberProfileController(Controller):
-    path = BASE
+    path = "/member/profile"
     guards = [requires_member]
     include_in_schema = False
     exception_handlers = {ValidationException: path_id_out_of_range}
@@ -109,7 +108,7 @@ class MemberProfileController(Controller):
                 message=exc.message,
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        return see_other(f"{BASE}?done=saved")
+        return see_other(request.app.route_reverse("member:profile") + "?done=saved")
 
     # --- capabilities ---------------------------------------------------------------------
 
@@ -129,7 +128,7 @@ class MemberProfileController(Controller):
                 message=exc.message,
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        return see_other(f"{BASE}?done=capability-added#capabilities")
+        return see_other(request.app.route_reverse("member:profile") + "?done=capability-added#capabilities")
 
     @post(
         "/capabilities/{capability_id:int}/note",
@@ -151,7 +150,7 @@ class MemberProfileController(Controller):
                 message=exc.message,
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        return see_other(f"{BASE}?done=capability-saved#capabilities")
+        return see_other(request.app.route_reverse("member:profile") + "?done=capability-saved#capabilities")
 
     @post(
         "/capabilities/{capability_id:int}/remove",
@@ -160,7 +159,9 @@ class MemberProfileController(Controller):
     )
     async def remove_capability(self, request: Request, capability_id: Id) -> Redirect:
         await profile.remove_capability(request.user.company_id, actor_of(request), capability_id)
-        return see_other(f"{BASE}?done=capability-removed#capabilities")
+        return see_other(
+            request.app.route_reverse("member:profile") + "?done=capability-removed#capabilities"
+        )
 
     # --- past projects, certificates, case studies ----------------------------------------
 
@@ -227,7 +228,7 @@ class MemberProfileController(Controller):
                 message=exc.message,
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        return see_other(f"{BASE}?done=item-saved#{spec.key}")
+        return see_other(request.app.route_reverse("member:profile") + f"?done=item-saved#{spec.key}")
 
     @post(
         "/{kind:str}/{item_id:int}/delete",
@@ -237,4 +238,4 @@ class MemberProfileController(Controller):
     async def delete_item(self, request: Request, kind: Kind, item_id: Id) -> Redirect:
         spec = profile.item_kind(kind)
         await profile.delete_item(spec, request.user.company_id, actor_of(request), item_id)
-        return see_other(f"{BASE}?done=item-deleted#{spec.key}")
+        return see_other(request.app.route_reverse("member:profile") + f"?done=item-deleted#{spec.key}")

@@ -89,7 +89,9 @@ class DecisionController(Controller):
             )
         except Conflict as exc:
             return await self._page(request, scenario_id, message=exc.message, form=form, status_code=409)
-        return see_other(f"/staff/scenarios/{scenario_id}/decision?done={done}")
+        return see_other(
+            request.app.route_reverse("staff:decision", scenario_id=scenario_id) + f"?done={done}"
+        )
 
     @get("/decision", name="staff:decision")
     async def decision_page(self, request: Request, scenario_id: Id) -> Template:

@@ -79,4 +79,6 @@ class MemberClarificationController(Controller):
             return await self._page(
                 request, review_id, form=form, message=exc.message, status_code=exc.status_code
             )
-        return see_other(f"/member/clarifications/{review_id}?done=answered")
+        return see_other(
+            request.app.route_reverse("member:clarifications:detail", review_id=review_id) + "?done=answered"
+        )

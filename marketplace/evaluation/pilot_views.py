@@ -47,7 +47,8 @@ def _context(
     request: Request,
     data: dict,
     *,
-    base: str,
+    routes: str,
+    route_params: dict,
     message: str = "",
     errors: dict | None = None,
     form: dict | None = None,
@@ -55,7 +56,8 @@ def _context(
     done = request.query_params.get("done")
     return {
         **data,
-        "base": base,
+        "pilot_routes": routes,  # "staff:pilot" or "member:pilots": the forms' route names start so
+        "pilot_params": route_params,
         "message": message,
         "errors": errors or {},
         "form": form or {},
@@ -87,7 +89,9 @@ class StaffPilotController(Controller):
         return Template(
             "evaluation/pilot_page.html",
             status_code=status_code,
-            context=_context(request, data, base=f"/staff/scenarios/{scenario_id}/pilot", **extra)
+            context=_context(
+                request, data, routes="staff:pilot", route_params={"scenario_id": scenario_id}, **extra
+            )
             | {"is_staff": True},
         )
 
@@ -96,7 +100,7 @@ class StaffPilotController(Controller):
             request,
             call,
             lambda **kw: self._page(request, scenario_id, **kw),
-            f"/staff/scenarios/{scenario_id}/pilot?done={done}",
+            request.app.route_reverse("staff:pilot", scenario_id=scenario_id) + f"?done={done}",
         )
 
     async def _pilot_id(self, request: Request, scenario_id: int) -> int:
@@ -167,7 +171,10 @@ class MemberPilotController(Controller):
         return Template(
             "evaluation/pilot_page.html",
             status_code=status_code,
-            context=_context(request, data, base=f"/member/pilots/{pilot_id}", **extra) | {"is_staff": False},
+            context=_context(
+                request, data, routes="member:pilots", route_params={"pilot_id": pilot_id}, **extra
+            )
+            | {"is_staff": False},
         )
 
     async def _act(self, request: Request, pilot_id: int, done: str, call) -> Template | Redirect:
@@ -175,7 +182,7 @@ class MemberPilotController(Controller):
             request,
             call,
             lambda **kw: self._page(request, pilot_id, **kw),
-            f"/member/pilots/{pilot_id}?done={done}",
+            request.app.route_reverse("member:pilots:detail", pilot_id=pilot_id) + f"?done={done}",
         )
 
     @get("/{pilot_id:int}", name="member:pilots:detail")

@@ -126,12 +126,12 @@ class EvaluationStaffController(Controller):
             return await self._affiliations_page(
                 request, form=form, message=exc.message, errors=exc.errors, status_code=HTTP_400_BAD_REQUEST
             )
-        return see_other("/staff/affiliations?done=affiliation_added")
+        return see_other(request.app.route_reverse("staff:affiliations") + "?done=affiliation_added")
 
     @post("/affiliations/{affiliation_id:int}/delete", name="staff:affiliations:delete")
     async def remove_affiliation(self, request: Request, affiliation_id: Id) -> Redirect:
         await conflicts.remove_affiliation(affiliation_id, actor_of(request))
-        return see_other("/staff/affiliations?done=affiliation_removed")
+        return see_other(request.app.route_reverse("staff:affiliations") + "?done=affiliation_removed")
 
     # --- the workspace ---------------------------------------------------------------------
 
@@ -205,7 +205,9 @@ class EvaluationStaffController(Controller):
                 errors=errors,
                 status_code=exc.status_code,
             )
-        return see_other(f"/staff/scenarios/{scenario_id}/evaluation?done={done}")
+        return see_other(
+            request.app.route_reverse("staff:evaluation", scenario_id=scenario_id) + f"?done={done}"
+        )
 
     async def _chosen_evaluators(self, request: Request) -> list[int]:
         form = await request.form()
@@ -348,7 +350,9 @@ class EvaluationStaffController(Controller):
                 errors=exc.errors if isinstance(exc, ValidationFailed) else {},
                 status_code=exc.status_code,
             )
-        return see_other(f"/staff/scenarios/{scenario_id}/evaluation/score?done=declared")
+        return see_other(
+            request.app.route_reverse("staff:evaluation:score", scenario_id=scenario_id) + "?done=declared"
+        )
 
     # --- scoring ---------------------------------------------------------------------------
 
@@ -401,7 +405,9 @@ class EvaluationStaffController(Controller):
             return await self._my_scoring(
                 request, scenario_id, message=exc.message, status_code=exc.status_code
             )
-        return see_other(f"/staff/scenarios/{scenario_id}/evaluation/score?done=submitted")
+        return see_other(
+            request.app.route_reverse("staff:evaluation:score", scenario_id=scenario_id) + "?done=submitted"
+        )
 
     async def _score_page(
         self,
@@ -465,7 +471,12 @@ class EvaluationStaffController(Controller):
                 errors=exc.errors if isinstance(exc, ValidationFailed) else {},
                 status_code=exc.status_code,
             )
-        return see_other(f"/staff/scenarios/{scenario_id}/evaluation/score/{proposal_id}?done=saved")
+        return see_other(
+            request.app.route_reverse(
+                "staff:evaluation:score:proposal", scenario_id=scenario_id, proposal_id=proposal_id
+            )
+            + "?done=saved"
+        )
 
 
 CONTENT_LABELS = (

@@ -66,4 +66,7 @@ class StaffMatchesController(Controller):
             )
         except (ValidationFailed, Conflict, NotAllowed) as exc:
             return await self._page(request, scenario_id, message=exc.message, status_code=exc.status_code)
-        return see_other(f"/staff/scenarios/{scenario_id}/matches?invited={'sent' if count else 'again'}")
+        return see_other(
+            request.app.route_reverse("staff:matches", scenario_id=scenario_id)
+            + f"?invited={'sent' if count else 'again'}"
+        )

@@ -50,14 +50,14 @@ class NotificationController(Controller):
     async def open(self, request: Request, notification_id: Id) -> Redirect:
         """Mark read and go to what it is about."""
         link = await services.mark_read(request.user.id, notification_id)
-        return see_other(local_path(link, "/notifications"))
+        return see_other(local_path(link, request.app.route_reverse("notifications:list")))
 
     @post("/{notification_id:int}/read", name="notifications:read")
     async def read(self, request: Request, notification_id: Id) -> Redirect:
         await services.mark_read(request.user.id, notification_id)
-        return see_other("/notifications")
+        return see_other(request.app.route_reverse("notifications:list"))
 
     @post("/read-all", name="notifications:read_all")
     async def read_all(self, request: Request) -> Redirect:
         await services.mark_all_read(request.user.id)
-        return see_other("/notifications?done=all")
+        return see_other(request.app.route_reverse("notifications:list") + "?done=all")

@@ -68,9 +68,9 @@ class MemberProposalController(Controller):
     async def start(self, request: Request, scenario_id: Id) -> Redirect:
         existing = await ps.find_company_proposal(scenario_id, request.user.company_id)
         if existing:
-            return see_other(f"/member/proposals/{existing}")
+            return see_other(request.app.route_reverse("member:proposals:detail", proposal_id=existing))
         pid = await ps.create_draft(scenario_id, actor_of(request))
-        return see_other(f"/member/proposals/{pid}/edit")
+        return see_other(request.app.route_reverse("member:proposals:edit", proposal_id=pid))
 
     # --- the proposal ------------------------------------------------------------------------
 
@@ -114,7 +114,7 @@ class MemberProposalController(Controller):
     async def edit(self, request: Request, proposal_id: Id) -> Template | Redirect:
         proposal = await ps.get_member_proposal(proposal_id, request.user)
         if not proposal["editable"]:
-            return see_other(f"/member/proposals/{proposal_id}")
+            return see_other(request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id))
         return self._form_page(proposal, pf.form_from_proposal(proposal))
 
     def _form_page(
@@ -153,7 +153,10 @@ class MemberProposalController(Controller):
             if form.get("action") == "submit":
                 receipt = await ps.submit_proposal(proposal_id, actor)
                 warn = "&warn=budget" if receipt.warnings else ""
-                return see_other(f"/member/proposals/{proposal_id}/receipt?v={receipt.version}{warn}")
+                return see_other(
+                    request.app.route_reverse("member:proposals:receipt", proposal_id=proposal_id)
+                    + f"?v={receipt.version}{warn}"
+                )
         except ValidationFailed as exc:
             proposal = await ps.get_member_proposal(proposal_id, request.user)
             return self._form_page(proposal, form, errors=exc.errors, message=exc.message, status_code=400)
@@ -161,7 +164,9 @@ class MemberProposalController(Controller):
             return self._form_page(
                 await ps.get_member_proposal(proposal_id, request.user), form, extra_rows=1
             )
-        return see_other(f"/member/proposals/{proposal_id}/edit?saved=1")
+        return see_other(
+            request.app.route_reverse("member:proposals:edit", proposal_id=proposal_id) + "?saved=1"
+        )
 
     @post(
         "/proposals/{proposal_id:int}/autosave",
@@ -201,7 +206,10 @@ class MemberProposalController(Controller):
                 status_code=400,
             )
         warn = "&warn=budget" if receipt.warnings else ""
-        return see_other(f"/member/proposals/{proposal_id}/receipt?v={receipt.version}{warn}")
+        return see_other(
+            request.app.route_reverse("member:proposals:receipt", proposal_id=proposal_id)
+            + f"?v={receipt.version}{warn}"
+        )
 
     @post(
         "/proposals/{proposal_id:int}/withdraw",
@@ -211,7 +219,9 @@ class MemberProposalController(Controller):
     async def withdraw(self, request: Request, proposal_id: Id) -> Redirect:
         form = await read_form(request)
         await ps.withdraw_proposal(proposal_id, actor_of(request), form.get("reason", ""))
-        return see_other(f"/member/proposals/{proposal_id}?done=withdrawn")
+        return see_other(
+            request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id) + "?done=withdrawn"
+        )
 
     @get("/proposals/{proposal_id:int}/receipt", name="member:proposals:receipt")
     async def receipt(self, request: Request, proposal_id: Id) -> Template:
@@ -265,7 +275,10 @@ class MemberProposalController(Controller):
                 message=exc.message,
                 invite_form=form,
             )
-        return see_other(f"/member/proposals/{proposal_id}?done=invited#consortium")
+        return see_other(
+            request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id)
+            + "?done=invited#consortium"
+        )
 
     @post(
         "/proposals/{proposal_id:int}/members/{company_id:int}",
@@ -290,7 +303,10 @@ class MemberProposalController(Controller):
             return await self._detail_page(
                 request, proposal_id, status_code=400, errors=errors, message=exc.message
             )
-        return see_other(f"/member/proposals/{proposal_id}?done=members#consortium")
+        return see_other(
+            request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id)
+            + "?done=members#consortium"
+        )
 
     @get("/invitations/{proposal_id:int}", name="member:invitations:detail")
     async def invitation(self, request: Request, proposal_id: Id) -> Template:
@@ -308,8 +324,11 @@ class MemberProposalController(Controller):
         accept = form.get("decision") == "accept"
         await pc.answer_invitation(proposal_id, actor_of(request), accept, form.get("reason", ""))
         if accept:
-            return see_other(f"/member/proposals/{proposal_id}?done=accepted")
-        return see_other("/member/proposals?done=declined")
+            return see_other(
+                request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id)
+                + "?done=accepted"
+            )
+        return see_other(request.app.route_reverse("member:proposals") + "?done=declined")
 
     # --- attachments -------------------------------------------------------------------------
 
@@ -339,7 +358,10 @@ class MemberProposalController(Controller):
             return await self._detail_page(
                 request, proposal_id, status_code=400, errors=exc.errors, message=exc.message
             )
-        return see_other(f"/member/proposals/{proposal_id}?done=uploaded#attachments")
+        return see_other(
+            request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id)
+            + "?done=uploaded#attachments"
+        )
 
     @post(
         "/proposals/{proposal_id:int}/attachments/{attachment_id:int}/remove",
@@ -348,7 +370,10 @@ class MemberProposalController(Controller):
     )
     async def remove_attachment(self, request: Request, proposal_id: Id, attachment_id: Id) -> Redirect:
         await pa.remove_attachment(proposal_id, attachment_id, actor_of(request))
-        return see_other(f"/member/proposals/{proposal_id}?done=removed#attachments")
+        return see_other(
+            request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id)
+            + "?done=removed#attachments"
+        )
 
     @get(
         "/proposals/{proposal_id:int}/attachments/{attachment_id:int}",

@@ -187,7 +187,9 @@ class ScenarioAuthoringController(Controller):
                 message=exc.message,
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        return see_other(f"/staff/scenarios/{scenario_id}?done=created")
+        return see_other(
+            request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id) + "?done=created"
+        )
 
     @post("/suggest", name="staff:scenarios:suggest")
     async def suggest(self, request: Request) -> Template:
@@ -200,7 +202,7 @@ class ScenarioAuthoringController(Controller):
     async def edit_form(self, request: Request, scenario_id: Id) -> Template | Redirect:
         scenario = await publishing.get_staff_scenario(scenario_id, actor_of(request))
         if scenario["status"] not in publishing.EDITABLE_STATUSES:
-            return see_other(f"/staff/scenarios/{scenario_id}")
+            return see_other(request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id))
         data = await publishing.load_scenario_input(scenario_id)
         return await self._form_page(request, mode="edit", form=sf.form_values(data), scenario=scenario)
 
@@ -235,8 +237,13 @@ class ScenarioAuthoringController(Controller):
                     missing=exc.errors,
                     status_code=HTTP_400_BAD_REQUEST,
                 )
-            return see_other(f"/staff/scenarios/{scenario_id}?done=submitted")
-        return see_other(f"/staff/scenarios/{scenario_id}?done=saved")
+            return see_other(
+                request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id)
+                + "?done=submitted"
+            )
+        return see_other(
+            request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id) + "?done=saved"
+        )
 
     # --- amendments ----------------------------------------------------------------------------
 
@@ -244,7 +251,7 @@ class ScenarioAuthoringController(Controller):
     async def amend_form(self, request: Request, scenario_id: Id) -> Template | Redirect:
         scenario = await publishing.get_staff_scenario(scenario_id, actor_of(request))
         if scenario["status"] != "open":
-            return see_other(f"/staff/scenarios/{scenario_id}")
+            return see_other(request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id))
         data = await publishing.load_scenario_input(scenario_id)
         return await self._form_page(request, mode="amend", form=sf.form_values(data), scenario=scenario)
 
@@ -296,7 +303,9 @@ class ScenarioAuthoringController(Controller):
                 scenario=scenario,
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        return see_other(f"/staff/scenarios/{scenario_id}?done=amended")
+        return see_other(
+            request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id) + "?done=amended"
+        )
 
     # --- the scenario's page and its actions -------------------------------------------------
 
@@ -356,7 +365,9 @@ class ScenarioAuthoringController(Controller):
                 form=form,
                 status_code=exc.status_code,
             )
-        return see_other(f"/staff/scenarios/{scenario_id}?done={done}")
+        return see_other(
+            request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id) + f"?done={done}"
+        )
 
     @post("/{scenario_id:int}/submit", name="staff:scenarios:submit")
     async def submit(self, request: Request, scenario_id: Id) -> Template | Redirect:
@@ -374,7 +385,9 @@ class ScenarioAuthoringController(Controller):
             return await self._manage_page(
                 request, scenario_id, message=exc.message, status_code=exc.status_code
             )
-        return see_other(f"/staff/scenarios/{scenario_id}?done=submitted")
+        return see_other(
+            request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id) + "?done=submitted"
+        )
 
     @post("/{scenario_id:int}/approve", name="staff:scenarios:approve")
     async def approve(self, request: Request, scenario_id: Id) -> Template | Redirect:
@@ -406,7 +419,8 @@ class ScenarioAuthoringController(Controller):
                 status_code=exc.status_code,
             )
         return see_other(
-            f"/staff/scenarios/{scenario_id}?done={'approved' if status == 'open' else 'scheduled'}"
+            request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id)
+            + f"?done={'approved' if status == 'open' else 'scheduled'}"
         )
 
     @post("/{scenario_id:int}/request-changes", name="staff:scenarios:request_changes")
@@ -501,7 +515,10 @@ class ScenarioAuthoringController(Controller):
                 errors=getattr(exc, "errors", {}) or {"attachment": exc.message},
                 status_code=exc.status_code,
             )
-        return see_other(f"/staff/scenarios/{scenario_id}?done=attached#attachments")
+        return see_other(
+            request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id)
+            + "?done=attached#attachments"
+        )
 
     @post(
         "/{scenario_id:int}/attachments/{attachment_id:int}/delete", name="staff:scenarios:attachments:delete"

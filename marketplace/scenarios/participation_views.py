@@ -26,15 +26,16 @@ from marketplace.web.params import MAX_ID
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
-def feed_links(scenario: ScenarioDetail | None = None) -> list[dict]:
+def feed_links(request: Request, scenario: ScenarioDetail | None = None) -> list[dict]:
     """``<link rel="alternate">`` targets for a page: the scenario's domain and capabilities."""
     links = []
+    feed = request.app.route_reverse("feeds:scenarios")
     if scenario is not None:
         links.append(
             {
                 "type": "application/atom+xml",
                 "title": f"{scenario.domain}领域的新场景",
-                "href": f"/feeds/scenarios.atom?domain={quote(scenario.domain)}",
+                "href": f"{feed}?domain={quote(scenario.domain)}",
             }
         )
         for rc in scenario.required_capabilities:
@@ -42,7 +43,7 @@ def feed_links(scenario: ScenarioDetail | None = None) -> list[dict]:
                 {
                     "type": "application/atom+xml",
                     "title": f"需要「{rc.capability.name}」的新场景",
-                    "href": f"/feeds/scenarios.atom?capability={rc.capability.id}",
+                    "href": f"{feed}?capability={rc.capability.id}",
                 }
             )
     return links
@@ -64,7 +65,7 @@ async def detail_extras(request: Request, scenario: ScenarioDetail) -> dict:
         "can_ask": asking_open and user.is_approved_member,
         "my_questions": my_questions,
         "attachments": await publishing.list_attachments(scenario.id),
-        "feed_links": feed_links(scenario),
+        "feed_links": feed_links(request, scenario),
     }
 
 
@@ -102,7 +103,9 @@ class ScenarioParticipationController(Controller):
                     "question_message": exc.message,
                 },
             )
-        return see_other(f"/scenarios/{scenario_id}?asked=1#my-questions")
+        return see_other(
+            request.app.route_reverse("scenarios:detail", scenario_id=scenario_id) + "?asked=1#my-questions"
+        )
 
     @get("/{scenario_id:int}/attachments/{attachment_id:int}", name="scenarios:attachment")
     async def attachment(self, request: Request, scenario_id: Id, attachment_id: Id) -> File:
