@@ -13,6 +13,7 @@ import re
 import secrets
 
 from marketplace.accounts.credentials import create_api_token, end_all_sessions, hash_secret
+from marketplace.accounts.links import invitation_page, password_reset_page
 from marketplace.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from marketplace.accounts.tables import ApiToken, LoginThrottle, OneTimeToken, User
 from marketplace.companies.credit_code import is_valid_credit_code
@@ -380,8 +381,8 @@ async def _issue_one_time_link(user_id: int, purpose: str, lifetime: dt.timedelt
             expires_at=now + lifetime,
         )
     )
-    path = "password/reset" if purpose == "password_reset" else "invitations"
-    return f"{get_settings().base_url}/{path}/{token}"
+    page = password_reset_page if purpose == "password_reset" else invitation_page
+    return f"{get_settings().base_url}{page(token)}"
 
 
 async def send_set_password_link(user_id: int) -> str:

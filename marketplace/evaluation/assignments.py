@@ -18,6 +18,7 @@ from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from marketplace.core.outbox import enqueue
+from marketplace.evaluation.links import conflicts_page
 from marketplace.evaluation.tables import EvaluationScore, EvaluatorAssignment, ProposalReview
 from marketplace.notifications.services import Message, notify
 from marketplace.proposals.tables import ConflictDeclaration, Proposal
@@ -185,7 +186,7 @@ async def _assign(scenario: dict, evaluator_ids: list[int], actor: Actor) -> lis
                 kind="evaluation_assigned",
                 title=f"您被指派评审场景「{scenario['title']}」",
                 body="请先完成利益冲突声明，然后对资格审查通过的方案逐项评分。",
-                link=f"/staff/scenarios/{scenario['id']}/evaluation/conflicts",
+                link=conflicts_page(scenario["id"]),
             ),
         )
     return new
