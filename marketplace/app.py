@@ -36,7 +36,7 @@ NODE_MODULES = PROJECT_ROOT / "node_modules"
 VENDOR_PACKAGES = ("htmx.org", "swagger-ui-dist", "chart.js")
 
 
-@get("/healthz", include_in_schema=False)
+@get("/healthz", name="healthz", include_in_schema=False)
 async def healthz(request: Request) -> dict:
     """Liveness and readiness: 200 as long as the database answers (a failing query is a 500).
     Search is reported separately: ok, unavailable (pages fall back to the database) or disabled,
@@ -124,16 +124,17 @@ def _route_handlers() -> list:
         create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
     ]
     # Only the front-end packages are served from node_modules (not, say, the Meilisearch binary).
+    # Registered even before `npm ci` (their files are 404 until then), so that templates'
+    # url_for('vendor-...') always resolves.
     for package in VENDOR_PACKAGES:
-        if (NODE_MODULES / package).exists():
-            handlers.append(
-                create_static_files_router(
-                    path=f"/static/vendor/{package}",
-                    directories=[NODE_MODULES / package],
-                    name=f"vendor-{package}",
-                    include_in_schema=False,
-                )
+        handlers.append(
+            create_static_files_router(
+                path=f"/static/vendor/{package}",
+                directories=[NODE_MODULES / package],
+                name=f"vendor-{package}",
+                include_in_schema=False,
             )
+        )
     return handlers
 
 
@@ -208,15 +209,21 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
 
     periodic = PeriodicRunner()
     search = SearchRuntime(settings.search)  # app.state.search; the indexer runs in the lifespan
+    openapi_config = _openapi_config()
+    # The docs page is served by the OpenAPI plugin (no named route): templates get its path.
+    docs_root = openapi_config.path or "/schema"
+    template_globals = _template_labels() | {
+        "API_DOCS_URL": docs_root + openapi_config.render_plugins[0].paths[0]
+    }
 
     return Litestar(
         route_handlers=_route_handlers(),
         template_config=TemplateConfig(
             directory=Path(TEMPLATES_DIR),
             engine=JinjaTemplateEngine,
-            engine_callback=lambda engine: configure_environment(engine.engine, _template_labels()),
+            engine_callback=lambda engine: configure_environment(engine.engine, template_globals),
         ),
-        openapi_config=_openapi_config(),
+        openapi_config=openapi_config,
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="sy_csrf",  # its own name: never clobbered by another app's csrftoken

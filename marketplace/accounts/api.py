@@ -23,7 +23,12 @@ class AccountApiController(Controller):
     path = "/api/v1"
     tags = ["accounts"]
 
-    @post("/auth/token", status_code=201, raises=documented(ValidationFailed, NotAuthorizedException))
+    @post(
+        "/auth/token",
+        name="api:auth:token",
+        status_code=201,
+        raises=documented(ValidationFailed, NotAuthorizedException),
+    )
     async def issue_token(
         self,
         request: Request,
@@ -39,18 +44,19 @@ class AccountApiController(Controller):
         )
         return TokenResponse(token=token)
 
-    @get("/me", guards=[requires_login], raises=[NotAuthorizedException])
+    @get("/me", name="api:me", guards=[requires_login], raises=[NotAuthorizedException])
     async def me(self, request: Request) -> Me:
         """The signed-in user (session or bearer token) and their role."""
         user = request.user
         return Me(**{f: getattr(user, f) for f in Me.__struct_fields__})
 
-    @get("/me/tokens", guards=[requires_login], raises=[NotAuthorizedException])
+    @get("/me/tokens", name="api:me:tokens", guards=[requires_login], raises=[NotAuthorizedException])
     async def list_tokens(self, request: Request) -> list[ApiTokenOut]:
         return msgspec.convert(await services.list_api_tokens(request.user.id), list[ApiTokenOut])
 
     @delete(
         "/me/tokens/{token_id:int}",
+        name="api:me:tokens:revoke",
         guards=[requires_login],
         raises=[NotAuthorizedException, NotFoundException, PermissionDeniedException],
     )

@@ -18,6 +18,7 @@ from piccolo.columns import Column
 from piccolo.custom_types import Combinable
 
 from marketplace.accounts.credentials import create_api_token, end_all_sessions, hash_secret
+from marketplace.accounts.links import invitation_page, password_reset_page
 from marketplace.accounts.passwords import (
     hash_password,
     hash_password_in_thread,
@@ -423,8 +424,8 @@ async def _issue_one_time_link(user_id: int, purpose: str, lifetime: dt.timedelt
             expires_at=now + lifetime,
         )
     )
-    path = "password/reset" if purpose == "password_reset" else "invitations"
-    return f"{get_settings().base_url}/{path}/{token}"
+    page = password_reset_page if purpose == "password_reset" else invitation_page
+    return f"{get_settings().base_url}{page(token)}"
 
 
 async def send_set_password_link(user_id: int) -> str:

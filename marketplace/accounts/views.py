@@ -21,12 +21,12 @@ from marketplace.web.guards import requires_company_manager, requires_login
 Token = Annotated[str, PathParameter(max_length=200)]
 
 
-def home_for(user) -> str:
-    if user.is_admin:
-        return "/admin"
-    if user.is_staff:
-        return "/staff"
-    return "/member"
+HOME_ROUTES = {"admin": "admin:dashboard", "staff": "staff:home"}  # everyone else: "member:home"
+
+
+def home_for(request: Request, user) -> str:
+    role = "admin" if user.is_admin else "staff" if user.is_staff else "member"
+    return request.app.route_reverse(HOME_ROUTES.get(role, "member:home"))
 
 
 def _session_cookie(value: str, request: Request, *, max_age: int | None = None) -> Cookie:
@@ -45,15 +45,15 @@ def _session_cookie(value: str, request: Request, *, max_age: int | None = None)
 class AuthPagesController(Controller):
     include_in_schema = False
 
-    @get("/login")
+    @get("/login", name="login")
     async def login_form(
         self, request: Request, next: Annotated[str | None, QueryParameter()] = None
     ) -> Template | Redirect:
         if request.user.is_authenticated:
-            return see_other(home_for(request.user))
+            return see_other(home_for(request, request.user))
         return Template("accounts/login.html", context={"next": local_path(next, ""), "form": {}})
 
-    @post("/login")
+    @post("/login", name="login:submit")
     async def login(self, request: Request) -> Template | Redirect:
         form = await read_form(request)
         try:
@@ -75,23 +75,23 @@ class AuthPagesController(Controller):
         token = await start_session(user_id, client_address(request), request.headers.get("user-agent", ""))
         user = await User.select(User.role).where(User.id == user_id).first()
         assert user is not None  # the user has just logged in
-        default = {"admin": "/admin", "staff": "/staff"}.get(user["role"], "/member")
+        default = request.app.route_reverse(HOME_ROUTES.get(user["role"], "member:home"))
         response = see_other(local_path(form.get("next"), default))
         response.cookies.append(_session_cookie(token, request))
         return response
 
-    @post("/logout")
+    @post("/logout", name="logout")
     async def logout(self, request: Request) -> Redirect:
         await end_session(request.cookies.get(SESSION_COOKIE))
-        response = see_other("/")
+        response = see_other(request.app.route_reverse("home"))
         response.cookies.append(_session_cookie("", request, max_age=0))
         return response
 
-    @get("/register")
+    @get("/register", name="register")
     async def register_form(self) -> Template:
         return Template("accounts/register.html", context={"form": {"size": "sme"}, "errors": {}})
 
-    @post("/register")
+    @post("/register", name="register:submit")
     async def register(self, request: Request) -> Template:
         form = await read_form(request)
         try:
@@ -115,11 +115,11 @@ class AuthPagesController(Controller):
             "accounts/registered.html", context={"company_name": form.get("company_name", "").strip()}
         )
 
-    @get("/password/forgot")
+    @get("/password/forgot", name="password:forgot")
     async def forgot_form(self) -> Template:
         return Template("accounts/forgot.html", context={"sent": False})
 
-    @post("/password/forgot")
+    @post("/password/forgot", name="password:forgot:submit")
     async def forgot(self, request: Request) -> Template:
         form = await read_form(request)
         await services.request_password_reset(form.get("email", ""))
@@ -148,21 +148,21 @@ class AuthPagesController(Controller):
                 status_code=400,
                 context={"purpose": purpose, "errors": exc.errors},
             )
-        return see_other("/login?done=password")
+        return see_other(request.app.route_reverse("login") + "?done=password")
 
-    @get("/password/reset/{token:str}")
+    @get("/password/reset/{token:str}", name="password:reset")
     async def reset_form(self, token: Token) -> Template:
         return await self._set_password_form(token, "password_reset")
 
-    @post("/password/reset/{token:str}")
+    @post("/password/reset/{token:str}", name="password:reset:submit")
     async def reset(self, request: Request, token: Token) -> Template | Redirect:
         return await self._set_password(request, token, "password_reset")
 
-    @get("/invitations/{token:str}")
+    @get("/invitations/{token:str}", name="invitations:accept")
     async def invitation_form(self, token: Token) -> Template:
         return await self._set_password_form(token, "invitation")
 
-    @post("/invitations/{token:str}")
+    @post("/invitations/{token:str}", name="invitations:accept:submit")
     async def accept_invitation(self, request: Request, token: Token) -> Template | Redirect:
         return await self._set_password(request, token, "invitation")
 
@@ -177,11 +177,11 @@ class AccountPagesController(Controller):
         tokens = await services.list_api_tokens(request.user.id)
         return Template("accounts/account.html", context={"tokens": tokens, **extra}, status_code=status_code)
 
-    @get("/")
+    @get("/", name="account")
     async def account(self, request: Request) -> Template:
         return await self._render(request)
 
-    @post("/tokens")
+    @post("/tokens", name="account:tokens:create")
     async def create_token(self, request: Request) -> Template:
         form = await read_form(request)
         try:
@@ -192,14 +192,14 @@ class AccountPagesController(Controller):
             return await self._render(request, errors=exc.errors, status_code=400)
         return await self._render(request, new_token=token)
 
-    @post("/tokens/{token_id:int}/revoke")
+    @post("/tokens/{token_id:int}/revoke", name="account:tokens:revoke")
     async def revoke_token(
         self, request: Request, token_id: Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
     ) -> Redirect:
         await services.revoke_api_token(request.user.id, token_id, actor_of(request))
-        return see_other("/account")
+        return see_other(request.app.route_reverse("account"))
 
-    @get("/company", guards=[requires_company_manager])
+    @get("/company", name="account:company", guards=[requires_company_manager])
     async def company_users(self, request: Request) -> Template:
         return await self._company_page(request)
 
@@ -226,7 +226,7 @@ class AccountPagesController(Controller):
             context={"users": users, "form": form, **extra},
         )
 
-    @post("/company/invite", guards=[requires_company_manager])
+    @post("/company/invite", name="account:company:invite", guards=[requires_company_manager])
     async def invite(self, request: Request) -> Template:
         form = await read_form(request)
         try:

@@ -40,7 +40,7 @@ class AdminController(Controller):
     guards = [requires_admin]
     include_in_schema = False
 
-    @get("/")
+    @get("/", name="admin:dashboard")
     async def dashboard(self) -> Template:
         by_status = await count_companies_by_status()
         counts = {s: by_status.get(s, 0) for s in COMPANY_STATUS_LABELS}
@@ -50,7 +50,7 @@ class AdminController(Controller):
             context={"counts": counts, "labels": COMPANY_STATUS_LABELS, "staff_count": staff},
         )
 
-    @get("/companies")
+    @get("/companies", name="admin:companies")
     async def companies(self, request: Request) -> Template:
         errors: dict = {}
         status = parse_choice(request.query_params, "status", tuple(COMPANY_STATUS_LABELS), errors)
@@ -68,18 +68,18 @@ class AdminController(Controller):
             },
         )
 
-    @post("/companies/{company_id:int}/status")
+    @post("/companies/{company_id:int}/status", name="admin:companies:status")
     async def set_status(self, request: Request, company_id: Id) -> Redirect:
         form = await read_form(request)
         target = form.get("target", "")
         if target not in ("approved", "suspended"):
             raise ValidationFailed("操作无效。")
         await accounts.set_company_status(company_id, target, actor_of(request), form.get("reason", ""))
-        return see_other(f"/admin/companies?done={target}")
+        return see_other(request.app.route_reverse("admin:companies") + f"?done={target}")
 
     # --- a company's profile: capability verification and size -----------------------------
 
-    @get("/companies/{company_id:int}")
+    @get("/companies/{company_id:int}", name="admin:companies:detail")
     async def company_profile(self, request: Request, company_id: Id) -> Template:
         data = await profile.get_profile(company_id)
         return Template(
@@ -92,7 +92,10 @@ class AdminController(Controller):
             },
         )
 
-    @post("/companies/{company_id:int}/capabilities/{capability_id:int}")
+    @post(
+        "/companies/{company_id:int}/capabilities/{capability_id:int}",
+        name="admin:companies:verify_capability",
+    )
     async def verify_capability(self, request: Request, company_id: Id, capability_id: Id) -> Redirect:
         """``target`` verify or unverify: the association vouches for a declared capability."""
         form = await read_form(request)
@@ -101,13 +104,18 @@ class AdminController(Controller):
         await profile.set_capability_verified(
             company_id, capability_id, form["target"] == "verify", actor_of(request)
         )
-        return see_other(f"/admin/companies/{company_id}?done={form['target']}#capabilities")
+        return see_other(
+            request.app.route_reverse("admin:companies:detail", company_id=company_id)
+            + f"?done={form['target']}#capabilities"
+        )
 
-    @post("/companies/{company_id:int}/size")
+    @post("/companies/{company_id:int}/size", name="admin:companies:size")
     async def set_size(self, request: Request, company_id: Id) -> Redirect:
         form = await read_form(request)
         await profile.set_company_size(company_id, form.get("size", ""), actor_of(request))
-        return see_other(f"/admin/companies/{company_id}?done=size")
+        return see_other(
+            request.app.route_reverse("admin:companies:detail", company_id=company_id) + "?done=size"
+        )
 
     async def _staff_page(self, request: Request, **extra) -> Template:
         status_code = extra.pop("status_code", 200)
@@ -119,11 +127,11 @@ class AdminController(Controller):
             context={"staff": staff, "departments": departments, "form": extra.pop("form", {}), **extra},
         )
 
-    @get("/staff")
+    @get("/staff", name="admin:staff")
     async def staff(self, request: Request) -> Template:
         return await self._staff_page(request)
 
-    @post("/staff")
+    @post("/staff", name="admin:staff:create")
     async def create_staff(self, request: Request) -> Template:
         form = await read_form(request)
         errors: dict = {}
@@ -151,7 +159,7 @@ class AdminController(Controller):
         await accounts.send_set_password_link(user_id)
         return await self._staff_page(request, created=form.get("email", "").strip().lower())
 
-    @get("/audit")
+    @get("/audit", name="admin:audit")
     async def audit(self, request: Request) -> Template:
         params = request.query_params
         errors: dict = {}
@@ -176,7 +184,7 @@ class AdminController(Controller):
             },
         )
 
-    @post("/staff/{user_id:int}")
+    @post("/staff/{user_id:int}", name="admin:staff:update")
     async def update_staff(self, request: Request, user_id: Id) -> Redirect:
         form = await read_form(request)
         await accounts.update_staff_account(
@@ -186,7 +194,7 @@ class AdminController(Controller):
             active=form.get("active") == "on",
             actor=actor_of(request),
         )
-        return see_other("/admin/staff")
+        return see_other(request.app.route_reverse("admin:staff"))
 
     # --- departments ----------------------------------------------------------------------
 
@@ -198,11 +206,11 @@ class AdminController(Controller):
             context={"departments": await list_departments(), "form": extra.pop("form", {}), **extra},
         )
 
-    @get("/departments")
+    @get("/departments", name="admin:departments")
     async def departments(self) -> Template:
         return await self._departments_page()
 
-    @post("/departments")
+    @post("/departments", name="admin:departments:create")
     async def create_department(self, request: Request) -> Template | Redirect:
         form = await read_form(request)
         try:
@@ -211,9 +219,9 @@ class AdminController(Controller):
             return await self._departments_page(
                 form=form, errors=exc.errors, message=exc.message, status_code=400
             )
-        return see_other("/admin/departments")
+        return see_other(request.app.route_reverse("admin:departments"))
 
-    @get("/departments/{department_id:int}")
+    @get("/departments/{department_id:int}", name="admin:departments:edit")
     async def edit_department(self, department_id: Id) -> Template:
         row = await get_department(department_id)
         return Template(
@@ -225,7 +233,7 @@ class AdminController(Controller):
             },
         )
 
-    @post("/departments/{department_id:int}")
+    @post("/departments/{department_id:int}", name="admin:departments:update")
     async def update_department(self, request: Request, department_id: Id) -> Template | Redirect:
         form = await read_form(request)
         try:
@@ -241,7 +249,7 @@ class AdminController(Controller):
                     "message": exc.message,
                 },
             )
-        return see_other("/admin/departments")
+        return see_other(request.app.route_reverse("admin:departments"))
 
     # --- capability taxonomy --------------------------------------------------------------
 
@@ -253,7 +261,7 @@ class AdminController(Controller):
             context={"groups": await list_capability_tree(), "form": extra.pop("form", {}), **extra},
         )
 
-    @get("/taxonomy")
+    @get("/taxonomy", name="admin:taxonomy")
     async def taxonomy(self) -> Template:
         return await self._taxonomy_page()
 
@@ -275,7 +283,7 @@ class AdminController(Controller):
         )
         return form
 
-    @post("/taxonomy")
+    @post("/taxonomy", name="admin:taxonomy:create")
     async def create_capability(self, request: Request) -> Template | Redirect:
         try:
             await self._save_capability(request, None)
@@ -283,9 +291,9 @@ class AdminController(Controller):
             return await self._taxonomy_page(
                 form=await read_form(request), errors=exc.errors, message=exc.message, status_code=400
             )
-        return see_other("/admin/taxonomy")
+        return see_other(request.app.route_reverse("admin:taxonomy"))
 
-    @get("/taxonomy/{capability_id:int}")
+    @get("/taxonomy/{capability_id:int}", name="admin:taxonomy:edit")
     async def edit_capability(self, capability_id: Id) -> Template:
         row = await get_capability(capability_id)
         form = {
@@ -312,7 +320,7 @@ class AdminController(Controller):
             },
         )
 
-    @post("/taxonomy/{capability_id:int}")
+    @post("/taxonomy/{capability_id:int}", name="admin:taxonomy:update")
     async def update_capability(self, request: Request, capability_id: Id) -> Template | Redirect:
         try:
             await self._save_capability(request, capability_id)
@@ -320,4 +328,4 @@ class AdminController(Controller):
             return await self._capability_form(
                 capability_id, await read_form(request), exc.errors, message=exc.message, status_code=400
             )
-        return see_other("/admin/taxonomy")
+        return see_other(request.app.route_reverse("admin:taxonomy"))

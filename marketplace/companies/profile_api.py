@@ -62,6 +62,7 @@ class CompanyProfileApiController(Controller):
 
     @get(
         "/profile",
+        name="api:me:company:profile",
         operation_id="getOwnCompanyProfile",
         summary="本企业资料",
         raises=RAISES,
@@ -72,6 +73,7 @@ class CompanyProfileApiController(Controller):
 
     @patch(
         "/profile",
+        name="api:me:company:profile:patch",
         operation_id="updateOwnCompanyProfile",
         summary="修改本企业资料",
         raises=documented(*RAISES, ValidationFailed),
@@ -90,6 +92,7 @@ class CompanyProfileApiController(Controller):
 
     @put(
         "/capabilities",
+        name="api:me:company:capabilities",
         operation_id="replaceOwnCompanyCapabilities",
         summary="设置本企业能力",
         raises=documented(*RAISES, ValidationFailed),

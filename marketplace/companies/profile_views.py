@@ -26,7 +26,6 @@ from marketplace.web.params import MAX_ID
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Kind = Annotated[str, PathParameter(max_length=20)]
-BASE = "/member/profile"
 DONE_MESSAGES = {
     "saved": "企业资料已保存。",
     "capability-added": "能力已添加。",
@@ -50,7 +49,7 @@ def _form_values(fields, row: dict) -> dict:
 
 
 class MemberProfileController(Controller):
-    path = BASE
+    path = "/member/profile"
     guards = [requires_member]
     include_in_schema = False
     exception_handlers = {ValidationException: path_id_out_of_range}
@@ -91,11 +90,11 @@ class MemberProfileController(Controller):
             },
         )
 
-    @get("/")
+    @get("/", name="member:profile")
     async def show(self, request: Request) -> Template:
         return await self._page(request)
 
-    @post("/", guards=[requires_company_manager])
+    @post("/", name="member:profile:save", guards=[requires_company_manager])
     async def save(self, request: Request) -> Template | Redirect:
         form = await read_form(request)
         try:
@@ -109,11 +108,11 @@ class MemberProfileController(Controller):
                 message=exc.message,
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        return see_other(f"{BASE}?done=saved")
+        return see_other(request.app.route_reverse("member:profile") + "?done=saved")
 
     # --- capabilities ---------------------------------------------------------------------
 
-    @post("/capabilities", guards=[requires_company_manager])
+    @post("/capabilities", name="member:profile:capabilities:add", guards=[requires_company_manager])
     async def add_capability(self, request: Request) -> Template | Redirect:
         form = await read_form(request)
         try:
@@ -129,9 +128,13 @@ class MemberProfileController(Controller):
                 message=exc.message,
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        return see_other(f"{BASE}?done=capability-added#capabilities")
+        return see_other(request.app.route_reverse("member:profile") + "?done=capability-added#capabilities")
 
-    @post("/capabilities/{capability_id:int}/note", guards=[requires_company_manager])
+    @post(
+        "/capabilities/{capability_id:int}/note",
+        name="member:profile:capabilities:note",
+        guards=[requires_company_manager],
+    )
     async def save_note(self, request: Request, capability_id: Id) -> Template | Redirect:
         form = await read_form(request)
         try:
@@ -147,12 +150,18 @@ class MemberProfileController(Controller):
                 message=exc.message,
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        return see_other(f"{BASE}?done=capability-saved#capabilities")
+        return see_other(request.app.route_reverse("member:profile") + "?done=capability-saved#capabilities")
 
-    @post("/capabilities/{capability_id:int}/remove", guards=[requires_company_manager])
+    @post(
+        "/capabilities/{capability_id:int}/remove",
+        name="member:profile:capabilities:remove",
+        guards=[requires_company_manager],
+    )
     async def remove_capability(self, request: Request, capability_id: Id) -> Redirect:
         await profile.remove_capability(request.user.company_id, actor_of(request), capability_id)
-        return see_other(f"{BASE}?done=capability-removed#capabilities")
+        return see_other(
+            request.app.route_reverse("member:profile") + "?done=capability-removed#capabilities"
+        )
 
     # --- past projects, certificates, case studies ----------------------------------------
 
@@ -182,22 +191,22 @@ class MemberProfileController(Controller):
             },
         )
 
-    @get("/{kind:str}/new", guards=[requires_company_manager])
+    @get("/{kind:str}/new", name="member:profile:items:new", guards=[requires_company_manager])
     async def new_item(self, request: Request, kind: Kind) -> Template:
         spec = profile.item_kind(kind)
         return await self._item_page(request, spec, {"published": "on"})
 
-    @post("/{kind:str}/new", guards=[requires_company_manager])
+    @post("/{kind:str}/new", name="member:profile:items:create", guards=[requires_company_manager])
     async def create_item(self, request: Request, kind: Kind) -> Template | Redirect:
         return await self._save_item(request, profile.item_kind(kind), None)
 
-    @get("/{kind:str}/{item_id:int}")
+    @get("/{kind:str}/{item_id:int}", name="member:profile:items:edit")
     async def edit_item(self, request: Request, kind: Kind, item_id: Id) -> Template:
         spec = profile.item_kind(kind)
         row = await profile.get_item(spec, request.user.company_id, item_id)
         return await self._item_page(request, spec, _form_values(spec.fields, row), item_id=item_id)
 
-    @post("/{kind:str}/{item_id:int}", guards=[requires_company_manager])
+    @post("/{kind:str}/{item_id:int}", name="member:profile:items:update", guards=[requires_company_manager])
     async def update_item(self, request: Request, kind: Kind, item_id: Id) -> Template | Redirect:
         spec = profile.item_kind(kind)
         await profile.get_item(spec, request.user.company_id, item_id)  # 404 before reading the form
@@ -219,10 +228,14 @@ class MemberProfileController(Controller):
                 message=exc.message,
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        return see_other(f"{BASE}?done=item-saved#{spec.key}")
+        return see_other(request.app.route_reverse("member:profile") + f"?done=item-saved#{spec.key}")
 
-    @post("/{kind:str}/{item_id:int}/delete", guards=[requires_company_manager])
+    @post(
+        "/{kind:str}/{item_id:int}/delete",
+        name="member:profile:items:delete",
+        guards=[requires_company_manager],
+    )
     async def delete_item(self, request: Request, kind: Kind, item_id: Id) -> Redirect:
         spec = profile.item_kind(kind)
         await profile.delete_item(spec, request.user.company_id, actor_of(request), item_id)
-        return see_other(f"{BASE}?done=item-deleted#{spec.key}")
+        return see_other(request.app.route_reverse("member:profile") + f"?done=item-deleted#{spec.key}")

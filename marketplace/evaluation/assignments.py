@@ -17,6 +17,7 @@ from marketplace.core import clock
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
+from marketplace.evaluation.links import conflicts_page
 from marketplace.evaluation.policy import get_scenario, require_manager
 from marketplace.evaluation.tables import EvaluationScore, EvaluatorAssignment, ProposalReview
 from marketplace.notifications.services import Message, notify
@@ -120,7 +121,7 @@ async def _assign(scenario: dict, evaluator_ids: list[int], actor: Actor) -> lis
                 kind="evaluation_assigned",
                 title=f"您被指派评审场景「{scenario['title']}」",
                 body="请先完成利益冲突声明，然后对资格审查通过的方案逐项评分。",
-                link=f"/staff/scenarios/{scenario['id']}/evaluation/conflicts",
+                link=conflicts_page(scenario["id"]),
             ),
         )
     return new

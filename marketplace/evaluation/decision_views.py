@@ -89,13 +89,15 @@ class DecisionController(Controller):
             )
         except Conflict as exc:
             return await self._page(request, scenario_id, message=exc.message, form=form, status_code=409)
-        return see_other(f"/staff/scenarios/{scenario_id}/decision?done={done}")
+        return see_other(
+            request.app.route_reverse("staff:decision", scenario_id=scenario_id) + f"?done={done}"
+        )
 
-    @get("/decision")
+    @get("/decision", name="staff:decision")
     async def decision_page(self, request: Request, scenario_id: Id) -> Template:
         return await self._page(request, scenario_id)
 
-    @post("/decision/shortlist")
+    @post("/decision/shortlist", name="staff:decision:shortlist")
     async def shortlist(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def action(form):
             await decisions.shortlist_proposal(
@@ -104,7 +106,7 @@ class DecisionController(Controller):
 
         return await self._act(request, scenario_id, action, "shortlisted")
 
-    @post("/decision/unshortlist")
+    @post("/decision/unshortlist", name="staff:decision:unshortlist")
     async def unshortlist(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def action(form):
             await decisions.remove_from_shortlist(
@@ -113,7 +115,7 @@ class DecisionController(Controller):
 
         return await self._act(request, scenario_id, action, "unshortlisted")
 
-    @post("/decision/pitch")
+    @post("/decision/pitch", name="staff:decision:pitch")
     async def pitch(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def action(form):
             raw = form.get("pitch_at", "").strip()
@@ -132,7 +134,7 @@ class DecisionController(Controller):
 
         return await self._act(request, scenario_id, action, "invited")
 
-    @post("/decision/select")
+    @post("/decision/select", name="staff:decision:select")
     async def select(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def action(form):
             await decisions.select_partner(
@@ -146,7 +148,7 @@ class DecisionController(Controller):
 
         return await self._act(request, scenario_id, action, "selected")
 
-    @post("/decision/unsuccessful")
+    @post("/decision/unsuccessful", name="staff:decision:unsuccessful")
     async def unsuccessful(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def action(form):
             await decisions.declare_unsuccessful(
@@ -158,7 +160,7 @@ class DecisionController(Controller):
 
         return await self._act(request, scenario_id, action, "unsuccessful")
 
-    @post("/decision/publish")
+    @post("/decision/publish", name="staff:decision:publish")
     async def publish(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def action(form):
             if form.get("confirm") != "yes":
@@ -172,7 +174,7 @@ class DecisionController(Controller):
 
     # --- exports and the report -----------------------------------------------------------
 
-    @get("/evaluation/export.xlsx")
+    @get("/evaluation/export.xlsx", name="staff:evaluation:export_xlsx")
     async def export_xlsx(self, request: Request, scenario_id: Id) -> Response:
         board = await decisions.read_board(actor_of(request), scenario_id)
         return Response(
@@ -186,7 +188,7 @@ class DecisionController(Controller):
             },
         )
 
-    @get("/evaluation/ranking.csv")
+    @get("/evaluation/ranking.csv", name="staff:evaluation:ranking_csv")
     async def export_ranking_csv(self, request: Request, scenario_id: Id) -> Response:
         board = await decisions.read_board(actor_of(request), scenario_id)
         return self._csv(
@@ -195,7 +197,7 @@ class DecisionController(Controller):
             f"ranking-{scenario_id}.csv",
         )
 
-    @get("/evaluation/scores.csv")
+    @get("/evaluation/scores.csv", name="staff:evaluation:scores_csv")
     async def export_scores_csv(self, request: Request, scenario_id: Id) -> Response:
         board = await decisions.read_board(actor_of(request), scenario_id)
         return self._csv(
@@ -215,7 +217,7 @@ class DecisionController(Controller):
             },
         )
 
-    @get("/evaluation/report")
+    @get("/evaluation/report", name="staff:evaluation:report")
     async def report(self, request: Request, scenario_id: Id) -> Template:
         board = await decisions.read_board(actor_of(request), scenario_id)
         return Template(

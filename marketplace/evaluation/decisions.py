@@ -28,6 +28,7 @@ from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.departments.tables import Department
+from marketplace.evaluation.links import result_page
 from marketplace.evaluation.policy import board_scenario
 from marketplace.evaluation.ranking import ProposalResult, Ranking, rank_proposals
 from marketplace.evaluation.tables import (
@@ -448,7 +449,7 @@ async def invite_to_pitch(
                 kind="pitch_invitation",
                 title=f"您受邀参加方案路演：{scenario['title']}",
                 body=f"贵企业提交的方案（{review['number']}）受邀参加路演。\n{body}",
-                link=f"/member/results/{proposal_id}",
+                link=result_page(proposal_id),
             ),
         )
         await record(

@@ -18,6 +18,7 @@ from marketplace.core.db import for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from marketplace.evaluation.assignments import EVALUATION_STATUSES
 from marketplace.evaluation.conflicts import require_not_conflicted
+from marketplace.evaluation.links import clarification_page
 from marketplace.evaluation.policy import require_manager
 from marketplace.evaluation.tables import ProposalReview
 from marketplace.notifications.services import Message, notify
@@ -142,7 +143,7 @@ async def request_clarification(
             title=f"方案 {proposal['proposal.number'] or proposal_id} 需要澄清",
             body=f"场景「{proposal['scenario.title']}」的评审需要贵单位澄清：{question}\n"
             f"请在 {local:%Y-%m-%d %H:%M} 前答复。",
-            link=f"/member/clarifications/{review['id']}",
+            link=clarification_page(review["id"]),
         ),
     )
 

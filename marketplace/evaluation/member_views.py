@@ -25,7 +25,7 @@ class MemberClarificationController(Controller):
     include_in_schema = False
     exception_handlers = {ValidationException: path_id_out_of_range}
 
-    @get("/")
+    @get("/", name="member:clarifications")
     async def clarifications(self, request: Request) -> Template:
         return Template(
             "evaluation/clarification_list.html",
@@ -55,11 +55,11 @@ class MemberClarificationController(Controller):
             },
         )
 
-    @get("/{review_id:int}")
+    @get("/{review_id:int}", name="member:clarifications:detail")
     async def clarification(self, request: Request, review_id: Id) -> Template:
         return await self._page(request, review_id)
 
-    @post("/{review_id:int}")
+    @post("/{review_id:int}", name="member:clarifications:answer")
     async def answer(self, request: Request, review_id: Id) -> Template | Redirect:
         form = await read_form(request)
         try:
@@ -79,4 +79,6 @@ class MemberClarificationController(Controller):
             return await self._page(
                 request, review_id, form=form, message=exc.message, status_code=exc.status_code
             )
-        return see_other(f"/member/clarifications/{review_id}?done=answered")
+        return see_other(
+            request.app.route_reverse("member:clarifications:detail", review_id=review_id) + "?done=answered"
+        )

@@ -47,7 +47,8 @@ def _context(
     request: Request,
     data: dict,
     *,
-    base: str,
+    routes: str,
+    route_params: dict,
     message: str = "",
     errors: dict | None = None,
     form: dict | None = None,
@@ -55,7 +56,8 @@ def _context(
     done = request.query_params.get("done")
     return {
         **data,
-        "base": base,
+        "pilot_routes": routes,  # "staff:pilot" or "member:pilots": the forms' route names start so
+        "pilot_params": route_params,
         "message": message,
         "errors": errors or {},
         "form": form or {},
@@ -87,7 +89,9 @@ class StaffPilotController(Controller):
         return Template(
             "evaluation/pilot_page.html",
             status_code=status_code,
-            context=_context(request, data, base=f"/staff/scenarios/{scenario_id}/pilot", **extra)
+            context=_context(
+                request, data, routes="staff:pilot", route_params={"scenario_id": scenario_id}, **extra
+            )
             | {"is_staff": True},
         )
 
@@ -96,7 +100,7 @@ class StaffPilotController(Controller):
             request,
             call,
             lambda **kw: self._page(request, scenario_id, **kw),
-            f"/staff/scenarios/{scenario_id}/pilot?done={done}",
+            request.app.route_reverse("staff:pilot", scenario_id=scenario_id) + f"?done={done}",
         )
 
     async def _pilot_id(self, request: Request, scenario_id: int) -> int:
@@ -105,17 +109,17 @@ class StaffPilotController(Controller):
             raise Conflict("试点尚未启动。")
         return data["pilot"]["id"]
 
-    @get("/")
+    @get("/", name="staff:pilot")
     async def page(self, request: Request, scenario_id: Id) -> Template:
         return await self._page(request, scenario_id)
 
-    @post("/start")
+    @post("/start", name="staff:pilot:start")
     async def start(self, request: Request, scenario_id: Id) -> Template | Redirect:
         return await self._act(
             request, scenario_id, "started", lambda form: pilots.start_pilot(scenario_id, actor_of(request))
         )
 
-    @post("/updates")
+    @post("/updates", name="staff:pilot:updates")
     async def post_update(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def call(form):
             await pilots.post_pilot_update(
@@ -127,7 +131,7 @@ class StaffPilotController(Controller):
 
         return await self._act(request, scenario_id, "posted", call)
 
-    @post("/milestones/{milestone_id:int}")
+    @post("/milestones/{milestone_id:int}", name="staff:pilot:milestone")
     async def milestone(self, request: Request, scenario_id: Id, milestone_id: Id) -> Template | Redirect:
         async def call(form):
             await pilots.set_milestone_status(
@@ -140,7 +144,7 @@ class StaffPilotController(Controller):
 
         return await self._act(request, scenario_id, "milestone", call)
 
-    @post("/complete")
+    @post("/complete", name="staff:pilot:complete")
     async def complete(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def call(form):
             await pilots.complete_pilot(
@@ -155,7 +159,7 @@ class MemberPilotController(Controller):
     guards = [requires_member]
     include_in_schema = False
 
-    @get("/")
+    @get("/", name="member:pilots")
     async def list_pilots(self, request: Request) -> Template:
         return Template(
             "evaluation/pilot_list.html",
@@ -167,7 +171,10 @@ class MemberPilotController(Controller):
         return Template(
             "evaluation/pilot_page.html",
             status_code=status_code,
-            context=_context(request, data, base=f"/member/pilots/{pilot_id}", **extra) | {"is_staff": False},
+            context=_context(
+                request, data, routes="member:pilots", route_params={"pilot_id": pilot_id}, **extra
+            )
+            | {"is_staff": False},
         )
 
     async def _act(self, request: Request, pilot_id: int, done: str, call) -> Template | Redirect:
@@ -175,14 +182,14 @@ class MemberPilotController(Controller):
             request,
             call,
             lambda **kw: self._page(request, pilot_id, **kw),
-            f"/member/pilots/{pilot_id}?done={done}",
+            request.app.route_reverse("member:pilots:detail", pilot_id=pilot_id) + f"?done={done}",
         )
 
-    @get("/{pilot_id:int}")
+    @get("/{pilot_id:int}", name="member:pilots:detail")
     async def page(self, request: Request, pilot_id: Id) -> Template:
         return await self._page(request, pilot_id)
 
-    @post("/{pilot_id:int}/updates")
+    @post("/{pilot_id:int}/updates", name="member:pilots:updates")
     async def post_update(self, request: Request, pilot_id: Id) -> Template | Redirect:
         return await self._act(
             request,
@@ -193,7 +200,7 @@ class MemberPilotController(Controller):
             ),
         )
 
-    @post("/{pilot_id:int}/milestones/{milestone_id:int}")
+    @post("/{pilot_id:int}/milestones/{milestone_id:int}", name="member:pilots:milestone")
     async def milestone(self, request: Request, pilot_id: Id, milestone_id: Id) -> Template | Redirect:
         return await self._act(
             request,

@@ -25,6 +25,7 @@ from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from marketplace.core.outbox import enqueue
+from marketplace.evaluation.links import pilot_page
 from marketplace.evaluation.tables import (
     MILESTONE_STATUSES,
     Pilot,
@@ -35,6 +36,7 @@ from marketplace.evaluation.tables import (
 from marketplace.notifications.services import Message, notify
 from marketplace.proposals.tables import Proposal, ProposalMember, ProposalVersion
 from marketplace.scenarios import services as scenario_services
+from marketplace.scenarios.links import scenario_page
 from marketplace.scenarios.tables import Scenario
 
 MILESTONE_LABELS = {"planned": "未开始", "in_progress": "进行中", "done": "已完成", "delayed": "已延期"}
@@ -512,7 +514,7 @@ async def start_pilot(scenario_id: int, actor: Actor) -> int:
                 "pilot_started",
                 f"试点已启动：{scenario['title']}",
                 f"部门已启动试点，{len(milestones)} 个里程碑已从贵方方案的实施计划导入。请在试点页面发布进展、更新里程碑。",
-                f"/member/pilots/{pilot.id}",
+                pilot_page(pilot.id),
             ),
         )
     return pilot.id
@@ -621,6 +623,6 @@ async def complete_pilot(pilot_id: int, actor: Actor, outcome_note: str) -> None
                 "pilot_completed",
                 f"试点已完成：{title}",
                 "部门已确认试点完成，成效说明已在场景页面公开，并计入贵企业的业绩。",
-                f"/scenarios/{pilot['scenario']}",
+                scenario_page(pilot["scenario"]),
             ),
         )

@@ -24,6 +24,7 @@ from marketplace.core.audit import Actor, record
 from marketplace.core.db import write_transaction
 from marketplace.core.errors import Conflict, NotFound
 from marketplace.evaluation import decisions
+from marketplace.evaluation.links import result_page
 from marketplace.evaluation.policy import board_scenario
 from marketplace.evaluation.ranking import evaluate_proposal
 from marketplace.evaluation.tables import (
@@ -87,7 +88,7 @@ async def publish_result(scenario_id: int, actor: Actor) -> None:
 def _result_message(
     title: str, outcome: dict, proposal_id: int, number: str | None, selected: bool
 ) -> Message:
-    link = f"/member/results/{proposal_id}"
+    link = result_page(proposal_id)
     if selected:
         return Message(
             kind="evaluation_result",

@@ -30,14 +30,14 @@ class MemberResultController(Controller):
     include_in_schema = False
     exception_handlers = {ValidationException: path_id_out_of_range}
 
-    @get("/")
+    @get("/", name="member:results")
     async def results(self, request: Request) -> Template:
         rows = await publication.list_member_results(request.user.company_id)
         return Template(
             "evaluation/outcome_list.html", context={"rows": rows, "outcome_labels": OUTCOME_LABELS}
         )
 
-    @get("/{proposal_id:int}")
+    @get("/{proposal_id:int}", name="member:results:detail")
     async def result(self, request: Request, proposal_id: Id) -> Template:
         result = await publication.member_result(proposal_id, request.user.company_id)
         return Template(

@@ -80,7 +80,7 @@ class EvaluationStaffController(Controller):
 
     # --- an evaluator's list and affiliations ------------------------------------------------
 
-    @get("/evaluations")
+    @get("/evaluations", name="staff:evaluations")
     async def my_evaluations(self, request: Request) -> Template:
         rows = await assignments.assigned_scenarios(request.user.id)
         for r in rows:
@@ -109,11 +109,11 @@ class EvaluationStaffController(Controller):
             },
         )
 
-    @get("/affiliations")
+    @get("/affiliations", name="staff:affiliations")
     async def affiliations(self, request: Request) -> Template:
         return await self._affiliations_page(request)
 
-    @post("/affiliations")
+    @post("/affiliations", name="staff:affiliations:add")
     async def add_affiliation(self, request: Request) -> Template | Redirect:
         form = await read_form(request)
         try:
@@ -127,12 +127,12 @@ class EvaluationStaffController(Controller):
             return await self._affiliations_page(
                 request, form=form, message=exc.message, errors=exc.errors, status_code=HTTP_400_BAD_REQUEST
             )
-        return see_other("/staff/affiliations?done=affiliation_added")
+        return see_other(request.app.route_reverse("staff:affiliations") + "?done=affiliation_added")
 
-    @post("/affiliations/{affiliation_id:int}/delete")
+    @post("/affiliations/{affiliation_id:int}/delete", name="staff:affiliations:delete")
     async def remove_affiliation(self, request: Request, affiliation_id: Id) -> Redirect:
         await conflicts.remove_affiliation(affiliation_id, actor_of(request))
-        return see_other("/staff/affiliations?done=affiliation_removed")
+        return see_other(request.app.route_reverse("staff:affiliations") + "?done=affiliation_removed")
 
     # --- the workspace ---------------------------------------------------------------------
 
@@ -188,7 +188,7 @@ class EvaluationStaffController(Controller):
             },
         )
 
-    @get("/scenarios/{scenario_id:int}/evaluation")
+    @get("/scenarios/{scenario_id:int}/evaluation", name="staff:evaluation")
     async def workspace(self, request: Request, scenario_id: Id) -> Template:
         return await self._workspace(request, scenario_id)
 
@@ -206,13 +206,15 @@ class EvaluationStaffController(Controller):
                 errors=errors,
                 status_code=exc.status_code,
             )
-        return see_other(f"/staff/scenarios/{scenario_id}/evaluation?done={done}")
+        return see_other(
+            request.app.route_reverse("staff:evaluation", scenario_id=scenario_id) + f"?done={done}"
+        )
 
     async def _chosen_evaluators(self, request: Request) -> list[int]:
         form = await request.form()
         return _ids([v for v in form.getall("evaluator", []) if isinstance(v, str)])
 
-    @post("/scenarios/{scenario_id:int}/evaluation/start")
+    @post("/scenarios/{scenario_id:int}/evaluation/start", name="staff:evaluation:start")
     async def start(self, request: Request, scenario_id: Id) -> Template | Redirect:
         chosen = await self._chosen_evaluators(request)
         return await self._act(
@@ -222,7 +224,7 @@ class EvaluationStaffController(Controller):
             lambda form: assignments.start_evaluation(scenario_id, chosen, actor_of(request)),
         )
 
-    @post("/scenarios/{scenario_id:int}/evaluation/assign")
+    @post("/scenarios/{scenario_id:int}/evaluation/assign", name="staff:evaluation:assign")
     async def assign(self, request: Request, scenario_id: Id) -> Template | Redirect:
         chosen = await self._chosen_evaluators(request)
         return await self._act(
@@ -232,7 +234,7 @@ class EvaluationStaffController(Controller):
             lambda form: assignments.assign_evaluators(scenario_id, chosen, actor_of(request)),
         )
 
-    @post("/scenarios/{scenario_id:int}/evaluation/unassign")
+    @post("/scenarios/{scenario_id:int}/evaluation/unassign", name="staff:evaluation:unassign")
     async def unassign(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def call(form):
             chosen = _ids([form.get("evaluator", "")])
@@ -250,7 +252,7 @@ class EvaluationStaffController(Controller):
             )
         return proposal_id
 
-    @post("/scenarios/{scenario_id:int}/evaluation/eligibility")
+    @post("/scenarios/{scenario_id:int}/evaluation/eligibility", name="staff:evaluation:eligibility")
     async def decide_eligibility(self, request: Request, scenario_id: Id) -> Template | Redirect:
         actor = actor_of(request)
         form = await read_form(request)
@@ -283,7 +285,7 @@ class EvaluationStaffController(Controller):
         done = "clarification" if decision == "clarification" else "eligibility"
         return await self._act(request, scenario_id, done, call)
 
-    @post("/scenarios/{scenario_id:int}/evaluation/consensus")
+    @post("/scenarios/{scenario_id:int}/evaluation/consensus", name="staff:evaluation:consensus")
     async def consensus(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def call(form):
             proposal_id = await self._own_proposal(scenario_id, form)
@@ -323,11 +325,11 @@ class EvaluationStaffController(Controller):
             },
         )
 
-    @get("/scenarios/{scenario_id:int}/evaluation/conflicts")
+    @get("/scenarios/{scenario_id:int}/evaluation/conflicts", name="staff:evaluation:conflicts")
     async def conflicts_form(self, request: Request, scenario_id: Id) -> Template:
         return await self._conflicts_page(request, scenario_id)
 
-    @post("/scenarios/{scenario_id:int}/evaluation/conflicts")
+    @post("/scenarios/{scenario_id:int}/evaluation/conflicts", name="staff:evaluation:conflicts:declare")
     async def declare(self, request: Request, scenario_id: Id) -> Template | Redirect:
         form = await read_form(request)
         answers = []
@@ -350,11 +352,13 @@ class EvaluationStaffController(Controller):
                 errors=exc.errors if isinstance(exc, ValidationFailed) else {},
                 status_code=exc.status_code,
             )
-        return see_other(f"/staff/scenarios/{scenario_id}/evaluation/score?done=declared")
+        return see_other(
+            request.app.route_reverse("staff:evaluation:score", scenario_id=scenario_id) + "?done=declared"
+        )
 
     # --- scoring ---------------------------------------------------------------------------
 
-    @get("/scenarios/{scenario_id:int}/evaluation/score")
+    @get("/scenarios/{scenario_id:int}/evaluation/score", name="staff:evaluation:score")
     async def my_scoring(self, request: Request, scenario_id: Id) -> Template:
         """The evaluator's list: each proposal to score with its state, and the submit button."""
         return await self._my_scoring(request, scenario_id)
@@ -395,7 +399,7 @@ class EvaluationStaffController(Controller):
             },
         )
 
-    @post("/scenarios/{scenario_id:int}/evaluation/submit")
+    @post("/scenarios/{scenario_id:int}/evaluation/submit", name="staff:evaluation:submit")
     async def submit(self, request: Request, scenario_id: Id) -> Template | Redirect:
         try:
             await scoring.submit_scores(scenario_id, actor_of(request))
@@ -403,7 +407,9 @@ class EvaluationStaffController(Controller):
             return await self._my_scoring(
                 request, scenario_id, message=exc.message, status_code=exc.status_code
             )
-        return see_other(f"/staff/scenarios/{scenario_id}/evaluation/score?done=submitted")
+        return see_other(
+            request.app.route_reverse("staff:evaluation:score", scenario_id=scenario_id) + "?done=submitted"
+        )
 
     async def _score_page(
         self,
@@ -430,11 +436,16 @@ class EvaluationStaffController(Controller):
             },
         )
 
-    @get("/scenarios/{scenario_id:int}/evaluation/score/{proposal_id:int}")
+    @get(
+        "/scenarios/{scenario_id:int}/evaluation/score/{proposal_id:int}",
+        name="staff:evaluation:score:proposal",
+    )
     async def score_form(self, request: Request, scenario_id: Id, proposal_id: Id) -> Template:
         return await self._score_page(request, scenario_id, proposal_id)
 
-    @post("/scenarios/{scenario_id:int}/evaluation/score/{proposal_id:int}")
+    @post(
+        "/scenarios/{scenario_id:int}/evaluation/score/{proposal_id:int}", name="staff:evaluation:score:save"
+    )
     async def save_scores(self, request: Request, scenario_id: Id, proposal_id: Id) -> Template | Redirect:
         page = await scoring.scoring_page(scenario_id, proposal_id, request.user.id)  # rights first
         form = await read_form(request)
@@ -462,7 +473,12 @@ class EvaluationStaffController(Controller):
                 errors=exc.errors if isinstance(exc, ValidationFailed) else {},
                 status_code=exc.status_code,
             )
-        return see_other(f"/staff/scenarios/{scenario_id}/evaluation/score/{proposal_id}?done=saved")
+        return see_other(
+            request.app.route_reverse(
+                "staff:evaluation:score:proposal", scenario_id=scenario_id, proposal_id=proposal_id
+            )
+            + "?done=saved"
+        )
 
 
 CONTENT_LABELS = (

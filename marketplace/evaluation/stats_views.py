@@ -19,7 +19,7 @@ class StaffDashboardController(Controller):
     guards = [requires_staff_or_admin]
     include_in_schema = False
 
-    @get("/")
+    @get("/", name="staff:dashboard")
     async def dashboard(self, request: Request) -> Template:
         user = request.user
         scope = None if user.is_admin else user.department_id
@@ -36,6 +36,6 @@ class PublicStatisticsController(Controller):
     path = "/statistics"
     include_in_schema = False
 
-    @get("/")
+    @get("/", name="statistics")
     async def statistics(self) -> Template:
         return Template("evaluation/stats_public.html", context={"figures": await public_statistics()})

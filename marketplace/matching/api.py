@@ -112,6 +112,7 @@ class MatchingApiController(Controller):
 
     @get(
         "/scenarios/{scenario_id:int}/matches",
+        name="api:scenarios:matches",
         raises=documented(ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound),
     )
     async def scenario_matches(
@@ -125,6 +126,7 @@ class MatchingApiController(Controller):
 
     @get(
         "/companies/{company_id:int}/recommendations",
+        name="api:companies:recommendations",
         raises=documented(ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound),
     )
     async def company_recommendations(

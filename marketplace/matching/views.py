@@ -43,12 +43,12 @@ class StaffMatchesController(Controller):
             },
         )
 
-    @get("/")
+    @get("/", name="staff:matches")
     async def matches(self, request: Request, scenario_id: Id) -> Template:
         invited = request.query_params.get("invited")
         return await self._page(request, scenario_id, invited=invited)
 
-    @post("/invite")
+    @post("/invite", name="staff:matches:invite")
     async def invite(self, request: Request, scenario_id: Id) -> Template | Redirect:
         await check_may_see_matches(request.user, scenario_id)
         form = await read_form(request)
@@ -66,4 +66,7 @@ class StaffMatchesController(Controller):
             )
         except (ValidationFailed, Conflict, NotAllowed) as exc:
             return await self._page(request, scenario_id, message=exc.message, status_code=exc.status_code)
-        return see_other(f"/staff/scenarios/{scenario_id}/matches?invited={'sent' if count else 'again'}")
+        return see_other(
+            request.app.route_reverse("staff:matches", scenario_id=scenario_id)
+            + f"?invited={'sent' if count else 'again'}"
+        )

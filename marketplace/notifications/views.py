@@ -30,7 +30,7 @@ class NotificationController(Controller):
     include_in_schema = False
     exception_handlers = {ValidationException: _not_found}
 
-    @get("/")
+    @get("/", name="notifications:list")
     async def index(self, request: Request) -> Template:
         errors: dict = {}
         page = parse_int(request.query_params, "page", errors, lo=1, hi=10_000, default=1)
@@ -47,18 +47,18 @@ class NotificationController(Controller):
             },
         )
 
-    @post("/{notification_id:int}/open")
+    @post("/{notification_id:int}/open", name="notifications:open")
     async def open(self, request: Request, notification_id: Id) -> Redirect:
         """Mark read and go to what it is about."""
         link = await services.mark_read(request.user.id, notification_id)
-        return see_other(local_path(link, "/notifications"))
+        return see_other(local_path(link, request.app.route_reverse("notifications:list")))
 
-    @post("/{notification_id:int}/read")
+    @post("/{notification_id:int}/read", name="notifications:read")
     async def read(self, request: Request, notification_id: Id) -> Redirect:
         await services.mark_read(request.user.id, notification_id)
-        return see_other("/notifications")
+        return see_other(request.app.route_reverse("notifications:list"))
 
-    @post("/read-all")
+    @post("/read-all", name="notifications:read_all")
     async def read_all(self, request: Request) -> Redirect:
         await services.mark_all_read(request.user.id)
-        return see_other("/notifications?done=all")
+        return see_other(request.app.route_reverse("notifications:list") + "?done=all")

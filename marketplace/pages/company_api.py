@@ -67,6 +67,7 @@ class CompanyApiController(Controller):
 
     @get(
         "/",
+        name="api:companies:list",
         operation_id="listCompanies",
         summary="会员企业名录",
         description="已审核通过并公开资料的会员企业，大型企业在前，再按名称排序；与网页上的企业名录数据一致。"
@@ -98,6 +99,7 @@ class CompanyApiController(Controller):
 
     @get(
         "/{company_id:int}",
+        name="api:companies:detail",
         operation_id="getCompany",
         summary="企业公开资料",
         description="企业简介、能力（含佐证等级）和过往项目。未审核、已暂停或不公开资料的企业返回 404。",

@@ -23,7 +23,7 @@ class MemberAreaController(Controller):
     guards = [requires_member]
     include_in_schema = False
 
-    @get("/")
+    @get("/", name="member:home")
     async def home(self, request: Request) -> Template:
         company = await get_member_company(request.user.company_id)
         colleagues = (

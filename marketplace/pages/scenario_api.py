@@ -83,6 +83,7 @@ class ScenarioApiController(Controller):
 
     @get(
         "/",
+        name="api:scenarios:list",
         operation_id="listScenarios",
         summary="公开场景列表",
         description="只含已公开的场景（征集中及之后的状态），可按关键词检索（q）、筛选、排序、分页；"
@@ -144,6 +145,7 @@ class ScenarioApiController(Controller):
 
     @get(
         "/{scenario_id:int}",
+        name="api:scenarios:detail",
         operation_id="getScenario",
         summary="公开场景详情",
         description="场景的完整公开信息：问题描述、所需能力与权重、评审标准、已公开的答疑和变更记录。"

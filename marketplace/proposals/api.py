@@ -109,6 +109,7 @@ class ProposalApiController(Controller):
 
     @post(
         "/scenarios/{scenario_id:int}/proposals",
+        name="api:proposals:create",
         status_code=201,
         guards=[requires_approved_member],
         raises=WRITE_RAISES,
@@ -119,7 +120,12 @@ class ProposalApiController(Controller):
         pid = await ps.create_draft(scenario_id, actor_of(request))
         return await _visible(request, pid)
 
-    @patch("/proposals/{proposal_id:int}", guards=[requires_approved_member], raises=WRITE_RAISES)
+    @patch(
+        "/proposals/{proposal_id:int}",
+        name="api:proposals:update",
+        guards=[requires_approved_member],
+        raises=WRITE_RAISES,
+    )
     async def update(self, request: Request, proposal_id: Id, data: JsonBody[ProposalPatch]) -> ProposalOut:
         """Change any subset of the working copy (an autosave). A submitted proposal stays
         submitted: the last submitted version counts until it is submitted again."""
@@ -128,6 +134,7 @@ class ProposalApiController(Controller):
 
     @post(
         "/proposals/{proposal_id:int}/submit",
+        name="api:proposals:submit",
         status_code=200,
         guards=[requires_approved_member],
         raises=WRITE_RAISES,
@@ -148,6 +155,7 @@ class ProposalApiController(Controller):
 
     @post(
         "/proposals/{proposal_id:int}/withdraw",
+        name="api:proposals:withdraw",
         status_code=200,
         guards=[requires_approved_member],
         raises=WRITE_RAISES,
@@ -159,7 +167,7 @@ class ProposalApiController(Controller):
         await ps.withdraw_proposal(proposal_id, actor_of(request), data.reason if data else "")
         return await _visible(request, proposal_id)
 
-    @get("/proposals", guards=[requires_login], raises=READ_RAISES)
+    @get("/proposals", name="api:proposals:list", guards=[requires_login], raises=READ_RAISES)
     async def index(
         self,
         request: Request,
@@ -181,12 +189,22 @@ class ProposalApiController(Controller):
             pages=result.pages,
         )
 
-    @get("/proposals/{proposal_id:int}", guards=[requires_login], raises=READ_RAISES)
+    @get(
+        "/proposals/{proposal_id:int}",
+        name="api:proposals:detail",
+        guards=[requires_login],
+        raises=READ_RAISES,
+    )
     async def detail(self, request: Request, proposal_id: Id) -> ProposalOut:
         """One proposal with its consortium; 404 for anyone who may not see it."""
         return await _visible(request, proposal_id)
 
-    @get("/proposals/{proposal_id:int}/versions", guards=[requires_login], raises=READ_RAISES)
+    @get(
+        "/proposals/{proposal_id:int}/versions",
+        name="api:proposals:versions",
+        guards=[requires_login],
+        raises=READ_RAISES,
+    )
     async def versions(self, request: Request, proposal_id: Id) -> list[VersionOut]:
         """The submitted versions, newest first (the first one is the version that counts)."""
         if not await policy.can_see_proposal(request.user, proposal_id):
@@ -202,6 +220,7 @@ class ProposalApiController(Controller):
 
     @post(
         "/proposals/{proposal_id:int}/members",
+        name="api:proposals:members:invite",
         status_code=201,
         guards=[requires_approved_member],
         raises=WRITE_RAISES,
@@ -213,6 +232,7 @@ class ProposalApiController(Controller):
 
     @post(
         "/proposals/{proposal_id:int}/invitation",
+        name="api:proposals:invitation:answer",
         status_code=200,
         guards=[requires_approved_member],
         raises=WRITE_RAISES,

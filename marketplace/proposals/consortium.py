@@ -21,6 +21,7 @@ from marketplace.core.db import contains_text, for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from marketplace.core.outbox import enqueue
 from marketplace.notifications.services import Message, notify
+from marketplace.proposals.links import consortium_invitation_page, proposal_page
 from marketplace.proposals.services import (
     _joined_elsewhere,
     company_managers,
@@ -29,6 +30,7 @@ from marketplace.proposals.services import (
     member_of,
 )
 from marketplace.proposals.tables import Proposal, ProposalMember
+from marketplace.scenarios.links import scenario_page
 
 MAX_ROLE = 80
 MAX_MEMBERS = 10
@@ -138,7 +140,7 @@ async def invite_member(proposal_id: int, actor: Actor, company_id: int, role: s
                 "consortium_invitation",
                 f"联合体邀请：{scenario['title']}",
                 f"「{lead['name']}」邀请贵企业加入联合体，分工：{role}，工作量占比 {share}%。请在截止前接受或拒绝。",
-                f"/member/invitations/{proposal_id}",
+                consortium_invitation_page(proposal_id),
             ),
         )
     return member_id
@@ -205,7 +207,7 @@ async def answer_invitation(proposal_id: int, actor: Actor, accept: bool, reason
                 "consortium_answer",
                 f"「{company['name']}」{verb}了联合体邀请：{scenario['title']}",
                 f"拒绝原因：{reason}" if (reason and not accept) else "",
-                f"/member/proposals/{proposal_id}#consortium",
+                proposal_page(proposal_id) + "#consortium",
             ),
         )
 
@@ -267,7 +269,7 @@ async def remove_member(proposal_id: int, actor: Actor, company_id: int) -> None
                     "consortium_change",
                     f"已移出联合体：{scenario['title']}",
                     "牵头企业已将贵企业移出该联合体方案。",
-                    f"/scenarios/{scenario['id']}",
+                    scenario_page(scenario["id"]),
                 ),
             )
 

@@ -54,23 +54,27 @@ class MemberProposalController(Controller):
 
     # --- lists -------------------------------------------------------------------------------
 
-    @get("/proposals")
+    @get("/proposals", name="member:proposals")
     async def index(self, request: Request) -> Template:
         return Template("proposals/list.html", context=await company_proposal_lists(request.user.company_id))
 
     # --- start -------------------------------------------------------------------------------
 
-    @post("/scenarios/{scenario_id:int}/proposals", guards=[requires_approved_member])
+    @post(
+        "/scenarios/{scenario_id:int}/proposals",
+        name="member:proposals:start",
+        guards=[requires_approved_member],
+    )
     async def start(self, request: Request, scenario_id: Id) -> Redirect:
         existing = await ps.find_company_proposal(scenario_id, request.user.company_id)
         if existing:
-            return see_other(f"/member/proposals/{existing}")
+            return see_other(request.app.route_reverse("member:proposals:detail", proposal_id=existing))
         pid = await ps.create_draft(scenario_id, actor_of(request))
-        return see_other(f"/member/proposals/{pid}/edit")
+        return see_other(request.app.route_reverse("member:proposals:edit", proposal_id=pid))
 
     # --- the proposal ------------------------------------------------------------------------
 
-    @get("/proposals/{proposal_id:int}")
+    @get("/proposals/{proposal_id:int}", name="member:proposals:detail")
     async def detail(self, request: Request, proposal_id: Id) -> Template:
         return await self._detail_page(request, proposal_id)
 
@@ -106,11 +110,11 @@ class MemberProposalController(Controller):
             },
         )
 
-    @get("/proposals/{proposal_id:int}/edit")
+    @get("/proposals/{proposal_id:int}/edit", name="member:proposals:edit")
     async def edit(self, request: Request, proposal_id: Id) -> Template | Redirect:
         proposal = await ps.get_member_proposal(proposal_id, request.user)
         if not proposal["editable"]:
-            return see_other(f"/member/proposals/{proposal_id}")
+            return see_other(request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id))
         return self._form_page(proposal, pf.form_from_proposal(proposal))
 
     def _form_page(
@@ -136,7 +140,9 @@ class MemberProposalController(Controller):
             },
         )
 
-    @post("/proposals/{proposal_id:int}/edit", guards=[requires_approved_member])
+    @post(
+        "/proposals/{proposal_id:int}/edit", name="member:proposals:save", guards=[requires_approved_member]
+    )
     async def save(self, request: Request, proposal_id: Id) -> Template | Redirect:
         form = await read_form(request)
         proposal = await ps.get_member_proposal(proposal_id, request.user)
@@ -147,7 +153,10 @@ class MemberProposalController(Controller):
             if form.get("action") == "submit":
                 receipt = await ps.submit_proposal(proposal_id, actor)
                 warn = "&warn=budget" if receipt.warnings else ""
-                return see_other(f"/member/proposals/{proposal_id}/receipt?v={receipt.version}{warn}")
+                return see_other(
+                    request.app.route_reverse("member:proposals:receipt", proposal_id=proposal_id)
+                    + f"?v={receipt.version}{warn}"
+                )
         except ValidationFailed as exc:
             proposal = await ps.get_member_proposal(proposal_id, request.user)
             return self._form_page(proposal, form, errors=exc.errors, message=exc.message, status_code=400)
@@ -155,9 +164,16 @@ class MemberProposalController(Controller):
             return self._form_page(
                 await ps.get_member_proposal(proposal_id, request.user), form, extra_rows=1
             )
-        return see_other(f"/member/proposals/{proposal_id}/edit?saved=1")
+        return see_other(
+            request.app.route_reverse("member:proposals:edit", proposal_id=proposal_id) + "?saved=1"
+        )
 
-    @post("/proposals/{proposal_id:int}/autosave", guards=[requires_approved_member], status_code=200)
+    @post(
+        "/proposals/{proposal_id:int}/autosave",
+        name="member:proposals:autosave",
+        guards=[requires_approved_member],
+        status_code=200,
+    )
     async def autosave(self, request: Request, proposal_id: Id) -> Response:
         """Called by static/js/proposal-form.js every few seconds and on change: saves the form,
         answers JSON ``{"saved_at": "HH:MM"}`` or ``{"detail", "errors"}``."""
@@ -172,7 +188,11 @@ class MemberProposalController(Controller):
             return Response({"detail": exc.message}, status_code=409)
         return Response({"saved_at": clock.to_park_time(when).strftime("%H:%M")})
 
-    @post("/proposals/{proposal_id:int}/submit", guards=[requires_approved_member])
+    @post(
+        "/proposals/{proposal_id:int}/submit",
+        name="member:proposals:submit",
+        guards=[requires_approved_member],
+    )
     async def submit(self, request: Request, proposal_id: Id) -> Template | Redirect:
         try:
             receipt = await ps.submit_proposal(proposal_id, actor_of(request))
@@ -186,15 +206,24 @@ class MemberProposalController(Controller):
                 status_code=400,
             )
         warn = "&warn=budget" if receipt.warnings else ""
-        return see_other(f"/member/proposals/{proposal_id}/receipt?v={receipt.version}{warn}")
+        return see_other(
+            request.app.route_reverse("member:proposals:receipt", proposal_id=proposal_id)
+            + f"?v={receipt.version}{warn}"
+        )
 
-    @post("/proposals/{proposal_id:int}/withdraw", guards=[requires_approved_member])
+    @post(
+        "/proposals/{proposal_id:int}/withdraw",
+        name="member:proposals:withdraw",
+        guards=[requires_approved_member],
+    )
     async def withdraw(self, request: Request, proposal_id: Id) -> Redirect:
         form = await read_form(request)
         await ps.withdraw_proposal(proposal_id, actor_of(request), form.get("reason", ""))
-        return see_other(f"/member/proposals/{proposal_id}?done=withdrawn")
+        return see_other(
+            request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id) + "?done=withdrawn"
+        )
 
-    @get("/proposals/{proposal_id:int}/receipt")
+    @get("/proposals/{proposal_id:int}/receipt", name="member:proposals:receipt")
     async def receipt(self, request: Request, proposal_id: Id) -> Template:
         proposal = await ps.get_member_proposal(proposal_id, request.user)
         if not proposal["versions"]:
@@ -211,7 +240,7 @@ class MemberProposalController(Controller):
             warning = f"费用估算高于场景预算上限（{budget:,} 元），评审时可能因此扣分。"
         return Template("proposals/receipt.html", context={"p": proposal, "v": version, "warning": warning})
 
-    @get("/proposals/{proposal_id:int}/versions/{number:int}")
+    @get("/proposals/{proposal_id:int}/versions/{number:int}", name="member:proposals:version")
     async def version(self, request: Request, proposal_id: Id, number: Id) -> Template:
         proposal = await ps.get_member_proposal(proposal_id, request.user)
         row = await ps.get_version(proposal_id, number, request.user)
@@ -221,7 +250,11 @@ class MemberProposalController(Controller):
 
     # --- consortium --------------------------------------------------------------------------
 
-    @post("/proposals/{proposal_id:int}/members", guards=[requires_approved_member])
+    @post(
+        "/proposals/{proposal_id:int}/members",
+        name="member:proposals:members:invite",
+        guards=[requires_approved_member],
+    )
     async def invite(self, request: Request, proposal_id: Id) -> Template | Redirect:
         form = await read_form(request)
         company = _int(form.get("company_id", ""))
@@ -242,9 +275,16 @@ class MemberProposalController(Controller):
                 message=exc.message,
                 invite_form=form,
             )
-        return see_other(f"/member/proposals/{proposal_id}?done=invited#consortium")
+        return see_other(
+            request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id)
+            + "?done=invited#consortium"
+        )
 
-    @post("/proposals/{proposal_id:int}/members/{company_id:int}", guards=[requires_approved_member])
+    @post(
+        "/proposals/{proposal_id:int}/members/{company_id:int}",
+        name="member:proposals:members:change",
+        guards=[requires_approved_member],
+    )
     async def change_member(self, request: Request, proposal_id: Id, company_id: Id) -> Template | Redirect:
         form = await read_form(request)
         try:
@@ -263,9 +303,12 @@ class MemberProposalController(Controller):
             return await self._detail_page(
                 request, proposal_id, status_code=400, errors=errors, message=exc.message
             )
-        return see_other(f"/member/proposals/{proposal_id}?done=members#consortium")
+        return see_other(
+            request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id)
+            + "?done=members#consortium"
+        )
 
-    @get("/invitations/{proposal_id:int}")
+    @get("/invitations/{proposal_id:int}", name="member:invitations:detail")
     async def invitation(self, request: Request, proposal_id: Id) -> Template:
         proposal = await ps.get_member_proposal(proposal_id, request.user)
         mine = next((m for m in proposal["members"] if m["company_id"] == request.user.company_id), None)
@@ -273,18 +316,27 @@ class MemberProposalController(Controller):
             raise NotFound("邀请不存在。")
         return Template("proposals/invitation.html", context={"p": proposal, "mine": mine})
 
-    @post("/invitations/{proposal_id:int}", guards=[requires_approved_member])
+    @post(
+        "/invitations/{proposal_id:int}", name="member:invitations:answer", guards=[requires_approved_member]
+    )
     async def answer(self, request: Request, proposal_id: Id) -> Redirect:
         form = await read_form(request)
         accept = form.get("decision") == "accept"
         await pc.answer_invitation(proposal_id, actor_of(request), accept, form.get("reason", ""))
         if accept:
-            return see_other(f"/member/proposals/{proposal_id}?done=accepted")
-        return see_other("/member/proposals?done=declined")
+            return see_other(
+                request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id)
+                + "?done=accepted"
+            )
+        return see_other(request.app.route_reverse("member:proposals") + "?done=declined")
 
     # --- attachments -------------------------------------------------------------------------
 
-    @post("/proposals/{proposal_id:int}/attachments", guards=[requires_approved_member])
+    @post(
+        "/proposals/{proposal_id:int}/attachments",
+        name="member:proposals:attachments:upload",
+        guards=[requires_approved_member],
+    )
     async def upload(self, request: Request, proposal_id: Id) -> Template | Redirect:
         form = await request.form()
         upload = next(
@@ -306,17 +358,27 @@ class MemberProposalController(Controller):
             return await self._detail_page(
                 request, proposal_id, status_code=400, errors=exc.errors, message=exc.message
             )
-        return see_other(f"/member/proposals/{proposal_id}?done=uploaded#attachments")
+        return see_other(
+            request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id)
+            + "?done=uploaded#attachments"
+        )
 
     @post(
         "/proposals/{proposal_id:int}/attachments/{attachment_id:int}/remove",
+        name="member:proposals:attachments:remove",
         guards=[requires_approved_member],
     )
     async def remove_attachment(self, request: Request, proposal_id: Id, attachment_id: Id) -> Redirect:
         await pa.remove_attachment(proposal_id, attachment_id, actor_of(request))
-        return see_other(f"/member/proposals/{proposal_id}?done=removed#attachments")
+        return see_other(
+            request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id)
+            + "?done=removed#attachments"
+        )
 
-    @get("/proposals/{proposal_id:int}/attachments/{attachment_id:int}")
+    @get(
+        "/proposals/{proposal_id:int}/attachments/{attachment_id:int}",
+        name="member:proposals:attachments:download",
+    )
     async def download(self, request: Request, proposal_id: Id, attachment_id: Id) -> File:
         path, filename, kind = await pa.open_attachment(proposal_id, attachment_id, request.user)
         return File(

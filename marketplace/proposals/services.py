@@ -33,6 +33,7 @@ from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFa
 from marketplace.core.mail import send_mail
 from marketplace.core.outbox import enqueue
 from marketplace.notifications.services import Message, notify
+from marketplace.proposals.links import proposal_page, receipt_page
 from marketplace.proposals.status import STATUS_LABELS, WRITABLE_STATUSES, can_transition
 from marketplace.proposals.tables import Proposal, ProposalAttachment, ProposalMember, ProposalVersion
 from marketplace.scenarios.tables import Scenario, ScenarioCapability
@@ -589,7 +590,7 @@ async def submit_proposal(proposal_id: int, actor: Actor) -> Receipt:
         )
         companies = [m["company_id"] for m in members if m["status"] == "accepted"]
         recipients = sorted(set(await company_managers(companies)) | {member.user_id})
-        link = f"/member/proposals/{proposal_id}/receipt"
+        link = receipt_page(proposal_id)
         await notify(
             recipients,
             Message(
@@ -626,7 +627,7 @@ async def _mail_receipt(receipt: Receipt, user_ids: list[int]) -> None:
             f"内容摘要值（SHA-256）：{receipt.content_hash}",
             "",
             "截止前可以修改后重新提交，以最后一次提交的版本为准。",
-            f"查看回执：{get_settings().base_url}/member/proposals/{receipt.proposal_id}/receipt",
+            f"查看回执：{get_settings().base_url}{receipt_page(receipt.proposal_id)}",
             "",
             "——",
             "数园区场景开放平台",
@@ -666,7 +667,7 @@ async def withdraw_proposal(proposal_id: int, actor: Actor, reason: str = "") ->
                 f"方案已撤回：{scenario['title']}",
                 f"回执编号 {row['number']} 的方案已撤回。截止前仍可重新提交。"
                 + (f"原因：{reason}" if reason else ""),
-                f"/member/proposals/{proposal_id}",
+                proposal_page(proposal_id),
             ),
         )
 

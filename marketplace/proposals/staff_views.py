@@ -55,7 +55,7 @@ class StaffProposalController(Controller):
     include_in_schema = False
     exception_handlers = {ValidationException: path_id_out_of_range}
 
-    @get("/scenarios/{scenario_id:int}/proposals")
+    @get("/scenarios/{scenario_id:int}/proposals", name="staff:proposals")
     async def scenario_proposals(self, request: Request, scenario_id: Id) -> Template:
         scenario = await policy.get_scenario_for_proposals(request.user, scenario_id)
         rows = (
@@ -73,7 +73,7 @@ class StaffProposalController(Controller):
             },
         )
 
-    @get("/scenarios/{scenario_id:int}/proposals.csv")
+    @get("/scenarios/{scenario_id:int}/proposals.csv", name="staff:proposals:csv")
     async def export(self, request: Request, scenario_id: Id) -> Response:
         filename, body = await exports.export_scenario_proposals(request.user, scenario_id)
         return Response(
@@ -82,7 +82,7 @@ class StaffProposalController(Controller):
             headers={**PRIVATE_FILE_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'},
         )
 
-    @get("/proposals/{proposal_id:int}")
+    @get("/proposals/{proposal_id:int}", name="staff:proposals:detail")
     async def proposal(
         self,
         request: Request,
@@ -124,7 +124,7 @@ class StaffProposalController(Controller):
             },
         )
 
-    @get("/proposals/{proposal_id:int}/attachments/{attachment_id:int}")
+    @get("/proposals/{proposal_id:int}/attachments/{attachment_id:int}", name="staff:proposals:attachment")
     async def attachment(self, request: Request, proposal_id: Id, attachment_id: Id) -> File:
         path, filename, content_type = await attachments.open_attachment(
             proposal_id, attachment_id, request.user

@@ -88,7 +88,7 @@ class ConflictDeclaration(Table, tablename="conflict_declaration"):
 
     Evaluation records declarations (``evaluation.conflicts``); the table lives here because a
     declared conflict takes the proposal out of that user's sight on every route, and who may
-    see a proposal is this domain's rule (``proposals.visibility``)."""
+    see a proposal is this domain's rule (``proposals.policy``)."""
 
     id: Serial  # added by Piccolo; declared for the type checker
 

@@ -165,11 +165,11 @@ class ScenarioAuthoringController(Controller):
             request, mode=mode, form=form, scenario=scenario, suggestions=suggestions
         )
 
-    @get("/new")
+    @get("/new", name="staff:scenarios:new")
     async def new_form(self, request: Request) -> Template:
         return await self._form_page(request, mode="new", form=sf.new_scenario_form())
 
-    @post("/new")
+    @post("/new", name="staff:scenarios:create")
     async def create(self, request: Request) -> Template | Redirect:
         form = await read_form(request)
         helper = await self._helper_action(request, form, "new", None)
@@ -187,24 +187,26 @@ class ScenarioAuthoringController(Controller):
                 message=exc.message,
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        return see_other(f"/staff/scenarios/{scenario_id}?done=created")
+        return see_other(
+            request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id) + "?done=created"
+        )
 
-    @post("/suggest")
+    @post("/suggest", name="staff:scenarios:suggest")
     async def suggest(self, request: Request) -> Template:
         """The htmx partial: suggestions for the text typed so far."""
         form = await read_form(request)
         suggestions = await suggest_capabilities(_suggestion_text(form), _chosen_capabilities(form))
         return Template("staff/_capability_suggestions.html", context={"suggestions": suggestions})
 
-    @get("/{scenario_id:int}/edit")
+    @get("/{scenario_id:int}/edit", name="staff:scenarios:edit")
     async def edit_form(self, request: Request, scenario_id: Id) -> Template | Redirect:
         scenario = await publishing.get_staff_scenario(scenario_id, actor_of(request))
         if scenario["status"] not in publishing.EDITABLE_STATUSES:
-            return see_other(f"/staff/scenarios/{scenario_id}")
+            return see_other(request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id))
         data = await publishing.load_scenario_input(scenario_id)
         return await self._form_page(request, mode="edit", form=sf.form_values(data), scenario=scenario)
 
-    @post("/{scenario_id:int}/edit")
+    @post("/{scenario_id:int}/edit", name="staff:scenarios:update")
     async def update(self, request: Request, scenario_id: Id) -> Template | Redirect:
         scenario = await publishing.get_staff_scenario(scenario_id, actor_of(request))
         form = await read_form(request)
@@ -235,20 +237,25 @@ class ScenarioAuthoringController(Controller):
                     missing=exc.errors,
                     status_code=HTTP_400_BAD_REQUEST,
                 )
-            return see_other(f"/staff/scenarios/{scenario_id}?done=submitted")
-        return see_other(f"/staff/scenarios/{scenario_id}?done=saved")
+            return see_other(
+                request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id)
+                + "?done=submitted"
+            )
+        return see_other(
+            request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id) + "?done=saved"
+        )
 
     # --- amendments ----------------------------------------------------------------------------
 
-    @get("/{scenario_id:int}/amend")
+    @get("/{scenario_id:int}/amend", name="staff:scenarios:amend")
     async def amend_form(self, request: Request, scenario_id: Id) -> Template | Redirect:
         scenario = await publishing.get_staff_scenario(scenario_id, actor_of(request))
         if scenario["status"] != "open":
-            return see_other(f"/staff/scenarios/{scenario_id}")
+            return see_other(request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id))
         data = await publishing.load_scenario_input(scenario_id)
         return await self._form_page(request, mode="amend", form=sf.form_values(data), scenario=scenario)
 
-    @post("/{scenario_id:int}/amend")
+    @post("/{scenario_id:int}/amend", name="staff:scenarios:amend:save")
     async def amend(self, request: Request, scenario_id: Id) -> Template | Redirect:
         actor = actor_of(request)
         scenario = await publishing.get_staff_scenario(scenario_id, actor)
@@ -296,7 +303,9 @@ class ScenarioAuthoringController(Controller):
                 scenario=scenario,
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        return see_other(f"/staff/scenarios/{scenario_id}?done=amended")
+        return see_other(
+            request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id) + "?done=amended"
+        )
 
     # --- the scenario's page and its actions -------------------------------------------------
 
@@ -339,7 +348,7 @@ class ScenarioAuthoringController(Controller):
             },
         )
 
-    @get("/{scenario_id:int}")
+    @get("/{scenario_id:int}", name="staff:scenarios:detail")
     async def manage(self, request: Request, scenario_id: Id) -> Template:
         return await self._manage_page(request, scenario_id)
 
@@ -356,9 +365,11 @@ class ScenarioAuthoringController(Controller):
                 form=form,
                 status_code=exc.status_code,
             )
-        return see_other(f"/staff/scenarios/{scenario_id}?done={done}")
+        return see_other(
+            request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id) + f"?done={done}"
+        )
 
-    @post("/{scenario_id:int}/submit")
+    @post("/{scenario_id:int}/submit", name="staff:scenarios:submit")
     async def submit(self, request: Request, scenario_id: Id) -> Template | Redirect:
         try:
             await publishing.submit_for_review(scenario_id, actor_of(request))
@@ -374,9 +385,11 @@ class ScenarioAuthoringController(Controller):
             return await self._manage_page(
                 request, scenario_id, message=exc.message, status_code=exc.status_code
             )
-        return see_other(f"/staff/scenarios/{scenario_id}?done=submitted")
+        return see_other(
+            request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id) + "?done=submitted"
+        )
 
-    @post("/{scenario_id:int}/approve")
+    @post("/{scenario_id:int}/approve", name="staff:scenarios:approve")
     async def approve(self, request: Request, scenario_id: Id) -> Template | Redirect:
         form = await read_form(request)
         opens_at = None
@@ -406,10 +419,11 @@ class ScenarioAuthoringController(Controller):
                 status_code=exc.status_code,
             )
         return see_other(
-            f"/staff/scenarios/{scenario_id}?done={'approved' if status == 'open' else 'scheduled'}"
+            request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id)
+            + f"?done={'approved' if status == 'open' else 'scheduled'}"
         )
 
-    @post("/{scenario_id:int}/request-changes")
+    @post("/{scenario_id:int}/request-changes", name="staff:scenarios:request_changes")
     async def send_back(self, request: Request, scenario_id: Id) -> Template | Redirect:
         return await self._act(
             request,
@@ -418,7 +432,7 @@ class ScenarioAuthoringController(Controller):
             lambda form: publishing.request_changes(scenario_id, actor_of(request), form.get("comment", "")),
         )
 
-    @post("/{scenario_id:int}/extend")
+    @post("/{scenario_id:int}/extend", name="staff:scenarios:extend")
     async def extend(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def call(form):
             errors = {}
@@ -454,7 +468,7 @@ class ScenarioAuthoringController(Controller):
 
         return await self._act(request, scenario_id, "extended", call)
 
-    @post("/{scenario_id:int}/cancel")
+    @post("/{scenario_id:int}/cancel", name="staff:scenarios:cancel")
     async def cancel(self, request: Request, scenario_id: Id) -> Template | Redirect:
         async def call(form):
             try:
@@ -466,7 +480,7 @@ class ScenarioAuthoringController(Controller):
 
         return await self._act(request, scenario_id, "cancelled", call)
 
-    @post("/{scenario_id:int}/questions/{question_id:int}/answer")
+    @post("/{scenario_id:int}/questions/{question_id:int}/answer", name="staff:scenarios:questions:answer")
     async def answer(self, request: Request, scenario_id: Id, question_id: Id) -> Template | Redirect:
         return await self._act(
             request,
@@ -477,7 +491,7 @@ class ScenarioAuthoringController(Controller):
             ),
         )
 
-    @post("/{scenario_id:int}/attachments")
+    @post("/{scenario_id:int}/attachments", name="staff:scenarios:attachments:add")
     async def attach(self, request: Request, scenario_id: Id) -> Template | Redirect:
         _form, upload = await _read_upload(request)
         if upload is None:
@@ -500,9 +514,14 @@ class ScenarioAuthoringController(Controller):
                 errors=getattr(exc, "errors", {}) or {"attachment": exc.message},
                 status_code=exc.status_code,
             )
-        return see_other(f"/staff/scenarios/{scenario_id}?done=attached#attachments")
+        return see_other(
+            request.app.route_reverse("staff:scenarios:detail", scenario_id=scenario_id)
+            + "?done=attached#attachments"
+        )
 
-    @post("/{scenario_id:int}/attachments/{attachment_id:int}/delete")
+    @post(
+        "/{scenario_id:int}/attachments/{attachment_id:int}/delete", name="staff:scenarios:attachments:delete"
+    )
     async def detach(self, request: Request, scenario_id: Id, attachment_id: Id) -> Template | Redirect:
         return await self._act(
             request,

@@ -17,6 +17,7 @@ from icalendar import Calendar, Event
 
 from marketplace.core import clock
 from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.scenarios.links import scenario_feed, scenario_list, scenario_page
 from marketplace.scenarios.services import _capability_and_children
 from marketplace.scenarios.status import DOMAINS
 from marketplace.scenarios.tables import Scenario, ScenarioCapability
@@ -103,12 +104,12 @@ async def atom_feed(flt: FeedFilter) -> bytes:
         .limit(FEED_SIZE)
     )
     fg = FeedGenerator()
-    fg.id(f"{base}/feeds/scenarios.atom{flt.query}")
+    fg.id(f"{base}{scenario_feed()}{flt.query}")
     fg.title(f"{SITE_TITLE} · 新发布的应用场景（{flt.label}）")
     fg.subtitle("苏州工业园区各部门新公开征集方案的应用场景。")
     fg.author({"name": SITE_TITLE})
-    fg.link(href=f"{base}/feeds/scenarios.atom{flt.query}", rel="self", type="application/atom+xml")
-    fg.link(href=f"{base}/scenarios{flt.query}", rel="alternate", type="text/html")
+    fg.link(href=f"{base}{scenario_feed()}{flt.query}", rel="self", type="application/atom+xml")
+    fg.link(href=f"{base}{scenario_list()}{flt.query}", rel="alternate", type="text/html")
     fg.language("zh-CN")
     fg.updated(rows[0]["opened_at"] if rows else dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     for row in reversed(rows):  # feedgen lists entries newest-added first
@@ -118,9 +119,9 @@ async def atom_feed(flt: FeedFilter) -> bytes:
             else "待定"
         )
         fe = fg.add_entry()
-        fe.id(f"{base}/scenarios/{row['id']}")
+        fe.id(f"{base}{scenario_page(row['id'])}")
         fe.title(row["title"])
-        fe.link(href=f"{base}/scenarios/{row['id']}", rel="alternate", type="text/html")
+        fe.link(href=f"{base}{scenario_page(row['id'])}", rel="alternate", type="text/html")
         fe.published(row["opened_at"])
         fe.updated(row["opened_at"])
         fe.author({"name": row["department.name"]})
@@ -170,7 +171,7 @@ async def deadline_calendar(flt: FeedFilter) -> bytes:
     cal.add("x-wr-calname", f"{SITE_TITLE} · 截止时间（{flt.label}）")
     cal.add("x-wr-timezone", "Asia/Shanghai")
     for row in rows:
-        url = f"{base}/scenarios/{row['id']}"
+        url = f"{base}{scenario_page(row['id'])}"
         stamp = row["updated_at"] or clock.now()
         if row["proposal_deadline"]:
             cal.add_component(

@@ -8,6 +8,7 @@ from marketplace.core.audit import Actor, record
 from marketplace.core.db import write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound
 from marketplace.notifications.services import Message, notify
+from marketplace.scenarios.links import scenario_page
 from marketplace.scenarios.tables import Scenario
 
 
@@ -44,7 +45,7 @@ async def invite_company_to_apply(
                 kind="invitation_to_apply",
                 title=f"邀请申报：{scenario['title']}",
                 body=f"{company['name']}：部门认为贵企业的能力与场景「{scenario['title']}」相符，欢迎提交方案。",
-                link=f"/scenarios/{scenario_id}",
+                link=scenario_page(scenario_id),
             ),
             dedupe_key=f"invite:s{scenario_id}:c{company_id}",
         )

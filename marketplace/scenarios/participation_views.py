@@ -26,15 +26,16 @@ from marketplace.web.params import MAX_ID
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
-def feed_links(scenario: ScenarioDetail | None = None) -> list[dict]:
+def feed_links(request: Request, scenario: ScenarioDetail | None = None) -> list[dict]:
     """``<link rel="alternate">`` targets for a page: the scenario's domain and capabilities."""
     links = []
+    feed = request.app.route_reverse("feeds:scenarios")
     if scenario is not None:
         links.append(
             {
                 "type": "application/atom+xml",
                 "title": f"{scenario.domain}领域的新场景",
-                "href": f"/feeds/scenarios.atom?domain={quote(scenario.domain)}",
+                "href": f"{feed}?domain={quote(scenario.domain)}",
             }
         )
         for rc in scenario.required_capabilities:
@@ -42,7 +43,7 @@ def feed_links(scenario: ScenarioDetail | None = None) -> list[dict]:
                 {
                     "type": "application/atom+xml",
                     "title": f"需要「{rc.capability.name}」的新场景",
-                    "href": f"/feeds/scenarios.atom?capability={rc.capability.id}",
+                    "href": f"{feed}?capability={rc.capability.id}",
                 }
             )
     return links
@@ -65,7 +66,7 @@ async def detail_extras(request: Request, scenario: ScenarioDetail) -> dict:
         "can_ask": asking_open and user.is_approved_member,
         "my_questions": my_questions,
         "attachments": await publishing.list_attachments(scenario.id),
-        "feed_links": feed_links(scenario),
+        "feed_links": feed_links(request, scenario),
     }
 
 
@@ -80,7 +81,7 @@ class ScenarioParticipationController(Controller):
     include_in_schema = False
     exception_handlers = {ValidationException: _not_found}
 
-    @post("/{scenario_id:int}/questions", guards=[requires_approved_member])
+    @post("/{scenario_id:int}/questions", name="scenarios:questions:ask", guards=[requires_approved_member])
     async def ask(self, request: Request, scenario_id: Id) -> Template | Redirect:
         form = await read_form(request)
         try:
@@ -103,9 +104,11 @@ class ScenarioParticipationController(Controller):
                     "question_message": exc.message,
                 },
             )
-        return see_other(f"/scenarios/{scenario_id}?asked=1#my-questions")
+        return see_other(
+            request.app.route_reverse("scenarios:detail", scenario_id=scenario_id) + "?asked=1#my-questions"
+        )
 
-    @get("/{scenario_id:int}/attachments/{attachment_id:int}")
+    @get("/{scenario_id:int}/attachments/{attachment_id:int}", name="scenarios:attachment")
     async def attachment(self, request: Request, scenario_id: Id, attachment_id: Id) -> File:
         path, filename = await publishing.open_attachment(scenario_id, attachment_id, request.user)
         return File(
@@ -124,7 +127,7 @@ class FeedController(Controller):
     path = "/feeds"
     include_in_schema = False
 
-    @get("/scenarios.atom")
+    @get("/scenarios.atom", name="feeds:scenarios")
     async def atom(self, request: Request) -> Response:
         flt = await feeds.parse_feed_filter(request.query_params)
         return Response(
@@ -133,7 +136,7 @@ class FeedController(Controller):
             headers={"Cache-Control": "public, max-age=300"},
         )
 
-    @get("/deadlines.ics")
+    @get("/deadlines.ics", name="feeds:deadlines")
     async def calendar(self, request: Request) -> Response:
         flt = await feeds.parse_feed_filter(request.query_params)
         return Response(

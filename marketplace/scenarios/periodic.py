@@ -21,6 +21,7 @@ from marketplace.core.audit import SYSTEM, Actor
 from marketplace.core.db import write_transaction
 from marketplace.notifications.services import Message, deliver_pending_emails, notify
 from marketplace.scenarios import audience
+from marketplace.scenarios.links import scenario_page
 from marketplace.scenarios.publishing import open_scheduled_scenarios
 from marketplace.scenarios.services import close_expired_scenarios
 from marketplace.scenarios.tables import Scenario
@@ -73,7 +74,7 @@ async def send_deadline_reminders(now: dt.datetime | None = None) -> int:
                             "deadline_reminder",
                             f"距方案截止不足 {label}：{row['title']}",
                             f"方案提交截止时间为 {park:%Y-%m-%d %H:%M}（北京时间），截止后不能再提交或修改方案。",
-                            f"/scenarios/{row['id']}",
+                            scenario_page(row["id"]),
                         ),
                         dedupe_key=f"reminder:{row['id']}:{key}:{deadline.isoformat()}",
                     )

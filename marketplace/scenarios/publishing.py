@@ -34,6 +34,7 @@ from marketplace.scenarios.forms import (
     blocking_problems,
     scenario_rule_errors,
 )
+from marketplace.scenarios.links import scenario_page, staff_scenario_page
 from marketplace.scenarios.policy import StaffMember, department_scenario, require_cdo, staff_member
 from marketplace.scenarios.services import apply_transition
 from marketplace.scenarios.tables import (
@@ -228,7 +229,7 @@ async def submit_for_review(scenario_id: int, actor: Actor) -> None:
                 "review_requested",
                 f"待审核：{row['title']}",
                 "有一个场景提交了审核，请审核后批准发布或退回修改。",
-                f"/staff/scenarios/{scenario_id}",
+                staff_scenario_page(scenario_id),
             ),
         )
 
@@ -258,7 +259,7 @@ async def request_changes(scenario_id: int, actor: Actor, comment: str) -> None:
                     "changes_requested",
                     f"需修改：{row['title']}",
                     f"首席数据官的修改意见：{comment}",
-                    f"/staff/scenarios/{scenario_id}",
+                    staff_scenario_page(scenario_id),
                 ),
             )
 
@@ -318,7 +319,7 @@ async def approve_scenario_for_publication(
                         "approved",
                         f"已批准，定时发布：{row['title']}",
                         f"首席数据官已批准，场景将于 {clock.to_park_time(opens_at):%Y-%m-%d %H:%M} 自动公开。",
-                        f"/staff/scenarios/{scenario_id}",
+                        staff_scenario_page(scenario_id),
                     ),
                 )
             return "in_review"
@@ -338,7 +339,7 @@ async def approve_scenario_for_publication(
                     "approved",
                     f"已发布：{row['title']}",
                     "首席数据官已批准，场景已公开征集方案。",
-                    f"/scenarios/{scenario_id}",
+                    scenario_page(scenario_id),
                 ),
             )
     return "open"
@@ -353,7 +354,7 @@ async def _open(scenario_id: int, actor: Actor, title: str) -> None:
             "scenario_match",
             f"新场景与贵企业能力匹配：{title}",
             "一个新公开的场景需要贵企业登记的能力，欢迎查看并在截止前提交方案。",
-            f"/scenarios/{scenario_id}",
+            scenario_page(scenario_id),
         ),
         dedupe_key=f"scenario-match:{scenario_id}",
     )
@@ -495,7 +496,7 @@ async def _amend(scenario_id, actor, staff, data, reason, errors, attachment, pa
                 f"场景内容变更：{row['title']}",
                 f"变更原因：{reason}\n变更内容：{'、'.join(summary.values())}\n"
                 "已提交的方案需要贵企业重新确认。",
-                f"/scenarios/{scenario_id}#sec-changes",
+                scenario_page(scenario_id) + "#sec-changes",
             ),
         )
     return entry.id
@@ -586,7 +587,7 @@ async def extend_scenario_deadline(
                 "deadline_extended",
                 f"截止时间延期：{row['title']}",
                 f"方案截止时间延至 {park:%Y-%m-%d %H:%M}（北京时间）。原因：{reason}",
-                f"/scenarios/{scenario_id}",
+                scenario_page(scenario_id),
             ),
         )
 
@@ -608,7 +609,7 @@ async def cancel_scenario(scenario_id: int, actor: Actor, reason: str) -> None:
                     "scenario_cancelled",
                     f"场景已取消：{row['title']}",
                     f"取消原因：{reason.strip()}",
-                    f"/scenarios/{scenario_id}",
+                    scenario_page(scenario_id),
                 ),
             )
 

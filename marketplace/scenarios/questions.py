@@ -19,6 +19,7 @@ from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFa
 from marketplace.core.outbox import enqueue
 from marketplace.notifications.services import Message, notify
 from marketplace.scenarios import audience
+from marketplace.scenarios.links import scenario_page, staff_scenario_page
 from marketplace.scenarios.policy import staff_member
 from marketplace.scenarios.tables import Question, Scenario
 
@@ -86,7 +87,7 @@ async def ask_question(scenario_id: int, actor: Actor, text: str) -> int:
                 "question_asked",
                 f"新的提问：{row['title']}",
                 text[:200],
-                f"/staff/scenarios/{scenario_id}#questions",
+                staff_scenario_page(scenario_id) + "#questions",
             ),
             email=False,
         )
@@ -145,7 +146,7 @@ async def answer_question(question_id: int, actor: Actor, answer: str) -> None:
                     "question_answered",
                     f"您的提问已答复：{row['scenario.title']}",
                     answer[:500],
-                    f"/scenarios/{row['scenario']}#sec-qa",
+                    scenario_page(row["scenario"]) + "#sec-qa",
                 ),
             )
 

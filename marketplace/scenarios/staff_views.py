@@ -17,7 +17,7 @@ class StaffAreaController(Controller):
     guards = [requires_staff]
     include_in_schema = False
 
-    @get("/")
+    @get("/", name="staff:home")
     async def home(self, request: Request) -> Template:
         scenarios = await list_department_scenarios(request.user.department_id)
         counts = Counter(s["status"] for s in scenarios)

@@ -82,6 +82,7 @@ class ProposalSearchApiController(Controller):
 
     @get(
         "/proposals",
+        name="api:search:proposals",
         operation_id="searchProposals",
         summary="方案检索（部门工作人员）",
         description="按关键词检索方案。部门工作人员只能看到本部门场景收到的方案（密封场景在截止前不可见），"

@@ -120,7 +120,7 @@ def handle_not_authorized(request: Request[Any, Any, Any], exc: NotAuthorizedExc
             headers={"WWW-Authenticate": "Bearer"},
         )
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return Redirect(f"/login?{urlencode({'next': target})}", status_code=303)
+    return Redirect(request.app.route_reverse("login") + f"?{urlencode({'next': target})}", status_code=303)
 
 
 def not_found_page(message: str = "您要找的页面不存在，或该内容尚未公开。") -> Template:

@@ -57,6 +57,6 @@ def requires_approved_member(connection: ASGIConnection[Any, Any, Any, Any], _: 
 
 def requires_staff_or_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Department staff and association admins (proposal pages and search; what each may see
-    inside is decided by ``proposals.visibility``)."""
+    inside is decided by ``proposals.policy``)."""
     if not (user := _user(connection)).is_staff and not user.is_admin:
         raise PermissionDeniedException("此功能仅向部门工作人员和协会管理员开放。")

@@ -4,6 +4,7 @@ detail page (cancel reason, sealed notice, Q&A, change log, tags, budget) shows 
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 from marketplace.companies.tables import Company
 from marketplace.core import clock
@@ -178,7 +179,11 @@ async def test_error_template_renders_for_each_status(app):
     template = app.template_engine.get_template("error.html")
     for status, title in ((400, "请求有误"), (404, "页面不存在"), (500, "服务器出错了")):
         html = template.render(
-            status_code=status, message="说明文字<b>", errors={"page": "page 必须是整数。"}
+            status_code=status,
+            message="说明文字<b>",
+            errors={"page": "page 必须是整数。"},
+            # url_for reverses routes through request.app; base.html reads the path and user
+            request=SimpleNamespace(app=app, url=SimpleNamespace(path="/missing"), scope={}),
         )
         doc = parse(html)
         assert doc.find("h1").text() == title
