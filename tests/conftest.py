@@ -166,6 +166,25 @@ async def load_shared(name: str, load) -> None:
     _state["contents"] = name
 
 
+_built: dict[str, object] = {}
+
+
+async def build_once(name: str, build):
+    """For a writing test that starts from a world ``await build()`` makes in an empty database:
+    on SQLite the first call builds it and keeps a snapshot of the database and ``build()``'s
+    result, later calls put the snapshot back (same rows, same ids) and return that result. On
+    PostgreSQL it empties the database and builds the world each time. The caller uses ``db``."""
+    if name in _built and restore_snapshot(f"built-{name}"):
+        _state["contents"] = "dirty"
+        return _built[name]
+    await empty_all_tables()
+    _state["contents"] = "dirty"
+    result = await build()
+    save_snapshot(f"built-{name}")
+    _built[name] = result
+    return result
+
+
 @pytest.fixture(scope="session", autouse=True)
 async def database_schema():
     await _reset_schema()
