@@ -72,9 +72,21 @@ interrupt_children() {
     done
     CHILDREN=()
 }
+LOGS=()
+on_signal() {
+    local log
+    if ((${#CHILDREN[@]})); then
+        interrupt_children
+        for log in "${LOGS[@]}"; do
+            header "Interrupted: the end of $log"
+            tail -n 15 "$log" || true
+        done
+    fi
+    exit "$1"
+}
 trap stop_pg EXIT
-trap 'interrupt_children; exit 130' INT
-trap 'interrupt_children; exit 143' TERM
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 run_postgres() {
     local rc=0
@@ -104,6 +116,7 @@ run_both() {
     local sqlite_log=$RESULTS/pytest-sqlite.log pg_log=$RESULTS/pytest-postgres.log
     local sqlite_rc=0 pg_rc=0 pg_started=1 sqlite_pid pg_pid start elapsed
     mkdir -p "$RESULTS"
+    LOGS=("$sqlite_log" "$pg_log")
     start_pg || pg_started=0
     start=$SECONDS
     header "pytest on SQLite and on PostgreSQL side by side${*:+ (args: $*)}"

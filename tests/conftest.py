@@ -4,6 +4,11 @@ The database is chosen before anything imports the app: ``TEST_DATABASE_URL`` (P
 CI's second run) or a fresh SQLite file in a temporary folder. The schema is built once per
 session by the real migrations; ``db`` empties every table before a test, ``demo_db`` loads the
 demo data (once, for read-only tests), and ``client`` talks to the app in the test's own loop.
+
+Cheap on purpose, as the suite runs twice in CI: on SQLite, emptying the database copies a
+template file made right after the migrations, and shared data sets (and worlds made with
+``build_once``) come back from snapshot files; on PostgreSQL only the tables holding rows are
+truncated, and the session's loop queries through a connection pool. The app is built once.
 """
 
 from __future__ import annotations
