@@ -139,10 +139,12 @@ run_both() {
     fi
     set +m
 
+    local next_report=$PROGRESS_EVERY
     while kill -0 "$sqlite_pid" 2>/dev/null || { ((pg_started)) && kill -0 "$pg_pid" 2>/dev/null; }; do
         sleep 1
         elapsed=$((SECONDS - start))
-        if ((elapsed % PROGRESS_EVERY == 0)); then
+        if ((elapsed >= next_report)); then
+            next_report=$((elapsed + PROGRESS_EVERY))
             printf '    %dm%02ds  SQLite %s  PostgreSQL %s\n' $((elapsed / 60)) $((elapsed % 60)) \
                 "$(progress_of "$sqlite_log")" "$( ((pg_started)) && progress_of "$pg_log" || echo "not started")"
         fi
