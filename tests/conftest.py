@@ -203,6 +203,7 @@ async def database_schema():
     if engine.engine_type == "postgres" and isinstance(engine.pool, _SessionLoopPool):
         pool, engine.pool = engine.pool._pool, None
         await pool.close()
+    shutil.rmtree(_SNAPSHOTS, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
