@@ -3,8 +3,8 @@
 #   make run            venv + pip + npm ci (only when their inputs changed), migrate, demo seed,
 #                       serve on $HOST:$PORT (default 127.0.0.1:8000; DATABASE_URL respected),
 #                       with a managed Meilisearch under var/ unless MEILI_URL is set
-#   make test           lint, then the whole suite on SQLite, then again on a throwaway PostgreSQL
-#                       cluster
+#   make test           lint, then the whole suite on SQLite and on a throwaway PostgreSQL cluster,
+#                       side by side (logs: test-results/pytest-sqlite.log, pytest-postgres.log)
 #   make lint           ruff check, ruff format --check and mypy (config in pyproject.toml)
 #   make test-sqlite    just the SQLite run        make test-postgres   just the PostgreSQL run
 #   PYTEST_ARGS='-x -k scenarios' make test        extra arguments for pytest

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.accounts.helpers import bearer, make_world, sign_in
+from tests.conftest import build_once
 
 ROLES = ["anonymous", "member_a", "member_b", "pending", "staff_x", "staff_y", "evaluator", "admin"]
 
@@ -73,6 +74,15 @@ API = {
     ("GET", "/api/v1/scenarios/{open_x}/matches"): [401, 403, 403, 403, 200, 403, 200, 200],
     ("GET", "/api/v1/companies/{company_a}/recommendations"): [401, 200, 403, 403, 200, 200, 200, 200],
 }
+
+
+@pytest.fixture
+async def world(db) -> dict:
+    """``make_world()`` in an empty database (built once, then restored from a snapshot on SQLite:
+    every case starts from the same world)."""
+    return dict(await build_once("access-matrix", make_world))
+
+
 PAGE_CASES = [(path, role, PAGES[path][i]) for path in PAGES for i, role in enumerate(ROLES)]
 API_CASES = [
     (method, path, role, API[(method, path)][i]) for (method, path) in API for i, role in enumerate(ROLES)
@@ -80,8 +90,7 @@ API_CASES = [
 
 
 @pytest.mark.parametrize(("path", "role", "expected"), PAGE_CASES)
-async def test_pages(db, client, path, role, expected):
-    world = await make_world()
+async def test_pages(world, client, path, role, expected):
     if role != "anonymous":
         await sign_in(client, world[role])
     response = await client.get(path.format(**world))
@@ -91,8 +100,7 @@ async def test_pages(db, client, path, role, expected):
 
 
 @pytest.mark.parametrize(("method", "path", "role", "expected"), API_CASES)
-async def test_api(db, client, method, path, role, expected):
-    world = await make_world()
+async def test_api(world, client, method, path, role, expected):
     headers = await bearer(world[role]) if role != "anonymous" else {}
     response = await client.request(method, path.format(**world), headers=headers)
     assert response.status_code == expected, response.text[:300]
@@ -112,11 +120,10 @@ ACTIONS = [
 
 
 @pytest.mark.parametrize(("role", "expected"), ACTIONS)
-async def test_only_admins_approve_companies(db, client, role, expected):
+async def test_only_admins_approve_companies(world, client, role, expected):
     from marketplace.companies.tables import Company
     from tests.accounts.helpers import post_form
 
-    world = await make_world()
     if role != "anonymous":
         await sign_in(client, world[role])
     response = await post_form(
@@ -140,11 +147,10 @@ async def test_only_admins_approve_companies(db, client, role, expected):
         ("admin", 403),
     ],
 )
-async def test_only_approved_company_managers_invite(db, client, role, expected):
+async def test_only_approved_company_managers_invite(world, client, role, expected):
     from marketplace.accounts.tables import User
     from tests.accounts.helpers import post_form
 
-    world = await make_world()
     if role != "anonymous":
         await sign_in(client, world[role])
     before = await User.count()
@@ -166,12 +172,11 @@ async def test_only_approved_company_managers_invite(db, client, role, expected)
         ("admin", 403),
     ],
 )
-async def test_only_approved_members_ask_questions(db, client, role, expected):
+async def test_only_approved_members_ask_questions(world, client, role, expected):
     """A pending company cannot submit anything: here, a clarification question."""
     from marketplace.scenarios.tables import Question
     from tests.accounts.helpers import post_form
 
-    world = await make_world()
     if role != "anonymous":
         await sign_in(client, world[role])
     response = await post_form(

@@ -16,7 +16,7 @@ from marketplace.core import clock
 from marketplace.core.audit import SYSTEM
 from marketplace.importing.services import import_catalog
 from marketplace.scenarios.status import DOMAINS
-from tests.conftest import _state, empty_all_tables
+from tests.conftest import load_shared
 
 # Deadlines in days from today, away from the window edges (7, 30, 90 days).
 DEADLINE_DAYS = (3, 20, 60, 200, -10)
@@ -146,11 +146,11 @@ def catalog_data(today: dt.date) -> dict:
 @pytest.fixture
 async def api_catalog():
     """The API test catalog, loaded once and shared: tests using it must not write."""
-    if _state["contents"] != "api_catalog":
-        await empty_all_tables()
-        _state["contents"] = "dirty"
+
+    async def load() -> None:
         report = await import_catalog(catalog_data(clock.to_park_time(clock.now()).date()), SYSTEM)
         assert report.ok, report.failures
         await Company.update({Company.publish_profile: False}).where(Company.key == "co-hidden")
-        _state["contents"] = "api_catalog"
+
+    await load_shared("api_catalog", load)
     yield

@@ -14,7 +14,7 @@ Fixtures:
 * ``browser`` (session): Debian's chromium through ``playwright.sync_api``, headless.
 * ``page`` (function): a page in a new context (locale zh-CN, 1280x900, ``base_url`` set to the
   live server, so ``page.goto("/scenarios")`` works). On failure a screenshot and the page's
-  HTML are saved to ``test-results/<module>__<test>.png`` / ``.html``.
+  HTML are saved to ``test-results/<module>__<test>.png`` / ``.html`` (``$TEST_RESULTS_DIR`` if set).
 
 Every test under ``tests/e2e`` gets the ``e2e`` marker (``pytest -m "not e2e"`` skips them) and
 runs after all other tests. Tests here are plain sync functions using sync fixtures only: once
@@ -46,7 +46,8 @@ import pytest
 
 E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parent.parent
-RESULTS_DIR = REPO_ROOT / "test-results"
+# scripts/run-tests.sh all gives each of its two runs its own folder.
+RESULTS_DIR = REPO_ROOT / os.environ.get("TEST_RESULTS_DIR", "test-results")
 
 # The console script installed next to the interpreter running the tests (.venv/bin/marketplace).
 MARKETPLACE = Path(sys.executable).parent / "marketplace"
@@ -370,7 +371,7 @@ def page(browser, live_server: LiveServer, request: pytest.FixtureRequest):
             getattr(getattr(request.node, f"rep_{when}", None), "failed", False) for when in ("setup", "call")
         )
         if failed:
-            RESULTS_DIR.mkdir(exist_ok=True)
+            RESULTS_DIR.mkdir(parents=True, exist_ok=True)
             name = _artifact_name(request.node)
             try:
                 page.screenshot(path=str(RESULTS_DIR / f"{name}.png"), full_page=True)

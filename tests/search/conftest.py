@@ -30,7 +30,7 @@ from marketplace.search.client import SearchEngine
 from marketplace.search.indexer import DrainReport, Indexer
 from marketplace.search.server import ManagedMeilisearch, MeiliUnavailable
 from marketplace.settings import SearchConfig, get_settings
-from tests.conftest import _state, empty_all_tables
+from tests.conftest import load_shared
 
 _prefixes = itertools.count(1)
 
@@ -256,10 +256,10 @@ def search_catalog_data() -> dict:
 @pytest.fixture
 async def search_catalog():
     """The catalog above (loaded once and shared by read-only tests, like ``demo_db``)."""
-    if _state["contents"] != "search_catalog":
-        await empty_all_tables()
-        _state["contents"] = "dirty"
+
+    async def load() -> None:
         report = await import_catalog(search_catalog_data(), SYSTEM)
         assert report.ok, report.failures
-        _state["contents"] = "search_catalog"
+
+    await load_shared("search_catalog", load)
     yield
