@@ -16,6 +16,7 @@ Raises ``ValidationFailed`` for bad input, ``Conflict`` for a state that refuses
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from piccolo.columns import ForeignKey
 
@@ -40,6 +41,51 @@ from marketplace.scenarios.links import scenario_page
 from marketplace.scenarios.tables import Scenario
 
 MILESTONE_LABELS = {"planned": "未开始", "in_progress": "进行中", "done": "已完成", "delayed": "已延期"}
+
+
+@dataclass(frozen=True)
+class MilestoneProgress:
+    done: int
+    total: int
+    percent: int  # 0 when there are no milestones
+
+
+@dataclass(frozen=True)
+class PublicMilestone:
+    title: str
+    due_date: dt.date | None
+    status: str
+    status_label: str
+    completed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class PublicPilot:
+    """A pilot as the public sees it on the scenario page (updates stay internal)."""
+
+    status: str
+    status_label: str
+    started_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    outcome_note: str  # only once completed
+    milestones: list[PublicMilestone]
+    progress: MilestoneProgress
+
+
+@dataclass(frozen=True)
+class TrackRecordEntry:
+    """A completed pilot on a published result, as the company's public track record."""
+
+    pilot_id: int
+    scenario_id: int
+    scenario_title: str
+    domain: str
+    department: str
+    completed_at: dt.datetime | None
+    outcome_note: str
+    role: str  # 牵头单位 or 联合体成员
+
+
 PILOT_LABELS = {"active": "试点中", "completed": "已完成", "stopped": "已终止"}
 MAX_NOTE = 2000
 MAX_OUTCOME = 4000
@@ -69,11 +115,11 @@ def milestones_from_timeline(timeline: list | None) -> list[dict]:
     return out
 
 
-def milestone_progress(milestones: list[dict]) -> dict:
+def milestone_progress(milestones: list[dict]) -> MilestoneProgress:
     """How many milestones are done, of how many, and the percentage (0 when there are none)."""
     total = len(milestones)
     done = sum(1 for m in milestones if m["status"] == "done")
-    return {"done": done, "total": total, "percent": round(100 * done / total) if total else 0}
+    return MilestoneProgress(done=done, total=total, percent=round(100 * done / total) if total else 0)
 
 
 def _clean_note(note: str, limit: int, field: str, empty: str) -> str:
@@ -362,7 +408,7 @@ async def list_member_pilots(company_id: int | None) -> list[dict]:
     return rows
 
 
-async def get_public_pilot(scenario_id: int) -> dict | None:
+async def get_public_pilot(scenario_id: int) -> PublicPilot | None:
     """The pilot as the public sees it on the scenario page, once the result is published:
     milestone titles, due dates and statuses, the progress, and the outcome note when completed.
     Updates stay with the department and the partners. None when there is nothing to show."""
@@ -383,20 +429,28 @@ async def get_public_pilot(scenario_id: int) -> dict | None:
         .order_by(PilotMilestone.position)
         .order_by(PilotMilestone.id)
     )
-    for m in milestones:
-        m["status_label"] = MILESTONE_LABELS.get(m["status"], m["status"])
-    return {
-        "status": pilot["status"],
-        "status_label": PILOT_LABELS.get(pilot["status"], pilot["status"]),
-        "started_at": pilot["started_at"],
-        "completed_at": pilot["completed_at"],
-        "outcome_note": pilot["outcome_note"] if pilot["status"] == "completed" else "",
-        "milestones": milestones,
-        "progress": milestone_progress(milestones),
-    }
+    status: str = pilot["status"]
+    return PublicPilot(
+        status=status,
+        status_label=PILOT_LABELS.get(status, status),
+        started_at=pilot["started_at"],
+        completed_at=pilot["completed_at"],
+        outcome_note=pilot["outcome_note"] if pilot["status"] == "completed" else "",
+        milestones=[
+            PublicMilestone(
+                title=m["title"],
+                due_date=m["due_date"],
+                status=m["status"],
+                status_label=MILESTONE_LABELS.get(m["status"], m["status"]),
+                completed_at=m["completed_at"],
+            )
+            for m in milestones
+        ],
+        progress=milestone_progress(milestones),
+    )
 
 
-async def list_completed_pilots(company_id: int) -> list[dict]:
+async def list_completed_pilots(company_id: int) -> list[TrackRecordEntry]:
     """The company's completed pilots on scenarios whose result is published (its track record):
     scenario, department, the company's role (lead or consortium member), completion date and
     outcome note, newest first."""
@@ -425,16 +479,16 @@ async def list_completed_pilots(company_id: int) -> list[dict]:
         .order_by(Pilot.completed_at, ascending=False)
     )
     return [
-        {
-            "pilot_id": r["id"],
-            "scenario_id": r["scenario"],
-            "scenario_title": r["scenario.title"],
-            "domain": r["scenario.domain"],
-            "department": r["scenario.department.name"],
-            "completed_at": r["completed_at"],
-            "outcome_note": r["outcome_note"],
-            "role": "牵头单位" if r["proposal.company"] == company_id else "联合体成员",
-        }
+        TrackRecordEntry(
+            pilot_id=r["id"],
+            scenario_id=r["scenario"],
+            scenario_title=r["scenario.title"],
+            domain=r["scenario.domain"],
+            department=r["scenario.department.name"],
+            completed_at=r["completed_at"],
+            outcome_note=r["outcome_note"],
+            role="牵头单位" if r["proposal.company"] == company_id else "联合体成员",
+        )
         for r in rows
     ]
 

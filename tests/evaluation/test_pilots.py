@@ -316,10 +316,10 @@ async def test_completion_closes_the_scenario_and_becomes_public_track_record(cl
 
     # Track record of both partners (lead and accepted member), not of the company that declined.
     lead_record = await list_completed_pilots(w["lead"])
-    assert [(r["scenario_title"], r["role"], r["outcome_note"]) for r in lead_record] == [
+    assert [(r.scenario_title, r.role, r.outcome_note) for r in lead_record] == [
         ("网格事件智能分拨", "牵头单位", note)
     ]
-    assert [r["role"] for r in await list_completed_pilots(w["sme"])] == ["联合体成员"]
+    assert [r.role for r in await list_completed_pilots(w["sme"])] == ["联合体成员"]
 
     # ... and on the public company pages.
     for company, role in ((w["lead"], "牵头单位"), (w["sme"], "联合体成员")):
