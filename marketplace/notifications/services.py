@@ -7,6 +7,7 @@ nothing). Imports nothing from Litestar.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -88,7 +89,20 @@ async def unread_count(user_id: int) -> int:
     return await Notification.count().where((Notification.user == user_id) & Notification.read_at.is_null())
 
 
-async def list_notifications(user_id: int, page: int = 1) -> Page[dict]:
+@dataclass(frozen=True)
+class NotificationItem:
+    """One notification as the bell's list and the member home show it."""
+
+    id: int
+    kind: str
+    title: str
+    body: str
+    link: str
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+
+async def list_notifications(user_id: int, page: int = 1) -> Page[NotificationItem]:
     """The user's notifications, newest first."""
     where = Notification.user == user_id
     total = await Notification.count().where(where)
@@ -108,7 +122,7 @@ async def list_notifications(user_id: int, page: int = 1) -> Page[dict]:
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     )
-    return Page(items=rows, total=total, page=page, page_size=PAGE_SIZE)
+    return Page(items=[NotificationItem(**r) for r in rows], total=total, page=page, page_size=PAGE_SIZE)
 
 
 async def mark_read(user_id: int, notification_id: int) -> str:
