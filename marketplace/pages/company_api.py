@@ -17,7 +17,7 @@ from marketplace.companies.params import parse_company_filters
 from marketplace.companies.schemas import CompanyDetail, CompanySummary
 from marketplace.companies.services import get_public_company
 from marketplace.search.queries import search_companies
-from marketplace.search.schemas import HighlightOut, SearchInfo, highlights_out, search_info
+from marketplace.search.schemas import HighlightOut, SearchInfo, result_page_fields
 from marketplace.web.api import (
     API_PREFIX,
     DETAIL_RAISES,
@@ -31,7 +31,6 @@ from marketplace.web.api import (
     TextQuery,
     choice_query,
     given,
-    page_fields,
 )
 from marketplace.web.params import MAX_ID
 
@@ -89,13 +88,7 @@ class CompanyApiController(Controller):
             given(q=q, size=size, capability=capability, page=page, page_size=page_size)
         )
         result = await search_companies(request.app.state.search, filters)
-        return CompanyPage(
-            items=result.page.items,
-            **page_fields(result.page),
-            facets=result.facets,
-            highlights=highlights_out(result),
-            search=search_info(result),
-        )
+        return CompanyPage(**result_page_fields(result))
 
     @get(
         "/{company_id:int}",

@@ -29,7 +29,7 @@ from marketplace.scenarios.schemas import ScenarioDetail, ScenarioSummary
 from marketplace.scenarios.services import DEADLINE_WINDOWS, SORTS
 from marketplace.scenarios.status import DOMAIN_LABELS_EN, DOMAINS, PUBLIC_STATUSES, STATUS_LABELS
 from marketplace.search.queries import search_scenarios
-from marketplace.search.schemas import HighlightOut, SearchInfo, highlights_out, search_info
+from marketplace.search.schemas import HighlightOut, SearchInfo, result_page_fields
 from marketplace.web.api import (
     API_PREFIX,
     DETAIL_RAISES,
@@ -44,7 +44,6 @@ from marketplace.web.api import (
     choice_query,
     given,
     int_query,
-    page_fields,
 )
 from marketplace.web.params import MAX_ID
 
@@ -135,13 +134,7 @@ class ScenarioApiController(Controller):
             )
         )
         result = await search_scenarios(request.app.state.search, filters)
-        return ScenarioPage(
-            items=result.page.items,
-            **page_fields(result.page),
-            facets=result.facets,
-            highlights=highlights_out(result),
-            search=search_info(result),
-        )
+        return ScenarioPage(**result_page_fields(result))
 
     @get(
         "/{scenario_id:int}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 
@@ -40,3 +42,19 @@ def highlights_out(result) -> list[HighlightOut]:
                 HighlightOut(id=h.id, title=str(h.title), summary=str(h.summary), snippet=str(h.snippet))
             )
     return out
+
+
+def result_page_fields(result: Any) -> dict[str, Any]:
+    """A search result as the fields every paged list endpoint returns: the items, the paging,
+    the facet counts, the highlights in item order, and where the results came from."""
+    page = result.page
+    return {
+        "items": page.items,
+        "total": page.total,
+        "page": page.page,
+        "page_size": page.page_size,
+        "pages": page.pages,
+        "facets": result.facets,
+        "highlights": highlights_out(result),
+        "search": search_info(result),
+    }
