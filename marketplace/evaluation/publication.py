@@ -17,6 +17,7 @@ Reads:
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from marketplace.core import clock
@@ -217,6 +218,7 @@ class MemberResult:
     criteria: list[dict]  # name, weight, mean, scores: [(label, score, comment)]
     total: float | None
     evaluators: list[str]
+    stage_label: str = ""  # where it stands before the outcome is published
 
 
 async def member_result(proposal_id: int, company_id: int | None) -> MemberResult:
@@ -240,6 +242,7 @@ async def member_result(proposal_id: int, company_id: int | None) -> MemberResul
             Proposal.outcome_published,
             Proposal.scenario,
             Proposal.scenario.title,
+            Proposal.scenario.proposal_deadline,
             Proposal.company.name,
         )
         .where(
@@ -280,6 +283,7 @@ async def member_result(proposal_id: int, company_id: int | None) -> MemberResul
         criteria=[],
         total=None,
         evaluators=[],
+        stage_label="" if published else _stage_label({**proposal, "outcome_published": False}, clock.now()),
     )
     if not published:
         return result
@@ -363,6 +367,7 @@ async def list_member_results(company_id: int | None) -> list[dict]:
             Proposal.submitted_at,
             Proposal.scenario,
             Proposal.scenario.title,
+            Proposal.scenario.proposal_deadline,
         )
         .where(
             ((Proposal.company == company_id) | Proposal.id.is_in(member_of))
@@ -370,7 +375,21 @@ async def list_member_results(company_id: int | None) -> list[dict]:
         )
         .order_by(Proposal.submitted_at, ascending=False)
     )
+    now = clock.now()
     for r in rows:
+        r["stage_label"] = _stage_label(r, now)
         if not r["outcome_published"]:
             r["status"] = ""
     return rows
+
+
+def _stage_label(row: dict, now: dt.datetime) -> str:
+    """Where an applicant's proposal stands, in the applicant's words, before the outcome."""
+    if row["outcome_published"]:
+        return ""
+    if row["status"] == "submitted":
+        deadline = row["scenario.proposal_deadline"]
+        if deadline is None or deadline > now:
+            return "已提交，征集截止后开始评审"
+        return "已提交，等待部门开始评审"
+    return "评审中，结果尚未公布"

@@ -208,3 +208,25 @@ async def test_a_pitch_invitation_shows_to_the_applicant_before_the_result(db):
         and result.pitch["pitch_at"] == when
     )
     assert "shortlist_reason" not in result.pitch  # the reason stays internal
+
+
+async def test_member_results_say_where_a_proposal_stands_before_the_outcome(db, client):
+    """Issue 16, defect 3: a proposal on a scenario still open for proposals is not "评审中"."""
+    import datetime as dt
+
+    from marketplace.core import clock
+    from marketplace.scenarios.tables import Scenario
+    from tests.accounts.helpers import sign_in
+    from tests.evaluation.helpers import make_evaluation_world
+
+    w = await make_evaluation_world()  # closed yesterday; proposals submitted, review not started
+    await sign_in(client, w.member_a)
+    listing = (await client.get("/member/results")).text
+    assert "已提交，等待部门开始评审" in listing and "评审中" not in listing
+    await Scenario.update({Scenario.proposal_deadline: clock.now() + dt.timedelta(days=3)}).where(
+        Scenario.id == w.scenario
+    )
+    listing = (await client.get("/member/results")).text
+    assert "已提交，征集截止后开始评审" in listing and "评审中" not in listing
+    detail = (await client.get(f"/member/results/{w.proposal_a}")).text
+    assert "已提交，征集截止后开始评审" in detail and "评审中" not in detail
