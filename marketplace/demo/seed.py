@@ -47,8 +47,10 @@ async def seed_demo(today: dt.date | None = None) -> ImportReport:
     report = await import_catalog(demo_import_data(today), SEED_ACTOR)
     if report.ok:  # proposals, evaluations, outcomes and pilots for scenarios past their deadline
         from marketplace.demo.seed_evaluation import seed_evaluation
+        from marketplace.demo.seed_questions import seed_questions
 
         await seed_evaluation()
+        await seed_questions()
     return report
 
 
