@@ -56,8 +56,7 @@ ENTITY_LABELS: dict[str, str] = {
 }
 ROLE_LABELS: dict[str, str] = accounts_labels.ACTOR_ROLE_LABELS
 
-# The keys services put in ``before``/``after``, named as the pages name them. The company
-# profile's own fields and items bring their form labels.
+# The keys services put in ``before``/``after``, named as the pages name them.
 FIELD_LABELS: dict[str, str] = {
     "status": "状态",
     "title": "标题",
@@ -70,7 +69,7 @@ FIELD_LABELS: dict[str, str] = {
     "capability": "能力",
     "capabilities": "能力",
     "note": "说明",
-    "size": "企业规模",
+    "size": "大小（字节）",
     "evidence": "能力依据",
     "attachment": "附件",
     "role": "角色",
@@ -119,9 +118,12 @@ FIELD_LABELS: dict[str, str] = {
     "override": "人工调整",
     "verified": "已认证",
     "users": "用户",
-    "size_bytes": "大小",
-    **{f.name: f.label for f in PROFILE_FIELDS},
-    **{f.name: f.label for kind in ITEM_KINDS.values() for f in kind.fields},
+}
+# The company profile's own fields and items bring their form labels, for those entity types only
+# ("title" of a case study is 案例标题, of a scenario just 标题).
+_ENTITY_FIELD_LABELS: dict[str, dict[str, str]] = {
+    "company": {"size": "企业规模", **{f.name: f.label for f in PROFILE_FIELDS}},
+    **{kind.entity: {f.name: f.label for f in kind.fields} for kind in ITEM_KINDS.values()},
 }
 # Values of a field that are codes, per entity type ("status" means something else on each).
 _VALUE_LABELS: dict[tuple[str, str], Mapping[str, str]] = {
@@ -134,6 +136,10 @@ _VALUE_LABELS: dict[tuple[str, str], Mapping[str, str]] = {
 }
 MAX_CSV_ROWS = 10_000
 CSV_HEADER = ("时间", "操作人", "角色", "操作", "对象", "变更", "原因", "来源地址")
+
+
+def field_label(entity_type: str, key: str) -> str:
+    return _ENTITY_FIELD_LABELS.get(entity_type, {}).get(key) or FIELD_LABELS.get(key, key)
 
 
 def action_label(code: str) -> str:
@@ -191,7 +197,7 @@ def format_value(value: Any, entity_type: str = "", key: str = "") -> str:
         return "、".join(format_value(v, entity_type, key) for v in value)
     if isinstance(value, dict):
         return "；".join(
-            f"{FIELD_LABELS.get(k, k)}：{format_value(v, entity_type, k)}" for k, v in value.items()
+            f"{field_label(entity_type, k)}：{format_value(v, entity_type, k)}" for k, v in value.items()
         )
     return json.dumps(value, ensure_ascii=False)
 
@@ -223,7 +229,7 @@ def changes(entity_type: str, before: Any, after: Any) -> list[Change]:
     keys = list(dict.fromkeys([*before, *after]))
     return [
         Change(
-            FIELD_LABELS.get(k, k),
+            field_label(entity_type, k),
             format_value(before[k], entity_type, k) if k in before else None,
             format_value(after[k], entity_type, k) if k in after else None,
         )

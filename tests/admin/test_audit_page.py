@@ -222,3 +222,11 @@ async def test_only_admins_read_the_audit_log(world, client):
     await sign_in(client, world["cdo"])
     assert (await client.get("/admin/audit")).status_code == 403
     assert (await client.get("/admin/audit.csv")).status_code == 403
+
+
+def test_field_names_depend_on_the_entity_type():
+    assert changes("case_study", None, {"title": "智慧工地"}) == [Change("案例标题", None, "智慧工地")]
+    assert changes("scenario", None, {"title": "智慧工地"}) == [Change("标题", None, "智慧工地")]
+    assert changes("company", {"size": "sme"}, {"size": "large"}) == [
+        Change("企业规模", "中小企业", "大型企业")
+    ]
