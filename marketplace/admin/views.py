@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
 from marketplace.accounts import services as accounts
+from marketplace.accounts.labels import COMPANY_STATUS_LABELS
+from marketplace.admin import audit as audit_log
 from marketplace.companies import profile
 from marketplace.companies.services import count_companies_by_status
-from marketplace.core.audit import AuditFilters, list_audit_events
+from marketplace.core import clock
 from marketplace.core.errors import DomainError, ValidationFailed
 from marketplace.departments.services import FIELDS as DEPARTMENT_FIELDS
 from marketplace.departments.services import (
@@ -28,10 +31,9 @@ from marketplace.taxonomy.services import (
 )
 from marketplace.web.forms import actor_of, read_form, see_other
 from marketplace.web.guards import requires_admin
-from marketplace.web.params import MAX_ID, parse_choice, parse_int
+from marketplace.web.params import MAX_ID, parse_choice, parse_int, query_dict
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
-COMPANY_STATUS_LABELS = {"pending": "待审核", "approved": "已批准", "suspended": "已暂停"}
 VERIFY_MESSAGES = {"verify": "已认证该能力。", "unverify": "已取消认证。", "size": "企业规模已更新。"}
 
 
@@ -161,28 +163,47 @@ class AdminController(Controller):
 
     @get("/audit", name="admin:audit")
     async def audit(self, request: Request) -> Template:
-        params = request.query_params
-        errors: dict = {}
-        filters = AuditFilters(
-            action=(params.get("action") or None),
-            entity_type=(params.get("entity_type") or None),
-            entity_id=parse_int(params, "entity_id", errors, lo=1, hi=MAX_ID),
-            actor=(params.get("actor") or None),
-            page=parse_int(params, "page", errors, lo=1, hi=10_000, default=1),
-        )
-        if errors:
-            raise ValidationFailed("查询参数有误：" + "；".join(errors.values()), errors)
-        rows, total = await list_audit_events(filters)
+        """The audit log as sentences; bad filters are shown next to their fields (400)."""
+        params = query_dict(request)
+        filters, errors = audit_log.parse_filters(params)
+        entries, total = await audit_log.audit_page(filters)
+        pages = max(1, -(-total // filters.page_size))
         return Template(
             "admin/audit.html",
+            status_code=400 if errors else 200,
             context={
-                "events": rows,
+                "entries": entries,
                 "total": total,
                 "filters": filters,
-                "pages": max(1, -(-total // filters.page_size)),
-                "params": dict(params),
+                "page": min(filters.page, pages),
+                "pages": pages,
+                "params": {k: v for k, v in params.items() if k not in errors},
+                "form": params,
+                "errors": errors,
+                "action_choices": audit_log.action_choices(),
+                "entity_choices": audit_log.entity_choices(),
+                "role_choices": audit_log.role_choices(),
+                "csv_limit": audit_log.MAX_CSV_ROWS,
             },
         )
+
+    @get("/audit.csv", name="admin:audit:csv")
+    async def audit_csv(self, request: Request) -> Response:
+        """The filtered audit log as CSV (UTF-8 with BOM), newest first, capped."""
+        filters, errors = audit_log.parse_filters(query_dict(request))
+        if errors:
+            raise ValidationFailed("查询参数有误：" + "；".join(errors.values()), errors)
+        content, total, capped = await audit_log.audit_csv(filters)
+        stamp = clock.to_park_time(clock.now()).strftime("%Y%m%d-%H%M")
+        name = f"审计日志-{stamp}.csv"
+        headers = {
+            "Content-Disposition": f"attachment; filename=\"audit-{stamp}.csv\"; filename*=UTF-8''{quote(name)}",
+            "X-Total-Count": str(total),
+            "Cache-Control": "no-store",
+        }
+        if capped:
+            headers["X-Export-Capped"] = str(audit_log.MAX_CSV_ROWS)
+        return Response(content, media_type="text/csv; charset=utf-8", headers=headers)
 
     @post("/staff/{user_id:int}", name="admin:staff:update")
     async def update_staff(self, request: Request, user_id: Id) -> Redirect:

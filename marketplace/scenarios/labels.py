@@ -27,3 +27,36 @@ CHANGE_KIND_LABELS = {
     "deadline_extension": "延期",
     "cancellation": "取消",
 }
+
+# The audit log: what each recorded action on a scenario or a question is called (a verb; the
+# admin page reads "某人批准了场景 #12"), keyed by the action code services record.
+TRANSITION_ACTION_LABELS = {  # the action names of ``status.TRANSITIONS``, recorded as scenario.<name>
+    "submit_for_review": "提交审核",
+    "return_to_draft": "退回草稿",
+    "request_changes": "退回修改",
+    "approve": "批准",
+    "close": "截止征集",
+    "start_evaluation": "启动评审",
+    "shortlist": "确定入围",
+    "award": "选定合作方",
+    "declare_unsuccessful": "宣布未成交",
+    "start_pilot": "启动试点",
+    "complete": "完成",
+    "cancel": "取消",
+}
+AUDIT_ACTION_LABELS = {
+    "scenario.create": "创建",
+    "scenario.edit": "编辑",
+    "scenario.schedule": "定时发布",
+    "scenario.amend": "变更",
+    "scenario.extend_deadline": "延期",
+    "scenario.attach": "上传附件",
+    "scenario.detach": "删除附件",
+    "scenario.publish_result": "公布结果",
+    "scenario.invite_company": "邀请企业申报",
+    **{f"scenario.{name}": label for name, label in TRANSITION_ACTION_LABELS.items()},
+    "question.ask": "提出",
+    "question.answer": "答复",
+    "question.edit_answer": "修改答复",
+}
+AUDIT_ENTITY_LABELS = {"scenario": "场景", "question": "问题"}

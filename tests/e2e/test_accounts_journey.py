@@ -78,8 +78,23 @@ def test_admin_suspends_a_member_and_creates_staff(page: Page, live_server):
     row.get_by_label(re.compile("的原因")).fill("年审材料逾期未交")
     row.get_by_role("button", name=re.compile("暂停")).click()
     expect(page.get_by_text("已暂停会员资格。")).to_be_visible()
-    page.goto("/admin/audit?action=company.suspend")
-    expect(page.get_by_text("年审材料逾期未交")).to_be_visible()
+    # The audit log, filtered by a chosen action, reads as a Chinese sentence and fits the screen.
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.get_by_role("link", name="审计日志").click()
+    page.get_by_label("操作", exact=True).select_option(label="企业 · 暂停")
+    page.get_by_role("button", name="筛选").click()
+    expect(page).to_have_url(re.compile(r"action=company\.suspend"))
+    entry = page.locator(".audit-entry").first
+    expect(entry.locator(".audit-sentence")).to_have_text(
+        re.compile(rf"（协会管理员）暂停了企业 #\d+《{re.escape(name)}》$")
+    )
+    expect(entry.get_by_text("已批准")).to_be_visible()
+    expect(entry.get_by_text("年审材料逾期未交")).to_be_visible()
+    assert "\\u" not in entry.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the cards still fit
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/companies")
     expect(page.get_by_text(name, exact=True)).to_have_count(0)
 
