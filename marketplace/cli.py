@@ -46,23 +46,31 @@ def migrate() -> None:
     """Create or upgrade the database schema."""
     from marketplace.core.migrations import migrate as run_migrations
 
-    _run(run_migrations())
-    click.echo("数据库已是最新结构。")
+    applied = _run(run_migrations())
+    click.echo(
+        f"已执行 {applied} 个数据库迁移，数据库已是最新结构。"
+        if applied
+        else "数据库已是最新结构，无需迁移。"
+    )
 
 
-def _print_report(report) -> None:
+def _print_report(report, *, list_unmapped: bool = True) -> None:
+    from marketplace.importing.labels import SECTION_LABELS
+
     table = RichTable(title="导入结果")
     for col in ("部分", "新增", "更新", "未变"):
         table.add_column(col)
     for section in report.created:
         table.add_row(
-            section,
+            SECTION_LABELS.get(section, section),
             str(report.created[section]),
             str(report.updated[section]),
             str(report.unchanged[section]),
         )
     console.print(table)
-    for key, words in report.unmapped_words.items():
+    if not list_unmapped and report.unmapped_words:
+        console.print(f"{len(report.unmapped_words)} 条记录中有未能映射到能力分类的词，已保留为标签。")
+    for key, words in report.unmapped_words.items() if list_unmapped else ():
         console.print(f"[yellow]{key}[/]: 未能映射到能力分类的词已保留为标签：{'、'.join(words)}")
     for f in report.failures:
         console.print(f"[red]失败[/] {f.section} key={f.key}: {f.reason}")
@@ -78,7 +86,7 @@ def seed_demo_command() -> None:
     from marketplace.demo.seed import DEMO_ACCOUNTS, demo_password, seed_demo, seed_demo_accounts
 
     report = _run(seed_demo())
-    _print_report(report)
+    _print_report(report, list_unmapped=False)  # the demo's free words are meant as tags
     if report.failures:
         sys.exit(1)
     password, generated = demo_password(get_settings().var_dir, os.environ.get("MARKETPLACE_DEMO_PASSWORD"))

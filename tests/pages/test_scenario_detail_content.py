@@ -190,3 +190,23 @@ async def test_error_template_renders_for_each_status(app):
         assert "说明文字&lt;b&gt;" in html
         assert "page 必须是整数。" in doc.find("ul", "error-list").text()
         assert '<html lang="zh-CN">' in html
+
+
+async def test_capability_chips_read_in_chinese(demo_db, client):
+    """Issue 16, defect 10: the English name is a tooltip, not part of the chip's text."""
+    from marketplace.scenarios.tables import Scenario, ScenarioCapability
+    from tests.pages.html import parse
+
+    sid = (await Scenario.select(Scenario.id).where(Scenario.public_status == "open").first())["id"]
+    english = [
+        r["capability.name_en"]
+        for r in await ScenarioCapability.select(ScenarioCapability.capability.name_en).where(
+            ScenarioCapability.scenario == sid
+        )
+        if r["capability.name_en"]
+    ]
+    assert english, "the demo scenario should have capabilities with English names"
+    html = (await client.get(f"/scenarios/{sid}")).text
+    text = parse(html).text()
+    assert [name for name in english if name in text] == []
+    assert all(f'title="{name}"' in html for name in english)
