@@ -22,6 +22,7 @@ from marketplace.core.errors import DomainError
 from marketplace.notifications.middleware import unread_notifications_middleware
 from marketplace.settings import PROJECT_ROOT, Settings, get_settings
 from marketplace.web.errors import (
+    JsonSafeRequest,
     handle_domain_error,
     handle_http_exception,
     handle_internal_error,
@@ -234,6 +235,7 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             HTTPException: handle_http_exception,
             HTTP_500_INTERNAL_SERVER_ERROR: handle_internal_error,
         },
+        request_class=JsonSafeRequest,
         state=State({"search": search.engine}),
         on_startup=[_open_database_pool, periodic.start, search.start] if use_pool else [],
         on_shutdown=[search.stop, periodic.stop, _close_database_pool] if use_pool else [],
