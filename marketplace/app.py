@@ -28,13 +28,15 @@ from marketplace.web.errors import (
     handle_internal_error,
     handle_not_authorized,
 )
-from marketplace.web.security import security_headers_middleware
+from marketplace.web.security import security_headers
 from marketplace.web.templating import configure_environment
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 VENDOR_PACKAGES = ("htmx.org", "swagger-ui-dist", "chart.js")
+# Room for a multipart form's boundaries, headers and other fields around the largest upload.
+MULTIPART_OVERHEAD = 1024 * 1024
 
 
 @get("/healthz", include_in_schema=False)
@@ -204,6 +206,7 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
     settings = settings or get_settings()
     wiring.connect()
     import piccolo_conf  # noqa: F401  (selects the database engine)
+    from marketplace.proposals.attachments import MAX_BYTES as MAX_UPLOAD_BYTES
     from marketplace.scenarios.periodic import PeriodicRunner
     from marketplace.search.runtime import SearchRuntime
 
@@ -228,7 +231,9 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             # token (cookies are ignored, see accounts.middleware), which a foreign site cannot send.
             exclude=["^/api/"],
         ),
-        middleware=[security_headers_middleware, authentication_middleware, unread_notifications_middleware],
+        middleware=[authentication_middleware, unread_notifications_middleware],
+        # On every message the app sends, the router's own 404/405 included.
+        before_send=[security_headers(hsts=settings.cookie_secure)],
         exception_handlers={
             NotAuthorizedException: handle_not_authorized,
             DomainError: handle_domain_error,
@@ -236,6 +241,9 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             HTTP_500_INTERNAL_SERVER_ERROR: handle_internal_error,
         },
         request_class=JsonSafeRequest,
+        # Above the largest upload (Litestar's default, 10,000,000 bytes, is below 10 MiB): a file
+        # up to the limit reaches the app, a slightly larger one gets the app's own message.
+        request_max_body_size=MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
         state=State({"search": search.engine}),
         on_startup=[_open_database_pool, periodic.start, search.start] if use_pool else [],
         on_shutdown=[search.stop, periodic.stop, _close_database_pool] if use_pool else [],

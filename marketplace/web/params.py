@@ -7,6 +7,7 @@ path-id type: 1..2**31-1 (an unbounded id overflowed SQLite and gave a 500).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, overload
 
@@ -74,14 +75,28 @@ def parse_paging(params: Mapping[str, str], errors: dict[str, str]) -> tuple[int
 MAX_QUERY_LENGTH = 200
 
 
+# Control characters (Unicode category Cc) other than tab, LF and CR; the OpenAPI pattern of
+# ``q`` is built from the same class.
+CONTROL_CHARACTERS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+QUERY_TEXT_PATTERN = f"^[^{CONTROL_CHARACTERS}]*$"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+
+
 def parse_query_text(params: Mapping[str, str], errors: dict[str, str], name: str = "q") -> str:
-    """The search text: whitespace collapsed, control characters dropped, at most 200 characters."""
+    """The search text: at most 200 characters as sent, whitespace collapsed.
+
+    The length is judged on what the user sent, before anything is removed. A control character
+    (Unicode category Cc: NUL, ESC, BEL, ...; tab, CR and LF are whitespace) is refused
+    with a message, never silently dropped, so a ``q`` of control characters is an error, not
+    an empty search. Other invisible characters (zero-width spaces, BOM) are dropped."""
     raw = params.get(name) or ""
-    text = " ".join("".join(ch for ch in raw if ch.isprintable() or ch.isspace()).split())
-    if len(text) > MAX_QUERY_LENGTH:
+    if len(raw) > MAX_QUERY_LENGTH:
         errors[name] = f"{name} 不能超过 {MAX_QUERY_LENGTH} 个字符。"
         return ""
-    return text
+    if _CONTROL.search(raw):
+        errors[name] = f"{name} 不能包含控制字符。"
+        return ""
+    return " ".join("".join(ch for ch in raw if ch.isprintable() or ch.isspace()).split())
 
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
