@@ -7,7 +7,6 @@ path-id type: 1..2**31-1 (an unbounded id overflowed SQLite and gave a 500).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, overload
 
@@ -15,6 +14,7 @@ from litestar import Request
 from litestar.params import PathParameter
 
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
+from marketplace.core.text import CONTROL_CHARACTERS, has_control_characters
 
 MAX_ID = 2**31 - 1
 
@@ -75,11 +75,8 @@ def parse_paging(params: Mapping[str, str], errors: dict[str, str]) -> tuple[int
 MAX_QUERY_LENGTH = 200
 
 
-# Control characters (Unicode category Cc) other than tab, LF and CR; the OpenAPI pattern of
-# ``q`` is built from the same class.
-CONTROL_CHARACTERS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+# The OpenAPI pattern of ``q``: no control characters (the class of ``core.text``).
 QUERY_TEXT_PATTERN = f"^[^{CONTROL_CHARACTERS}]*$"
-_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
 def parse_query_text(params: Mapping[str, str], errors: dict[str, str], name: str = "q") -> str:
@@ -93,7 +90,7 @@ def parse_query_text(params: Mapping[str, str], errors: dict[str, str], name: st
     if len(raw) > MAX_QUERY_LENGTH:
         errors[name] = f"{name} 不能超过 {MAX_QUERY_LENGTH} 个字符。"
         return ""
-    if _CONTROL.search(raw):
+    if has_control_characters(raw):
         errors[name] = f"{name} 不能包含控制字符。"
         return ""
     return " ".join("".join(ch for ch in raw if ch.isprintable() or ch.isspace()).split())
