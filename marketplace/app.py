@@ -43,13 +43,19 @@ MULTIPART_OVERHEAD = 1024 * 1024
 async def healthz(request: Request) -> dict:
     """Liveness and readiness: 200 as long as the database answers (a failing query is a 500).
     Search is reported separately: ok, unavailable (pages fall back to the database) or disabled,
-    with the number of outbox rows not yet indexed."""
+    with the number of outbox rows not yet indexed and, for the managed server that
+    ``marketplace serve`` supervises, its state and restart count. Public: no error text, no
+    addresses or ports."""
     from marketplace.departments.tables import Department
     from marketplace.search.indexer import pending_count
+    from marketplace.search.server import read_status
 
     await Department.count()
-    search = await request.app.state.search.health()
+    engine = request.app.state.search
+    search = await engine.health()
     search["pending"] = await pending_count()
+    if server := read_status(request.app.state.search_status_file, engine.config.url):
+        search["server"] = server
     return {"status": "ok", "database": "ok", "search": search}
 
 
@@ -209,6 +215,7 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
     from marketplace.proposals.attachments import MAX_BYTES as MAX_UPLOAD_BYTES
     from marketplace.scenarios.periodic import PeriodicRunner
     from marketplace.search.runtime import SearchRuntime
+    from marketplace.search.server import STATUS_FILE
 
     periodic = PeriodicRunner()
     search = SearchRuntime(settings.search)  # app.state.search; the indexer runs in the lifespan
@@ -244,7 +251,8 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
         # Above the largest upload (Litestar's default, 10,000,000 bytes, is below 10 MiB): a file
         # up to the limit reaches the app, a slightly larger one gets the app's own message.
         request_max_body_size=MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
-        state=State({"search": search.engine}),
+        # search_status_file: the managed server's supervisor status (see /healthz)
+        state=State({"search": search.engine, "search_status_file": settings.var_dir / STATUS_FILE}),
         on_startup=[_open_database_pool, periodic.start, search.start] if use_pool else [],
         on_shutdown=[search.stop, periodic.stop, _close_database_pool] if use_pool else [],
         debug=False,
