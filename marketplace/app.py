@@ -22,31 +22,40 @@ from marketplace.core.errors import DomainError
 from marketplace.notifications.middleware import unread_notifications_middleware
 from marketplace.settings import PROJECT_ROOT, Settings, get_settings
 from marketplace.web.errors import (
+    JsonSafeRequest,
     handle_domain_error,
     handle_http_exception,
     handle_internal_error,
     handle_not_authorized,
 )
-from marketplace.web.security import security_headers_middleware
+from marketplace.web.security import security_headers
 from marketplace.web.templating import configure_environment
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 VENDOR_PACKAGES = ("htmx.org", "swagger-ui-dist", "chart.js")
+# Room for a multipart form's boundaries, headers and other fields around the largest upload.
+MULTIPART_OVERHEAD = 1024 * 1024
 
 
 @get("/healthz", name="healthz", include_in_schema=False)
 async def healthz(request: Request) -> dict:
     """Liveness and readiness: 200 as long as the database answers (a failing query is a 500).
     Search is reported separately: ok, unavailable (pages fall back to the database) or disabled,
-    with the number of outbox rows not yet indexed."""
+    with the number of outbox rows not yet indexed and, for the managed server that
+    ``marketplace serve`` supervises, its state and restart count. Public: no error text, no
+    addresses or ports."""
     from marketplace.departments.tables import Department
     from marketplace.search.indexer import pending_count
+    from marketplace.search.server import read_status
 
     await Department.count()
-    search = await request.app.state.search.health()
+    engine = request.app.state.search
+    search = await engine.health()
     search["pending"] = await pending_count()
+    if server := read_status(request.app.state.search_status_file, engine.config.url):
+        search["server"] = server
     return {"status": "ok", "database": "ok", "search": search}
 
 
@@ -204,8 +213,10 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
     settings = settings or get_settings()
     wiring.connect()
     import piccolo_conf  # noqa: F401  (selects the database engine)
+    from marketplace.proposals.attachments import MAX_BYTES as MAX_UPLOAD_BYTES
     from marketplace.scenarios.periodic import PeriodicRunner
     from marketplace.search.runtime import SearchRuntime
+    from marketplace.search.server import STATUS_FILE
 
     periodic = PeriodicRunner()
     search = SearchRuntime(settings.search)  # app.state.search; the indexer runs in the lifespan
@@ -234,14 +245,21 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             # token (cookies are ignored, see accounts.middleware), which a foreign site cannot send.
             exclude=["^/api/"],
         ),
-        middleware=[security_headers_middleware, authentication_middleware, unread_notifications_middleware],
+        middleware=[authentication_middleware, unread_notifications_middleware],
+        # On every message the app sends, the router's own 404/405 included.
+        before_send=[security_headers(hsts=settings.cookie_secure)],
         exception_handlers={
             NotAuthorizedException: handle_not_authorized,
             DomainError: handle_domain_error,
             HTTPException: handle_http_exception,
             HTTP_500_INTERNAL_SERVER_ERROR: handle_internal_error,
         },
-        state=State({"search": search.engine}),
+        request_class=JsonSafeRequest,
+        # Above the largest upload (Litestar's default, 10,000,000 bytes, is below 10 MiB): a file
+        # up to the limit reaches the app, a slightly larger one gets the app's own message.
+        request_max_body_size=MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
+        # search_status_file: the managed server's supervisor status (see /healthz)
+        state=State({"search": search.engine, "search_status_file": settings.var_dir / STATUS_FILE}),
         on_startup=[_open_database_pool, periodic.start, search.start] if use_pool else [],
         on_shutdown=[search.stop, periodic.stop, _close_database_pool] if use_pool else [],
         debug=False,

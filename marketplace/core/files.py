@@ -18,15 +18,40 @@ TYPE_LABELS = {PDF: "PDF", PNG: "PNG 图片", JPEG: "JPEG 图片"}
 _NAME_EXTENSIONS = {PDF: (".pdf",), PNG: (".png",), JPEG: (".jpg", ".jpeg")}
 
 
+_PDF_HEADER = re.compile(rb"%PDF-[12]\.\d")
+# Where readers look for the end-of-file marker (the last 1024 bytes, as Acrobat does).
+_PDF_TAIL = 1024
+# HTML a browser would render (tags with a script, frame, or document meaning), whatever the case,
+# followed by a delimiter. Only distinctive tags: a two-letter one (<p, <a) occurs by chance in
+# compressed PDF streams.
+_HTML_MARKUP = re.compile(
+    rb"<(?:!doctype|html|head|body|script|iframe|frame|object|embed|svg|img|meta|style|form|base|link)"
+    rb"[\s/>]",
+    re.IGNORECASE,
+)
+
+
+def is_pdf(content: bytes) -> bool:
+    """A PDF by its structure: the ``%PDF-1.x``/``%PDF-2.x`` header, an ``%%EOF`` marker in the
+    last 1024 bytes (a truncated or appended-to file has none), and no HTML markup anywhere (a
+    page that starts with ``%PDF-`` to pass as a PDF and would run as HTML if a browser sniffed
+    it). An uncompressed PDF that quotes HTML tags in its text is refused too: rare, and safe."""
+    return (
+        _PDF_HEADER.match(content) is not None
+        and b"%%EOF" in content[-_PDF_TAIL:]
+        and _HTML_MARKUP.search(content) is None
+    )
+
+
 def sniff_content_type(content: bytes) -> str | None:
     """The content type of a PDF, PNG or JPEG judged by its bytes, or None for anything else.
 
     PNG must start with its signature followed by an IHDR chunk of plausible size; JPEG with a
     start-of-image marker followed by another marker, and end with an end-of-image marker
-    (trailing padding allowed); PDF with ``%PDF-``.
+    (trailing padding allowed); PDF as ``is_pdf`` says.
     """
     if content.startswith(b"%PDF-"):
-        return PDF
+        return PDF if is_pdf(content) else None
     if content.startswith(b"\x89PNG\r\n\x1a\n") and len(content) >= 33 and content[12:16] == b"IHDR":
         width, height = struct.unpack(">II", content[16:24])
         if 0 < width <= 100_000 and 0 < height <= 100_000:

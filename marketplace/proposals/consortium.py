@@ -20,10 +20,12 @@ from marketplace.core.audit import Actor, record
 from marketplace.core.db import contains_text, for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from marketplace.core.outbox import enqueue
+from marketplace.core.text import control_characters_message, has_control_characters
 from marketplace.notifications.services import Message, notify
 from marketplace.proposals.links import consortium_invitation_page, proposal_page
 from marketplace.proposals.services import (
     _joined_elsewhere,
+    clean_reason,
     company_managers,
     find_company_proposal,
     lock_for_write,
@@ -38,8 +40,10 @@ MAX_MEMBERS = 10
 
 def _clean_role_share(role: str, share) -> tuple[str, int]:
     errors = {}
-    role = (role or "").strip()
-    if not role:
+    role = role or ""
+    if has_control_characters(role):
+        errors["role"] = control_characters_message("分工")
+    elif not (role := role.strip()):
         errors["role"] = "请填写该企业在联合体中的分工（如：算法研发、数据治理）。"
     elif len(role) > MAX_ROLE:
         errors["role"] = f"分工最多 {MAX_ROLE} 字。"
@@ -152,7 +156,7 @@ async def answer_invitation(proposal_id: int, actor: Actor, accept: bool, reason
     anyone else). Accepting is refused (``Conflict``) when the company already leads a proposal or
     has joined another consortium on the same scenario."""
     member = await member_of(actor)
-    reason = (reason or "").strip()[:500]
+    reason = clean_reason(reason)
     async with write_transaction():
         proposal, scenario = await lock_for_write(proposal_id, member, lead_only=False)
         row = await for_update(

@@ -32,6 +32,7 @@ from marketplace.core.db import constraint_name, for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from marketplace.core.mail import send_mail
 from marketplace.core.outbox import enqueue
+from marketplace.core.text import clean_text, control_characters_message, has_control_characters
 from marketplace.notifications.services import Message, notify
 from marketplace.proposals.links import proposal_page, receipt_page
 from marketplace.proposals.status import STATUS_LABELS, WRITABLE_STATUSES, can_transition
@@ -266,7 +267,10 @@ def clean_changes(changes: dict) -> dict:
             if not isinstance(value, str):
                 errors[name] = f"{FIELD_LABELS[name]}应为文字。"
                 continue
-            value = value.replace("\r\n", "\n").strip()
+            if has_control_characters(value):
+                errors[name] = control_characters_message(FIELD_LABELS[name])
+                continue
+            value = clean_text(value)
             limit = MAX_LENGTHS.get(name, MAX_TEXT)
             if len(value) > limit:
                 errors[name] = f"{FIELD_LABELS[name]}最多 {limit} 字，现在 {len(value)} 字。"
@@ -280,10 +284,14 @@ def clean_changes(changes: dict) -> dict:
                 continue
             answers = {}
             for key, text in value.items():
-                text = text.replace("\r\n", "\n").strip()
                 if not key.isdigit():
                     errors[name] = "能力覆盖说明的格式不对：能力 id 应为数字。"
-                elif len(text) > MAX_ANSWER:
+                    continue
+                if has_control_characters(text):
+                    errors[f"capability_{key}"] = control_characters_message("能力覆盖说明")
+                    continue
+                text = clean_text(text)
+                if len(text) > MAX_ANSWER:
                     errors[f"capability_{key}"] = f"每项能力的说明最多 {MAX_ANSWER} 字。"
                 elif text:
                     answers[key] = text
@@ -315,6 +323,16 @@ def clean_changes(changes: dict) -> dict:
     return values
 
 
+def clean_reason(reason: str | None) -> str:
+    """An optional reason (withdrawal, declined invitation): at most 500 characters, no control
+    characters (``ValidationFailed`` on ``reason``)."""
+    reason = reason or ""
+    if has_control_characters(reason):
+        message = control_characters_message("原因")
+        raise ValidationFailed(message, {"reason": message})
+    return clean_text(reason)[:500]
+
+
 def _clean_timeline(value) -> tuple[list[dict], str | None]:
     if value is None:
         return [], None
@@ -331,7 +349,9 @@ def _clean_timeline(value) -> tuple[list[dict], str | None]:
                 text = ""
             if not isinstance(text, str):
                 return [], "里程碑的标题、日期和交付成果都应为文字。"
-            text = text.strip()
+            if has_control_characters(text):
+                return [], control_characters_message(f"里程碑的{MILESTONE_LABELS[key]}")
+            text = clean_text(text)
             if len(text) > limit:
                 return [], f"里程碑的{MILESTONE_LABELS[key]}太长了（最多 {limit} 字）。"
             row[key] = text
@@ -644,7 +664,7 @@ async def withdraw_proposal(proposal_id: int, actor: Actor, reason: str = "") ->
     """Withdraw a submitted proposal before the deadline; it may be submitted again before the
     deadline (same number, next version). ``Conflict`` for a draft or after the deadline."""
     member = await member_of(actor)
-    reason = (reason or "").strip()[:500]
+    reason = clean_reason(reason)
     async with write_transaction():
         row, scenario = await lock_for_write(proposal_id, member)
         if row["status"] != "submitted":

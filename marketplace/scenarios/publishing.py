@@ -630,7 +630,7 @@ def clean_filename(name: str) -> str:
 
 def check_pdf(filename: str, content: bytes) -> str | None:
     """Why ``content`` is not an acceptable attachment, or None. The content decides, not the
-    name or the browser's content type: a PDF starts with ``%PDF-``."""
+    name or the browser's content type (``core.files.is_pdf`` judges the structure)."""
     _, problem = files.check_upload(content, allowed=(files.PDF,), max_bytes=MAX_ATTACHMENT_BYTES)
     return problem
 

@@ -63,18 +63,26 @@ def managed_search(settings: Settings | None = None, *, quiet: bool = False) -> 
     answers from the database). Sets the environment and clears the settings cache, so
     ``get_settings()`` (and app workers started inside) see the server.
     """
-    from marketplace.search.server import ManagedMeilisearch, MeiliUnavailable, master_key
+    from marketplace.search.server import (
+        STATUS_FILE,
+        ManagedMeilisearch,
+        MeiliSupervisor,
+        MeiliUnavailable,
+        master_key,
+    )
 
     settings = settings or get_settings()
     if settings.search.url:
         yield settings.search.url
         return
     url = _running_managed(settings)
-    server = None
+    supervisor = None
     if url is None:
         server = ManagedMeilisearch.for_var_dir(settings.var_dir, port=settings.search.managed_port)
+        # Restarted (same port, same data) whenever it dies, for as long as the command runs.
+        supervisor = MeiliSupervisor(server, status_path=settings.var_dir / STATUS_FILE)
         try:
-            server.start()
+            supervisor.start()
         except MeiliUnavailable as exc:
             console.print(f"[yellow]Search disabled:[/] {exc}", highlight=False)
             console.print(
@@ -101,8 +109,8 @@ def managed_search(settings: Settings | None = None, *, quiet: bool = False) -> 
             else:
                 os.environ[key] = value
         get_settings.cache_clear()
-        if server is not None:
-            server.stop()
+        if supervisor is not None:
+            supervisor.stop()
             with contextlib.suppress(FileNotFoundError):
                 if _url_file(settings).read_text().strip() == url:
                     _url_file(settings).unlink()

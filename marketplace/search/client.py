@@ -146,14 +146,17 @@ class SearchEngine:
         return result["results"]
 
     async def health(self) -> dict:
-        """``{"status": "ok"|"unavailable"|"disabled", ...}`` from a live /health call (1 s)."""
+        """``{"status": "ok"|"unavailable"|"disabled"}`` from a live /health call (1 s). Public
+        (``/healthz``): the cause of a failure (with the server's address in it) goes to the log
+        only."""
         if not self.enabled:
             return {"status": "disabled"}
         probe = _client(self.config, min(1.0, self.config.timeout))
         try:
             await self.call(probe.health)
         except SearchUnavailable as exc:
-            return {"status": "unavailable", "error": str(exc)}
+            log.warning("Meilisearch health check failed: %s", exc)
+            return {"status": "unavailable"}
         return {"status": "ok"}
 
     async def wait_for_task(self, task_uid: int, timeout: float | None = None) -> dict:

@@ -16,6 +16,8 @@ Used by ``marketplace serve`` (embedded default), the test fixtures and the benc
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import os
 import platform
 import secrets
@@ -23,6 +25,7 @@ import signal
 import socket
 import stat
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -39,6 +42,9 @@ BINARY_SHA256 = "5354d854974433f8f903e59347c1c6a7f2ad947f21b3402a2cc01e07b1c952e
 INSTALL_DOCS = "https://www.meilisearch.com/docs/learn/self_hosted/install_meilisearch_locally"
 KEY_FILE = "meili_master_key"
 DATA_DIR = "meili"
+STATUS_FILE = "meili.status"
+
+log = logging.getLogger("marketplace.search")
 
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _verified: set[tuple[str, int, int]] = set()  # (path, size, mtime) already checked this process
@@ -254,3 +260,112 @@ class ManagedMeilisearch:
         if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
+
+
+class MeiliSupervisor:
+    """Keeps a ``ManagedMeilisearch`` running.
+
+    A daemon thread looks at the child every ``check_interval`` seconds. When it has exited (a
+    crash, ``kill -9``, the OOM killer) it is reaped at once (``poll()`` waits for it, so no
+    zombie is left) and started again on the same port and data after a backoff that doubles from
+    ``min_backoff`` to ``max_backoff`` seconds while restarts keep failing, and starts over once
+    the server has stayed up for ``stable_after`` seconds. Nothing is lost meanwhile: writes go
+    to the outbox, which the indexer drains as soon as the server answers again.
+
+    ``state`` is ``running``, ``restarting`` or ``stopped``; ``restarts`` counts the successful
+    restarts. Both are written to ``status_path`` (JSON, with the URL the status belongs to), which
+    ``/healthz`` reads through ``read_status`` (the app may run in other processes than this one).
+    """
+
+    def __init__(
+        self,
+        server: ManagedMeilisearch,
+        *,
+        status_path: Path | None = None,
+        min_backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        stable_after: float = 60.0,
+        check_interval: float = 0.5,
+    ):
+        self.server = server
+        self.status_path = status_path
+        self.min_backoff = min_backoff
+        self.max_backoff = max_backoff
+        self.stable_after = stable_after
+        self.check_interval = check_interval
+        self.state = "stopped"
+        self.restarts = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> MeiliSupervisor:
+        """Start the server (``MeiliUnavailable`` if it cannot start now) and its watcher."""
+        self.server.start()
+        self._stop.clear()
+        self._set_state("running")
+        self._thread = threading.Thread(target=self._watch, name="meilisearch-supervisor", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop watching, then stop the server; the status file is removed."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self.server.stop()
+        self.state = "stopped"
+        if self.status_path is not None:
+            self.status_path.unlink(missing_ok=True)
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        if self.status_path is None:
+            return
+        body = {"url": self.server.url, "state": state, "restarts": self.restarts}
+        tmp = self.status_path.with_name(self.status_path.name + ".tmp")
+        tmp.write_text(json.dumps(body))
+        os.replace(tmp, self.status_path)  # readers never see half a file
+
+    def _watch(self) -> None:
+        backoff = self.min_backoff
+        up_since = time.monotonic()
+        while not self._stop.wait(self.check_interval):
+            process = self.server.process
+            code = process.poll() if process is not None else -1  # poll() reaps an exited child
+            if code is None:
+                if time.monotonic() - up_since >= self.stable_after:
+                    backoff = self.min_backoff
+                continue
+            log.error("managed Meilisearch exited (code %s); restarting it", code)
+            self.server.process = None
+            self._set_state("restarting")
+            while not self._stop.wait(backoff):
+                try:
+                    self.server.start()
+                except MeiliUnavailable as exc:
+                    log.error("managed Meilisearch did not restart: %s", exc)
+                    backoff = min(backoff * 2, self.max_backoff)
+                    continue
+                self.restarts += 1
+                up_since = time.monotonic()
+                self._set_state("running")
+                log.warning("managed Meilisearch restarted (restart %d)", self.restarts)
+                break
+
+
+def read_status(path: Path, url: str | None) -> dict | None:
+    """What ``/healthz`` may publish about the managed server: ``{"managed": True, "state",
+    "restarts"}``, or None when this app's Meilisearch is not the supervised one (external, or a
+    stale file). Never the URL, port or any error text."""
+    if not url:
+        return None
+    try:
+        status = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(status, dict) or status.get("url") != url:
+        return None
+    state = status.get("state") if status.get("state") in ("running", "restarting") else "unknown"
+    restarts = status.get("restarts") if isinstance(status.get("restarts"), int) else 0
+    return {"managed": True, "state": state, "restarts": restarts}

@@ -20,7 +20,7 @@ from litestar.openapi.spec import OpenAPIType, Operation, Parameter
 from litestar.params import QueryParameter
 
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, Page
-from marketplace.web.params import MAX_ID, MAX_QUERY_LENGTH
+from marketplace.web.params import MAX_ID, MAX_QUERY_LENGTH, QUERY_TEXT_PATTERN
 
 API_PREFIX = "/api/v1"
 
@@ -98,8 +98,9 @@ CapabilityQuery = Annotated[
 TextQuery = Annotated[
     str | None,
     QueryParameter(
-        description=f"检索词（最多 {MAX_QUERY_LENGTH} 个字符），中文、英文均可；能力的同义词（如 ASR 与语音识别）视为相同。",
-        schema_extra={"max_length": MAX_QUERY_LENGTH},
+        description=f"检索词（最多 {MAX_QUERY_LENGTH} 个字符，不含控制字符），中文、英文均可；"
+        "能力的同义词（如 ASR 与语音识别）视为相同。",
+        schema_extra={"max_length": MAX_QUERY_LENGTH, "pattern": QUERY_TEXT_PATTERN},
     ),
 ]
 

@@ -10,11 +10,34 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, ValidationException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    SerializationException,
+    ValidationException,
+)
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_404_NOT_FOUND, HTTP_500_INTERNAL_SERVER_ERROR
 
 from marketplace.core.errors import DomainError
+
+MALFORMED_JSON = "请求体不是有效的 JSON：请使用 UTF-8 编码、语法完整、嵌套不过深的 JSON。"
+
+
+class JsonSafeRequest(Request[Any, Any, Any]):
+    """The app's request class: a body that cannot be decoded as JSON is the client's fault.
+
+    Litestar turns only ``msgspec.DecodeError`` into a 400 (with msgspec's English text); invalid
+    UTF-8 (``UnicodeDecodeError``) and nesting deeper than the decoder's recursion limit
+    (``RecursionError``) escaped as 500s. Every JSON body of every route is decoded here."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except (SerializationException, UnicodeDecodeError, RecursionError) as exc:
+            raise ClientException(MALFORMED_JSON) from exc
 
 
 def _wants_json(request: Request[Any, Any, Any]) -> bool:

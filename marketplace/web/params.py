@@ -14,6 +14,7 @@ from litestar import Request
 from litestar.params import PathParameter
 
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
+from marketplace.core.text import CONTROL_CHARACTERS, has_control_characters
 
 MAX_ID = 2**31 - 1
 
@@ -74,14 +75,25 @@ def parse_paging(params: Mapping[str, str], errors: dict[str, str]) -> tuple[int
 MAX_QUERY_LENGTH = 200
 
 
+# The OpenAPI pattern of ``q``: no control characters (the class of ``core.text``).
+QUERY_TEXT_PATTERN = f"^[^{CONTROL_CHARACTERS}]*$"
+
+
 def parse_query_text(params: Mapping[str, str], errors: dict[str, str], name: str = "q") -> str:
-    """The search text: whitespace collapsed, control characters dropped, at most 200 characters."""
+    """The search text: at most 200 characters as sent, whitespace collapsed.
+
+    The length is judged on what the user sent, before anything is removed. A control character
+    (Unicode category Cc: NUL, ESC, BEL, ...; tab, CR and LF are whitespace) is refused
+    with a message, never silently dropped, so a ``q`` of control characters is an error, not
+    an empty search. Other invisible characters (zero-width spaces, BOM) are dropped."""
     raw = params.get(name) or ""
-    text = " ".join("".join(ch for ch in raw if ch.isprintable() or ch.isspace()).split())
-    if len(text) > MAX_QUERY_LENGTH:
+    if len(raw) > MAX_QUERY_LENGTH:
         errors[name] = f"{name} 不能超过 {MAX_QUERY_LENGTH} 个字符。"
         return ""
-    return text
+    if has_control_characters(raw):
+        errors[name] = f"{name} 不能包含控制字符。"
+        return ""
+    return " ".join("".join(ch for ch in raw if ch.isprintable() or ch.isspace()).split())
 
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
