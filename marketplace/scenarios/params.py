@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from marketplace.core.errors import ValidationFailed
+from marketplace.scenarios.labels import DEADLINE_LABELS, SORT_LABELS
 from marketplace.scenarios.services import DEADLINE_WINDOWS, SORTS, ScenarioFilters
-from marketplace.scenarios.status import DOMAINS, PUBLIC_STATUSES
+from marketplace.scenarios.status import DOMAINS, PUBLIC_STATUSES, STATUS_LABELS
 from marketplace.web.params import MAX_ID, parse_choice, parse_int, parse_paging, parse_query_text
 
 
@@ -26,9 +27,9 @@ def parse_scenario_filters(params: Mapping[str, str]) -> ScenarioFilters:
         domain=parse_choice(params, "domain", DOMAINS, errors),
         department=parse_int(params, "department", errors, lo=1, hi=MAX_ID),
         capability=parse_int(params, "capability", errors, lo=1, hi=MAX_ID),
-        status=parse_choice(params, "status", PUBLIC_STATUSES, errors),
-        deadline=parse_choice(params, "deadline", tuple(DEADLINE_WINDOWS), errors),
-        sort=parse_choice(params, "sort", SORTS, errors) or ("relevance" if q else "newest"),
+        status=parse_choice(params, "status", PUBLIC_STATUSES, errors, STATUS_LABELS),
+        deadline=parse_choice(params, "deadline", tuple(DEADLINE_WINDOWS), errors, DEADLINE_LABELS),
+        sort=parse_choice(params, "sort", SORTS, errors, SORT_LABELS) or ("relevance" if q else "newest"),
         page=page,
         page_size=page_size,
     )

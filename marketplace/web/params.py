@@ -55,13 +55,21 @@ def parse_int(
 
 
 def parse_choice(
-    params: Mapping[str, str], name: str, choices: Sequence[str], errors: dict[str, str]
+    params: Mapping[str, str],
+    name: str,
+    choices: Sequence[str],
+    errors: dict[str, str],
+    labels: Mapping[str, str] | None = None,
 ) -> str | None:
+    """One of ``choices``, or None when absent. A refused value gets a message listing what is
+    accepted: each code with its Chinese label from ``labels`` (the owner's label table) where
+    the code is not Chinese already, so both page visitors and API clients can read it."""
     raw = params.get(name)
     if raw is None or raw == "":
         return None
     if raw not in choices:
-        errors[name] = f"{name} 的取值无效，可选：{'、'.join(choices)}。"
+        shown = [f"{c}（{labels[c]}）" if labels and c in labels and labels[c] != c else c for c in choices]
+        errors[name] = f"{name} 的取值无效，可选：{'、'.join(shown)}。"
         return None
     return raw
 

@@ -389,3 +389,12 @@ async def test_on_the_demo_data_the_api_returns_what_the_catalog_service_returns
     for params in queries:
         await assert_same_as_service(client, params)
     assert (await client.get(URL)).json()["total"] > 0
+
+
+async def test_a_refused_choice_lists_the_accepted_values_with_their_chinese_labels(db, client):
+    """Issue 16, defect 10: the message names each accepted code with its label."""
+    body = (await client.get("/api/v1/scenarios", params={"sort": "oldest", "deadline": "1y"})).json()
+    assert "relevance（相关度）" in body["errors"]["sort"]
+    assert "7d（7 天内截止）" in body["errors"]["deadline"]
+    page = await client.get("/scenarios", params={"status": "secret"})
+    assert page.status_code == 400 and "open（" in page.text

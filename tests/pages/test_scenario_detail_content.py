@@ -210,3 +210,5 @@ async def test_capability_chips_read_in_chinese(demo_db, client):
     text = parse(html).text()
     assert [name for name in english if name in text] == []
     assert all(f'title="{name}"' in html for name in english)
+    key = (await Scenario.select(Scenario.key).where(Scenario.id == sid).first())["key"]
+    assert f"SY-{sid:04d}" in text and key not in text  # a number, not the import's English slug
