@@ -199,15 +199,15 @@ async def test_staff_dashboard_page_is_scoped_to_the_department(db, client):
 async def test_public_statistics_count_only_published_results_and_proposals_after_deadline(db):
     await _world()
     f = await public_statistics()
-    assert f["published_scenarios"] == 4  # the draft is not public
-    assert {r["key"]: r["count"] for r in f["by_status"]} == {"open": 1, "evaluating": 2, "piloting": 1}
+    assert f.published_scenarios == 4  # the draft is not public
+    assert {r["key"]: r["count"] for r in f.by_status} == {"open": 1, "evaluating": 2, "piloting": 1}
     # Received: the published award (2) and the internal one (2) and Y's (1) are past the deadline;
     # the sealed open scenario's proposal is not counted.
-    assert f["received_total"] == 5 and f["closed_scenarios"] == 3
-    assert [a["title"] for a in f["awards"]] == ["已公布场景"]
-    assert [p["name"] for p in f["awards"][0]["partners"]] == ["大企业甲", "小企业丙"]
-    assert f["sme_awards"] == 1 and f["sme_award_share"] == 100.0
-    assert [p["scenario.title"] for p in f["completed_pilots"]] == ["已公布场景"]
+    assert f.received_total == 5 and f.closed_scenarios == 3
+    assert [a.title for a in f.awards] == ["已公布场景"]
+    assert [p.name for p in f.awards[0].partners] == ["大企业甲", "小企业丙"]
+    assert f.sme_awards == 1 and f.sme_award_share == 100.0
+    assert [p.scenario_title for p in f.completed_pilots] == ["已公布场景"]
 
 
 async def test_public_statistics_page_renders_charts_data_and_tables_without_internal_names(db, client):
