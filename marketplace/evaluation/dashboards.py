@@ -137,7 +137,42 @@ def _unsealed(now: dt.datetime):
     return (Scenario.sealed == False) | (Scenario.proposal_deadline <= now)
 
 
-async def staff_dashboard(department_id: int | None) -> dict:
+@dataclass(frozen=True)
+class ReceivedCount:
+    """How many proposals a scenario has received (None while sealed), on the staff dashboard."""
+
+    id: int
+    title: str
+    status_label: str
+    count: int | None
+
+
+@dataclass(frozen=True)
+class AwardDuration:
+    """Days from a scenario's opening to its award, on the staff dashboard."""
+
+    id: int
+    title: str
+    days: int | None
+    opened_at: dt.datetime
+    awarded_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class StaffDashboard:
+    """A department's figures (or every department's) on the staff dashboard."""
+
+    total_scenarios: int
+    by_status: list[dict]
+    by_domain: list[dict]
+    received: list[ReceivedCount]
+    award_days: list[AwardDuration]
+    median_award_days: float | None
+    sme: dict
+    charts: dict[str, dict[str, Any]]
+
+
+async def staff_dashboard(department_id: int | None) -> StaffDashboard:
     """The department's figures (``None``: every department, for admins)."""
     now = clock.now()
     query = Scenario.select(
@@ -168,37 +203,37 @@ async def staff_dashboard(department_id: int | None) -> dict:
             continue
         sealed_now = s["sealed"] and (s["proposal_deadline"] is None or s["proposal_deadline"] > now)
         received_rows.append(
-            {
-                "id": s["id"],
-                "title": s["title"],
-                "status_label": STATUS_LABELS[s["status"]],
-                "count": None if sealed_now else per_scenario.get(s["id"], 0),
-            }
+            ReceivedCount(
+                id=s["id"],
+                title=s["title"],
+                status_label=STATUS_LABELS[s["status"]],
+                count=None if sealed_now else per_scenario.get(s["id"], 0),
+            )
         )
     award_rows = [
-        {
-            "id": s["id"],
-            "title": s["title"],
-            "days": days_between(s["opened_at"], s["awarded_at"]),
-            "opened_at": s["opened_at"],
-            "awarded_at": s["awarded_at"],
-        }
+        AwardDuration(
+            id=s["id"],
+            title=s["title"],
+            days=days_between(s["opened_at"], s["awarded_at"]),
+            opened_at=s["opened_at"],
+            awarded_at=s["awarded_at"],
+        )
         for s in scenarios
         if s["awarded_at"] and s["opened_at"]
     ]
     by_status = [r for r in count_by(scenarios, "status", STATUSES, STATUS_LABELS) if r["count"]]
     by_domain = count_by(scenarios, "domain", DOMAINS)
     sme = sme_participation(proposals)
-    counted = [r for r in received_rows if r["count"] is not None]
-    return {
-        "total_scenarios": len(scenarios),
-        "by_status": by_status,
-        "by_domain": by_domain,
-        "received": received_rows,
-        "award_days": award_rows,
-        "median_award_days": median([r["days"] for r in award_rows]),
-        "sme": sme,
-        "charts": {
+    counted = [r for r in received_rows if r.count is not None]
+    return StaffDashboard(
+        total_scenarios=len(scenarios),
+        by_status=by_status,
+        by_domain=by_domain,
+        received=received_rows,
+        award_days=award_rows,
+        median_award_days=median([r.days for r in award_rows if r.days is not None]),
+        sme=sme,
+        charts={
             "status": chart(
                 "bar", [r["label"] for r in by_status], [("场景数", [r["count"] for r in by_status])]
             ),
@@ -207,14 +242,14 @@ async def staff_dashboard(department_id: int | None) -> dict:
             ),
             "received": chart(
                 "bar",
-                [r["title"] for r in counted],
-                [("方案数", [r["count"] for r in counted])],
+                [r.title for r in counted],
+                [("方案数", [r.count for r in counted])],
                 horizontal=True,
             ),
             "award_days": chart(
                 "bar",
-                [r["title"] for r in award_rows],
-                [("天数", [r["days"] for r in award_rows])],
+                [r.title for r in award_rows],
+                [("天数", [r.days for r in award_rows])],
                 horizontal=True,
             ),
             "sme": chart(
@@ -223,7 +258,7 @@ async def staff_dashboard(department_id: int | None) -> dict:
                 [("方案数", [sme["with_sme"], sme["total"] - sme["with_sme"]])],
             ),
         },
-    }
+    )
 
 
 @dataclass(frozen=True)
