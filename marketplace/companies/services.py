@@ -251,14 +251,36 @@ async def count_companies_by_status() -> dict[str, int]:
     return counts
 
 
-async def get_member_company(company_id: int) -> dict:
+@dataclass(frozen=True)
+class MemberCompany:
+    """The member's own company, whatever its status, as the member home shows it."""
+
+    id: int
+    name: str
+    status: str
+    credit_code: str | None
+    size: str
+    size_label: str
+    contact_name: str
+    capabilities: list[DeclaredCapability]
+
+
+async def get_member_company(company_id: int) -> MemberCompany:
     """The member's own company as stored, whatever its status (for the member area)."""
-    row = await Company.select().where(Company.id == company_id).output(load_json=True).first()
+    row = (
+        await Company.select(
+            Company.id, Company.name, Company.status, Company.credit_code, Company.size, Company.contact_name
+        )
+        .where(Company.id == company_id)
+        .first()
+    )
     if row is None:
         raise NotFound("企业不存在。")
-    row["size_label"] = SIZE_LABELS[row["size"]]
     caps = (await _capabilities_of([company_id])).get(company_id, [])
-    row["capabilities"] = [
-        DeclaredCapability(capability=c, evidence=e, evidence_label=EVIDENCE_LABELS[e]) for c, e in caps
-    ]
-    return row
+    return MemberCompany(
+        **row,
+        size_label=SIZE_LABELS[row["size"]],
+        capabilities=[
+            DeclaredCapability(capability=c, evidence=e, evidence_label=EVIDENCE_LABELS[e]) for c, e in caps
+        ],
+    )

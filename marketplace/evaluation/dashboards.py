@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from dataclasses import dataclass
+from typing import Any
 
 from piccolo.columns import ForeignKey
 
@@ -135,7 +137,42 @@ def _unsealed(now: dt.datetime):
     return (Scenario.sealed == False) | (Scenario.proposal_deadline <= now)
 
 
-async def staff_dashboard(department_id: int | None) -> dict:
+@dataclass(frozen=True)
+class ReceivedCount:
+    """How many proposals a scenario has received (None while sealed), on the staff dashboard."""
+
+    id: int
+    title: str
+    status_label: str
+    count: int | None
+
+
+@dataclass(frozen=True)
+class AwardDuration:
+    """Days from a scenario's opening to its award, on the staff dashboard."""
+
+    id: int
+    title: str
+    days: int | None
+    opened_at: dt.datetime
+    awarded_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class StaffDashboard:
+    """A department's figures (or every department's) on the staff dashboard."""
+
+    total_scenarios: int
+    by_status: list[dict]
+    by_domain: list[dict]
+    received: list[ReceivedCount]
+    award_days: list[AwardDuration]
+    median_award_days: float | None
+    sme: dict
+    charts: dict[str, dict[str, Any]]
+
+
+async def staff_dashboard(department_id: int | None) -> StaffDashboard:
     """The department's figures (``None``: every department, for admins)."""
     now = clock.now()
     query = Scenario.select(
@@ -166,37 +203,37 @@ async def staff_dashboard(department_id: int | None) -> dict:
             continue
         sealed_now = s["sealed"] and (s["proposal_deadline"] is None or s["proposal_deadline"] > now)
         received_rows.append(
-            {
-                "id": s["id"],
-                "title": s["title"],
-                "status_label": STATUS_LABELS[s["status"]],
-                "count": None if sealed_now else per_scenario.get(s["id"], 0),
-            }
+            ReceivedCount(
+                id=s["id"],
+                title=s["title"],
+                status_label=STATUS_LABELS[s["status"]],
+                count=None if sealed_now else per_scenario.get(s["id"], 0),
+            )
         )
     award_rows = [
-        {
-            "id": s["id"],
-            "title": s["title"],
-            "days": days_between(s["opened_at"], s["awarded_at"]),
-            "opened_at": s["opened_at"],
-            "awarded_at": s["awarded_at"],
-        }
+        AwardDuration(
+            id=s["id"],
+            title=s["title"],
+            days=days_between(s["opened_at"], s["awarded_at"]),
+            opened_at=s["opened_at"],
+            awarded_at=s["awarded_at"],
+        )
         for s in scenarios
         if s["awarded_at"] and s["opened_at"]
     ]
     by_status = [r for r in count_by(scenarios, "status", STATUSES, STATUS_LABELS) if r["count"]]
     by_domain = count_by(scenarios, "domain", DOMAINS)
     sme = sme_participation(proposals)
-    counted = [r for r in received_rows if r["count"] is not None]
-    return {
-        "total_scenarios": len(scenarios),
-        "by_status": by_status,
-        "by_domain": by_domain,
-        "received": received_rows,
-        "award_days": award_rows,
-        "median_award_days": median([r["days"] for r in award_rows]),
-        "sme": sme,
-        "charts": {
+    counted = [r for r in received_rows if r.count is not None]
+    return StaffDashboard(
+        total_scenarios=len(scenarios),
+        by_status=by_status,
+        by_domain=by_domain,
+        received=received_rows,
+        award_days=award_rows,
+        median_award_days=median([r.days for r in award_rows if r.days is not None]),
+        sme=sme,
+        charts={
             "status": chart(
                 "bar", [r["label"] for r in by_status], [("场景数", [r["count"] for r in by_status])]
             ),
@@ -205,14 +242,14 @@ async def staff_dashboard(department_id: int | None) -> dict:
             ),
             "received": chart(
                 "bar",
-                [r["title"] for r in counted],
-                [("方案数", [r["count"] for r in counted])],
+                [r.title for r in counted],
+                [("方案数", [r.count for r in counted])],
                 horizontal=True,
             ),
             "award_days": chart(
                 "bar",
-                [r["title"] for r in award_rows],
-                [("天数", [r["days"] for r in award_rows])],
+                [r.title for r in award_rows],
+                [("天数", [r.days for r in award_rows])],
                 horizontal=True,
             ),
             "sme": chart(
@@ -221,10 +258,60 @@ async def staff_dashboard(department_id: int | None) -> dict:
                 [("方案数", [sme["with_sme"], sme["total"] - sme["with_sme"]])],
             ),
         },
-    }
+    )
 
 
-async def _partners(proposal_ids: list[int]) -> dict[int, list[dict]]:
+@dataclass(frozen=True)
+class AwardPartner:
+    """A company of a published winning proposal (lead first), as the public statistics list it."""
+
+    id: int
+    name: str
+    size: str
+    is_lead: bool
+
+
+@dataclass(frozen=True)
+class PublicAward:
+    """A published award on the public statistics page: the scenario and its partners."""
+
+    scenario_id: int
+    title: str
+    domain: str
+    status_label: str
+    published_at: dt.datetime
+    partners: list[AwardPartner]
+    with_sme: bool
+
+
+@dataclass(frozen=True)
+class CompletedPilot:
+    """A completed pilot on a published result, as the public statistics list it."""
+
+    scenario: int
+    scenario_title: str
+    completed_at: dt.datetime | None
+    lead_name: str
+
+
+@dataclass(frozen=True)
+class PublicStatistics:
+    """The programme's open figures on the public statistics page (tables and chart data)."""
+
+    published_scenarios: int
+    by_domain: list[dict]
+    by_status: list[dict]
+    closed_scenarios: int
+    received_total: int
+    received_by_domain: list[dict]
+    awards: list[PublicAward]
+    sme_awards: int
+    sme_award_share: float | None
+    completed_pilots: list[CompletedPilot]
+    charts: dict[str, dict[str, Any]]
+
+
+async def _partners(proposal_ids: list[int]) -> dict[int, list[AwardPartner]]:
     if not proposal_ids:
         return {}
     rows = (
@@ -239,20 +326,17 @@ async def _partners(proposal_ids: list[int]) -> dict[int, list[dict]]:
         .order_by(ProposalMember.is_lead, ascending=False)
         .order_by(ProposalMember.id)
     )
-    out: dict[int, list[dict]] = {}
+    out: dict[int, list[AwardPartner]] = {}
     for r in rows:
         out.setdefault(r["proposal"], []).append(
-            {
-                "id": r["company"],
-                "name": r["company.name"],
-                "size": r["company.size"],
-                "is_lead": r["is_lead"],
-            }
+            AwardPartner(
+                id=r["company"], name=r["company.name"], size=r["company.size"], is_lead=r["is_lead"]
+            )
         )
     return out
 
 
-async def public_statistics() -> dict:
+async def public_statistics() -> PublicStatistics:
     """The programme's open figures (see the module docstring for what is left out)."""
     now = clock.now()
     public = await Scenario.select(Scenario.id, Scenario.domain, Scenario.public_status).where(
@@ -296,17 +380,17 @@ async def public_statistics() -> dict:
     for o in outcomes:
         team = partners.get(o["selected_proposal"], [])
         awards.append(
-            {
-                "scenario_id": o["scenario"],
-                "title": o["scenario.title"],
-                "domain": o["scenario.domain"],
-                "status_label": STATUS_LABELS[o["scenario.public_status"]],
-                "published_at": o["published_at"],
-                "partners": team,
-                "with_sme": any(p["size"] == "sme" for p in team),
-            }
+            PublicAward(
+                scenario_id=o["scenario"],
+                title=o["scenario.title"],
+                domain=o["scenario.domain"],
+                status_label=STATUS_LABELS[o["scenario.public_status"]],
+                published_at=o["published_at"],
+                partners=team,
+                with_sme=any(p.size == "sme" for p in team),
+            )
         )
-    sme_awards = sum(1 for a in awards if a["with_sme"])
+    sme_awards = sum(1 for a in awards if a.with_sme)
 
     lead = Pilot.proposal.company
     assert isinstance(lead, ForeignKey)  # joined foreign key (Piccolo types it Column | Any)
@@ -325,18 +409,26 @@ async def public_statistics() -> dict:
         .order_by(Pilot.completed_at, ascending=False)
     )
 
-    return {
-        "published_scenarios": len(public),
-        "by_domain": by_domain,
-        "by_status": by_status,
-        "closed_scenarios": len(closed),
-        "received_total": len(received),
-        "received_by_domain": [{"label": d, "count": received_by_domain[d]} for d in DOMAINS],
-        "awards": awards,
-        "sme_awards": sme_awards,
-        "sme_award_share": share(sme_awards, len(awards)),
-        "completed_pilots": pilots,
-        "charts": {
+    return PublicStatistics(
+        published_scenarios=len(public),
+        by_domain=by_domain,
+        by_status=by_status,
+        closed_scenarios=len(closed),
+        received_total=len(received),
+        received_by_domain=[{"label": d, "count": received_by_domain[d]} for d in DOMAINS],
+        awards=awards,
+        sme_awards=sme_awards,
+        sme_award_share=share(sme_awards, len(awards)),
+        completed_pilots=[
+            CompletedPilot(
+                scenario=p["scenario"],
+                scenario_title=p["scenario.title"],
+                completed_at=p["completed_at"],
+                lead_name=p["proposal.company.name"],
+            )
+            for p in pilots
+        ],
+        charts={
             "domain": chart("doughnut", list(DOMAINS), [("场景数", [r["count"] for r in by_domain])]),
             "status": chart(
                 "bar", [r["label"] for r in by_status], [("场景数", [r["count"] for r in by_status])]
@@ -348,4 +440,4 @@ async def public_statistics() -> dict:
                 [("已公布的选定结果", [sme_awards, len(awards) - sme_awards])],
             ),
         },
-    }
+    )

@@ -11,6 +11,9 @@ side's company managers.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from piccolo.columns import ForeignKey
 from piccolo.custom_types import Combinable
 
@@ -303,7 +306,22 @@ async def search_invitable_companies(proposal_id: int, text: str, limit: int = 1
     return [{"id": r["id"], "name": r["name"], "is_sme": r["size"] == "sme"} for r in rows]
 
 
-async def list_invitations(company_id: int, *, pending_only: bool = True) -> list[dict]:
+@dataclass(frozen=True)
+class ConsortiumInvitation:
+    """An invitation to join a consortium, as the invited company's proposal list shows it."""
+
+    proposal: int
+    role: str
+    work_share: int
+    status: str
+    invited_at: dt.datetime
+    lead_name: str
+    scenario: int
+    scenario_title: str
+    scenario_proposal_deadline: dt.datetime | None
+
+
+async def list_invitations(company_id: int, *, pending_only: bool = True) -> list[ConsortiumInvitation]:
     """Invitations to the company (open ones by default), with the scenario and the lead."""
     where = (ProposalMember.company == company_id) & (ProposalMember.is_lead == False)
     if pending_only:
@@ -326,4 +344,17 @@ async def list_invitations(company_id: int, *, pending_only: bool = True) -> lis
         .where(where)
         .order_by(ProposalMember.invited_at, ascending=False)
     )
-    return rows
+    return [
+        ConsortiumInvitation(
+            proposal=r["proposal"],
+            role=r["role"],
+            work_share=r["work_share"],
+            status=r["status"],
+            invited_at=r["invited_at"],
+            lead_name=r["proposal.company.name"],
+            scenario=r["proposal.scenario"],
+            scenario_title=r["proposal.scenario.title"],
+            scenario_proposal_deadline=r["proposal.scenario.proposal_deadline"],
+        )
+        for r in rows
+    ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from marketplace.proposals.services import TEXT_FIELDS
+from marketplace.proposals.services import TEXT_FIELDS, MemberProposal
 
 EMPTY_MILESTONE_ROWS = 2
 MAX_ROWS = 30
@@ -32,16 +32,16 @@ def changes_from_form(form: dict[str, str], capability_ids: list[int]) -> dict:
     return changes
 
 
-def form_from_proposal(row: dict) -> dict:
+def form_from_proposal(proposal: MemberProposal) -> dict:
     """Form values of a stored proposal (the working copy)."""
-    form = {name: row.get(name) or "" for name in TEXT_FIELDS}
-    for key, text in (row.get("capability_answers") or {}).items():
+    form = {name: getattr(proposal, name) or "" for name in TEXT_FIELDS}
+    for key, text in (proposal.capability_answers or {}).items():
         form[f"cap_{key}"] = text
-    for i, milestone in enumerate(row.get("timeline") or []):
+    for i, milestone in enumerate(proposal.timeline or []):
         for part in ("title", "due", "deliverable"):
             form[f"milestone_{part}_{i}"] = milestone.get(part, "")
-    form["cost_estimate"] = "" if row.get("cost_estimate") is None else str(row["cost_estimate"])
-    form["declaration_accepted"] = "1" if row.get("declaration_accepted") else ""
+    form["cost_estimate"] = "" if proposal.cost_estimate is None else str(proposal.cost_estimate)
+    form["declaration_accepted"] = "1" if proposal.declaration_accepted else ""
     return form
 
 

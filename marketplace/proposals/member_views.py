@@ -91,9 +91,7 @@ class MemberProposalController(Controller):
         proposal = await ps.get_member_proposal(proposal_id, request.user)
         query = (request.query_params.get("q") or "").strip()[:60]
         found = (
-            await pc.search_invitable_companies(proposal_id, query)
-            if (query and proposal["editable"])
-            else []
+            await pc.search_invitable_companies(proposal_id, query) if (query and proposal.editable) else []
         )
         return Template(
             "proposals/detail.html",
@@ -113,13 +111,13 @@ class MemberProposalController(Controller):
     @get("/proposals/{proposal_id:int}/edit", name="member:proposals:edit")
     async def edit(self, request: Request, proposal_id: Id) -> Template | Redirect:
         proposal = await ps.get_member_proposal(proposal_id, request.user)
-        if not proposal["editable"]:
+        if not proposal.editable:
             return see_other(request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id))
         return self._form_page(proposal, pf.form_from_proposal(proposal))
 
     def _form_page(
         self,
-        proposal: dict,
+        proposal: ps.MemberProposal,
         form: dict,
         *,
         errors: dict | None = None,
@@ -146,7 +144,7 @@ class MemberProposalController(Controller):
     async def save(self, request: Request, proposal_id: Id) -> Template | Redirect:
         form = await read_form(request)
         proposal = await ps.get_member_proposal(proposal_id, request.user)
-        changes = pf.changes_from_form(form, [c["capability"] for c in proposal["capabilities"]])
+        changes = pf.changes_from_form(form, [c.capability for c in proposal.capabilities])
         actor = actor_of(request)
         try:
             await ps.save_proposal(proposal_id, actor, changes)
@@ -179,7 +177,7 @@ class MemberProposalController(Controller):
         answers JSON ``{"saved_at": "HH:MM"}`` or ``{"detail", "errors"}``."""
         form = await read_form(request)
         proposal = await ps.get_member_proposal(proposal_id, request.user)
-        changes = pf.changes_from_form(form, [c["capability"] for c in proposal["capabilities"]])
+        changes = pf.changes_from_form(form, [c.capability for c in proposal.capabilities])
         try:
             when = await ps.save_proposal(proposal_id, actor_of(request), changes)
         except ValidationFailed as exc:
@@ -226,17 +224,13 @@ class MemberProposalController(Controller):
     @get("/proposals/{proposal_id:int}/receipt", name="member:proposals:receipt")
     async def receipt(self, request: Request, proposal_id: Id) -> Template:
         proposal = await ps.get_member_proposal(proposal_id, request.user)
-        if not proposal["versions"]:
+        if not proposal.versions:
             raise NotFound("方案尚未提交，还没有回执。")
         wanted = _int(request.query_params.get("v", ""))
-        version = next((v for v in proposal["versions"] if v["version"] == wanted), proposal["versions"][0])
+        version = next((v for v in proposal.versions if v["version"] == wanted), proposal.versions[0])
         warning = ""
-        budget = proposal["scenario_row"]["budget_max"]
-        if (
-            request.query_params.get("warn")
-            and budget is not None
-            and (proposal["cost_estimate"] or 0) > budget
-        ):
+        budget = proposal.scenario_row.budget_max
+        if request.query_params.get("warn") and budget is not None and (proposal.cost_estimate or 0) > budget:
             warning = f"费用估算高于场景预算上限（{budget:,} 元），评审时可能因此扣分。"
         return Template("proposals/receipt.html", context={"p": proposal, "v": version, "warning": warning})
 
@@ -311,7 +305,7 @@ class MemberProposalController(Controller):
     @get("/invitations/{proposal_id:int}", name="member:invitations:detail")
     async def invitation(self, request: Request, proposal_id: Id) -> Template:
         proposal = await ps.get_member_proposal(proposal_id, request.user)
-        mine = next((m for m in proposal["members"] if m["company_id"] == request.user.company_id), None)
+        mine = next((m for m in proposal.members if m["company_id"] == request.user.company_id), None)
         if mine is None or mine["is_lead"]:
             raise NotFound("邀请不存在。")
         return Template("proposals/invitation.html", context={"p": proposal, "mine": mine})

@@ -734,7 +734,76 @@ async def publish_proposal_outcome(proposal_id: int, selected: bool, *, at: dt.d
 # Reads for the member pages and the API
 
 
-async def get_member_proposal(proposal_id: int, user) -> dict:
+@dataclass(frozen=True)
+class ProposalScenario:
+    """The scenario facts a member's proposal pages show beside the proposal."""
+
+    id: int
+    title: str
+    status: str
+    proposal_deadline: dt.datetime | None
+    budget_min: int | None
+    budget_max: int | None
+    sealed: bool
+
+
+@dataclass(frozen=True)
+class RequiredCapability:
+    """A capability the scenario asks for, which the proposal answers one by one."""
+
+    capability: int
+    name: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class MemberProposal:
+    """A proposal as its lead or a consortium member reads it on the member proposal pages."""
+
+    id: int
+    number: str | None
+    status: str
+    status_label: str
+    scenario: int
+    scenario_title: str
+    scenario_department: int
+    scenario_sealed: bool
+    scenario_proposal_deadline: dt.datetime | None
+    company: int
+    company_name: str
+    company_size: str
+    summary: str
+    understanding: str
+    approach: str
+    capability_answers: dict[str, Any]
+    data_needs: str
+    team: str
+    timeline: list[dict[str, Any]]
+    cost_estimate: int | None
+    pilot_plan: str
+    success_indicators: str
+    declaration_accepted: bool
+    needs_confirmation: bool
+    version: int
+    content_hash: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    submitted_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None
+    outcome_published: bool
+    autosaved_at: dt.datetime | None
+    scenario_row: ProposalScenario
+    members: list[dict[str, Any]]
+    is_lead: bool
+    accepting: bool
+    editable: bool
+    capabilities: list[RequiredCapability]
+    versions: list[dict[str, Any]]
+    attachments: list[dict[str, Any]]
+    unsubmitted_changes: bool
+
+
+async def get_member_proposal(proposal_id: int, user) -> MemberProposal:
     """The proposal as its lead or consortium member sees it (``NotFound`` for anyone else),
     with scenario facts, members, versions, attachments and whether the working copy has changes
     not yet submitted."""
@@ -759,15 +828,10 @@ async def get_member_proposal(proposal_id: int, user) -> dict:
     assert scenario is not None  # a proposal's scenario (foreign key)
     autosaved = await Proposal.select(Proposal.autosaved_at).where(Proposal.id == proposal_id).first()
     assert autosaved is not None  # get_visible_proposal has just read it
-    row.update(autosaved)
-    row["scenario_row"] = scenario
-    row["members"] = await load_members(proposal_id)
-    row["status_label"] = STATUS_LABELS[row["status"]]
-    row["is_lead"] = row["company"] == user.company_id
-    row["accepting"] = accepting(scenario)
-    row["editable"] = row["is_lead"] and row["accepting"] and row["status"] in WRITABLE_STATUSES
-    row["capabilities"] = await required_capabilities(row["scenario"])
-    row["versions"] = (
+    members = await load_members(proposal_id)
+    is_lead = row["company"] == user.company_id
+    is_accepting = accepting(scenario)
+    versions = (
         await ProposalVersion.select(
             ProposalVersion.id,
             ProposalVersion.version,
@@ -779,11 +843,56 @@ async def get_member_proposal(proposal_id: int, user) -> dict:
     )
     from marketplace.proposals.attachments import list_attachments
 
-    row["attachments"] = await list_attachments(proposal_id)
-    row["unsubmitted_changes"] = bool(row["version"]) and (
-        content_hash(await canonical_content(proposal_id, members=row["members"])) != row["content_hash"]
+    attachments = await list_attachments(proposal_id)
+    unsubmitted_changes = bool(row["version"]) and (
+        content_hash(await canonical_content(proposal_id, members=members)) != row["content_hash"]
     )
-    return row
+    return MemberProposal(
+        id=row["id"],
+        number=row["number"],
+        status=row["status"],
+        status_label=STATUS_LABELS[row["status"]],
+        scenario=row["scenario"],
+        scenario_title=row["scenario.title"],
+        scenario_department=row["scenario.department"],
+        scenario_sealed=row["scenario.sealed"],
+        scenario_proposal_deadline=row["scenario.proposal_deadline"],
+        company=row["company"],
+        company_name=row["company.name"],
+        company_size=row["company.size"],
+        summary=row["summary"],
+        understanding=row["understanding"],
+        approach=row["approach"],
+        capability_answers=row["capability_answers"],
+        data_needs=row["data_needs"],
+        team=row["team"],
+        timeline=row["timeline"],
+        cost_estimate=row["cost_estimate"],
+        pilot_plan=row["pilot_plan"],
+        success_indicators=row["success_indicators"],
+        declaration_accepted=row["declaration_accepted"],
+        needs_confirmation=row["needs_confirmation"],
+        version=row["version"],
+        content_hash=row["content_hash"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        submitted_at=row["submitted_at"],
+        withdrawn_at=row["withdrawn_at"],
+        outcome_published=row["outcome_published"],
+        autosaved_at=autosaved["autosaved_at"],
+        scenario_row=ProposalScenario(**scenario),
+        members=members,
+        is_lead=is_lead,
+        accepting=is_accepting,
+        editable=is_lead and is_accepting and row["status"] in WRITABLE_STATUSES,
+        capabilities=[
+            RequiredCapability(capability=c["capability"], name=c["capability.name"], weight=c["weight"])
+            for c in await required_capabilities(row["scenario"])
+        ],
+        versions=versions,
+        attachments=attachments,
+        unsubmitted_changes=unsubmitted_changes,
+    )
 
 
 async def get_version(proposal_id: int, version: int, user) -> dict:
@@ -802,7 +911,29 @@ async def get_version(proposal_id: int, version: int, user) -> dict:
     return row
 
 
-async def list_company_proposals(company_id: int) -> list[dict]:
+@dataclass(frozen=True)
+class CompanyProposal:
+    """A proposal the company leads or has joined, as its proposal list and the member home show it."""
+
+    id: int
+    number: str | None
+    status: str
+    status_label: str
+    version: int
+    company: int
+    company_name: str
+    scenario: int
+    scenario_title: str
+    scenario_proposal_deadline: dt.datetime | None
+    scenario_status: str
+    submitted_at: dt.datetime | None
+    updated_at: dt.datetime
+    needs_confirmation: bool
+    is_lead: bool
+    accepting: bool
+
+
+async def list_company_proposals(company_id: int) -> list[CompanyProposal]:
     """Proposals the company leads or has joined (accepted), newest first, with scenario deadline."""
     joined = ProposalMember.select(ProposalMember.proposal).where(
         (ProposalMember.company == company_id) & (ProposalMember.status == "accepted")
@@ -826,13 +957,29 @@ async def list_company_proposals(company_id: int) -> list[dict]:
         .where((Proposal.company == company_id) | Proposal.id.is_in(joined))
         .order_by(Proposal.updated_at, ascending=False)
     )
-    for r in rows:
-        r["status_label"] = STATUS_LABELS[r["status"]]
-        r["is_lead"] = r["company"] == company_id
-        r["accepting"] = accepting(
-            {"status": r["scenario.status"], "proposal_deadline": r["scenario.proposal_deadline"]}
+    return [
+        CompanyProposal(
+            id=r["id"],
+            number=r["number"],
+            status=r["status"],
+            status_label=STATUS_LABELS[r["status"]],
+            version=r["version"],
+            company=r["company"],
+            company_name=r["company.name"],
+            scenario=r["scenario"],
+            scenario_title=r["scenario.title"],
+            scenario_proposal_deadline=r["scenario.proposal_deadline"],
+            scenario_status=r["scenario.status"],
+            submitted_at=r["submitted_at"],
+            updated_at=r["updated_at"],
+            needs_confirmation=r["needs_confirmation"],
+            is_lead=r["company"] == company_id,
+            accepting=accepting(
+                {"status": r["scenario.status"], "proposal_deadline": r["scenario.proposal_deadline"]}
+            ),
         )
-    return rows
+        for r in rows
+    ]
 
 
 async def company_size(company_id: int) -> str:

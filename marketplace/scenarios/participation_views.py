@@ -58,7 +58,7 @@ async def detail_extras(request: Request, scenario: ScenarioDetail) -> dict:
     )
     assert row is not None  # the scenario being shown
     asking_open = questions.can_ask_now(row)
-    my_questions = []
+    my_questions: list[questions.CompanyQuestion] = []
     if user.is_authenticated and user.is_member and user.company_id:
         my_questions = await questions.list_company_questions(scenario.id, user.company_id)
     return {

@@ -10,6 +10,7 @@ questions the department's staff (in the app only), answers the member who asked
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from marketplace.accounts.tables import User
 from marketplace.core import clock
@@ -151,7 +152,20 @@ async def answer_question(question_id: int, actor: Actor, answer: str) -> None:
             )
 
 
-async def list_questions_for_staff(scenario_id: int) -> list[dict]:
+@dataclass(frozen=True)
+class StaffQuestion:
+    """A question on the scenario with the asking company's name, as the department's staff see it."""
+
+    id: int
+    question: str
+    asked_at: dt.datetime
+    answer: str
+    answered_at: dt.datetime | None
+    published: bool
+    company_name: str | None  # None: the company is gone
+
+
+async def list_questions_for_staff(scenario_id: int) -> list[StaffQuestion]:
     """Every question of the scenario (answered or not), oldest first, with the asking company
     (staff see it; the public never does)."""
     rows = (
@@ -168,12 +182,34 @@ async def list_questions_for_staff(scenario_id: int) -> list[dict]:
         .order_by(Question.asked_at)
         .order_by(Question.id)
     )
-    return rows
+    return [
+        StaffQuestion(
+            id=r["id"],
+            question=r["question"],
+            asked_at=r["asked_at"],
+            answer=r["answer"],
+            answered_at=r["answered_at"],
+            published=r["published"],
+            company_name=r["company.name"],
+        )
+        for r in rows
+    ]
 
 
-async def list_company_questions(scenario_id: int, company_id: int) -> list[dict]:
+@dataclass(frozen=True)
+class CompanyQuestion:
+    """One of the member company's own questions on a scenario, as the scenario page lists them."""
+
+    id: int
+    question: str
+    asked_at: dt.datetime
+    answer: str
+    answered_at: dt.datetime | None
+
+
+async def list_company_questions(scenario_id: int, company_id: int) -> list[CompanyQuestion]:
     """The member's own company's questions on a scenario, answered or not."""
-    return (
+    rows = (
         await Question.select(
             Question.id,
             Question.question,
@@ -184,3 +220,4 @@ async def list_company_questions(scenario_id: int, company_id: int) -> list[dict
         .where((Question.scenario == scenario_id) & (Question.company == company_id))
         .order_by(Question.asked_at)
     )
+    return [CompanyQuestion(**r) for r in rows]

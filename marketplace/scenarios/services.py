@@ -456,7 +456,23 @@ async def count_departments_with_public_scenarios() -> int:
 # Staff reads
 
 
-async def list_department_scenarios(department_id: int | None) -> list[dict]:
+@dataclass(frozen=True)
+class DepartmentScenario:
+    """A scenario in any status, as its department's staff home lists it."""
+
+    id: int
+    key: str | None
+    title: str
+    domain: str
+    status: str
+    status_label: str
+    public_status: str | None
+    proposal_deadline: dt.datetime | None
+    updated_at: dt.datetime
+    department_name: str
+
+
+async def list_department_scenarios(department_id: int | None) -> list[DepartmentScenario]:
     """A department's scenarios in every status, for its staff (None: all departments, admins)."""
     query = Scenario.select(
         Scenario.id,
@@ -472,6 +488,18 @@ async def list_department_scenarios(department_id: int | None) -> list[dict]:
     if department_id is not None:
         query = query.where(Scenario.department == department_id)
     rows = await query.order_by(Scenario.updated_at, ascending=False)
-    for r in rows:
-        r["status_label"] = sm.STATUS_LABELS[r["status"]]
-    return rows
+    return [
+        DepartmentScenario(
+            id=r["id"],
+            key=r["key"],
+            title=r["title"],
+            domain=r["domain"],
+            status=r["status"],
+            status_label=sm.STATUS_LABELS[r["status"]],
+            public_status=r["public_status"],
+            proposal_deadline=r["proposal_deadline"],
+            updated_at=r["updated_at"],
+            department_name=r["department.name"],
+        )
+        for r in rows
+    ]

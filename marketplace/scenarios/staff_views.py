@@ -20,6 +20,6 @@ class StaffAreaController(Controller):
     @get("/", name="staff:home")
     async def home(self, request: Request) -> Template:
         scenarios = await list_department_scenarios(request.user.department_id)
-        counts = Counter(s["status"] for s in scenarios)
+        counts = Counter(s.status for s in scenarios)
         by_status = [(s, STATUS_LABELS[s], counts[s]) for s in STATUSES if counts[s]]
         return Template("staff/home.html", context={"scenarios": scenarios, "by_status": by_status})

@@ -145,30 +145,30 @@ async def _world() -> dict:
 async def test_staff_dashboard_figures_for_one_department(db):
     w = await _world()
     f = await staff_dashboard(w["x"])
-    assert f["total_scenarios"] == 4
-    assert {r["key"]: r["count"] for r in f["by_status"]} == {
+    assert f.total_scenarios == 4
+    assert {r["key"]: r["count"] for r in f.by_status} == {
         "draft": 1,
         "open": 1,
         "awarded": 1,
         "piloting": 1,
     }
-    assert {r["key"]: r["count"] for r in f["by_domain"]} == {
+    assert {r["key"]: r["count"] for r in f.by_domain} == {
         "一网通办": 3,
         "一网统管": 1,
         "一网提优": 0,
         "一网协同": 0,
     }
-    assert {r["title"]: r["count"] for r in f["received"]} == {
+    assert {r.title: r.count for r in f.received} == {
         "已公布场景": 2,
         "内部已选定场景": 2,
         "密封征集场景": None,
     }
-    assert sorted((r["title"], r["days"]) for r in f["award_days"]) == [
+    assert sorted((r.title, r.days) for r in f.award_days) == [
         ("内部已选定场景", 20),
         ("已公布场景", 60),
     ]
-    assert f["median_award_days"] == 40
-    assert f["sme"] == {
+    assert f.median_award_days == 40
+    assert f.sme == {
         "total": 4,
         "with_sme": 3,
         "share": 75.0,
@@ -177,7 +177,7 @@ async def test_staff_dashboard_figures_for_one_department(db):
     }
 
     everything = await staff_dashboard(None)
-    assert everything["total_scenarios"] == 5 and everything["sme"]["total"] == 5
+    assert everything.total_scenarios == 5 and everything.sme["total"] == 5
 
 
 async def test_staff_dashboard_page_is_scoped_to_the_department(db, client):
@@ -199,15 +199,15 @@ async def test_staff_dashboard_page_is_scoped_to_the_department(db, client):
 async def test_public_statistics_count_only_published_results_and_proposals_after_deadline(db):
     await _world()
     f = await public_statistics()
-    assert f["published_scenarios"] == 4  # the draft is not public
-    assert {r["key"]: r["count"] for r in f["by_status"]} == {"open": 1, "evaluating": 2, "piloting": 1}
+    assert f.published_scenarios == 4  # the draft is not public
+    assert {r["key"]: r["count"] for r in f.by_status} == {"open": 1, "evaluating": 2, "piloting": 1}
     # Received: the published award (2) and the internal one (2) and Y's (1) are past the deadline;
     # the sealed open scenario's proposal is not counted.
-    assert f["received_total"] == 5 and f["closed_scenarios"] == 3
-    assert [a["title"] for a in f["awards"]] == ["已公布场景"]
-    assert [p["name"] for p in f["awards"][0]["partners"]] == ["大企业甲", "小企业丙"]
-    assert f["sme_awards"] == 1 and f["sme_award_share"] == 100.0
-    assert [p["scenario.title"] for p in f["completed_pilots"]] == ["已公布场景"]
+    assert f.received_total == 5 and f.closed_scenarios == 3
+    assert [a.title for a in f.awards] == ["已公布场景"]
+    assert [p.name for p in f.awards[0].partners] == ["大企业甲", "小企业丙"]
+    assert f.sme_awards == 1 and f.sme_award_share == 100.0
+    assert [p.scenario_title for p in f.completed_pilots] == ["已公布场景"]
 
 
 async def test_public_statistics_page_renders_charts_data_and_tables_without_internal_names(db, client):

@@ -52,7 +52,7 @@ async def test_invited_company_managers_are_notified_and_submission_waits_for_ac
         f"lead{w['n']}@example.com",
         f"sme{w['n']}@example.com",
     }  # submitter + every company's managers
-    members = (await ps.get_member_proposal(w["pid"], await _user(w["sme_manager"])))["members"]
+    members = (await ps.get_member_proposal(w["pid"], await _user(w["sme_manager"]))).members
     assert [(m["name"], m["work_share"], m["is_sme"]) for m in members] == [
         ("大企业科技有限公司", 70, False),
         ("小微智能有限公司", 30, True),
@@ -174,4 +174,4 @@ async def test_consortium_members_read_but_only_the_lead_writes(w):
     with pytest.raises(NotAllowed, match="只有牵头企业"):
         await pc.invite_member(w["pid"], actor(w["sme_manager"]), w["lead"], "x", 1)
     detail = await ps.get_member_proposal(w["pid"], await _user(w["sme_user"]))
-    assert not detail["editable"] and not detail["is_lead"]
+    assert not detail.editable and not detail.is_lead

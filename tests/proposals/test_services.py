@@ -144,7 +144,7 @@ async def test_hash_is_stable_for_same_content_and_changes_with_content(w):
     assert (again.version, again.number, again.content_hash) == (2, first.number, first.content_hash)
     await ps.save_proposal(pid, actor(w["lead_user"]), {"team": "项目经理 1 人，算法工程师 4 人。"})
     detail = await ps.get_member_proposal(pid, await _user(w["lead_user"]))
-    assert detail["unsubmitted_changes"] and detail["status"] == "submitted" and detail["version"] == 2
+    assert detail.unsubmitted_changes and detail.status == "submitted" and detail.version == 2
     third = await ps.submit_proposal(pid, actor(w["lead_user"]))
     assert third.version == 3 and third.number == first.number and third.content_hash != first.content_hash
     assert [
