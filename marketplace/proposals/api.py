@@ -142,7 +142,8 @@ class ProposalApiController(Controller):
     async def submit(self, request: Request, proposal_id: Id) -> ReceiptOut:
         """Validate everything (400 lists every missing item in ``errors``) and submit: a new
         version, the receipt number (kept on re-submission), the content hash. ``warnings`` says
-        when the cost is above the scenario's budget."""
+        when the cost is above the scenario's budget. Submitting content identical to the
+        submitted version changes nothing and answers that version's receipt with ``unchanged``."""
         r = await ps.submit_proposal(proposal_id, actor_of(request))
         return ReceiptOut(
             proposal_id=r.proposal_id,
@@ -151,6 +152,7 @@ class ProposalApiController(Controller):
             submitted_at=r.submitted_at,
             content_hash=r.content_hash,
             warnings=list(r.warnings),
+            unchanged=r.unchanged,
         )
 
     @post(

@@ -203,19 +203,43 @@ class MemberProposalController(Controller):
                 message=exc.message,
                 status_code=400,
             )
+        if receipt.unchanged:
+            return see_other(
+                request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id)
+                + "?done=unchanged"
+            )
         warn = "&warn=budget" if receipt.warnings else ""
         return see_other(
             request.app.route_reverse("member:proposals:receipt", proposal_id=proposal_id)
             + f"?v={receipt.version}{warn}"
         )
 
+    @get(
+        "/proposals/{proposal_id:int}/withdraw",
+        name="member:proposals:withdraw:confirm",
+        guards=[requires_approved_member],
+    )
+    async def confirm_withdraw(self, request: Request, proposal_id: Id) -> Template | Redirect:
+        """The confirmation step before a withdrawal: what it means, an optional reason."""
+        proposal = await ps.get_member_proposal(proposal_id, request.user)
+        if not (proposal.editable and proposal.status == "submitted"):
+            return see_other(request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id))
+        return Template("proposals/withdraw.html", context={"p": proposal})
+
     @post(
         "/proposals/{proposal_id:int}/withdraw",
         name="member:proposals:withdraw",
         guards=[requires_approved_member],
     )
-    async def withdraw(self, request: Request, proposal_id: Id) -> Redirect:
+    async def withdraw(self, request: Request, proposal_id: Id) -> Template | Redirect:
         form = await read_form(request)
+        if form.get("confirm") != "yes":  # only the confirmation page sends it
+            proposal = await ps.get_member_proposal(proposal_id, request.user)
+            return Template(
+                "proposals/withdraw.html",
+                context={"p": proposal, "message": "请确认撤回方案。", "reason": form.get("reason", "")},
+                status_code=400,
+            )
         await ps.withdraw_proposal(proposal_id, actor_of(request), form.get("reason", ""))
         return see_other(
             request.app.route_reverse("member:proposals:detail", proposal_id=proposal_id) + "?done=withdrawn"

@@ -94,6 +94,9 @@ class ReceiptOut(msgspec.Struct):
     submitted_at: dt.datetime
     content_hash: str
     warnings: list[str]
+    # True when the content was identical to the submitted version: nothing changed, the
+    # receipt is that version's.
+    unchanged: bool = False
 
 
 class VersionOut(msgspec.Struct):

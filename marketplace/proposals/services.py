@@ -146,6 +146,7 @@ async def lock_for_write(
             Proposal.version,
             Proposal.content_hash,
             Proposal.submitted_at,
+            Proposal.needs_confirmation,
         ).where(Proposal.id == proposal_id)
     ).first()
     if row is None:
@@ -563,13 +564,18 @@ class Receipt:
     content_hash: str
     scenario_title: str
     warnings: tuple[str, ...] = ()
+    unchanged: bool = False  # nothing differed from the submitted version: no new version
 
 
 async def submit_proposal(proposal_id: int, actor: Actor) -> Receipt:
     """Validate everything and submit: a new ``ProposalVersion`` (n+1) with the full content and
     its hash, the receipt number (kept on re-submission), status ``submitted``. ``ValidationFailed``
     lists every missing item at once. Warns (does not refuse) when the cost is above the
-    scenario's budget. Notifies and mails the receipt after the transaction commits."""
+    scenario's budget. Notifies and mails the receipt after the transaction commits.
+
+    Submitting again content identical to the submitted version changes nothing: the receipt of
+    that version comes back with ``unchanged`` (no new version, no mail) unless a confirmation
+    was asked for (an amendment or a consortium change), which an identical submission gives."""
     member = await member_of(actor)
     async with write_transaction():
         row, scenario = await lock_for_write(proposal_id, member)
@@ -583,6 +589,21 @@ async def submit_proposal(proposal_id: int, actor: Actor) -> Receipt:
         now = clock.now()
         content = await canonical_content(proposal_id, proposal, members)
         digest = content_hash(content)
+        if (
+            row["status"] == "submitted"
+            and digest == row["content_hash"]
+            and not row["needs_confirmation"]
+            and row["number"]
+        ):
+            return Receipt(
+                proposal_id,
+                row["number"],
+                row["version"],
+                row["submitted_at"],
+                digest,
+                scenario["title"],
+                unchanged=True,
+            )
         version = (row["version"] or 0) + 1
         number = row["number"] or receipt_number(proposal_id, now)
         await ProposalVersion.insert(

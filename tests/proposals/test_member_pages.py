@@ -172,8 +172,9 @@ async def test_after_the_deadline_the_page_is_read_only_and_writes_are_refused(c
     token = await csrf_token(client, f"/member/proposals/{pid}")
     page = await client.get(f"/member/proposals/{pid}")
     assert "方案已锁定" in page.text and "撤回方案" not in page.text
-    r = await client.post(f"/member/proposals/{pid}/withdraw", data={"_csrf_token": token})
+    r = await client.post(f"/member/proposals/{pid}/withdraw", data={"_csrf_token": token, "confirm": "yes"})
     assert r.status_code == 409 and "已截止" in r.text
+    assert "截止前修改的内容保存在工作稿中" not in page.text  # no promise the state cannot keep
     assert (await Proposal.select(Proposal.status).where(Proposal.id == pid).first())["status"] == "submitted"
 
 
@@ -196,3 +197,49 @@ async def test_milestone_rows_grow_on_request_and_empty_rows_are_not_stored(clie
     assert 'name="milestone_title_3"' in r.text and 'name="milestone_title_4"' not in r.text
     row = await Proposal.select(Proposal.timeline).where(Proposal.id == pid).first().output(load_json=True)
     assert row["timeline"] == [{"title": "调研", "due": "2027-01-01", "deliverable": "报告"}]
+
+
+async def test_withdrawing_asks_for_confirmation_and_the_page_says_what_it_means(client, w):
+    """Issue 16, defect 5: a confirmation step; the withdrawn page no longer says the last
+    version counts."""
+    pid = await ps.create_draft(w["scenario"], actor(w["lead_manager"]))
+    await ps.save_proposal(pid, actor(w["lead_manager"]), complete_content(w))
+    await ps.submit_proposal(pid, actor(w["lead_manager"]))
+    await sign_in(client, w["lead_manager"])
+    detail = await client.get(f"/member/proposals/{pid}")
+    assert f'href="/member/proposals/{pid}/withdraw"' in detail.text  # a link to the confirmation
+    confirm = await client.get(f"/member/proposals/{pid}/withdraw")
+    assert confirm.status_code == 200 and "撤回方案？" in confirm.text and "确认撤回" in confirm.text
+    token = await csrf_token(client, f"/member/proposals/{pid}/withdraw")
+    unconfirmed = await client.post(f"/member/proposals/{pid}/withdraw", data={"_csrf_token": token})
+    assert unconfirmed.status_code == 400 and "请确认撤回" in unconfirmed.text
+    assert (await Proposal.select(Proposal.status).where(Proposal.id == pid).first())["status"] == "submitted"
+    done = await post_form(
+        client,
+        f"/member/proposals/{pid}/withdraw",
+        {"confirm": "yes", "reason": "联合体调整"},
+        token_from=f"/member/proposals/{pid}/withdraw",
+    )
+    assert done.status_code == 303
+    page = await client.get(f"/member/proposals/{pid}")
+    assert "方案已撤回，不参加评审" in page.text and "以最后一次提交的版本" not in page.text
+
+
+async def test_submitting_unchanged_content_again_changes_nothing(client, w):
+    """Issue 16, defect 5: no new version with the same hash."""
+    from marketplace.proposals.tables import ProposalVersion
+
+    pid = await ps.create_draft(w["scenario"], actor(w["lead_manager"]))
+    await ps.save_proposal(pid, actor(w["lead_manager"]), complete_content(w))
+    first = await ps.submit_proposal(pid, actor(w["lead_manager"]))
+    again = await ps.submit_proposal(pid, actor(w["lead_manager"]))
+    assert again.unchanged and (again.version, again.number) == (first.version, first.number)
+    assert await ProposalVersion.count().where(ProposalVersion.proposal == pid) == 1
+    await sign_in(client, w["lead_manager"])
+    response = await post_form(
+        client, f"/member/proposals/{pid}/submit", {}, token_from=f"/member/proposals/{pid}"
+    )
+    assert response.status_code == 303 and response.headers["location"].endswith("?done=unchanged")
+    page = await client.get(response.headers["location"])
+    assert "无需重新提交" in page.text
+    assert await ProposalVersion.count().where(ProposalVersion.proposal == pid) == 1

@@ -141,18 +141,21 @@ async def test_hash_is_stable_for_same_content_and_changes_with_content(w):
     first = await ps.submit_proposal(pid, actor(w["lead_user"]))
     clock.advance(dt.timedelta(hours=1))
     again = await ps.submit_proposal(pid, actor(w["lead_user"]))
-    assert (again.version, again.number, again.content_hash) == (2, first.number, first.content_hash)
+    # Identical content: the same hash, and nothing new (issue 16, defect 5).
+    assert (again.version, again.number, again.content_hash) == (1, first.number, first.content_hash)
+    assert again.unchanged
     await ps.save_proposal(pid, actor(w["lead_user"]), {"team": "项目经理 1 人，算法工程师 4 人。"})
     detail = await ps.get_member_proposal(pid, await _user(w["lead_user"]))
-    assert detail.unsubmitted_changes and detail.status == "submitted" and detail.version == 2
-    third = await ps.submit_proposal(pid, actor(w["lead_user"]))
-    assert third.version == 3 and third.number == first.number and third.content_hash != first.content_hash
+    assert detail.unsubmitted_changes and detail.status == "submitted" and detail.version == 1
+    second = await ps.submit_proposal(pid, actor(w["lead_user"]))
+    assert second.version == 2 and second.number == first.number and second.content_hash != first.content_hash
+    assert not second.unchanged
     assert [
         v["version"]
         for v in await ProposalVersion.select(ProposalVersion.version)
         .where(ProposalVersion.proposal == pid)
         .order_by(ProposalVersion.version)
-    ] == [1, 2, 3]
+    ] == [1, 2]
 
 
 async def test_cost_above_budget_is_a_warning_not_a_refusal(w):
