@@ -72,6 +72,24 @@ async def _flag_if_submitted(proposal: dict, now) -> None:
         await Proposal.update({Proposal.updated_at: now}).where(Proposal.id == proposal["id"])
 
 
+async def _rebalance_lead_share(proposal_id: int) -> None:
+    """When the consortium changes (a member invited, declining or removed), the lead's share
+    becomes what the others leave of 100 (never below 0): inviting a member with 30 % leaves the
+    lead 70 % instead of showing 130 %, and a member who declines gives its share back. The
+    lead may still set its own share afterwards (``update_member``)."""
+    rows = await ProposalMember.select(
+        ProposalMember.id, ProposalMember.is_lead, ProposalMember.work_share
+    ).where((ProposalMember.proposal == proposal_id) & (ProposalMember.status != "declined"))
+    lead = next((r for r in rows if r["is_lead"]), None)
+    if lead is None:
+        return
+    remainder = max(0, 100 - sum(r["work_share"] or 0 for r in rows if not r["is_lead"]))
+    if lead["work_share"] != remainder:
+        await ProposalMember.update({ProposalMember.work_share: remainder}).where(
+            ProposalMember.id == lead["id"]
+        )
+
+
 async def invite_member(proposal_id: int, actor: Actor, company_id: int, role: str, work_share) -> int:
     """The lead invites an approved member company; returns the member row's id. A company that
     declined before may be invited again. ``ValidationFailed`` (field ``company``) for an unknown,
@@ -130,6 +148,7 @@ async def invite_member(proposal_id: int, actor: Actor, company_id: int, role: s
             )
             await row.save()
             member_id = row.id
+        await _rebalance_lead_share(proposal_id)
         await _flag_if_submitted(proposal, now)
         await record(
             actor,
@@ -195,6 +214,8 @@ async def answer_invitation(proposal_id: int, actor: Actor, accept: bool, reason
                 ProposalMember.decline_reason: "" if accept else reason,
             }
         ).where(ProposalMember.id == row["id"])
+        if not accept:
+            await _rebalance_lead_share(proposal_id)
         await _flag_if_submitted(proposal, now)
         await record(
             actor,
@@ -265,6 +286,7 @@ async def remove_member(proposal_id: int, actor: Actor, company_id: int) -> None
         if row["is_lead"]:
             raise Conflict("牵头企业不能移出联合体。")
         await ProposalMember.delete().where(ProposalMember.id == row["id"])
+        await _rebalance_lead_share(proposal_id)
         now = clock.now()
         await _flag_if_submitted(proposal, now)
         await record(actor, "proposal.remove_member", "proposal", proposal_id, before={"company": company_id})

@@ -132,7 +132,8 @@ async def test_lead_invites_by_company_search_and_sees_share_problems(client, w)
     )
     assert r.status_code == 303
     page = await client.get(f"/member/proposals/{pid}")
-    assert "合计：<strong>130%</strong>" in page.text and "待答复" in page.text
+    # The lead gave up the invitee's share (issue 16, defect 6): 70 + 30, not 130.
+    assert "合计：<strong>100%</strong>" in page.text and "待答复" in page.text
 
 
 async def test_attachment_upload_refuses_a_renamed_executable_and_serves_only_the_consortium(client, w):
