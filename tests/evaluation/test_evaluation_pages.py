@@ -340,3 +340,18 @@ async def test_my_evaluations_lists_assigned_scenarios(db, client):
     await sign_in(client, w.staff)
     assert "目前没有被指派" in (await client.get("/staff/evaluations")).text
     assert (await client.get(f"{_ws(w)}/score")).status_code == 403
+
+
+async def test_decided_eligibility_checks_fold_away(db, client):
+    """Issue 16, defect 8: a decided check is a closed <details> (its badge shows the result);
+    pending ones stay open, so the workspace does not grow by a full form per proposal."""
+    import re
+
+    from marketplace.evaluation.eligibility import mark_eligible
+
+    w = await make_evaluation_world("evaluating")
+    await mark_eligible(w.proposal_a, w.actor(w.staff))
+    await sign_in(client, w.staff)
+    html = (await client.get(_ws(w))).text
+    details = re.findall(r'<details class="eligibility-edit"( open)?>\s*<summary>([^<]*)<', html)
+    assert sorted(details) == [("", "修改资格审查结论"), (" open", "资格审查"), (" open", "资格审查")]
