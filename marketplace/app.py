@@ -22,6 +22,7 @@ from marketplace.core.errors import DomainError
 from marketplace.notifications.middleware import unread_notifications_middleware
 from marketplace.settings import PROJECT_ROOT, Settings, get_settings
 from marketplace.web.errors import (
+    DATABASE_UNAVAILABLE_HANDLERS,
     JsonSafeRequest,
     handle_domain_error,
     handle_http_exception,
@@ -253,6 +254,7 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             DomainError: handle_domain_error,
             HTTPException: handle_http_exception,
             HTTP_500_INTERNAL_SERVER_ERROR: handle_internal_error,
+            **DATABASE_UNAVAILABLE_HANDLERS,  # 503 with Retry-After
         },
         request_class=JsonSafeRequest,
         # Above the largest upload (Litestar's default, 10,000,000 bytes, is below 10 MiB): a file
