@@ -21,6 +21,7 @@ from marketplace.accounts.middleware import authentication_middleware
 from marketplace.core.errors import DomainError
 from marketplace.notifications.middleware import unread_notifications_middleware
 from marketplace.settings import PROJECT_ROOT, Settings, get_settings
+from marketplace.web.api import make_error_responses_exact
 from marketplace.web.errors import (
     DATABASE_UNAVAILABLE_HANDLERS,
     JsonSafeRequest,
@@ -228,7 +229,7 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
         "API_DOCS_URL": docs_root + openapi_config.render_plugins[0].paths[0]
     }
 
-    return Litestar(
+    app = Litestar(
         route_handlers=_route_handlers(),
         template_config=TemplateConfig(
             directory=Path(TEMPLATES_DIR),
@@ -266,3 +267,5 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
         on_shutdown=[search.stop, periodic.stop, _close_database_pool] if use_pool else [],
         debug=False,
     )
+    make_error_responses_exact(app.openapi_schema)  # the document is built once and kept
+    return app
