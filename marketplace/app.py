@@ -21,7 +21,9 @@ from marketplace.accounts.middleware import authentication_middleware
 from marketplace.core.errors import DomainError
 from marketplace.notifications.middleware import unread_notifications_middleware
 from marketplace.settings import PROJECT_ROOT, Settings, get_settings
+from marketplace.web.api import make_error_responses_exact
 from marketplace.web.errors import (
+    DATABASE_UNAVAILABLE_HANDLERS,
     JsonSafeRequest,
     handle_domain_error,
     handle_http_exception,
@@ -227,7 +229,7 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
         "API_DOCS_URL": docs_root + openapi_config.render_plugins[0].paths[0]
     }
 
-    return Litestar(
+    app = Litestar(
         route_handlers=_route_handlers(),
         template_config=TemplateConfig(
             directory=Path(TEMPLATES_DIR),
@@ -253,6 +255,7 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             DomainError: handle_domain_error,
             HTTPException: handle_http_exception,
             HTTP_500_INTERNAL_SERVER_ERROR: handle_internal_error,
+            **DATABASE_UNAVAILABLE_HANDLERS,  # 503 with Retry-After
         },
         request_class=JsonSafeRequest,
         # Above the largest upload (Litestar's default, 10,000,000 bytes, is below 10 MiB): a file
@@ -264,3 +267,5 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
         on_shutdown=[search.stop, periodic.stop, _close_database_pool] if use_pool else [],
         debug=False,
     )
+    make_error_responses_exact(app.openapi_schema)  # the document is built once and kept
+    return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, Self, TypeVar, cast
@@ -12,6 +13,8 @@ from piccolo.custom_types import Combinable
 from piccolo.engine import engine_finder
 from piccolo.engine.base import BaseTransaction, Engine
 from piccolo.engine.sqlite import TransactionType
+
+log = logging.getLogger(__name__)
 
 
 class Lockable(Protocol):
@@ -45,12 +48,47 @@ def write_transaction() -> AbstractAsyncContextManager[BaseTransaction, None]:
     transaction = (
         db.transaction(transaction_type=TransactionType.immediate)
         if db.engine_type == "sqlite"
-        else db.transaction()
+        else _ClosedConnectionSafe(db.transaction())
     )
     # Piccolo annotates ``__aexit__ -> bool``, but it returns ``exception is None``: it never
     # swallows an exception. Saying so lets the checker see that a ``return`` inside
     # ``async with write_transaction():`` is the function's only way out.
     return cast(AbstractAsyncContextManager[BaseTransaction, None], transaction)
+
+
+class _ClosedConnectionSafe:
+    """A Piccolo PostgreSQL transaction that survives losing its connection.
+
+    When the server ends the connection under a transaction (a restart, an outage), Piccolo's
+    ``__aexit__`` fails on the ROLLBACK ("connection is closed", or asyncpg's "another
+    operation is in progress" while it has not yet read the end of the stream) and stops there:
+    the connection never goes back to the pool (which runs dry: later requests wait forever)
+    and the task keeps the dead transaction as its current one. Here the connection is closed
+    and released and the transaction forgotten, and the original error goes on (nothing was
+    committed: the server rolls back a transaction whose session ends)."""
+
+    def __init__(self, transaction: Any) -> None:
+        self._transaction = transaction
+
+    async def __aenter__(self) -> Any:
+        return await self._transaction.__aenter__()
+
+    async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        inner = self._transaction
+        try:
+            return bool(await inner.__aexit__(exc_type, exc, tb))
+        except Exception as failure:
+            connection = getattr(inner, "connection", None)
+            if exc is None or inner._parent is not None or connection is None:
+                raise
+            log.warning("rollback failed after %r: %r; dropping the connection", exc, failure)
+        try:
+            connection.terminate()
+            if inner.engine.pool:
+                await inner.engine.pool.release(connection)
+        finally:
+            inner.engine.current_transaction.reset(inner.context)
+        return False
 
 
 def constraint_name(exc: BaseException) -> str | None:

@@ -46,6 +46,15 @@ PageQuery = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="页码
 PageSizeQuery = Annotated[
     int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description=f"每页条数，最多 {MAX_PAGE_SIZE}。")
 ]
+SUBMIT_DESCRIPTION = (
+    "校验工作稿并提交：生成新版本与回执编号（重新提交沿用原编号）和内容摘要值；费用高于场景预算上限时 "
+    "warnings 给出提示。内容与已提交版本相同则不产生新版本，返回该版本回执并带 unchanged。\n\n"
+    "提交要求（缺少或不符的每一项都在 400 的 errors 中列出）：summary、understanding、approach、"
+    "data_needs、team、pilot_plan、success_indicators 均不为空；capability_answers 对场景要求的每项能力"
+    "都有说明（错误键 capability_<能力 id>）；timeline 至少一个里程碑，每个含 title、due（YYYY-MM-DD）"
+    "和 deliverable；cost_estimate（元，不为负数）；declaration_accepted 为 true；联合体邀请均已接受，"
+    "各方 work_share 合计 100（错误键 consortium）。"
+)
 WRITE_RAISES = [ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound, Conflict]
 READ_RAISES = [ValidationFailed, NotAuthorizedException, NotFoundException]
 
@@ -136,6 +145,7 @@ class ProposalApiController(Controller):
         "/proposals/{proposal_id:int}/submit",
         name="api:proposals:submit",
         status_code=200,
+        description=SUBMIT_DESCRIPTION,
         guards=[requires_approved_member],
         raises=WRITE_RAISES,
     )
@@ -143,7 +153,8 @@ class ProposalApiController(Controller):
         """Validate everything (400 lists every missing item in ``errors``) and submit: a new
         version, the receipt number (kept on re-submission), the content hash. ``warnings`` says
         when the cost is above the scenario's budget. Submitting content identical to the
-        submitted version changes nothing and answers that version's receipt with ``unchanged``."""
+        submitted version changes nothing and answers that version's receipt with ``unchanged``.
+        What submit requires: ``SUBMIT_DESCRIPTION`` (the OpenAPI description)."""
         r = await ps.submit_proposal(proposal_id, actor_of(request))
         return ReceiptOut(
             proposal_id=r.proposal_id,

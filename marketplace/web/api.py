@@ -16,7 +16,15 @@ from typing import Annotated, Any
 import msgspec
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import OpenAPIType, Operation, Parameter
+from litestar.openapi.spec import (
+    OpenAPI,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Parameter,
+    Reference,
+    Schema,
+)
 from litestar.params import QueryParameter
 
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, Page
@@ -107,3 +115,56 @@ TextQuery = Annotated[
 
 def page_fields(page: Page[Any]) -> dict[str, int]:
     return {"total": page.total, "page": page.page, "page_size": page.page_size, "pages": page.pages}
+
+
+# What each error status of the API means, for operations whose error responses Litestar
+# generated from their ``raises`` (its own schema, with ``extra`` instead of ``errors``).
+_ERROR_DESCRIPTIONS = {
+    "400": "请求有误：detail 为中文说明，errors 列出每个出错的字段或参数（名称 → 说明）。"
+    "请求体中出现未定义的字段也返回 400（不接受未知字段）。",
+    "401": "需要登录：请在请求头中发送 Authorization: Bearer <令牌>。",
+    "403": "没有权限执行此操作。",
+    "404": "不存在或您无权查看。",
+    "409": "与当前状态冲突（例如已截止、状态不允许）。",
+    "429": "请求过于频繁，请稍后再试。",
+}
+
+
+def _forbids_unknown_fields() -> set[str]:
+    """Names of the msgspec Structs that refuse unknown fields (as components are named)."""
+    names: set[str] = set()
+    todo: list[type[msgspec.Struct]] = [msgspec.Struct]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.startswith("marketplace.") and cls.__struct_config__.forbid_unknown_fields:
+            names.add(cls.__name__)
+    return names
+
+
+def make_error_responses_exact(document: OpenAPI) -> None:
+    """One schema for every API error body: ``ApiError``, what the error handlers send.
+
+    Litestar documents a handler's ``raises`` with its own exception schema, and adds one for
+    ``ValidationException`` beside the app's 400 (a ``oneOf`` of two overlapping schemas, so
+    every 400 matched both); both have ``extra`` where the app sends ``errors``. Request bodies
+    whose Struct forbids unknown fields say so (``additionalProperties: false``)."""
+    error = Reference(ref="#/components/schemas/ApiError")
+    for path, item in (document.paths or {}).items():
+        if not path.startswith(API_PREFIX):
+            continue
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation: Operation | None = getattr(item, method, None)
+            for status, response in ((operation.responses if operation else None) or {}).items():
+                if int(status) < 400 or not isinstance(response, OpenAPIResponse):
+                    continue
+                media = (response.content or {}).get("application/json")
+                if media is None or isinstance(media.schema, Reference):
+                    continue  # documented by the app itself (ResponseSpec with ApiError)
+                media.schema = error
+                response.description = _ERROR_DESCRIPTIONS.get(status, response.description)
+    components = document.components.schemas
+    for name in _forbids_unknown_fields() & set(components or {}):
+        schema = (components or {})[name]
+        if isinstance(schema, Schema):
+            schema.additional_properties = False

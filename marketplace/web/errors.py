@@ -9,6 +9,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import (
     ClientException,
@@ -19,7 +20,12 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_404_NOT_FOUND, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import (
+    HTTP_404_NOT_FOUND,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+from litestar.types import ExceptionHandlersMap
 
 from marketplace.core.errors import DomainError
 
@@ -128,7 +134,71 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     return _error_response(request, exc.status_code, message, errors, headers=exc.headers)
 
 
+DATABASE_UNAVAILABLE = "暂时无法连接数据库，服务暂不可用。请稍后再试，已提交的内容不会丢失。"
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+# What the database's being unreachable raises (PostgreSQL through asyncpg): a refused or reset
+# connection, the server refusing new connections (starting up or shutting down: 57P03; too
+# many connections: 53300; the database not allowing connections: 55000 with its own message),
+# and a connection ended under a query (08xxx, 57P01/57P02). Piccolo's rollback of a
+# transaction whose connection is gone raises ``InterfaceError`` (connection closed) instead.
+DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    ConnectionRefusedError,
+    ConnectionResetError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.ObjectNotInPrerequisiteStateError,
+    asyncpg.InterfaceError,
+)
+
+
+def _is_unavailability(exc: BaseException) -> bool:
+    if isinstance(exc, asyncpg.ObjectNotInPrerequisiteStateError):
+        return "not currently accepting connections" in str(exc)
+    if isinstance(exc, asyncpg.InterfaceError):
+        return "connection is closed" in str(exc)
+    return isinstance(exc, DATABASE_UNAVAILABLE_ERRORS)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an exception it was raised from or while handling) says the database
+    cannot be reached now, rather than a fault of the request or the code."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if _is_unavailability(current):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def handle_database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """503 with ``Retry-After`` while the database is unreachable (a Chinese page, or the API's
+    JSON error); the exception's text (addresses, database names) is only logged. Any other
+    exception of the same types is an internal error."""
+    if not database_unavailable(exc):
+        return handle_internal_error(request, exc)
+    request.logger.warning("database unavailable: %r", exc)
+    return _error_response(
+        request,
+        HTTP_503_SERVICE_UNAVAILABLE,
+        DATABASE_UNAVAILABLE,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
+DATABASE_UNAVAILABLE_HANDLERS: ExceptionHandlersMap = dict.fromkeys(
+    DATABASE_UNAVAILABLE_ERRORS, handle_database_unavailable
+)
+
+
 def handle_internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if database_unavailable(exc):  # raised as another type, from an unavailability
+        return handle_database_unavailable(request, exc)
     request.logger.exception("unhandled error", exc_info=exc)
     return _error_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后再试。")
 

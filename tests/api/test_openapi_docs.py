@@ -125,3 +125,31 @@ async def test_no_cdn_based_docs_page_is_served(client):
 async def test_openapi_document_has_no_external_url(client):
     response = await client.get("/schema/openapi.json")
     assert EXTERNAL.findall(response.text) == []
+
+
+async def test_every_api_error_body_has_one_exact_schema(client):
+    """Issue 13, defect 8: 400 bodies were a ``oneOf`` of Litestar's exception schema and its
+    ValidationException schema (with ``extra``), which overlap: every 400 matched both."""
+    document = await openapi(client)
+    for path, item in document["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in item.items():
+            for status, response in operation.get("responses", {}).items():
+                if int(status) >= 400 and "content" in response:
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ApiError"}, (method, path, status)
+    error = document["components"]["schemas"]["ApiError"]
+    assert set(error["properties"]) == {"status_code", "detail", "errors"}
+
+
+async def test_unknown_fields_and_what_submit_requires_are_documented(client):
+    document = await openapi(client)
+    schemas = document["components"]["schemas"]
+    for name in ("ProposalPatch", "ProfilePatch", "Milestone"):
+        assert schemas[name]["additionalProperties"] is False, name
+    patch = document["paths"]["/api/v1/proposals/{proposal_id}"]["patch"]
+    assert "未知字段" in patch["responses"]["400"]["description"]
+    submit = document["paths"]["/api/v1/proposals/{proposal_id}/submit"]["post"]
+    for field in ("summary", "capability_answers", "timeline", "cost_estimate", "declaration_accepted"):
+        assert field in submit["description"], field
