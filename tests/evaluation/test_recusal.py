@@ -117,3 +117,43 @@ async def test_the_recused_member_of_staff_takes_no_decision(db, client):
     )
     assert refused.status_code == 403 and "回避" in refused.text
     await publication.publish_result(w.scenario, w.actor(w.staff))  # a colleague publishes
+
+
+LISTING_PATHS = (
+    "/staff/scenarios/{sid}/proposals",
+    "/staff/scenarios/{sid}/proposals.csv",
+    "/staff/scenarios/{sid}/evaluation",
+    "/staff/scenarios/{sid}/evaluation/score",
+)
+
+
+async def test_the_recused_proposal_is_absent_from_every_route_that_lists_proposals_or_scores(db, client):
+    """Issue 13: the conflict rule on the staff lists, the CSV export, the workspace, the scoring
+    list, the proposal page and the JSON API, beside the board routes above."""
+    from tests.accounts.helpers import bearer
+
+    w = await recused_world()
+    number_b = (await Proposal.select(Proposal.number).where(Proposal.id == w.proposal_b).first())["number"]
+    secret = ("乙数据集团", "丙感知小微", B_COMMENT)
+    for user, sees_b in ((w.evaluator_1, False), (w.evaluator_2, True)):
+        await sign_in(client, user)
+        for template in LISTING_PATHS:
+            path = template.format(sid=w.scenario)
+            response = await client.get(path)
+            assert response.status_code == 200, (user, path)
+            text = response.content.decode("utf-8-sig")
+            if sees_b:
+                assert "乙数据集团" in text or path.endswith("/score"), path
+            else:
+                assert [word for word in secret if word in text] == [], path
+                if "/proposals" in path:  # the workspace and scoring list name his own recusal
+                    assert number_b not in text, path
+        detail = await client.get(f"/staff/proposals/{w.proposal_b}")
+        assert detail.status_code == (200 if sees_b else 404), user
+        headers = await bearer(user)
+        listed = (await client.get("/api/v1/proposals", headers=headers)).json()
+        assert (w.proposal_b in {p["id"] for p in listed["items"]}) == sees_b
+        api_detail = await client.get(f"/api/v1/proposals/{w.proposal_b}", headers=headers)
+        assert api_detail.status_code == (200 if sees_b else 404)
+        found = (await client.get("/api/v1/search/proposals", params={"q": ""}, headers=headers)).json()
+        assert (w.proposal_b in {p["id"] for p in found["items"]}) == sees_b
