@@ -264,80 +264,44 @@ def _pairs(rows: Iterable[dict], *parts: str) -> dict[int, str]:
     return {r["id"]: " · ".join(str(r[p]) for p in parts if r.get(p)) for r in rows}
 
 
-async def _titles(ids_by_type: Mapping[str, set[int]]) -> dict[tuple[str, int], str]:
-    """The title or name of each object, by (entity type, id)."""
-    found: dict[tuple[str, int], str] = {}
+def _title_sources() -> dict[str, tuple[Any, list[tuple[Any, str]]]]:
+    """What names an object in a sentence, per entity type: its table and the columns read, each
+    with the key it comes back under (joined titles are aliased). Built per call: Piccolo's
+    joined and aliased columns are objects, not constants."""
+    return {
+        "scenario": (Scenario, [(Scenario.title, "title")]),
+        "company": (Company, [(Company.name, "name")]),
+        "proposal": (
+            Proposal,
+            [
+                (Proposal.scenario.title.as_alias("title"), "title"),
+                (Proposal.company.name.as_alias("name"), "name"),
+            ],
+        ),
+        "question": (Question, [(Question.scenario.title.as_alias("title"), "title")]),
+        "pilot": (Pilot, [(Pilot.scenario.title.as_alias("title"), "title")]),
+        "user": (User, [(User.display_name, "display_name"), (User.email, "email")]),
+        "department": (Department, [(Department.name, "name")]),
+        "capability": (Capability, [(Capability.name, "name")]),
+        "api_token": (ApiToken, [(ApiToken.name, "name")]),
+        "past_project": (PastProject, [(PastProject.title, "title")]),
+        "case_study": (CaseStudy, [(CaseStudy.title, "title")]),
+        "company_certificate": (CompanyCertificate, [(CompanyCertificate.name, "name")]),
+    }
 
-    async def fetch(entity: str, query: Any, *parts: str) -> None:
-        for entity_id, title in _pairs(await query, *parts).items():
+
+async def _titles(ids_by_type: Mapping[str, set[int]]) -> dict[tuple[str, int], str]:
+    """The title or name of each object, by (entity type, id): one query per entity type."""
+    found: dict[tuple[str, int], str] = {}
+    sources = _title_sources()
+    for entity, ids in ids_by_type.items():
+        if entity not in sources:
+            continue  # an entity without a title (the sentence shows its number)
+        table, columns = sources[entity]
+        query = table.select(table.id, *(column for column, _ in columns)).where(table.id.is_in(sorted(ids)))
+        for entity_id, title in _pairs(await query, *(key for _, key in columns)).items():
             if title:
                 found[(entity, entity_id)] = title
-
-    for entity, ids in ids_by_type.items():
-        wanted = sorted(ids)
-        if entity == "scenario":
-            await fetch(
-                entity, Scenario.select(Scenario.id, Scenario.title).where(Scenario.id.is_in(wanted)), "title"
-            )
-        elif entity == "company":
-            await fetch(
-                entity, Company.select(Company.id, Company.name).where(Company.id.is_in(wanted)), "name"
-            )
-        elif entity == "proposal":
-            query = Proposal.select(
-                Proposal.id, Proposal.scenario.title.as_alias("title"), Proposal.company.name.as_alias("name")
-            ).where(Proposal.id.is_in(wanted))
-            await fetch(entity, query, "title", "name")
-        elif entity == "question":
-            query = Question.select(Question.id, Question.scenario.title.as_alias("title")).where(
-                Question.id.is_in(wanted)
-            )
-            await fetch(entity, query, "title")
-        elif entity == "pilot":
-            query = Pilot.select(Pilot.id, Pilot.scenario.title.as_alias("title")).where(
-                Pilot.id.is_in(wanted)
-            )
-            await fetch(entity, query, "title")
-        elif entity == "user":
-            await fetch(
-                entity,
-                User.select(User.id, User.display_name, User.email).where(User.id.is_in(wanted)),
-                "display_name",
-                "email",
-            )
-        elif entity == "department":
-            await fetch(
-                entity,
-                Department.select(Department.id, Department.name).where(Department.id.is_in(wanted)),
-                "name",
-            )
-        elif entity == "capability":
-            await fetch(
-                entity,
-                Capability.select(Capability.id, Capability.name).where(Capability.id.is_in(wanted)),
-                "name",
-            )
-        elif entity == "api_token":
-            await fetch(
-                entity, ApiToken.select(ApiToken.id, ApiToken.name).where(ApiToken.id.is_in(wanted)), "name"
-            )
-        elif entity == "past_project":
-            await fetch(
-                entity,
-                PastProject.select(PastProject.id, PastProject.title).where(PastProject.id.is_in(wanted)),
-                "title",
-            )
-        elif entity == "case_study":
-            await fetch(
-                entity,
-                CaseStudy.select(CaseStudy.id, CaseStudy.title).where(CaseStudy.id.is_in(wanted)),
-                "title",
-            )
-        elif entity == "company_certificate":
-            query = CompanyCertificate.select(CompanyCertificate.id, CompanyCertificate.name).where(
-                CompanyCertificate.id.is_in(wanted)
-            )
-            await fetch(entity, query, "name")
     return found
 
 
