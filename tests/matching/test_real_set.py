@@ -27,8 +27,8 @@ assert _spec and _spec.loader
 build = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(build)
 
-MIN_SCENARIOS = 26
-MIN_COMPANIES = 43
+MIN_SCENARIOS = 40
+MIN_COMPANIES = 60
 SOURCE = build.load_source()
 HALF_FILES = {half: build.FOLDER / f"{half}.json" for half in build.HALVES}
 
