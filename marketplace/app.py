@@ -92,6 +92,7 @@ def _route_handlers() -> list:
     from marketplace.proposals.member_views import MemberProposalController
     from marketplace.proposals.staff_views import StaffProposalController
     from marketplace.scenarios.authoring_views import ScenarioAuthoringController
+    from marketplace.scenarios.invitation_views import InvitedRegistrationController
     from marketplace.scenarios.participation_views import FeedController, ScenarioParticipationController
     from marketplace.scenarios.staff_views import StaffAreaController
     from marketplace.search.api import ProposalSearchApiController
@@ -100,6 +101,7 @@ def _route_handlers() -> list:
     handlers: list = [
         healthz,
         AuthPagesController,
+        InvitedRegistrationController,
         AccountPagesController,
         AccountApiController,
         MemberAreaController,
