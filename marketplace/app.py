@@ -82,7 +82,7 @@ def _route_handlers() -> list:
     from marketplace.evaluation.stats_views import PublicStatisticsController, StaffDashboardController
     from marketplace.matching.api import MatchingApiController
     from marketplace.matching.views import StaffMatchesController
-    from marketplace.notifications.views import NotificationController
+    from marketplace.notifications.views import NotificationController, NotificationSettingsController
     from marketplace.pages.company_api import CompanyApiController
     from marketplace.pages.company_pages import CompanyPagesController
     from marketplace.pages.member_home import MemberAreaController
@@ -123,6 +123,7 @@ def _route_handlers() -> list:
         ScenarioParticipationController,
         FeedController,
         NotificationController,
+        NotificationSettingsController,
         MemberProposalController,
         StaffProposalController,
         ProposalApiController,

@@ -93,6 +93,13 @@ async def test_the_mailed_invitation_is_recorded_shown_and_not_repeated(db, clie
     assert row["channel"] == "email" and row["invited_by"] == w["staff"] and row["company"] == w["voice"]
     audit = await AuditEvent.select().where(AuditEvent.action == "scenario.invite_company_by_email")
     assert len(audit) == 1 and audit[0]["actor_user_id"] == w["staff"]
+    admin = await make_user("admin@example.com", role="admin")
+    client.cookies.clear()
+    await sign_in(client, admin)
+    log = (await client.get("/admin/audit")).text
+    assert "邮件邀请企业注册并申报" in log and "注册邀请邮件" in log  # the action and the channel, in Chinese
+    client.cookies.clear()
+    await sign_in(client, w["staff"])
 
     again = await _invite(client, w, by_email=True, invite_email="hello@yuansheng.example.com")
     page = await client.get(again.headers["location"])
