@@ -26,7 +26,7 @@ from marketplace.web.guards import requires_login
 from marketplace.web.params import MAX_ID, parse_int
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
-INVITE_RESULTS = ("sent", "already", "no_account")
+INVITE_RESULTS = ("sent", "already", "no_account", "mail_failed")
 
 
 class StaffMatchesController(Controller):

@@ -12,6 +12,7 @@ invited again unless staff ask for a resend explicitly.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -31,6 +32,8 @@ from marketplace.scenarios.links import invited_registration_page, scenario_page
 from marketplace.scenarios.tables import Scenario, ScenarioInvitation
 from marketplace.settings import get_settings
 
+log = logging.getLogger(__name__)
+
 INVITATION_LINK_DAYS = 30
 _EMAIL_FIELD = "invite_email"
 
@@ -41,9 +44,10 @@ class InvitationOutcome:
 
     ``sent``: ``in_app`` (``users`` users notified) or ``email`` (mailed to ``email``);
     ``already``: nothing sent, the company was invited before (``previous`` says when);
-    ``no_account``: nothing sent, the company has no active user (offer the mail instead)."""
+    ``no_account``: nothing sent, the company has no active user (offer the mail instead);
+    ``mail_failed``: the mailed invitation is recorded but the mail server refused it."""
 
-    result: str  # sent | already | no_account
+    result: str  # sent | already | no_account | mail_failed
     channel: str = ""  # in_app | email (for sent and already)
     users: int = 0
     email: str = ""
@@ -239,11 +243,15 @@ async def invite_company_by_email(
             after={"company": company_id, "channel": "email", "email": address, "resend": bool(previous)},
         )
     link = f"{get_settings().base_url}{invited_registration_page(token)}"
-    await send_mail(
-        address,
-        f"【数园区】邀请贵企业开通账号并申报：{scenario['title']}",
-        _invitation_mail(company["name"], scenario, scenario_id, link),
-    )
+    try:
+        await send_mail(
+            address,
+            f"【数园区】邀请贵企业开通账号并申报：{scenario['title']}",
+            _invitation_mail(company["name"], scenario, scenario_id, link),
+        )
+    except Exception as exc:  # the mail server's problem: the invitation stays recorded, staff may resend
+        log.warning("invitation mail to company %s failed: %s", company_id, exc)
+        return InvitationOutcome("mail_failed", "email", email=address)
     return InvitationOutcome("sent", "email", email=address)
 
 

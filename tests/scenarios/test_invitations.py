@@ -183,3 +183,22 @@ async def test_a_company_with_users_is_told_in_the_app_once_unless_resent(db, cl
     assert [r["user"] for r in rows] == [member, member]
     assert await ScenarioInvitation.count().where(ScenarioInvitation.channel == "in_app") == 2
     assert await AuditEvent.count().where(AuditEvent.action == "scenario.invite_company") == 2
+
+
+async def test_a_refused_mail_is_said_and_the_invitation_can_be_resent(db, client, mails, monkeypatch):
+    from marketplace.scenarios import invitations
+
+    w = await _world()
+    await sign_in(client, w["staff"])
+
+    async def refused(to, subject, body):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(invitations, "send_mail", refused)
+    response = await _invite(client, w, by_email=True, invite_email="hello@yuansheng.example.com")
+    page = await client.get(response.headers["location"])
+    assert "邮件服务器未能发出注册邀请邮件" in page.text and "再次发送注册邀请" in page.text
+    assert await ScenarioInvitation.count() == 1 and mails() == []
+    monkeypatch.undo()
+    await _invite(client, w, by_email=True, invite_email="hello@yuansheng.example.com", resend="1")
+    assert len(mails()) == 1
