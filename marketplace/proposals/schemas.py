@@ -4,7 +4,6 @@ Out (a proposal, its consortium, its receipt, its versions)."""
 from __future__ import annotations
 
 import datetime as dt
-
 from typing import Annotated
 
 import msgspec

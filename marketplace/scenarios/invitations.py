@@ -103,6 +103,9 @@ async def _active_users(company_id: int) -> list[int]:
 
 
 async def _previous(scenario_id: int, company_id: int) -> list[dict]:
+    """The company's invitations to the scenario, newest first. Locks the scenario row first, so
+    two staff inviting at once are told in turn (the second sees the first's invitation)."""
+    await for_update(Scenario.select(Scenario.id).where(Scenario.id == scenario_id))
     return (
         await ScenarioInvitation.select(ScenarioInvitation.channel, ScenarioInvitation.created_at)
         .where((ScenarioInvitation.scenario == scenario_id) & (ScenarioInvitation.company == company_id))
