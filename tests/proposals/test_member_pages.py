@@ -31,7 +31,7 @@ def form_of(w, **overrides) -> dict:
             "milestone_title_0": "需求调研",
             "milestone_due_0": "2027-01-15",
             "milestone_deliverable_0": "调研报告",
-            "cost_estimate": "800000",
+            "cost_estimate": "80",  # 万元
             "declaration_accepted": "1",
         }
     )
@@ -67,6 +67,7 @@ async def test_start_fill_submit_and_see_the_receipt(client, w):
     assert row["number"] in receipt.text and row["content_hash"] in receipt.text and "第 1 版" in receipt.text
     version = await client.get(f"/member/proposals/{pid}/versions/1")
     assert version.status_code == 200 and "调研报告" in version.text and row["content_hash"] in version.text
+    assert row["cost_estimate"] == 800_000 and "80 万元" in version.text  # typed, stored and shown
     assert (await client.get(f"/member/proposals/{pid}/versions/2")).status_code == 404
     await sign_in(client, w["sme_manager"])
     assert (await client.get(f"/member/proposals/{pid}/receipt")).status_code == 404
@@ -127,6 +128,17 @@ async def test_the_cost_is_read_in_wan_yuan_however_it_is_written(client, w, typ
     ] == 1_500_000
     page = await client.get(f"/member/proposals/{pid}/edit")
     assert "费用估算（万元）" in page.text and 'value="150"' in page.text
+
+
+async def test_a_cost_above_the_budget_is_told_in_wan_yuan_on_the_receipt(client, w):
+    await sign_in(client, w["lead_manager"])
+    r = await post_form(client, f"/member/scenarios/{w['scenario']}/proposals", {})
+    pid = int(re.search(r"/member/proposals/(\d+)/edit", r.headers["location"])[1])
+    r = await post_form(
+        client, f"/member/proposals/{pid}/edit", form_of(w, cost_estimate="120万", action="submit")
+    )
+    receipt = await client.get(r.headers["location"])
+    assert "费用估算高于场景预算上限（100 万元）" in receipt.text
 
 
 async def test_the_save_button_shows_a_bad_cost_beside_the_field_and_keeps_what_was_typed(client, w):
