@@ -94,7 +94,7 @@ def _route_handlers() -> list:
     from marketplace.scenarios.authoring_views import ScenarioAuthoringController
     from marketplace.scenarios.participation_views import FeedController, ScenarioParticipationController
     from marketplace.scenarios.staff_views import StaffAreaController
-    from marketplace.search.api import ProposalSearchApiController
+    from marketplace.search.api import ProposalSearchApiController, SuggestionApiController
     from marketplace.taxonomy.api import TaxonomyApiController
 
     handlers: list = [
@@ -117,6 +117,7 @@ def _route_handlers() -> list:
         DepartmentApiController,
         CompanyApiController,
         ProposalSearchApiController,
+        SuggestionApiController,
         ScenarioAuthoringController,
         ScenarioParticipationController,
         FeedController,
