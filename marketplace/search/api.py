@@ -11,6 +11,7 @@ applied on the server, and the database fallback applies the same rules.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 import msgspec
@@ -176,6 +177,13 @@ _DETAIL_ROUTES = {
 }
 
 
+# ``scope`` is a reserved name of Litestar handlers: the parameter is read under another name.
+SCOPE_QUERY = dataclasses.replace(
+    choice_query("提示的范围：scenarios 应用场景（默认），companies 成员企业。", SCOPES, default=SCOPES[0]),
+    name="scope",
+)
+
+
 class SuggestionApiController(Controller):
     path = f"{API_PREFIX}/search"
     tags = ["search"]
@@ -197,14 +205,9 @@ class SuggestionApiController(Controller):
         self,
         request: Request,
         q: TextQuery = None,
-        scope: Annotated[
-            str | None,
-            choice_query(
-                "提示的范围：scenarios 应用场景（默认），companies 成员企业。", SCOPES, default=SCOPES[0]
-            ),
-        ] = None,
+        within: Annotated[str | None, SCOPE_QUERY] = None,
     ) -> SuggestionList:
-        text, chosen = parse_suggestion_params(given(q=q, scope=scope))
+        text, chosen = parse_suggestion_params(given(q=q, scope=within))
         items = []
         for s in await suggest_words(chosen, text):
             url = None
