@@ -28,6 +28,7 @@ from marketplace.search.pinyin import (
     initials,
     segment,
     spell,
+    syllable_cost,
     window_cost,
 )
 
@@ -51,7 +52,8 @@ class Term:
 class _Entry:
     term: Term
     folded: str
-    syllables: tuple[Syllable, ...]
+    syllables: tuple[Syllable, ...]  # every reading of each character (for pinyin typed)
+    usual: tuple[Syllable, ...]  # the reading in context only (for characters typed)
     spans: tuple[tuple[int, int], ...]  # each syllable's characters in ``text``
     full: str
     initials: str
@@ -89,6 +91,13 @@ class Correction:
         return self.options[0]
 
 
+def usual(syllables: tuple[Syllable, ...]) -> tuple[Syllable, ...]:
+    """Each character with its reading in context only. Typed characters are compared this way:
+    an input method picked them by their usual reading, and rare readings (草 also zao) would
+    make 草稿 sound like 噪声."""
+    return tuple(Syllable((s.first,), s.han) for s in syllables)
+
+
 def _spans(text: str, syllables: tuple[Syllable, ...]) -> tuple[tuple[int, int], ...]:
     """Where each syllable's characters are in ``text`` (the folded text when folding changed
     its length, which only width forms and ligatures do)."""
@@ -111,6 +120,7 @@ def build(terms: list[Term]) -> Vocabulary:
             term=Term(text, term.kind, term.ref),
             folded=fold(text),
             syllables=syllables,
+            usual=usual(syllables),
             spans=_spans(text, syllables),
             full=full(text),
             initials=initials(text),
@@ -149,6 +159,12 @@ def _allowed(n: int) -> float:
     return max(1.0, round(n * 0.34, 2))
 
 
+def _mostly_same(query: tuple[Syllable, ...], run: tuple[Syllable, ...]) -> bool:
+    """At least half of the syllables sound the same: a correction may fix a few, not invent."""
+    same = sum(1 for a, b in zip(query, run, strict=True) if syllable_cost(a, b) == 0)
+    return 2 * same >= len(query)
+
+
 def _candidates(vocabulary: Vocabulary, query: tuple[Syllable, ...]) -> set[int]:
     found: set[int] = set()
     for syllable in query:
@@ -169,15 +185,19 @@ def _shared_chars(a: str, b: str) -> int:
     return sum(1 for x, y in zip(a, b, strict=False) if x == y)
 
 
-def _by_sound(vocabulary: Vocabulary, word: str, query: tuple[Syllable, ...]) -> list[tuple[tuple, str]]:
+def _by_sound(
+    vocabulary: Vocabulary, word: str, query: tuple[Syllable, ...], typed_pinyin: bool
+) -> list[tuple[tuple, str]]:
     """(rank key, the piece of a known word) for each word holding a run that sounds like
-    ``query``, cheapest first."""
+    ``query``, cheapest first. Pinyin typed is compared with every reading of a polyphone,
+    characters typed with the usual reading only."""
     limit = _allowed(len(query))
     out = []
     for index in _candidates(vocabulary, query):
         entry = vocabulary.entries[index]
-        cost, start = window_cost(query, entry.syllables)
-        if start < 0 or cost > limit:
+        sounds = entry.syllables if typed_pinyin else entry.usual
+        cost, start = window_cost(query, sounds)
+        if start < 0 or cost > limit or not _mostly_same(query, sounds[start : start + len(query)]):
             continue
         piece = _piece(entry, start, len(query))
         if fold(piece) == fold(word):
@@ -199,13 +219,17 @@ def _word_options(vocabulary: Vocabulary, word: str) -> tuple[list[str], bool]:
     if _known(vocabulary, word):
         return [], False
     if has_han(word):
-        query = spell(word)
+        query = usual(spell(word))
         if sum(1 for s in query if s.han) < 2:
             return [], False  # one character sounds like too many others
-        ranked = _by_sound(vocabulary, word, query)
+        ranked = _by_sound(vocabulary, word, query, typed_pinyin=False)
     else:
         parts = segment(word)
-        ranked = _by_sound(vocabulary, word, from_letters(parts)) if parts and len(parts) >= 2 else []
+        ranked = (
+            _by_sound(vocabulary, word, from_letters(parts), typed_pinyin=True)
+            if parts and len(parts) >= 2
+            else []
+        )
         if not ranked:
             return _by_initials(vocabulary, word)
     options: list[str] = []
@@ -265,7 +289,7 @@ def suggest(vocabulary: Vocabulary, q: str, limit: int = MAX_SUGGESTIONS) -> lis
         return []
     letters = "".join(text.split()).replace("'", "")
     pure_letters = letters.isascii() and letters.isalpha()
-    query_sound = spell(text) if has_han(text) and sum(1 for s in spell(text) if s.han) >= 2 else ()
+    query_sound = usual(spell(text)) if has_han(text) and sum(1 for s in spell(text) if s.han) >= 2 else ()
     ranked: list[tuple[tuple, Suggestion]] = []
     for entry in vocabulary.entries:
         term = entry.term
@@ -284,7 +308,7 @@ def suggest(vocabulary: Vocabulary, q: str, limit: int = MAX_SUGGESTIONS) -> lis
             entry = vocabulary.entries[index]
             if entry.term.text in shown:
                 continue
-            cost, start = window_cost(query_sound, entry.syllables)
+            cost, start = window_cost(query_sound, entry.usual)
             # Stricter than ``correct``: a list shown while typing takes only close sounds.
             if start >= 0 and cost < _allowed(len(query_sound)):
                 term = entry.term

@@ -114,3 +114,16 @@ async def test_suggestions_refuse_bad_input_in_chinese(search_client, search_cat
     response = await search_client.get(SUGGEST, params={"q": "字" * 201})
     assert response.status_code == 400 and "不能超过" in response.json()["errors"]["q"]
     assert (await search_client.get(SUGGEST)).json()["items"] == []
+
+
+async def test_a_rebuild_carries_the_pinyin_field(search_client, engine, search_catalog):
+    """``marketplace reindex`` (``rebuild``) builds fresh indexes whose documents and settings hold
+    the pinyin forms: Meilisearch finds yuyinshibie (语音识别, a capability) by itself."""
+    from marketplace.search.reindex import rebuild
+
+    await rebuild(engine, ("scenario",))
+    body = (await search_client.get(URL, params={"q": "yuyinshibie"})).json()
+    assert {i["key"] for i in body["items"]} == {"s-hotline", "s-voice"}
+    query = {"indexUid": engine.uid("scenario"), "q": "yuyinshibie", "attributesToRetrieve": ["pinyin"]}
+    (result,) = await engine.multi_search([query])
+    assert all("yuyinshibie" in hit["pinyin"] and "yysb" in hit["pinyin"] for hit in result["hits"])
