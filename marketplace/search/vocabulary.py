@@ -19,6 +19,7 @@ import functools
 from dataclasses import dataclass, field
 
 from marketplace.search.pinyin import (
+    FUZZY_COST,
     WORD,
     Syllable,
     fold,
@@ -29,6 +30,7 @@ from marketplace.search.pinyin import (
     segment,
     spell,
     syllable_cost,
+    syllables,
     window_cost,
 )
 
@@ -109,25 +111,26 @@ def _spans(text: str, syllables: tuple[Syllable, ...]) -> tuple[tuple[int, int],
 def build(terms: list[Term]) -> Vocabulary:
     """The vocabulary of ``terms`` (duplicates of one text and kind are kept once)."""
     vocabulary = Vocabulary()
+    syllables()  # the table of pinyin syllables, read once here rather than on a query
     seen: set[tuple[str, str]] = set()
     for term in terms:
         text = " ".join(term.text.split())
         if not text or (fold(text), term.kind) in seen:
             continue
         seen.add((fold(text), term.kind))
-        syllables = spell(text)
+        spelled = spell(text)
         entry = _Entry(
             term=Term(text, term.kind, term.ref),
             folded=fold(text),
-            syllables=syllables,
-            usual=usual(syllables),
-            spans=_spans(text, syllables),
+            syllables=spelled,
+            usual=usual(spelled),
+            spans=_spans(text, spelled),
             full=full(text),
             initials=initials(text),
         )
         index = len(vocabulary.entries)
         vocabulary.entries.append(entry)
-        for syllable in syllables:
+        for syllable in spelled:
             for reading in syllable.readings:
                 vocabulary.by_reading.setdefault(reading, set()).add(index)
     _count_mentions(vocabulary)
@@ -153,9 +156,13 @@ def _count_mentions(vocabulary: Vocabulary) -> None:
 
 
 def _allowed(n: int) -> float:
-    """How far (in ``syllable_cost`` units) a query of ``n`` syllables may sound from a word."""
+    """How far (in ``syllable_cost`` units) a query of ``n`` syllables may sound from a word: two
+    syllables only by keyboard confusions (扬层 ceng/chen; not 草稿 -> 广告, a whole syllable),
+    longer words by one other syllable, or a third of them."""
     if n < 2:
         return 0.0
+    if n == 2:
+        return 2 * FUZZY_COST
     return max(1.0, round(n * 0.34, 2))
 
 
@@ -309,8 +316,7 @@ def suggest(vocabulary: Vocabulary, q: str, limit: int = MAX_SUGGESTIONS) -> lis
             if entry.term.text in shown:
                 continue
             cost, start = window_cost(query_sound, entry.usual)
-            # Stricter than ``correct``: a list shown while typing takes only close sounds.
-            if start >= 0 and cost < _allowed(len(query_sound)):
+            if start >= 0 and cost <= _allowed(len(query_sound)):
                 term = entry.term
                 tie = (-entry.mentions, KIND_ORDER.get(term.kind, 3), len(term.text), term.text)
                 ranked.append(((4, cost, *tie), Suggestion(term.text, term.kind, term.ref, "sound")))
