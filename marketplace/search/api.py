@@ -185,6 +185,8 @@ SCOPE_QUERY = dataclasses.replace(
 
 
 class SuggestionApiController(Controller):
+    """Public: words for the catalog's and the directory's search boxes (no login needed)."""
+
     path = f"{API_PREFIX}/search"
     tags = ["search"]
 

@@ -178,6 +178,8 @@
       } else if (event.key === "Enter" && open && active >= 0) {
         event.preventDefault();
         choose(active);
+      } else if (event.key === "Enter") {
+        close(); // the form searches for what was typed
       } else if (event.key === "Escape" && open) {
         event.preventDefault();
         close();

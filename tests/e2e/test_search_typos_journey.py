@@ -116,6 +116,5 @@ def test_without_javascript_the_corrected_results_are_there(browser, live_server
         page.get_by_role("button", name="搜索").click()
         expect(page.locator(".search-correction")).to_contain_text("以下是“数字孪生”的结果")
         expect(page.locator("article.scenario-card .card-title a").first).to_have_text(TWIN)
-        page.get_by_role("link", name="数字孪生", exact=True).count()  # nothing to choose: found
     finally:
         context.close()
