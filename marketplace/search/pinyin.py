@@ -21,7 +21,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from pypinyin import Style, pinyin
 
@@ -92,9 +93,9 @@ def syllables() -> frozenset[str]:
     return frozenset(found)
 
 
-@dataclass(frozen=True)
-class Syllable:
-    """One character's readings (a Han character), or one run of letters/digits (``han`` False)."""
+class Syllable(NamedTuple):
+    """One character's readings (a Han character), or one run of letters/digits (``han`` False).
+    A named tuple: compared and hashed at C speed, as a query compares many of them."""
 
     readings: Readings
     han: bool
@@ -198,6 +199,7 @@ def _reading_cost(a: str, b: str) -> float:
     return min(cost, 1.0)
 
 
+@functools.lru_cache(maxsize=200_000)
 def syllable_cost(a: Syllable, b: Syllable) -> float:
     """0 for the same sound (any reading of a polyphone), ``FUZZY_COST`` for each keyboard
     confusion (z/zh, en/eng ...), at most 1 (another syllable). Letters and digits must be equal."""
@@ -206,17 +208,29 @@ def syllable_cost(a: Syllable, b: Syllable) -> float:
     return min(_reading_cost(x, y) for x in a.readings for y in b.readings)
 
 
-def window_cost(query: tuple[Syllable, ...], word: tuple[Syllable, ...]) -> tuple[float, int]:
-    """The cheapest run of ``len(query)`` syllables in ``word`` (substitutions only): its cost and
-    where it starts; (inf, -1) when ``word`` is shorter."""
+def run_cost(query: tuple[Syllable, ...], word: tuple[Syllable, ...], start: int, limit: float) -> float:
+    """The cost of comparing ``query`` with the syllables of ``word`` from ``start`` (substitutions
+    only); stops counting once it passes ``limit``."""
+    cost = 0.0
+    for a, b in zip(query, word[start : start + len(query)], strict=True):
+        if a != b:
+            cost += syllable_cost(a, b)
+            if cost > limit:
+                break
+    return cost
+
+
+def window_cost(
+    query: tuple[Syllable, ...], word: tuple[Syllable, ...], starts: Iterable[int] | None = None
+) -> tuple[float, int]:
+    """The cheapest run of ``len(query)`` syllables in ``word`` (among ``starts`` when given): its
+    cost and where it starts; (inf, -1) when ``word`` is shorter."""
     best, where = float("inf"), -1
     n = len(query)
-    for start in range(len(word) - n + 1):
-        cost = 0.0
-        for a, b in zip(query, word[start : start + n], strict=True):
-            cost += syllable_cost(a, b)
-            if cost >= best:
-                break
+    for start in range(len(word) - n + 1) if starts is None else sorted(starts):
+        if not 0 <= start <= len(word) - n:
+            continue
+        cost = run_cost(query, word, start, best)
         if cost < best:
             best, where = cost, start
             if cost == 0:

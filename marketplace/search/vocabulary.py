@@ -56,9 +56,12 @@ class _Entry:
     folded: str
     syllables: tuple[Syllable, ...]  # every reading of each character (for pinyin typed)
     usual: tuple[Syllable, ...]  # the reading in context only (for characters typed)
+    at_any: dict[str, tuple[int, ...]]  # reading -> where in ``syllables`` it is
+    at_usual: dict[str, tuple[int, ...]]  # reading -> where in ``usual`` it is
     spans: tuple[tuple[int, int], ...]  # each syllable's characters in ``text``
     full: str
     initials: str
+    han: bool  # holds Chinese characters (pinyin applies)
     mentions: int = 0  # titles and names that hold this word: the more, the earlier it is offered
 
 
@@ -67,6 +70,8 @@ class Vocabulary:
     entries: list[_Entry] = field(default_factory=list)
     # reading -> the entries holding it (to compare by sound only with words sharing a syllable)
     by_reading: dict[str, set[int]] = field(default_factory=dict)
+    # initials -> the entries of Chinese characters only with them (szls -> 数字孪生)
+    by_initials: dict[str, list[int]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -100,6 +105,14 @@ def usual(syllables: tuple[Syllable, ...]) -> tuple[Syllable, ...]:
     return tuple(Syllable((s.first,), s.han) for s in syllables)
 
 
+def _positions(spelled: tuple[Syllable, ...]) -> dict[str, tuple[int, ...]]:
+    at: dict[str, list[int]] = {}
+    for i, syllable in enumerate(spelled):
+        for reading in syllable.readings:
+            at.setdefault(reading, []).append(i)
+    return {reading: tuple(where) for reading, where in at.items()}
+
+
 def _spans(text: str, syllables: tuple[Syllable, ...]) -> tuple[tuple[int, int], ...]:
     """Where each syllable's characters are in ``text`` (the folded text when folding changed
     its length, which only width forms and ligatures do)."""
@@ -124,12 +137,17 @@ def build(terms: list[Term]) -> Vocabulary:
             folded=fold(text),
             syllables=spelled,
             usual=usual(spelled),
+            at_any=_positions(spelled),
+            at_usual=_positions(usual(spelled)),
             spans=_spans(text, spelled),
             full=full(text),
             initials=initials(text),
+            han=has_han(text),
         )
         index = len(vocabulary.entries)
         vocabulary.entries.append(entry)
+        if entry.initials and len(entry.initials) == len(spelled):
+            vocabulary.by_initials.setdefault(entry.initials, []).append(index)
         for syllable in spelled:
             for reading in syllable.readings:
                 vocabulary.by_reading.setdefault(reading, set()).add(index)
@@ -172,6 +190,19 @@ def _mostly_same(query: tuple[Syllable, ...], run: tuple[Syllable, ...]) -> bool
     return 2 * same >= len(query)
 
 
+def _sounds_like(entry: _Entry, query: tuple[Syllable, ...], typed_pinyin: bool) -> tuple[float, int]:
+    """The cheapest run of ``entry`` that sounds like ``query`` and shares at least half of its
+    syllables exactly (``_mostly_same``), as (cost, start); (inf, -1) when there is none. Only
+    runs that share one syllable at its place are compared: the others cannot qualify."""
+    sounds = entry.syllables if typed_pinyin else entry.usual
+    at = entry.at_any if typed_pinyin else entry.at_usual
+    starts = {p - j for j, s in enumerate(query) for r in s.readings for p in at.get(r, ())}
+    cost, start = window_cost(query, sounds, starts)
+    if start < 0 or not _mostly_same(query, sounds[start : start + len(query)]):
+        return float("inf"), -1
+    return cost, start
+
+
 def _candidates(vocabulary: Vocabulary, query: tuple[Syllable, ...]) -> set[int]:
     found: set[int] = set()
     for syllable in query:
@@ -199,19 +230,25 @@ def _by_sound(
     ``query``, cheapest first. Pinyin typed is compared with every reading of a polyphone,
     characters typed with the usual reading only."""
     limit = _allowed(len(query))
-    out = []
-    for index in _candidates(vocabulary, query):
-        entry = vocabulary.entries[index]
-        sounds = entry.syllables if typed_pinyin else entry.usual
-        cost, start = window_cost(query, sounds)
-        if start < 0 or cost > limit or not _mostly_same(query, sounds[start : start + len(query)]):
-            continue
-        piece = _piece(entry, start, len(query))
-        if fold(piece) == fold(word):
-            continue
-        whole = len(entry.syllables) == len(query)
-        key = (cost, -_shared_chars(fold(piece), fold(word)), not whole, KIND_ORDER.get(entry.term.kind, 3))
-        out.append((key, piece))
+    out: list[tuple[tuple, str]] = []
+    candidates = _candidates(vocabulary, query)
+    words = [i for i in candidates if vocabulary.entries[i].term.ref is None]
+    titles = [i for i in candidates if vocabulary.entries[i].term.ref is not None]
+    # Words (taxonomy, dictionary) first; titles and names only when no word sounds the same.
+    for group in (words, titles):
+        if any(key[0] == 0 for key, _ in out):
+            break
+        for index in group:
+            entry = vocabulary.entries[index]
+            cost, start = _sounds_like(entry, query, typed_pinyin)
+            if start < 0 or cost > limit:
+                continue
+            piece = _piece(entry, start, len(query))
+            if fold(piece) == fold(word):
+                continue
+            whole = len(entry.syllables) == len(query)
+            shared = _shared_chars(fold(piece), fold(word))
+            out.append(((cost, -shared, not whole, KIND_ORDER.get(entry.term.kind, 3)), piece))
     out.sort(key=lambda x: x[0])
     return out
 
@@ -254,12 +291,9 @@ def _by_initials(vocabulary: Vocabulary, word: str) -> tuple[list[str], bool]:
     if len(letters) < 2 or not letters.isascii() or not letters.isalpha():
         return [], False
     texts: list[str] = []
-    for entry in sorted(vocabulary.entries, key=lambda e: (KIND_ORDER.get(e.term.kind, 3), len(e.term.text))):
-        if (
-            entry.initials == letters
-            and len(entry.initials) == len(entry.syllables)
-            and entry.term.text not in texts
-        ):
+    entries = [vocabulary.entries[i] for i in vocabulary.by_initials.get(letters, ())]
+    for entry in sorted(entries, key=lambda e: (KIND_ORDER.get(e.term.kind, 3), len(e.term.text))):
+        if entry.term.text not in texts:
             texts.append(entry.term.text)
     # Initials name a word only when one word has them: szls is 数字孪生, yc is many.
     return texts[:MAX_OPTIONS], len(texts) == 1
@@ -298,24 +332,33 @@ def suggest(vocabulary: Vocabulary, q: str, limit: int = MAX_SUGGESTIONS) -> lis
     pure_letters = letters.isascii() and letters.isalpha()
     query_sound = usual(spell(text)) if has_han(text) and sum(1 for s in spell(text) if s.han) >= 2 else ()
     ranked: list[tuple[tuple, Suggestion]] = []
+    by_letters = pure_letters and len(letters) >= 2
     for entry in vocabulary.entries:
+        if text in entry.folded:
+            rank, how = (0 if entry.folded.startswith(text) else 1), "text"
+        elif by_letters and entry.han and entry.full.startswith(letters):
+            rank, how = 2, "pinyin"
+        elif by_letters and entry.initials.startswith(letters):
+            rank, how = 3, "initials"
+        else:
+            continue
         term = entry.term
         tie = (-entry.mentions, KIND_ORDER.get(term.kind, 3), len(term.text), term.text)
-        if entry.folded.startswith(text):
-            ranked.append(((0, *tie), Suggestion(term.text, term.kind, term.ref, "text")))
-        elif text in entry.folded:
-            ranked.append(((1, *tie), Suggestion(term.text, term.kind, term.ref, "text")))
-        elif pure_letters and len(letters) >= 2 and has_han(term.text) and entry.full.startswith(letters):
-            ranked.append(((2, *tie), Suggestion(term.text, term.kind, term.ref, "pinyin")))
-        elif pure_letters and len(letters) >= 2 and entry.initials.startswith(letters):
-            ranked.append(((3, *tie), Suggestion(term.text, term.kind, term.ref, "initials")))
+        ranked.append(((rank, *tie), Suggestion(term.text, term.kind, term.ref, how)))
     if query_sound and len(ranked) < limit:
         shown = {s.text for _, s in ranked}
-        for index in _candidates(vocabulary, query_sound):
+        # Words first, then titles (newest first) until the list is full.
+        candidates = sorted(
+            _candidates(vocabulary, query_sound),
+            key=lambda i: (vocabulary.entries[i].term.ref is not None, i),
+        )
+        for index in candidates:
             entry = vocabulary.entries[index]
             if entry.term.text in shown:
                 continue
-            cost, start = window_cost(query_sound, entry.usual)
+            if entry.term.ref is not None and len(ranked) >= limit:
+                break
+            cost, start = _sounds_like(entry, query_sound, typed_pinyin=False)
             if start >= 0 and cost <= _allowed(len(query_sound)):
                 term = entry.term
                 tie = (-entry.mentions, KIND_ORDER.get(term.kind, 3), len(term.text), term.text)
