@@ -31,8 +31,32 @@ sys.path.insert(0, str(ROOT))
 from marketplace.search.pinyin import spell  # noqa: E402
 from marketplace.search.vocabulary import Term, build, correct, dictionary_terms, pinyin_forms, suggest  # noqa: E402
 
-QUERIES = ["数字挛生", "扬层", "shuzi luansheng", "yangchen", "szls", "shuz", "数字", "一网统办", "城市大恼", "ASR"]
-PARTS = ["数字孪生", "扬尘", "一网通办", "网格", "智能", "监测", "预警", "平台", "城市", "治理", "语音", "热线"]
+QUERIES = [
+    "数字挛生",
+    "扬层",
+    "shuzi luansheng",
+    "yangchen",
+    "szls",
+    "shuz",
+    "数字",
+    "一网统办",
+    "城市大恼",
+    "ASR",
+]
+PARTS = [
+    "数字孪生",
+    "扬尘",
+    "一网通办",
+    "网格",
+    "智能",
+    "监测",
+    "预警",
+    "平台",
+    "城市",
+    "治理",
+    "语音",
+    "热线",
+]
 PARTS += ["工地", "河道", "交通", "信号", "企业", "画像", "政策", "数据", "共享", "园区", "建设", "应用"]
 
 
@@ -92,12 +116,18 @@ def main() -> None:
             suggest_ms.append((t1 - t0) * 1000)
             correct_ms.append((t2 - t1) * 1000)
 
-    print(f"Machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    print(
+        f"Machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, Python {platform.python_version()}"
+    )
     print(f"Load average at the end: {os.getloadavg()[0]:.1f}\n")
     print("| measure | result |")
     print("| --- | --- |")
-    print(f"| pinyin forms of one document (title + 2 capabilities), over {len(docs):,} titles | {per_doc_ms:.3f} ms |")
-    print(f"| vocabulary of {args.titles:,} titles + taxonomy + dictionary ({len(vocabulary):,} words), built | {build_s:.2f} s |")
+    print(
+        f"| pinyin forms of one document (title + 2 capabilities), over {len(docs):,} titles | {per_doc_ms:.3f} ms |"
+    )
+    print(
+        f"| vocabulary of {args.titles:,} titles + taxonomy + dictionary ({len(vocabulary):,} words), built | {build_s:.2f} s |"
+    )
     print(
         f"| `suggest`, {len(QUERIES)} queries x {args.rounds} rounds, p50 / p95 | "
         f"{statistics.median(suggest_ms):.1f} / {_pct(suggest_ms, 0.95):.1f} ms |"
