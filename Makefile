@@ -11,6 +11,7 @@
 #   make constraints    re-pin constraints.txt from .venv after changing pyproject.toml
 #   make bench-matching the matching benchmark (figures in BENCHMARKS.md)
 #   make bench-search   the search benchmark: 100,000 scenarios, Meilisearch vs API vs fallback
+#   make bench-suggest  pinyin forms, suggestion vocabulary, as-you-type and "did you mean" speed
 #   make reindex        rebuild the search indexes from the database (fresh indexes + swap)
 
 SHELL := /bin/bash
@@ -30,7 +31,7 @@ export SCARF_ANALYTICS := false
 
 header = @printf '\n==> %s\n' "$(1)"
 
-.PHONY: help venv install run system-deps lint test test-sqlite test-postgres constraints clean bench-matching bench-search reindex
+.PHONY: help venv install run system-deps lint test test-sqlite test-postgres constraints clean bench-matching bench-search bench-suggest reindex
 
 help:
 	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -99,6 +100,10 @@ bench-matching: install
 bench-search: install
 	$(call header,Search benchmark: 100000 scenarios - reindex and query latency)
 	$(BIN)/python bench/bench_search.py
+
+bench-suggest: install
+	$(call header,Suggestion benchmark: pinyin forms, vocabulary build, suggest and correct)
+	$(BIN)/python bench/bench_suggest.py
 
 reindex: install
 	$(BIN)/marketplace reindex

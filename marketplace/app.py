@@ -95,7 +95,7 @@ def _route_handlers() -> list:
     from marketplace.scenarios.invitation_views import InvitedRegistrationController
     from marketplace.scenarios.participation_views import FeedController, ScenarioParticipationController
     from marketplace.scenarios.staff_views import StaffAreaController
-    from marketplace.search.api import ProposalSearchApiController
+    from marketplace.search.api import ProposalSearchApiController, SuggestionApiController
     from marketplace.taxonomy.api import TaxonomyApiController
 
     handlers: list = [
@@ -119,6 +119,7 @@ def _route_handlers() -> list:
         DepartmentApiController,
         CompanyApiController,
         ProposalSearchApiController,
+        SuggestionApiController,
         ScenarioAuthoringController,
         ScenarioParticipationController,
         FeedController,

@@ -1,4 +1,6 @@
-"""Staff search over proposals: ``GET /api/v1/search/proposals``.
+"""Search endpoints of the API: staff search over proposals (``GET /api/v1/search/proposals``)
+and the public as-you-type suggestions of the catalog and directory search boxes
+(``GET /api/v1/search/suggestions``, public words only: see ``suggest``).
 
 Staff see the proposals of their own department's scenarios, association admins those of every
 department; for both, never a draft and never a sealed scenario's proposal before its deadline
@@ -9,6 +11,7 @@ applied on the server, and the database fallback applies the same rules.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 import msgspec
@@ -18,11 +21,15 @@ from litestar.openapi import ResponseSpec
 
 from marketplace.core.errors import ValidationFailed
 from marketplace.proposals.status import PROPOSAL_STATUSES
+from marketplace.search.labels import SUGGESTION_KIND_LABELS, SUGGESTION_SCOPE_LABELS
 from marketplace.search.queries import ProposalFilters, search_proposals
 from marketplace.search.schemas import SearchInfo, search_info
+from marketplace.search.suggest import SCOPES, suggest_words
 from marketplace.web.api import (
     API_PREFIX,
     ERROR_400,
+    LIST_RAISES,
+    LIST_RESPONSES,
     ApiError,
     FilterOperation,
     PageQuery,
@@ -132,3 +139,82 @@ class ProposalSearchApiController(Controller):
             facets=result.facets,
             search=search_info(result),
         )
+
+
+class SuggestionOut(msgspec.Struct):
+    """One word to offer under the search box. ``kind``: scenario (a public scenario's title),
+    company (a published member's name), capability (a name or synonym of the taxonomy) or term
+    (a word of the park's dictionary); ``match``: how it matches what was typed (text, pinyin,
+    initials or sound); ``url``: the scenario's or company's page, for titles and names."""
+
+    text: str
+    kind: str
+    kind_label: str
+    match: str
+    url: str | None = None
+
+
+class SuggestionList(msgspec.Struct):
+    q: str
+    scope: str
+    items: list[SuggestionOut]
+
+
+def parse_suggestion_params(params) -> tuple[str, str]:
+    errors: dict[str, str] = {}
+    q = parse_query_text(params, errors)
+    scope = parse_choice(params, "scope", SCOPES, errors, SUGGESTION_SCOPE_LABELS) or SCOPES[0]
+    if errors:
+        raise ValidationFailed(
+            "查询参数有误：" + "；".join(m.rstrip("。") for m in errors.values()) + "。", errors
+        )
+    return q, scope
+
+
+_DETAIL_ROUTES = {
+    "scenario": ("scenarios:detail", "scenario_id"),
+    "company": ("companies:detail", "company_id"),
+}
+
+
+# ``scope`` is a reserved name of Litestar handlers: the parameter is read under another name.
+SCOPE_QUERY = dataclasses.replace(
+    choice_query("提示的范围：scenarios 应用场景（默认），companies 成员企业。", SCOPES, default=SCOPES[0]),
+    name="scope",
+)
+
+
+class SuggestionApiController(Controller):
+    """Public: words for the catalog's and the directory's search boxes (no login needed)."""
+
+    path = f"{API_PREFIX}/search"
+    tags = ["search"]
+
+    @get(
+        "/suggestions",
+        name="api:search:suggestions",
+        operation_id="searchSuggestions",
+        summary="搜索框输入提示（公开）",
+        description="按已输入的文字给出搜索提示：以其开头或包含它的词，拼音（shuzi → 数字孪生）、"
+        "拼音首字母（szls）或读音相近（数字挛 → 数字孪生）的词。scope=scenarios 时取公开场景的标题，"
+        "scope=companies 时取公开的成员企业名称，两者都包含能力分类的名称和同义词以及园区术语；"
+        "从不包含未公开的场景或企业。最多 8 条。",
+        raises=LIST_RAISES,
+        responses=LIST_RESPONSES,
+        operation_class=FilterOperation,
+    )
+    async def suggestions(
+        self,
+        request: Request,
+        q: TextQuery = None,
+        within: Annotated[str | None, SCOPE_QUERY] = None,
+    ) -> SuggestionList:
+        text, chosen = parse_suggestion_params(given(q=q, scope=within))
+        items = []
+        for s in await suggest_words(chosen, text):
+            url = None
+            if s.ref is not None and s.kind in _DETAIL_ROUTES:
+                route, key = _DETAIL_ROUTES[s.kind]
+                url = request.app.route_reverse(route, **{key: s.ref})
+            items.append(SuggestionOut(s.text, s.kind, SUGGESTION_KIND_LABELS[s.kind], s.how, url))
+        return SuggestionList(q=text, scope=chosen, items=items)

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 
 from marketplace.search.highlight import clean
+from marketplace.search.vocabulary import pinyin_forms
 
 CHUNK = 1000  # ids per query (well under SQLite's variable limit)
 SEALED_FOREVER_US = 253_402_300_799_000_000  # 9999-12-31T23:59:59Z: no deadline yet, never visible
@@ -83,6 +84,11 @@ def _capability_fields(refs: list[dict], parents: dict[int, int | None]) -> dict
                 ids.append(cid)
         names.extend(n for n in (ref["name"], ref["name_en"]) if n and n not in names)
     return {"capabilities": refs, "capability_ids": ids, "capability_names": names}
+
+
+def _pinyin_field(title: str, capability_fields: dict) -> dict:
+    """The ``pinyin`` field: pinyin forms of the words of the title and the capability names."""
+    return {"pinyin": pinyin_forms(title, [c["name"] for c in capability_fields["capabilities"]])}
 
 
 # --------------------------------------------------------------------------------------------
@@ -153,6 +159,7 @@ async def _scenario_docs(rows: list[dict]) -> list[dict]:
             "name": r["department.name"],
             "short_name": r["department.short_name"],
         }
+        capabilities = _capability_fields(by_scenario.get(r["id"], []), parents)
         docs.append(
             {
                 "id": r["id"],
@@ -178,7 +185,8 @@ async def _scenario_docs(rows: list[dict]) -> list[dict]:
                 "pilot_months": r["pilot_months"],
                 "opened_at": _iso(r["opened_at"]),
                 "opened_at_us": _us(r["opened_at"]),
-                **_capability_fields(by_scenario.get(r["id"], []), parents),
+                **capabilities,
+                **_pinyin_field(r["title"], capabilities),
             }
         )
     return docs
@@ -256,6 +264,7 @@ async def _company_docs(rows: list[dict]) -> list[dict]:
     docs = []
     for r in rows:
         refs = [ref for _, ref in sorted(by_company.get(r["id"], []), key=lambda x: x[0])]
+        capabilities = _capability_fields(refs, parents)
         docs.append(
             {
                 "id": r["id"],
@@ -267,7 +276,8 @@ async def _company_docs(rows: list[dict]) -> list[dict]:
                 "location": clean(r["location"]),
                 "tags": [clean(t) for t in (r["tags"] or [])],
                 "project_titles": titles.get(r["id"], []),
-                **_capability_fields(refs, parents),
+                **capabilities,
+                **_pinyin_field(r["name"], capabilities),
             }
         )
     return docs

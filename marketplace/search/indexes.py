@@ -77,6 +77,7 @@ SCENARIO_SETTINGS = {
         "department_name",
         "domain",
         "key",
+        "pinyin",  # pinyin forms of the title's and capabilities' words (documents, vocabulary)
     ],
     "filterableAttributes": [
         "domain",
@@ -101,6 +102,7 @@ COMPANY_SETTINGS = {
         "project_titles",
         "location",
         "key",
+        "pinyin",
     ],
     "filterableAttributes": ["size", "capability_ids"],
     "sortableAttributes": ["size", "name", "id"],

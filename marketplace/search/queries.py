@@ -17,8 +17,10 @@ proposal before its deadline; anyone else gets nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +33,7 @@ from marketplace.proposals.status import STAFF_VISIBLE_STATUSES
 from marketplace.search.client import SearchEngine, SearchUnavailable
 from marketplace.search.highlight import has_match, search_params, to_html
 from marketplace.search.indexes import phrase_query
+from marketplace.search.suggest import correct_query
 
 NOTICE_DEGRADED = (
     "搜索服务暂时不可用：以下结果来自数据库的简单文字匹配（不含同义词和相关度排序），筛选条件照常有效。"
@@ -68,6 +71,10 @@ class SearchResult:
     engine: str = "meilisearch"  # or "database"
     notice: str = ""  # set when search was wanted but the database answered instead
     query: str = ""
+    # "您是不是要找": queries that sound like the one typed (few or no hits), best first
+    suggestions: tuple[str, ...] = ()
+    # the query typed, when it found nothing and these are the results of ``query`` instead
+    corrected_from: str = ""
 
     @property
     def degraded(self) -> bool:
@@ -90,6 +97,32 @@ def _now_us() -> int:
 
 def _notice(engine: SearchEngine) -> str:
     return NOTICE_DEGRADED if engine.enabled else NOTICE_DISABLED
+
+
+FEW_HITS = 2  # at most this many results: offer what the query may have meant
+
+
+async def _with_correction(
+    result: SearchResult, filters, scope: str, search: Callable[[Any], Awaitable[SearchResult]]
+) -> SearchResult:
+    """Typos of a pinyin keyboard are homophones (数字挛生), and pinyin or initials may be typed
+    instead of characters (shuzi luansheng, szls): when the first page has few or no results,
+    offer the known words the query sounds like; when it has none and one correction is clearly
+    best, show that correction's results (``corrected_from`` says so). Works the same whether
+    Meilisearch or the database answered."""
+    if not filters.q or filters.page != 1 or result.page.total > FEW_HITS:
+        return result
+    correction = await correct_query(scope, filters.q)
+    if correction is None:
+        return result
+    if result.page.total == 0 and correction.confident:
+        corrected = await search(dataclasses.replace(filters, q=correction.best))
+        if corrected.page.total:
+            corrected.corrected_from = filters.q
+            corrected.suggestions = correction.options[1:]
+            return corrected
+    result.suggestions = correction.options
+    return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,7 +276,16 @@ def _scenario_highlight(hit: dict) -> Highlight:
 
 async def search_scenarios(engine: SearchEngine, filters) -> SearchResult:
     """The public catalog page for ``filters`` (``ScenarioFilters``), from Meilisearch or, failing
-    that, from the database (``list_public_scenarios``) with a notice."""
+    that, from the database (``list_public_scenarios``) with a notice; with few or no results,
+    what the query may have meant (``_with_correction``)."""
+
+    async def run(f) -> SearchResult:
+        return await _search_scenarios(engine, f)
+
+    return await _with_correction(await run(filters), filters, "scenarios", run)
+
+
+async def _search_scenarios(engine: SearchEngine, filters) -> SearchResult:
     if engine.available:
         try:
             results = await engine.multi_search(scenario_queries(engine, filters))
@@ -320,7 +362,16 @@ def _company_summary(doc: dict):
 
 async def search_companies(engine: SearchEngine, filters) -> SearchResult:
     """The member directory. Without search text it is the database listing (large firms first,
-    then by name); with text, Meilisearch's relevance (database text match as the fallback)."""
+    then by name); with text, Meilisearch's relevance (database text match as the fallback), and
+    with few or no results what the query may have meant (``_with_correction``)."""
+
+    async def run(f) -> SearchResult:
+        return await _search_companies(engine, f)
+
+    return await _with_correction(await run(filters), filters, "companies", run)
+
+
+async def _search_companies(engine: SearchEngine, filters) -> SearchResult:
     from marketplace.companies.services import list_public_companies
 
     if filters.q and engine.available:

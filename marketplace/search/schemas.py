@@ -7,14 +7,21 @@ from typing import Any
 import msgspec
 
 
-class SearchInfo(msgspec.Struct):
+class SearchInfo(msgspec.Struct, omit_defaults=True):
     """Where the results came from. ``engine``: meilisearch, or database (the fallback, or a
     listing without search text); ``degraded`` with a ``notice`` when search was wanted but
-    Meilisearch could not answer."""
+    Meilisearch could not answer. ``suggestions``: with few or no results, queries that sound
+    like ``q`` and name known words ("您是不是要找", best first: 数字挛生 -> 数字孪生, shuzi
+    luansheng -> 数字孪生). ``corrected_to``: set when ``q`` found nothing and the items are the
+    results of this query, the clearly best correction, instead (``corrected_from`` is ``q``).
+    The last three are left out when empty."""
 
     engine: str
     degraded: bool
     notice: str
+    suggestions: list[str] = msgspec.field(default_factory=list)
+    corrected_from: str = ""
+    corrected_to: str = ""
 
 
 class HighlightOut(msgspec.Struct):
@@ -28,7 +35,14 @@ class HighlightOut(msgspec.Struct):
 
 
 def search_info(result) -> SearchInfo:
-    return SearchInfo(engine=result.engine, degraded=result.degraded, notice=result.notice)
+    return SearchInfo(
+        engine=result.engine,
+        degraded=result.degraded,
+        notice=result.notice,
+        suggestions=list(result.suggestions),
+        corrected_from=result.corrected_from,
+        corrected_to=result.query if result.corrected_from else "",
+    )
 
 
 def highlights_out(result) -> list[HighlightOut]:

@@ -29,6 +29,7 @@ PUBLIC_READ_OPERATIONS = [
     "getCompany",
     "listCapabilities",
     "listDepartments",
+    "searchSuggestions",
 ]
 
 
