@@ -85,7 +85,7 @@ class OpsConfig:
 
     ``/metrics`` answers a request that carries ``Authorization: Bearer <metrics_token>`` (when a
     token is set) or comes from an address in ``metrics_allow`` (networks; by default the host
-    itself); anyone else gets 404. ``json_logs``: one JSON object a line with the request id
+    itself, outside production); anyone else gets 404. ``json_logs``: one JSON object a line with the request id
     (the default in production), else readable text.
     """
 
@@ -246,7 +246,7 @@ def _networks(name: str, default: str) -> tuple[IPv4Network | IPv6Network, ...]:
 
 
 def load_ops_config(production: bool) -> OpsConfig:
-    """``METRICS_TOKEN``, ``METRICS_ALLOW`` (default the loopback addresses), ``LOG_FORMAT``
+    """``METRICS_TOKEN``, ``METRICS_ALLOW`` (default the loopback addresses, none in production), ``LOG_FORMAT``
     (``json`` or ``text``; json in production), ``MARKETPLACE_TICK_SECONDS``."""
     log_format = (os.environ.get("LOG_FORMAT") or ("json" if production else "text")).lower()
     if log_format not in ("json", "text"):
@@ -256,7 +256,9 @@ def load_ops_config(production: bool) -> OpsConfig:
         raise SettingsError("METRICS_TOKEN must be at least 16 characters long")
     return OpsConfig(
         metrics_token=token,
-        metrics_allow=_networks("METRICS_ALLOW", "127.0.0.1/32,::1/128"),
+        # Loopback only outside production. In production nothing by default: behind a reverse
+        # proxy on the same host every visitor would come from 127.0.0.1.
+        metrics_allow=_networks("METRICS_ALLOW", "" if production else "127.0.0.1/32,::1/128"),
         json_logs=log_format == "json",
         tick_seconds=_float("MARKETPLACE_TICK_SECONDS", 60.0, 0.1, 3600),
     )
