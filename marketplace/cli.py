@@ -226,13 +226,19 @@ def restore_command(directory: Path, yes: bool) -> None:
 
 def _rebuild_search_after_restore() -> None:
     from marketplace.search.cli import managed_search, rebuild_all
+    from marketplace.search.client import SearchUnavailable
+    from marketplace.search.reindex import LockBusy
 
+    later = "数据已恢复，但搜索索引未重建（{}）：请在搜索服务可用后运行 marketplace reindex。"
     with managed_search(quiet=True) as url:
         if url is None:
-            click.echo("搜索服务不可用：索引未重建，请在搜索恢复后运行 marketplace reindex。")
-            return
-        for uid, documents in rebuild_all():
-            click.echo(f"已重建搜索索引 {uid}：{documents} 个文档。")
+            raise click.ClickException(later.format("没有可用的 Meilisearch"))
+        try:
+            rebuilt = rebuild_all()
+        except (SearchUnavailable, LockBusy) as exc:
+            raise click.ClickException(later.format(exc)) from None
+    for uid, documents in rebuilt:
+        click.echo(f"已重建搜索索引 {uid}：{documents} 个文档。")
 
 
 @main.command()
@@ -268,7 +274,10 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
             host=host or settings.host,
             port=port or settings.port,
             workers=workers,
-            proxy_headers=False,
+            # Forwarded headers only from the proxies named in TRUSTED_PROXIES: the client's address
+            # (login throttle, audit log, metrics allow-list) is then the visitor's, not the proxy's.
+            proxy_headers=bool(settings.ops.trusted_proxies),
+            forwarded_allow_ips=settings.ops.trusted_proxies or None,
             log_config=log_config,
             access_log=False,
         )

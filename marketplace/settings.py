@@ -93,6 +93,8 @@ class OpsConfig:
     metrics_allow: tuple[IPv4Network | IPv6Network, ...] = ()
     json_logs: bool = False
     tick_seconds: float = 60.0  # the periodic tasks' interval in each app process
+    # Addresses of reverse proxies whose X-Forwarded-For/-Proto uvicorn believes (comma-separated).
+    trusted_proxies: str = ""
 
 
 @dataclass(frozen=True)
@@ -245,9 +247,21 @@ def _networks(name: str, default: str) -> tuple[IPv4Network | IPv6Network, ...]:
         raise SettingsError(f"{name} must list networks such as 10.0.0.0/8,127.0.0.1: {exc}") from None
 
 
+def _trusted_proxies() -> str:
+    raw = os.environ.get("TRUSTED_PROXIES", "")
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    try:
+        for part in parts:
+            ip_network(part, strict=False)
+    except ValueError as exc:
+        raise SettingsError(f"TRUSTED_PROXIES must list addresses such as 10.0.0.5: {exc}") from None
+    return ",".join(parts)
+
+
 def load_ops_config(production: bool) -> OpsConfig:
-    """``METRICS_TOKEN``, ``METRICS_ALLOW`` (default the loopback addresses, none in production), ``LOG_FORMAT``
-    (``json`` or ``text``; json in production), ``MARKETPLACE_TICK_SECONDS``."""
+    """``METRICS_TOKEN``, ``METRICS_ALLOW`` (default the loopback addresses, none in production),
+    ``LOG_FORMAT`` (``json`` or ``text``; json in production), ``MARKETPLACE_TICK_SECONDS``,
+    ``TRUSTED_PROXIES``."""
     log_format = (os.environ.get("LOG_FORMAT") or ("json" if production else "text")).lower()
     if log_format not in ("json", "text"):
         raise SettingsError(f"LOG_FORMAT must be json or text, got {log_format!r}")
@@ -261,6 +275,7 @@ def load_ops_config(production: bool) -> OpsConfig:
         metrics_allow=_networks("METRICS_ALLOW", "" if production else "127.0.0.1/32,::1/128"),
         json_logs=log_format == "json",
         tick_seconds=_float("MARKETPLACE_TICK_SECONDS", 60.0, 0.1, 3600),
+        trusted_proxies=_trusted_proxies(),
     )
 
 

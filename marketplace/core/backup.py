@@ -179,14 +179,18 @@ def read_manifest(source: Path, engine: str) -> Manifest:
     return manifest
 
 
-# Every table of the schema goes first (tables a later version added too, which the backup does
-# not know and ``migrate`` would then fail to create), all in the restore's one transaction.
+# Every table and function of the schema goes first (those a later version added too, which the
+# backup does not know and ``migrate`` would then fail to create), in the restore's transaction.
 _DROP_TABLES = """
 DO $$
 DECLARE t record;
 BEGIN
     FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
         EXECUTE format('DROP TABLE IF EXISTS %I CASCADE', t.tablename);
+    END LOOP;
+    FOR t IN SELECT p.oid::regprocedure AS signature FROM pg_proc p
+             WHERE p.pronamespace = current_schema()::regnamespace LOOP
+        EXECUTE format('DROP FUNCTION IF EXISTS %s CASCADE', t.signature);
     END LOOP;
 END $$;
 """
@@ -227,12 +231,12 @@ def _pg_restore(db: DatabaseConfig, file: Path) -> None:
         script.stdout.close()
         script_errors = script.stderr.read().decode(errors="replace") if script.stderr else ""
         script.wait()
-    if script.returncode != 0:
-        raise BackupError(f"pg_restore 失败（退出码 {script.returncode}）：{script_errors.strip()[-2000:]}")
-    if load.returncode != 0:
+    if load.returncode != 0:  # first: psql stopping early also breaks pg_restore's pipe
         raise BackupError(
             f"psql 恢复失败（退出码 {load.returncode}），数据库保持原样：{load.stderr.strip()[-2000:]}"
         )
+    if script.returncode != 0:
+        raise BackupError(f"pg_restore 失败（退出码 {script.returncode}）：{script_errors.strip()[-2000:]}")
 
 
 async def restore(db: DatabaseConfig, source: Path) -> Manifest:
