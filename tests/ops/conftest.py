@@ -5,7 +5,8 @@ Meilisearch.
 * ``ops_env``: the environment for those processes: a fresh, migrated database (a new
   PostgreSQL database on the test cluster in the PostgreSQL run, dropped afterwards; else a
   SQLite file), the session's Meilisearch with an index prefix of its own, a shared
-  ``SECRET_KEY``. ``ops_env.query(sql)`` reads that database from the test.
+  ``SECRET_KEY``. ``ops_env.query(sql)`` reads that database from the test. ``blank_env``: the
+  same before any migration.
 * ``run_cli`` / ``run_script``: a ``marketplace`` command, or a Python snippet run with the
   environment (its last output line parsed as JSON).
 """
@@ -104,7 +105,8 @@ def run_script(code: str, env: dict):
 
 
 @pytest.fixture
-def ops_env(tmp_path: Path, meili) -> Iterator[OpsEnv]:
+def blank_env(tmp_path: Path, meili) -> Iterator[OpsEnv]:
+    """``ops_env`` before ``marketplace migrate``: an empty database."""
     test_url = os.environ.get("TEST_DATABASE_URL", "")
     created = None
     if urlsplit(test_url).scheme.startswith("postgres"):
@@ -131,7 +133,6 @@ def ops_env(tmp_path: Path, meili) -> Iterator[OpsEnv]:
     env.database_url = database_url
     env.index_prefix = prefix
     try:
-        run_cli(["migrate"], env)
         yield env
     finally:
         import meilisearch
@@ -142,6 +143,12 @@ def ops_env(tmp_path: Path, meili) -> Iterator[OpsEnv]:
                 client.delete_index(prefix + uid)
         if created is not None:
             _pg(test_url, f'DROP DATABASE IF EXISTS "{created}" WITH (FORCE)')
+
+
+@pytest.fixture
+def ops_env(blank_env: OpsEnv) -> OpsEnv:
+    run_cli(["migrate"], blank_env)
+    return blank_env
 
 
 def search_ids(meili, env: OpsEnv, query: str) -> list[int]:
