@@ -124,14 +124,16 @@ async def run_periodic_round(lock_timeout: float = 0.0) -> TickReport | None:
     got = await (lock.acquire(lock_timeout) if lock_timeout else lock.try_acquire())
     if not got:
         PERIODIC_ROUNDS.labels("skipped").inc()
-        log.info("periodic round skipped: another process is running one")
+        log.debug("periodic round skipped: another process is running one")
         return None
     try:
         report = await run_periodic_tasks()
     finally:
         await lock.release()
     PERIODIC_ROUNDS.labels("ran").inc()
-    log.info(
+    did_something = report.opened or report.closed or report.reminders or report.mailed
+    log.log(
+        logging.INFO if did_something else logging.DEBUG,
         "periodic round: opened %d, closed %d, reminders %d, mailed %d",
         len(report.opened),
         len(report.closed),
