@@ -7,7 +7,7 @@ from piccolo.columns.column_types import Bytea, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-ID = "2026-12-03T19:34:00:000000"
+ID = "2026-12-03T20:30:01:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "attachments: copy the files from var/ into the database"
 

@@ -9,7 +9,7 @@ from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-12-03T19:33:42:878947"
+ID = "2026-12-03T20:30:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "attachments stored in the database"
 
