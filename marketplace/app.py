@@ -121,7 +121,7 @@ def _route_handlers() -> list:
     from marketplace.evaluation.stats_views import PublicStatisticsController, StaffDashboardController
     from marketplace.matching.api import MatchingApiController
     from marketplace.matching.views import StaffMatchesController
-    from marketplace.notifications.views import NotificationController
+    from marketplace.notifications.views import NotificationController, NotificationSettingsController
     from marketplace.pages.company_api import CompanyApiController
     from marketplace.pages.company_pages import CompanyPagesController
     from marketplace.pages.member_home import MemberAreaController
@@ -131,6 +131,7 @@ def _route_handlers() -> list:
     from marketplace.proposals.member_views import MemberProposalController
     from marketplace.proposals.staff_views import StaffProposalController
     from marketplace.scenarios.authoring_views import ScenarioAuthoringController
+    from marketplace.scenarios.invitation_views import InvitedRegistrationController
     from marketplace.scenarios.participation_views import FeedController, ScenarioParticipationController
     from marketplace.scenarios.staff_views import StaffAreaController
     from marketplace.search.api import ProposalSearchApiController
@@ -140,6 +141,7 @@ def _route_handlers() -> list:
         healthz,
         metrics,
         AuthPagesController,
+        InvitedRegistrationController,
         AccountPagesController,
         AccountApiController,
         MemberAreaController,
@@ -161,6 +163,7 @@ def _route_handlers() -> list:
         ScenarioParticipationController,
         FeedController,
         NotificationController,
+        NotificationSettingsController,
         MemberProposalController,
         StaffProposalController,
         ProposalApiController,
