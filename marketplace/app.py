@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from litestar import Litestar, Request, get
+from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException
+from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Tag
@@ -19,6 +20,7 @@ from litestar.template.config import TemplateConfig
 from marketplace import wiring
 from marketplace.accounts.middleware import authentication_middleware
 from marketplace.core.errors import DomainError
+from marketplace.core.logs import logging_config
 from marketplace.notifications.middleware import unread_notifications_middleware
 from marketplace.settings import PROJECT_ROOT, Settings, get_settings
 from marketplace.web.api import make_error_responses_exact
@@ -29,6 +31,13 @@ from marketplace.web.errors import (
     handle_http_exception,
     handle_internal_error,
     handle_not_authorized,
+)
+from marketplace.web.observability import (
+    figures_registry,
+    metrics_allowed,
+    observability_middleware,
+    render_metrics,
+    request_id_header,
 )
 from marketplace.web.security import security_headers
 from marketplace.web.templating import configure_environment
@@ -59,6 +68,36 @@ async def healthz(request: Request) -> dict:
     if server := read_status(request.app.state.search_status_file, engine.config.url):
         search["server"] = server
     return {"status": "ok", "database": "ok", "search": search}
+
+
+@get("/metrics", name="metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response[bytes]:
+    """Prometheus metrics, for a scraper with ``METRICS_TOKEN`` or from ``METRICS_ALLOW``; 404
+    for anyone else. Request rates and latencies by route, search fallbacks, login lockouts and
+    periodic rounds (counted as they happen, all workers' under multiprocess mode), plus figures
+    read now from the database: the search outbox's backlog and lag, and mail waiting to go."""
+    from marketplace.notifications.tables import Notification
+    from marketplace.search.indexer import outbox_lag, pending_count
+
+    if not metrics_allowed(request, request.app.state.ops):
+        raise NotFoundException()
+    pending, waited = await outbox_lag()
+    parked = await pending_count() - pending
+    mail = await Notification.count().where(Notification.email_status == "pending")
+    figures = figures_registry(
+        [
+            ("marketplace_outbox_pending", "Search outbox rows waiting to be indexed", pending),
+            ("marketplace_outbox_lag_seconds", "How long the oldest waiting outbox row has waited", waited),
+            (
+                "marketplace_outbox_parked",
+                "Outbox rows Meilisearch refused too often (see index --status)",
+                parked,
+            ),
+            ("marketplace_mail_pending", "Notifications whose mail is waiting to be sent", mail),
+        ]
+    )
+    body, content_type = render_metrics([figures])
+    return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
 
 
 def _template_labels() -> dict[str, object]:
@@ -100,6 +139,7 @@ def _route_handlers() -> list:
 
     handlers: list = [
         healthz,
+        metrics,
         AuthPagesController,
         InvitedRegistrationController,
         AccountPagesController,
@@ -212,6 +252,21 @@ async def _close_database_pool() -> None:
         await engine.close_connection_pool()
 
 
+def _logging_config(settings: Settings) -> LoggingConfig:
+    """The app's log format (``core.logs``: JSON with the request id in production) for Litestar,
+    which applies it when the app starts; its own exception log stays off (``handle_internal_error``
+    logs unhandled errors once)."""
+    config = logging_config(settings.ops.json_logs)
+    return LoggingConfig(
+        root=config["root"],
+        filters=config["filters"],
+        formatters=config["formatters"],
+        handlers=config["handlers"],
+        loggers=config["loggers"],
+        log_exceptions="never",
+    )
+
+
 def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Litestar:
     """Build the app. ``use_pool=False`` skips the lifespan work, the PostgreSQL pool and the
     periodic tasks (opening scheduled and closing expired scenarios, reminders, mail), for
@@ -251,9 +306,9 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             # token (cookies are ignored, see accounts.middleware), which a foreign site cannot send.
             exclude=["^/api/"],
         ),
-        middleware=[authentication_middleware, unread_notifications_middleware],
+        middleware=[observability_middleware, authentication_middleware, unread_notifications_middleware],
         # On every message the app sends, the router's own 404/405 included.
-        before_send=[security_headers(hsts=settings.cookie_secure)],
+        before_send=[security_headers(hsts=settings.cookie_secure), request_id_header],
         exception_handlers={
             NotAuthorizedException: handle_not_authorized,
             DomainError: handle_domain_error,
@@ -262,11 +317,18 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             **DATABASE_UNAVAILABLE_HANDLERS,  # 503 with Retry-After
         },
         request_class=JsonSafeRequest,
+        logging_config=_logging_config(settings),
         # Above the largest upload (Litestar's default, 10,000,000 bytes, is below 10 MiB): a file
         # up to the limit reaches the app, a slightly larger one gets the app's own message.
         request_max_body_size=MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
         # search_status_file: the managed server's supervisor status (see /healthz)
-        state=State({"search": search.engine, "search_status_file": settings.var_dir / STATUS_FILE}),
+        state=State(
+            {
+                "search": search.engine,
+                "search_status_file": settings.var_dir / STATUS_FILE,
+                "ops": settings.ops,  # the metrics endpoint's guard
+            }
+        ),
         on_startup=[_open_database_pool, periodic.start, search.start] if use_pool else [],
         on_shutdown=[search.stop, periodic.stop, _close_database_pool] if use_pool else [],
         debug=False,

@@ -139,10 +139,13 @@ def close_expired_command() -> None:
 @main.command("tick")
 def tick_command() -> None:
     """One round of the periodic tasks the app runs every minute: open scheduled scenarios,
-    close expired ones, send deadline reminders, mail pending notifications."""
-    from marketplace.scenarios.periodic import run_periodic_tasks
+    close expired ones, send deadline reminders, mail pending notifications. Takes the same lock
+    as the app's rounds (waits up to a minute for a round another process is running)."""
+    from marketplace.scenarios.periodic import run_periodic_round
 
-    report = _run(run_periodic_tasks())
+    report = _run(run_periodic_round(lock_timeout=60))
+    if report is None:
+        raise click.ClickException("另一个进程正在执行定时任务，一分钟内未结束，请稍后再试。")
     click.echo(
         f"已公开 {len(report.opened)} 个、已截止 {len(report.closed)} 个场景；"
         f"截止提醒 {report.reminders} 条；发送邮件 {report.mailed} 封。"
@@ -175,6 +178,69 @@ def create_user_command(email: str, role: str, department: str | None, display_n
     click.echo(f"已创建用户 {email}（id={user_id}，角色 {role}）。")
 
 
+@main.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(directory: Path) -> None:
+    """Back up the database, attachments included, into the new folder DIRECTORY (online: the
+    site keeps running). SQLite through its backup API, PostgreSQL with pg_dump."""
+    from marketplace.core.backup import BackupError, backup
+
+    try:
+        manifest = _run(backup(get_settings().database, directory))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"已备份到 {directory}：{manifest.file}（{manifest.size / 1024 / 1024:.1f} MB，"
+        f"SHA-256 {manifest.sha256[:12]}…，数据库结构 {manifest.last_migration}），附件包含在数据库中。"
+    )
+
+
+@main.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+def restore_command(directory: Path, yes: bool) -> None:
+    """Replace the database with the backup in DIRECTORY, bring its schema up to date and rebuild
+    the search indexes from it. Stop the app first."""
+    from marketplace.core.backup import BackupError, read_manifest, restore
+    from marketplace.core.migrations import migrate as run_migrations
+
+    settings = get_settings()
+    try:
+        manifest = read_manifest(directory, settings.database.engine)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not yes:
+        click.confirm(
+            f"将用 {manifest.created_at} 的备份替换当前数据库的全部内容（请先停止网站）。继续吗？", abort=True
+        )
+    try:
+        _run(restore(settings.database, directory))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    applied = _run(run_migrations())
+    click.echo(
+        f"已恢复 {manifest.created_at} 的备份" + (f"，并执行了 {applied} 个数据库迁移。" if applied else "。")
+    )
+    _rebuild_search_after_restore()
+
+
+def _rebuild_search_after_restore() -> None:
+    from marketplace.search.cli import managed_search, rebuild_all
+    from marketplace.search.client import SearchUnavailable
+    from marketplace.search.reindex import LockBusy
+
+    later = "数据已恢复，但搜索索引未重建（{}）：请在搜索服务可用后运行 marketplace reindex。"
+    with managed_search(quiet=True) as url:
+        if url is None:
+            raise click.ClickException(later.format("没有可用的 Meilisearch"))
+        try:
+            rebuilt = rebuild_all()
+        except (SearchUnavailable, LockBusy) as exc:
+            raise click.ClickException(later.format(exc)) from None
+    for uid, documents in rebuilt:
+        click.echo(f"已重建搜索索引 {uid}：{documents} 个文档。")
+
+
 @main.command()
 @click.option("--host", default=None, help="Bind address (default HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default PORT or 8000).")
@@ -183,12 +249,24 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the web app with uvicorn.
 
     Without MEILI_URL, a managed local Meilisearch (var/meili) is started first and stopped after.
+    Logs go to stderr, one JSON object a line in production (``LOG_FORMAT``), with one access line
+    per request from the app (uvicorn's own access log is off). With several workers the
+    Prometheus metrics are kept in multiprocess mode under ``var/prometheus/``.
     """
+    import logging.config
+
     import uvicorn
 
+    from marketplace.core.logs import logging_config
     from marketplace.search.cli import managed_search
 
     settings = get_settings()
+    log_config = logging_config(settings.ops.json_logs)
+    logging.config.dictConfig(log_config)
+    if workers > 1:
+        from marketplace.core.metrics import prepare_multiprocess_dir
+
+        prepare_multiprocess_dir(settings.var_dir / "prometheus")
     with managed_search(settings):
         uvicorn.run(
             "marketplace.app:create_app",
@@ -196,8 +274,12 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
             host=host or settings.host,
             port=port or settings.port,
             workers=workers,
-            proxy_headers=False,
-            log_level="info",
+            # Forwarded headers only from the proxies named in TRUSTED_PROXIES: the client's address
+            # (login throttle, audit log, metrics allow-list) is then the visitor's, not the proxy's.
+            proxy_headers=bool(settings.ops.trusted_proxies),
+            forwarded_allow_ips=settings.ops.trusted_proxies or None,
+            log_config=log_config,
+            access_log=False,
         )
 
 

@@ -11,6 +11,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -79,6 +80,24 @@ class SearchConfig:
 
 
 @dataclass(frozen=True)
+class OpsConfig:
+    """What an operator watches: the metrics endpoint's guard and the log format.
+
+    ``/metrics`` answers a request that carries ``Authorization: Bearer <metrics_token>`` (when a
+    token is set) or comes from an address in ``metrics_allow`` (networks; by default the host
+    itself, outside production); anyone else gets 404. ``json_logs``: one JSON object a line with the request id
+    (the default in production), else readable text.
+    """
+
+    metrics_token: str = field(repr=False, default="")
+    metrics_allow: tuple[IPv4Network | IPv6Network, ...] = ()
+    json_logs: bool = False
+    tick_seconds: float = 60.0  # the periodic tasks' interval in each app process
+    # Addresses of reverse proxies whose X-Forwarded-For/-Proto uvicorn believes (comma-separated).
+    trusted_proxies: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     var_dir: Path
     database: DatabaseConfig
@@ -95,6 +114,7 @@ class Settings:
     cookie_secure: bool
     mail: MailConfig
     search: SearchConfig = field(default_factory=lambda: SearchConfig(url=None))
+    ops: OpsConfig = field(default_factory=OpsConfig)
 
 
 def parse_database_url(url: str | None, var_dir: Path) -> DatabaseConfig:
@@ -126,8 +146,22 @@ def parse_database_url(url: str | None, var_dir: Path) -> DatabaseConfig:
     raise SettingsError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r} (use sqlite or postgres)")
 
 
-def _secret_key(var_dir: Path, env_value: str | None) -> str:
-    """The session/CSRF secret: ``SECRET_KEY`` if set, else generated once into ``var/``."""
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def _secret_key(var_dir: Path, env_value: str | None, production: bool) -> str:
+    """The session/CSRF secret: ``SECRET_KEY`` if set, else (outside production) generated once
+    into ``var/``. In production it must come from the environment and be long: every app host
+    must sign with the same key, and a key generated on one host's disk would differ on the next
+    (a form opened on one host would be refused by another)."""
+    if production:
+        if not env_value:
+            raise SettingsError(
+                "生产模式（MARKETPLACE_ENV=production）必须设置 SECRET_KEY，且每台应用主机取同一个值，"
+                "例如 python3 -c 'import secrets; print(secrets.token_hex(32))' 生成的值。"
+            )
+        if len(env_value) < MIN_SECRET_KEY_LENGTH:
+            raise SettingsError(f"SECRET_KEY 至少需要 {MIN_SECRET_KEY_LENGTH} 个字符。")
     if env_value:
         return env_value
     path = var_dir / "secret_key"
@@ -204,18 +238,67 @@ def _bool(name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
+def _networks(name: str, default: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    raw = os.environ.get(name)
+    raw = default if raw is None else raw
+    try:
+        return tuple(ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise SettingsError(f"{name} must list networks such as 10.0.0.0/8,127.0.0.1: {exc}") from None
+
+
+def _trusted_proxies() -> str:
+    raw = os.environ.get("TRUSTED_PROXIES", "")
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    try:
+        for part in parts:
+            ip_network(part, strict=False)
+    except ValueError as exc:
+        raise SettingsError(f"TRUSTED_PROXIES must list addresses such as 10.0.0.5: {exc}") from None
+    return ",".join(parts)
+
+
+def load_ops_config(production: bool) -> OpsConfig:
+    """``METRICS_TOKEN``, ``METRICS_ALLOW`` (default the loopback addresses, none in production),
+    ``LOG_FORMAT`` (``json`` or ``text``; json in production), ``MARKETPLACE_TICK_SECONDS``,
+    ``TRUSTED_PROXIES``."""
+    log_format = (os.environ.get("LOG_FORMAT") or ("json" if production else "text")).lower()
+    if log_format not in ("json", "text"):
+        raise SettingsError(f"LOG_FORMAT must be json or text, got {log_format!r}")
+    token = os.environ.get("METRICS_TOKEN", "")
+    if token and len(token) < 16:
+        raise SettingsError("METRICS_TOKEN must be at least 16 characters long")
+    return OpsConfig(
+        metrics_token=token,
+        # Loopback only outside production. In production nothing by default: behind a reverse
+        # proxy on the same host every visitor would come from 127.0.0.1.
+        metrics_allow=_networks("METRICS_ALLOW", "" if production else "127.0.0.1/32,::1/128"),
+        json_logs=log_format == "json",
+        tick_seconds=_float("MARKETPLACE_TICK_SECONDS", 60.0, 0.1, 3600),
+        trusted_proxies=_trusted_proxies(),
+    )
+
+
+def _check_production_mail(production: bool, smtp_host: str) -> None:
+    if production and not smtp_host:
+        raise SettingsError(
+            "生产模式（MARKETPLACE_ENV=production）必须设置 SMTP_HOST：否则邮件只会写成发送它的那台主机上的文件。"
+        )
+
+
 def load_settings() -> Settings:
     var_dir = Path(os.environ.get("MARKETPLACE_VAR_DIR") or PROJECT_ROOT / "var").resolve()
     production = os.environ.get("MARKETPLACE_ENV", "development") == "production"
     host = os.environ.get("HOST") or "127.0.0.1"
     port = _int("PORT", 8000)
+    _check_production_mail(production, os.environ.get("SMTP_HOST", ""))
     return Settings(
         var_dir=var_dir,
         database=parse_database_url(os.environ.get("DATABASE_URL"), var_dir),
         host=host,
         port=port,
         production=production,
-        secret_key=_secret_key(var_dir, os.environ.get("SECRET_KEY")),
+        secret_key=_secret_key(var_dir, os.environ.get("SECRET_KEY"), production),
         timezone="Asia/Shanghai",
         page_size=20,
         max_page_size=100,
@@ -233,6 +316,7 @@ def load_settings() -> Settings:
             outbox_dir=var_dir / "mail",
         ),
         search=load_search_config(),
+        ops=load_ops_config(production),
     )
 
 

@@ -36,6 +36,7 @@ from marketplace.core.audit import Actor, record
 from marketplace.core.db import constraint_name, for_update, write_transaction
 from marketplace.core.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from marketplace.core.mail import send_mail
+from marketplace.core.metrics import LOGIN_LOCKOUTS, LOGIN_REFUSED_LOCKED
 from marketplace.core.outbox import enqueue
 from marketplace.core.pagination import Page
 from marketplace.departments.tables import Department
@@ -142,7 +143,11 @@ async def authenticate(email: str, password: str, ip_address: str = "") -> int:
     exactly one hash verification, like a known one. Hashing runs in a worker thread.
     """
     keys = _throttle_keys(email, ip_address)
-    lock_end = await _reserve_guess(keys)
+    try:
+        lock_end = await _reserve_guess(keys)
+    except LoginLocked:
+        LOGIN_REFUSED_LOCKED.inc()
+        raise
     row = (
         await User.select(User.id, User.password_hash, User.active)
         .where(User.email == normalize_email(email))
@@ -153,6 +158,7 @@ async def authenticate(email: str, password: str, ip_address: str = "") -> int:
     right = await verify_password_in_thread(stored, password)
     if row is None or not (usable and right):
         if lock_end:
+            LOGIN_LOCKOUTS.inc()
             raise LoginLocked(_locked_message(lock_end))
         raise LoginFailed("邮箱或密码不正确。")
     now = clock.now()

@@ -1,6 +1,11 @@
 """Uploaded files: what a file is (decided by its content, never by its name or the browser's
-content type), a display name safe in pages and headers, and storage under ``var/`` (outside the
-web root) with random names. Shared by scenario and proposal attachments."""
+content type), a display name safe in pages and headers, and storage in the database (table
+``stored_file``) under random names. Shared by scenario and proposal attachments.
+
+Why the database: several app hosts share one database and nothing else, so a file any host
+accepted is served by every other, and a database backup (``marketplace backup``) holds the
+attachments with the rows that name them. Files are small (10 MB at most, a few per scenario or
+proposal)."""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ import re
 import struct
 import unicodedata
 import uuid
-from pathlib import Path
+
+from marketplace.core.tables import StoredFile
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -88,9 +94,23 @@ def check_upload(
     return kind, None
 
 
-def store_file(folder: Path, content: bytes, content_type: str = PDF) -> Path:
-    """Write ``content`` under ``folder`` with a random name (never the uploaded one)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}{EXTENSIONS[content_type]}"
-    path.write_bytes(content)
-    return path
+async def store_file(content: bytes, content_type: str = PDF) -> str:
+    """Keep ``content`` under a random name (never the uploaded one) and return that name.
+
+    Runs in the caller's transaction when there is one: a refused attachment row takes its file
+    with it."""
+    name = f"{uuid.uuid4().hex}{EXTENSIONS[content_type]}"
+    await StoredFile.insert(
+        StoredFile(name=name, content_type=content_type, size=len(content), content=content)
+    )
+    return name
+
+
+async def read_file(name: str) -> bytes | None:
+    """The bytes stored under ``name``, or None when there are none."""
+    row = await StoredFile.select(StoredFile.content).where(StoredFile.name == name).first()
+    return None if row is None else bytes(row["content"])
+
+
+async def delete_file(name: str) -> None:
+    await StoredFile.delete().where(StoredFile.name == name)

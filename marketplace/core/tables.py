@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Bytea, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -36,3 +36,19 @@ class Outbox(Table, tablename="outbox"):
     processed_at = Timestamptz(null=True, default=None, index=True)
     attempts = Integer(default=0)
     last_error = Text(default="")
+
+
+class StoredFile(Table, tablename="stored_file"):
+    """The bytes of an uploaded file, kept in the database so that every app host serves every
+    attachment (no host's disk holds one alone) and a database backup holds them all.
+
+    ``name`` is random (never the uploaded name); attachment rows refer to it as ``stored_name``.
+    """
+
+    id: Serial  # added by Piccolo; declared for the type checker
+
+    name = Varchar(length=80, unique=True)
+    content_type = Varchar(length=100)
+    size = Integer()
+    content = Bytea()
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -1,17 +1,16 @@
 """Proposal attachments: PDF, PNG and JPEG only, judged by their content (a renamed executable is
-refused whatever its name), at most ``MAX_BYTES`` each, stored under ``var/proposal_attachments``
-(outside the web root) with random names; the uploaded name is only shown, cleaned of any path.
+refused whatever its name), at most ``MAX_BYTES`` each, stored in the database (``core.files``) under random names; the
+uploaded name is only shown, cleaned of any path.
 
 Only the lead company adds or removes them, while the scenario takes proposals (``Conflict``
 after the deadline). They are served only to those who may see the proposal
 (``policy.can_see_proposal``: the consortium now, staff by the visibility rules); ``NotFound``
-for anyone else. The file is written before the row and removed again if the row is refused.
+for anyone else. The file is written in the same transaction as its row.
 """
 
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any
 
 from piccolo.columns import Column
@@ -23,16 +22,10 @@ from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.outbox import enqueue
 from marketplace.proposals.services import lock_for_write, member_of
 from marketplace.proposals.tables import Proposal, ProposalAttachment
-from marketplace.settings import get_settings
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 10
 ALLOWED = (files.PDF, files.PNG, files.JPEG)
-
-
-def attachments_dir() -> Path:
-    """Outside the web root, apart from the public scenario attachments."""
-    return get_settings().var_dir / "proposal_attachments"
 
 
 async def add_attachment(proposal_id: int, actor: Actor, filename: str, content: bytes) -> int:
@@ -44,40 +37,35 @@ async def add_attachment(proposal_id: int, actor: Actor, filename: str, content:
         raise ValidationFailed(problem, {"attachment": problem})
     assert kind is not None  # check_upload gives the content type when it finds no problem
     name = files.clean_filename(filename, kind)
-    path = files.store_file(attachments_dir(), content, kind)
-    try:
-        async with write_transaction():
-            proposal, _ = await lock_for_write(proposal_id, member)
-            if (
-                await ProposalAttachment.count().where(ProposalAttachment.proposal == proposal_id)
-                >= MAX_ATTACHMENTS
-            ):
-                message = f"每份方案最多 {MAX_ATTACHMENTS} 个附件。"
-                raise ValidationFailed(message, {"attachment": message})
-            now = clock.now()
-            row = ProposalAttachment(
-                proposal=proposal_id,
-                filename=name,
-                stored_name=path.name,
-                content_type=kind,
-                size=len(content),
-                sha256=hashlib.sha256(content).hexdigest(),
-                uploaded_by=member.user_id,
-                uploaded_at=now,
-            )
-            await row.save()
-            await _touch(proposal, now)
-            await record(
-                actor,
-                "proposal.attach",
-                "proposal",
-                proposal_id,
-                after={"attachment": name, "size": len(content)},
-            )
-            await enqueue("proposal", proposal_id)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    async with write_transaction():
+        proposal, _ = await lock_for_write(proposal_id, member)
+        if (
+            await ProposalAttachment.count().where(ProposalAttachment.proposal == proposal_id)
+            >= MAX_ATTACHMENTS
+        ):
+            message = f"每份方案最多 {MAX_ATTACHMENTS} 个附件。"
+            raise ValidationFailed(message, {"attachment": message})
+        now = clock.now()
+        row = ProposalAttachment(
+            proposal=proposal_id,
+            filename=name,
+            stored_name=await files.store_file(content, kind),
+            content_type=kind,
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            uploaded_by=member.user_id,
+            uploaded_at=now,
+        )
+        await row.save()
+        await _touch(proposal, now)
+        await record(
+            actor,
+            "proposal.attach",
+            "proposal",
+            proposal_id,
+            after={"attachment": name, "size": len(content)},
+        )
+        await enqueue("proposal", proposal_id)
     return row.id
 
 
@@ -98,13 +86,13 @@ async def remove_attachment(proposal_id: int, attachment_id: int, actor: Actor) 
         if row is None:
             raise NotFound("附件不存在。")
         await ProposalAttachment.delete().where(ProposalAttachment.id == attachment_id)
+        # Earlier versions keep the file's hash; the file itself goes with the working copy.
+        await files.delete_file(row["stored_name"])
         await _touch(proposal, clock.now())
         await record(
             actor, "proposal.detach", "proposal", proposal_id, before={"attachment": row["filename"]}
         )
         await enqueue("proposal", proposal_id)
-    # Earlier versions keep the file's hash; the file itself goes with the working copy.
-    (attachments_dir() / row["stored_name"]).unlink(missing_ok=True)
 
 
 async def list_attachments(proposal_id: int) -> list[dict]:
@@ -122,8 +110,8 @@ async def list_attachments(proposal_id: int) -> list[dict]:
     )
 
 
-async def open_attachment(proposal_id: int, attachment_id: int, reader) -> tuple[Path, str, str]:
-    """(file, display name, content type) if ``reader`` may see the proposal, else ``NotFound``."""
+async def open_attachment(proposal_id: int, attachment_id: int, reader) -> tuple[bytes, str, str]:
+    """(content, display name, content type) if ``reader`` may see the proposal, else ``NotFound``."""
     from marketplace.proposals.policy import can_see_proposal
 
     if not await can_see_proposal(reader, proposal_id):
@@ -139,7 +127,7 @@ async def open_attachment(proposal_id: int, attachment_id: int, reader) -> tuple
     )
     if row is None:
         raise NotFound("附件不存在。")
-    path = attachments_dir() / row["stored_name"]
-    if not path.is_file():
+    content = await files.read_file(row["stored_name"])
+    if content is None:
         raise NotFound("附件文件缺失。")
-    return path, row["filename"], row["content_type"]
+    return content, row["filename"], row["content_type"]

@@ -12,7 +12,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import ValidationException
 from litestar.params import PathParameter
-from litestar.response import File, Redirect, Template
+from litestar.response import Redirect, Template
 
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
@@ -21,7 +21,7 @@ from marketplace.proposals import attachments as pa
 from marketplace.proposals import consortium as pc
 from marketplace.proposals import forms as pf
 from marketplace.proposals import services as ps
-from marketplace.web.forms import actor_of, read_form, see_other
+from marketplace.web.forms import actor_of, file_download, read_form, see_other
 from marketplace.web.guards import requires_approved_member, requires_member
 from marketplace.web.params import MAX_ID
 
@@ -401,12 +401,6 @@ class MemberProposalController(Controller):
         "/proposals/{proposal_id:int}/attachments/{attachment_id:int}",
         name="member:proposals:attachments:download",
     )
-    async def download(self, request: Request, proposal_id: Id, attachment_id: Id) -> File:
-        path, filename, kind = await pa.open_attachment(proposal_id, attachment_id, request.user)
-        return File(
-            path=path,
-            filename=filename,
-            media_type=kind,
-            content_disposition_type="attachment",
-            headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
-        )
+    async def download(self, request: Request, proposal_id: Id, attachment_id: Id) -> Response[bytes]:
+        content, filename, kind = await pa.open_attachment(proposal_id, attachment_id, request.user)
+        return file_download(content, filename, kind, {"Cache-Control": "private, no-store"})

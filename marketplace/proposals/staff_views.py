@@ -14,13 +14,14 @@ from typing import Annotated
 from litestar import Controller, Request, get
 from litestar.exceptions import ValidationException
 from litestar.params import PathParameter, QueryParameter
-from litestar.response import File, Response, Template
+from litestar.response import Response, Template
 
 from marketplace.core.errors import NotFound
 from marketplace.proposals import attachments, exports, policy
 from marketplace.proposals.services import FIELD_LABELS, required_capabilities
 from marketplace.proposals.tables import ProposalVersion
 from marketplace.web.errors import path_id_out_of_range
+from marketplace.web.forms import file_download
 from marketplace.web.guards import requires_staff_or_admin
 from marketplace.web.params import MAX_ID
 
@@ -125,14 +126,8 @@ class StaffProposalController(Controller):
         )
 
     @get("/proposals/{proposal_id:int}/attachments/{attachment_id:int}", name="staff:proposals:attachment")
-    async def attachment(self, request: Request, proposal_id: Id, attachment_id: Id) -> File:
-        path, filename, content_type = await attachments.open_attachment(
+    async def attachment(self, request: Request, proposal_id: Id, attachment_id: Id) -> Response[bytes]:
+        content, filename, content_type = await attachments.open_attachment(
             proposal_id, attachment_id, request.user
         )
-        return File(
-            path=path,
-            filename=filename,
-            media_type=content_type,
-            content_disposition_type="attachment",
-            headers=PRIVATE_FILE_HEADERS,
-        )
+        return file_download(content, filename, content_type, PRIVATE_FILE_HEADERS)

@@ -69,7 +69,8 @@ class ProposalVersion(Table, tablename="proposal_version"):
 
 
 class ProposalAttachment(Table, tablename="proposal_attachment"):
-    """A PDF or image attached to a proposal, stored outside the web root under a random name."""
+    """A PDF or image attached to a proposal; its bytes are in the database
+    (``core.tables.StoredFile``) under the random ``stored_name``."""
 
     id: Serial  # added by Piccolo; declared for the type checker
 

@@ -13,13 +13,13 @@ from urllib.parse import quote
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import ValidationException
 from litestar.params import PathParameter
-from litestar.response import File, Redirect, Template
+from litestar.response import Redirect, Template
 
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.scenarios import feeds, publishing, questions
 from marketplace.scenarios.schemas import ScenarioDetail
 from marketplace.scenarios.tables import Scenario
-from marketplace.web.forms import actor_of, read_form, see_other
+from marketplace.web.forms import actor_of, file_download, read_form, see_other
 from marketplace.web.guards import requires_approved_member
 from marketplace.web.params import MAX_ID
 
@@ -109,15 +109,9 @@ class ScenarioParticipationController(Controller):
         )
 
     @get("/{scenario_id:int}/attachments/{attachment_id:int}", name="scenarios:attachment")
-    async def attachment(self, request: Request, scenario_id: Id, attachment_id: Id) -> File:
-        path, filename = await publishing.open_attachment(scenario_id, attachment_id, request.user)
-        return File(
-            path=path,
-            filename=filename,
-            media_type="application/pdf",
-            content_disposition_type="attachment",
-            headers={"Cache-Control": "private, max-age=0", "X-Content-Type-Options": "nosniff"},
-        )
+    async def attachment(self, request: Request, scenario_id: Id, attachment_id: Id) -> Response[bytes]:
+        content, filename = await publishing.open_attachment(scenario_id, attachment_id, request.user)
+        return file_download(content, filename, "application/pdf", {"Cache-Control": "private, max-age=0"})
 
 
 class FeedController(Controller):

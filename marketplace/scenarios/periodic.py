@@ -3,9 +3,10 @@ proposal deadline, send deadline reminders, mail pending notifications.
 
 ``run_periodic_tasks`` does one round (the ``marketplace tick`` command and tests call it);
 ``PeriodicRunner`` repeats it every minute inside the app (started and stopped by the app's
-lifespan). Every step is idempotent, so several workers running it at once do no harm: the
-status machine refuses a second close, a reminder's dedupe key refuses a second reminder, a
-notification's mail is claimed before it is sent.
+lifespan) under a lock shared by every process on the database, so one round runs at a time
+across workers and hosts. Every step is idempotent as well: the status machine refuses a second
+close, a reminder's dedupe key refuses a second reminder, a notification's mail is claimed
+before it is sent.
 """
 
 from __future__ import annotations
@@ -19,16 +20,19 @@ from dataclasses import dataclass, field
 from marketplace.core import clock
 from marketplace.core.audit import SYSTEM, Actor
 from marketplace.core.db import write_transaction
+from marketplace.core.locks import ProcessLock
+from marketplace.core.metrics import PERIODIC_ROUNDS
 from marketplace.notifications.services import Message, deliver_pending_emails, notify
 from marketplace.scenarios import audience
 from marketplace.scenarios.links import scenario_page
 from marketplace.scenarios.publishing import open_scheduled_scenarios
 from marketplace.scenarios.services import close_expired_scenarios
 from marketplace.scenarios.tables import Scenario
+from marketplace.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-INTERVAL_SECONDS = 60
+LOCK_NAME = "periodic"
 REMINDER_WINDOWS = (("1d", dt.timedelta(days=1), "1 天"), ("7d", dt.timedelta(days=7), "7 天"))
 
 
@@ -110,16 +114,50 @@ async def run_periodic_tasks(actor: Actor = SYSTEM) -> TickReport:
     return report
 
 
-class PeriodicRunner:
-    """Runs ``run_periodic_tasks`` every ``interval`` seconds in the app's event loop."""
+async def run_periodic_round(lock_timeout: float = 0.0) -> TickReport | None:
+    """``run_periodic_tasks`` under the periodic lock (``core.locks``: an advisory lock on
+    PostgreSQL, a file lock on SQLite), so that however many app processes and hosts tick, one
+    round runs at a time. None when another process holds the lock for ``lock_timeout`` seconds
+    (its round does the work). The steps stay idempotent on their own (dedupe keys, claims), so a
+    round that follows right after another's finds nothing left to do."""
+    lock = ProcessLock(LOCK_NAME)
+    got = await (lock.acquire(lock_timeout) if lock_timeout else lock.try_acquire())
+    if not got:
+        PERIODIC_ROUNDS.labels("skipped").inc()
+        log.debug("periodic round skipped: another process is running one")
+        return None
+    try:
+        report = await run_periodic_tasks()
+    finally:
+        await lock.release()
+    PERIODIC_ROUNDS.labels("ran").inc()
+    did_something = report.opened or report.closed or report.reminders or report.mailed
+    log.log(
+        logging.INFO if did_something else logging.DEBUG,
+        "periodic round: opened %d, closed %d, reminders %d, mailed %d",
+        len(report.opened),
+        len(report.closed),
+        report.reminders,
+        report.mailed,
+        extra={"reminders": report.reminders, "mailed": report.mailed},
+    )
+    return report
 
-    def __init__(self, interval: float = INTERVAL_SECONDS):
-        self.interval = interval
+
+class PeriodicRunner:
+    """Runs ``run_periodic_round`` every ``interval`` seconds (``MARKETPLACE_TICK_SECONDS``,
+    default 60) in the app's event loop."""
+
+    def __init__(self, interval: float | None = None):
+        self.interval = interval if interval is not None else get_settings().ops.tick_seconds
         self._task: asyncio.Task | None = None
 
     async def _loop(self) -> None:
         while True:
-            await run_periodic_tasks()
+            try:
+                await run_periodic_round()
+            except Exception:  # the lock's database call failed: try again next round
+                log.exception("periodic round failed")
             await asyncio.sleep(self.interval)
 
     async def start(self) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from pathlib import Path
 
 from marketplace.core import clock, events, files
 from marketplace.core.audit import Actor, record
@@ -44,7 +43,6 @@ from marketplace.scenarios.tables import (
     ScenarioCapability,
     ScenarioCriterion,
 )
-from marketplace.settings import get_settings
 from marketplace.taxonomy.tables import Capability
 
 EDITABLE_STATUSES = ("draft", "changes_requested")
@@ -414,22 +412,14 @@ async def amend_scenario(
     errors: dict[str, str] = {}
     if not reason:
         errors["reason"] = "请说明变更原因，它会公开在变更记录中。"
-    path = None
     if attachment is not None:
         problem = check_pdf(*attachment)
         if problem:
             errors["attachment"] = problem
-        else:
-            path = _store_file(attachment[1])
-    try:
-        return await _amend(scenario_id, actor, staff, data, reason, errors, attachment, path)
-    except BaseException:
-        if path is not None:
-            path.unlink(missing_ok=True)
-        raise
+    return await _amend(scenario_id, actor, staff, data, reason, errors, attachment)
 
 
-async def _amend(scenario_id, actor, staff, data, reason, errors, attachment, path) -> int:
+async def _amend(scenario_id, actor, staff, data, reason, errors, attachment) -> int:
     async with write_transaction():
         row = await department_scenario(staff, scenario_id, Scenario.title, lock=True)
         if row["status"] != "open":
@@ -459,7 +449,7 @@ async def _amend(scenario_id, actor, staff, data, reason, errors, attachment, pa
             await _write_content(scenario_id, data, now)
         summary = {f: FIELD_LABELS.get(f, f) for f in changed}
         if attachment is not None:
-            _, name = await _insert_attachment(scenario_id, staff, actor, attachment[0], attachment[1], path)
+            _, name = await _insert_attachment(scenario_id, staff, actor, attachment[0], attachment[1])
             summary["attachments"] = f"新增附件《{name}》"
         entry = ScenarioAmendment(
             scenario=scenario_id,
@@ -618,11 +608,6 @@ async def cancel_scenario(scenario_id: int, actor: Actor, reason: str) -> None:
 # Attachments
 
 
-def attachments_dir() -> Path:
-    """Outside the web root: under var/, never under static/."""
-    return get_settings().var_dir / "attachments"
-
-
 def clean_filename(name: str) -> str:
     """A display name safe in headers and pages: no path, no control characters, ends in .pdf."""
     return files.clean_filename(name, files.PDF)
@@ -635,12 +620,8 @@ def check_pdf(filename: str, content: bytes) -> str | None:
     return problem
 
 
-def _store_file(content: bytes) -> Path:
-    return files.store_file(attachments_dir(), content, files.PDF)
-
-
 async def _insert_attachment(
-    scenario_id: int, staff: StaffMember, actor: Actor, filename: str, content: bytes, path: Path
+    scenario_id: int, staff: StaffMember, actor: Actor, filename: str, content: bytes
 ) -> tuple[int, str]:
     """The attachment's row, inside the caller's transaction; returns (id, display name)."""
     if await ScenarioAttachment.count().where(ScenarioAttachment.scenario == scenario_id) >= MAX_ATTACHMENTS:
@@ -651,7 +632,7 @@ async def _insert_attachment(
     attachment = ScenarioAttachment(
         scenario=scenario_id,
         filename=name,
-        stored_name=path.name,
+        stored_name=await files.store_file(content, files.PDF),
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by=staff.user_id,
@@ -668,24 +649,18 @@ async def add_attachment(scenario_id: int, actor: Actor, filename: str, content:
     """Attach a PDF to a draft (an open scenario gets attachments through ``amend_scenario``).
 
     ``ValidationFailed`` (field ``attachment``) for a file that is not a PDF by its content, is
-    empty or too large. The file is written under var/attachments/ with a random name first and
-    removed again if the database refuses the row.
+    empty or too large. The file is stored in the database (``core.files``) with its row.
     """
     staff = await staff_member(actor)
     problem = check_pdf(filename, content)
     if problem:
         raise ValidationFailed(problem, {"attachment": problem})
-    path = _store_file(content)
-    try:
-        async with write_transaction():
-            row = await department_scenario(staff, scenario_id, lock=True)
-            if row["status"] not in EDITABLE_STATUSES:
-                raise Conflict("当前状态不能直接添加附件；征集中的场景请通过变更公告添加。")
-            attachment_id, _ = await _insert_attachment(scenario_id, staff, actor, filename, content, path)
-            await enqueue("scenario", scenario_id)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    async with write_transaction():
+        row = await department_scenario(staff, scenario_id, lock=True)
+        if row["status"] not in EDITABLE_STATUSES:
+            raise Conflict("当前状态不能直接添加附件；征集中的场景请通过变更公告添加。")
+        attachment_id, _ = await _insert_attachment(scenario_id, staff, actor, filename, content)
+        await enqueue("scenario", scenario_id)
     return attachment_id
 
 
@@ -704,10 +679,10 @@ async def remove_attachment(scenario_id: int, attachment_id: int, actor: Actor) 
         if attachment is None:
             raise NotFound("附件不存在。")
         await ScenarioAttachment.delete().where(ScenarioAttachment.id == attachment_id)
+        await files.delete_file(attachment["stored_name"])
         await record(
             actor, "scenario.detach", "scenario", scenario_id, before={"attachment": attachment["filename"]}
         )
-    (attachments_dir() / attachment["stored_name"]).unlink(missing_ok=True)
 
 
 async def list_attachments(scenario_id: int) -> list[dict]:
@@ -723,8 +698,8 @@ async def list_attachments(scenario_id: int) -> list[dict]:
     )
 
 
-async def open_attachment(scenario_id: int, attachment_id: int, reader) -> tuple[Path, str]:
-    """The file and display name of an attachment, if ``reader`` may read it: everyone once the
+async def open_attachment(scenario_id: int, attachment_id: int, reader) -> tuple[bytes, str]:
+    """The content and display name of an attachment, if ``reader`` may read it: everyone once the
     scenario is public; before that only staff of its department and association admins.
     ``NotFound`` otherwise (a private attachment's existence is not revealed)."""
     row = (
@@ -743,10 +718,10 @@ async def open_attachment(scenario_id: int, attachment_id: int, reader) -> tuple
     own_staff = getattr(reader, "is_staff", False) and reader.department_id == row["scenario.department"]
     if not (public or own_staff or getattr(reader, "is_admin", False)):
         raise NotFound("附件不存在。")
-    path = attachments_dir() / row["stored_name"]
-    if not path.is_file():
+    content = await files.read_file(row["stored_name"])
+    if content is None:
         raise NotFound("附件文件缺失。")
-    return path, row["filename"]
+    return content, row["filename"]
 
 
 # --------------------------------------------------------------------------------------------

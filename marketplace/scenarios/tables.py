@@ -102,9 +102,9 @@ class ScenarioAmendment(Table, tablename="scenario_amendment"):
 
 
 class ScenarioAttachment(Table, tablename="scenario_attachment"):
-    """A PDF the department attaches to a scenario. The file lives outside the web root under
-    ``var/attachments/`` as ``stored_name``; it is served only by the attachment route, which
-    checks who may read it."""
+    """A PDF the department attaches to a scenario. Its bytes are in the database
+    (``core.tables.StoredFile``, by ``stored_name``); it is served only by the attachment route,
+    which checks who may read it."""
 
     id: Serial  # added by Piccolo; declared for the type checker
 

@@ -281,3 +281,21 @@ def reindex_command(kinds: tuple[str, ...]) -> None:
             table.add_row(r.uid, str(r.documents), f"{r.seconds:.1f}")
         console.print(table)
         console.print(f"共用时 {time.monotonic() - started:.1f} 秒。")
+
+
+def rebuild_all() -> list[tuple[str, int]]:
+    """Rebuild every index from the database (fresh indexes swapped in), for ``restore``;
+    returns (index uid, documents). Raises ``SearchUnavailable`` or ``LockBusy``."""
+    from marketplace.search.indexes import KINDS
+    from marketplace.search.reindex import rebuild
+
+    engine = _engine()
+
+    async def run():
+        await _open_pool()
+        try:
+            return await rebuild(engine, KINDS)
+        finally:
+            await _close_pool()
+
+    return [(r.uid, r.documents) for r in asyncio.run(run())]

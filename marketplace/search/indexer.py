@@ -62,6 +62,16 @@ async def pending_count(include_parked: bool = True) -> int:
     return await Outbox.count().where(where)
 
 
+async def outbox_lag() -> tuple[int, float]:
+    """(rows waiting to be indexed, seconds the oldest of them has waited): parked rows left out,
+    as the loop skips them (``--status`` lists those)."""
+    where = Outbox.processed_at.is_null() & (Outbox.attempts < MAX_ATTEMPTS)
+    pending = await Outbox.count().where(where)
+    oldest = await Outbox.select(Outbox.created_at).where(where).order_by(Outbox.id).first()
+    waited = (clock.now() - oldest["created_at"]).total_seconds() if oldest else 0.0
+    return pending, max(waited, 0.0)
+
+
 async def parked_rows() -> list[dict]:
     return (
         await Outbox.select(Outbox.id, Outbox.kind, Outbox.entity_id, Outbox.attempts, Outbox.last_error)

@@ -27,6 +27,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from marketplace.core import clock
+from marketplace.core.metrics import SEARCH_FALLBACKS
 from marketplace.core.pagination import Page
 from marketplace.proposals.policy import StaffScope, staff_scope
 from marketplace.proposals.status import STAFF_VISIBLE_STATUSES
@@ -311,6 +312,7 @@ async def _search_scenarios(engine: SearchEngine, filters) -> SearchResult:
 async def fallback_scenarios(engine: SearchEngine, filters) -> SearchResult:
     from marketplace.scenarios.services import list_public_scenarios
 
+    SEARCH_FALLBACKS.labels("scenario").inc()
     page = await list_public_scenarios(filters)
     highlights = {}
     if filters.q:
@@ -426,6 +428,7 @@ async def _search_companies(engine: SearchEngine, filters) -> SearchResult:
     page = await list_public_companies(filters)
     if not filters.q:
         return SearchResult(page=page, engine="database")
+    SEARCH_FALLBACKS.labels("company").inc()
     highlights = {
         c.id: Highlight(
             id=c.id,
@@ -553,6 +556,8 @@ async def search_proposals(engine: SearchEngine, user, filters: ProposalFilters)
 async def fallback_proposals(engine: SearchEngine, user, filters: ProposalFilters) -> SearchResult:
     """The same rights and filters as a database query (plain text match)."""
     from marketplace.core.db import contains_text
+
+    SEARCH_FALLBACKS.labels("proposal").inc()
     from marketplace.proposals.policy import proposal_visibility_condition
     from marketplace.proposals.tables import Proposal
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.response import Redirect
 
 from marketplace.core.audit import Actor
@@ -50,3 +50,19 @@ def local_path(target: str | None, default: str) -> str:
 
 def see_other(url: str) -> Redirect:
     return Redirect(url, status_code=303)
+
+
+def file_download(content: bytes, filename: str, media_type: str, headers: dict[str, str]) -> Response[bytes]:
+    """A stored file as an attachment download: ``Content-Disposition`` with the display name
+    (RFC 6266 / 5987, so a Chinese name survives), ``nosniff`` and the caller's cache headers."""
+    quoted = quote(filename)
+    disposition = (
+        f'attachment; filename="{filename}"'
+        if quoted == filename
+        else f"attachment; filename*=utf-8''{quoted}"
+    )
+    return Response(
+        content,
+        media_type=media_type,
+        headers={**headers, "Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
+    )

@@ -245,6 +245,8 @@ def test_seed_demo_refuses_production(tmp_path):
     env = {
         **os.environ,
         "MARKETPLACE_ENV": "production",
+        "SECRET_KEY": "k" * 64,
+        "SMTP_HOST": "mail.invalid",
         "MARKETPLACE_VAR_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite'}",
     }

@@ -25,8 +25,7 @@ import asyncio, datetime as dt, hashlib, json
 import piccolo_conf  # noqa: F401  (the server's database, from DATABASE_URL)
 from marketplace.accounts.tables import User
 from marketplace.companies.tables import Company
-from marketplace.core import clock
-from marketplace.proposals.attachments import attachments_dir
+from marketplace.core import clock, files
 from marketplace.proposals.services import canonical_content, content_hash
 from marketplace.proposals.tables import Proposal, ProposalAttachment, ProposalMember, ProposalVersion
 from marketplace.scenarios.tables import Scenario, ScenarioCriterion
@@ -55,10 +54,7 @@ async def proposal(scenario_id, lead, partner, number, summaries, when):
                                                    work_share=40, status="accepted"))
     await ProposalMember.insert(ProposalMember(proposal=row.id, company=lead["id"], role="牵头单位", work_share=share,
                                                status="accepted", is_lead=True))
-    folder = attachments_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = hashlib.sha256(number.encode()).hexdigest()[:32] + ".pdf"
-    (folder / stored).write_bytes(PDF)
+    stored = await files.store_file(PDF, files.PDF)
     await ProposalAttachment.insert(ProposalAttachment(proposal=row.id, filename="实施方案.pdf", stored_name=stored,
                                                        content_type="application/pdf", size=len(PDF),
                                                        sha256=hashlib.sha256(PDF).hexdigest()))

@@ -1,15 +1,14 @@
 """A world for the staff side of proposals: a sealed and an open scenario of department X, one
 of department Y, submitted proposals with versions (content and hash from the real
-``canonical_content``), a two-company consortium with an SME, a draft, and a PDF attachment on
-disk. The clock is frozen; ``deadline`` is the sealed scenario's proposal deadline."""
+``canonical_content``), a two-company consortium with an SME, a draft, and a PDF attachment
+(stored in the database). The clock is frozen; ``deadline`` is the sealed scenario's proposal deadline."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 
-from marketplace.core import clock
-from marketplace.proposals.attachments import attachments_dir
+from marketplace.core import clock, files
 from marketplace.proposals.services import canonical_content, content_hash
 from marketplace.proposals.tables import Proposal, ProposalAttachment, ProposalVersion
 from tests.accounts.helpers import make_user
@@ -46,10 +45,7 @@ async def add_version(proposal_id: int, summary: str) -> int:
 
 
 async def add_attachment_file(proposal_id: int, filename: str = "技术方案.pdf", content: bytes = PDF) -> int:
-    folder = attachments_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = f"{hashlib.sha256(filename.encode() + str(proposal_id).encode()).hexdigest()[:32]}.pdf"
-    (folder / stored).write_bytes(content)
+    stored = await files.store_file(content, files.PDF)
     row = ProposalAttachment(
         proposal=proposal_id,
         filename=filename,

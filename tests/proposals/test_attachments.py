@@ -1,4 +1,4 @@
-"""Proposal attachments: checked by content, size-limited, stored under var/ with random names."""
+"""Proposal attachments: checked by content, size-limited, stored in the database with random names."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
+from marketplace.core.tables import StoredFile
 from marketplace.proposals import attachments as pa
 from marketplace.proposals import services as ps
 from marketplace.proposals.tables import ProposalAttachment
@@ -26,18 +27,13 @@ PE = b"MZ\x90\x00" + b"\x00" * 200
 @pytest.fixture
 async def w(db):
     clock.set_now(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC))
-    folder = pa.attachments_dir()
-    if folder.exists():
-        for p in folder.iterdir():
-            p.unlink()
     w = await proposal_world()
     w["pid"] = await ps.create_draft(w["scenario"], actor(w["lead_user"]))
     return w
 
 
-def stored() -> list:
-    folder = pa.attachments_dir()
-    return sorted(folder.iterdir()) if folder.exists() else []
+async def stored() -> list[str]:
+    return sorted(r["name"] for r in await StoredFile.select(StoredFile.name))
 
 
 @pytest.mark.parametrize(
@@ -54,7 +50,7 @@ async def test_refused_files_store_nothing(w, name, content, message):
     with pytest.raises(ValidationFailed) as exc:
         await pa.add_attachment(w["pid"], actor(w["lead_user"]), name, content)
     assert message in exc.value.errors["attachment"]
-    assert stored() == [] and await ProposalAttachment.count() == 0
+    assert await stored() == [] and await ProposalAttachment.count() == 0
 
 
 async def test_path_traversal_name_is_cleaned_and_nothing_is_written_outside_the_folder(w):
@@ -64,8 +60,8 @@ async def test_path_traversal_name_is_cleaned_and_nothing_is_written_outside_the
     row = await ProposalAttachment.select().where(ProposalAttachment.id == aid).first()
     assert row["filename"] == "passwd.pdf" and row["content_type"] == "application/pdf"
     assert "/" not in row["stored_name"] and row["stored_name"] != "passwd.pdf"
-    new = {p for p in var.rglob("*") if p.is_file()} - before
-    assert new == {pa.attachments_dir() / row["stored_name"]}
+    assert {p for p in var.rglob("*") if p.is_file()} == before  # nothing on this host's disk
+    assert await stored() == [row["stored_name"]]
     assert not (var.parent / "etc").exists()
 
 
@@ -76,8 +72,8 @@ async def test_pdf_and_png_are_accepted_by_content_and_served_to_the_consortium_
     assert rows[pdf]["filename"] == "方案说明.pdf"
     assert (rows[png]["filename"], rows[png]["content_type"]) == ("架构图.jpg.png", "image/png")
     lead = await _user(w["lead_user"])
-    path, _name, kind = await pa.open_attachment(w["pid"], png, lead)
-    assert path.read_bytes() == PNG and kind == "image/png"
+    content, _name, kind = await pa.open_attachment(w["pid"], png, lead)
+    assert content == PNG and kind == "image/png"
     with pytest.raises(NotFound):
         await pa.open_attachment(w["pid"], png, await _user(w["sme_manager"]))
 
@@ -86,7 +82,7 @@ async def test_attachments_lock_at_the_deadline(w):
     clock.set_now(w["deadline"])
     with pytest.raises(Conflict):
         await pa.add_attachment(w["pid"], actor(w["lead_user"]), "late.pdf", PDF)
-    assert stored() == []
+    assert await stored() == []
 
 
 async def _user(user_id):

@@ -1,46 +1,38 @@
-"""PDF attachments: checked by content and size, stored outside the web root, served only to
-those allowed (everyone once the scenario is public, before that its department's staff)."""
+"""PDF attachments: checked by content and size, stored in the database (every app host serves
+them; nothing under the web root or one host's var/), served only to those allowed (everyone once
+the scenario is public, before that its department's staff)."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
+from marketplace.core import files
 from marketplace.core.errors import Conflict, ValidationFailed
-from marketplace.core.tables import AuditEvent
+from marketplace.core.tables import AuditEvent, StoredFile
 from marketplace.scenarios import publishing
 from marketplace.scenarios.tables import ScenarioAmendment, ScenarioAttachment
-from marketplace.settings import PROJECT_ROOT, get_settings
+from marketplace.settings import get_settings
 from tests.accounts.helpers import csrf_token, sign_in
 from tests.scenarios.helpers import complete_input, make_world
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
-@pytest.fixture(autouse=True)
-def empty_attachments_dir():
-    """The database is emptied per test; the files folder is too."""
-    folder = publishing.attachments_dir()
-    if folder.exists():
-        shutil.rmtree(folder)
-    yield
-
-
 async def _draft(w) -> int:
     return await publishing.create_scenario_draft(w.actor(w.author), complete_input(w))
 
 
-async def test_a_pdf_is_stored_under_var_outside_the_web_root(db):
+async def test_a_pdf_is_stored_in_the_database_not_on_this_hosts_disk(db):
     w = await make_world()
     sid = await _draft(w)
+    var = get_settings().var_dir
+    before = {p for p in var.rglob("*") if p.is_file()}
     aid = await publishing.add_attachment(sid, w.actor(w.author), "../../河道数据说明.pdf", PDF)
     row = await ScenarioAttachment.select().where(ScenarioAttachment.id == aid).first()
     assert row["filename"] == "河道数据说明.pdf" and row["size"] == len(PDF)
-    path = publishing.attachments_dir() / row["stored_name"]
-    assert path.read_bytes() == PDF
-    assert path.is_relative_to(get_settings().var_dir)
-    assert not path.is_relative_to(PROJECT_ROOT / "static")
+    assert "/" not in row["stored_name"] and "河道" not in row["stored_name"]
+    assert await files.read_file(row["stored_name"]) == PDF
+    assert {p for p in var.rglob("*") if p.is_file()} == before
     assert await AuditEvent.count().where(AuditEvent.action == "scenario.attach") == 1
 
 
@@ -59,8 +51,7 @@ async def test_only_real_pdfs_within_the_limit(db, name, content, message):
     with pytest.raises(ValidationFailed) as info:
         await publishing.add_attachment(sid, w.actor(w.author), name, content)
     assert info.value.errors == {"attachment": message}
-    assert await ScenarioAttachment.count() == 0
-    assert not publishing.attachments_dir().exists() or not any(publishing.attachments_dir().iterdir())
+    assert await ScenarioAttachment.count() == 0 and await StoredFile.count() == 0
 
 
 async def test_open_scenarios_get_attachments_only_through_an_amendment(db):
@@ -87,7 +78,7 @@ async def test_open_scenarios_get_attachments_only_through_an_amendment(db):
             attachment=("x.pdf", b"GIF89a"),
         )
     assert await ScenarioAttachment.count() == 1 and await ScenarioAmendment.count() == 1
-    assert len(list(publishing.attachments_dir().iterdir())) == 1
+    assert await StoredFile.count() == 1
 
 
 async def test_who_may_download(db, client):
@@ -141,5 +132,4 @@ async def test_upload_and_delete_through_the_page(db, client):
     assert "数据说明.pdf" in (await client.get(f"/staff/scenarios/{sid}")).text
     gone = await client.post(f"/staff/scenarios/{sid}/attachments/{aid}/delete", data={"_csrf_token": token})
     assert gone.status_code == 303
-    assert await ScenarioAttachment.count() == 0
-    assert not any(publishing.attachments_dir().iterdir())
+    assert await ScenarioAttachment.count() == 0 and await StoredFile.count() == 0

@@ -176,3 +176,22 @@ def test_reminder_windows():
     assert reminder_window(deadline, NOW - dt.timedelta(days=1, seconds=1))[0] == "7d"
     assert reminder_window(deadline, NOW - dt.timedelta(days=1))[0] == "1d"
     assert reminder_window(deadline, NOW) is None
+
+
+async def test_one_periodic_round_at_a_time_across_processes(db):
+    """The app's rounds take the periodic lock (an advisory lock on PostgreSQL, a file lock on
+    SQLite): while another process holds it, a round is skipped; once released, it runs."""
+    from marketplace.core.locks import ProcessLock
+
+    w = await make_world()
+    sid = await _open_scenario(w)
+    clock.set_now(DEADLINE + dt.timedelta(minutes=1))
+    other_host = ProcessLock(periodic.LOCK_NAME)
+    assert await other_host.try_acquire()
+    try:
+        assert await periodic.run_periodic_round() is None
+        assert await _status(sid) == ("open", "open")
+    finally:
+        await other_host.release()
+    report = await periodic.run_periodic_round()
+    assert report is not None and report.closed == [sid]
