@@ -11,6 +11,8 @@
 #   make constraints    re-pin constraints.txt from .venv after changing pyproject.toml
 #   make bench-matching the matching benchmark (figures in BENCHMARKS.md)
 #   make bench-search   the search benchmark: 100,000 scenarios, Meilisearch vs API vs fallback
+#   make bench-load     wrk on pages and API beside a minimal Litestar page (SQLite 1 worker,
+#                       PostgreSQL 2 workers); BENCH_LOAD_ARGS='--databases sqlite --duration 5'
 #   make reindex        rebuild the search indexes from the database (fresh indexes + swap)
 
 SHELL := /bin/bash
@@ -30,7 +32,7 @@ export SCARF_ANALYTICS := false
 
 header = @printf '\n==> %s\n' "$(1)"
 
-.PHONY: help venv install run system-deps lint test test-sqlite test-postgres constraints clean bench-matching bench-search reindex
+.PHONY: help venv install run system-deps lint test test-sqlite test-postgres constraints clean bench-matching bench-search bench-load reindex
 
 help:
 	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -70,7 +72,7 @@ run: install
 # --- test ----------------------------------------------------------------------------------
 
 system-deps:
-	$(call header,Checking Debian packages (chromium, fonts-wqy-microhei, postgresql))
+	$(call header,Checking Debian packages (chromium, fonts-wqy-microhei, postgresql, wrk))
 	scripts/system-deps.sh
 
 # Findings are fixed, not silenced (DESIGN.md, habit 11).
@@ -99,6 +101,11 @@ bench-matching: install
 bench-search: install
 	$(call header,Search benchmark: 100000 scenarios - reindex and query latency)
 	$(BIN)/python bench/bench_search.py
+
+BENCH_LOAD_ARGS ?=
+bench-load: install system-deps
+	$(call header,Load benchmark: wrk on pages and API beside a minimal Litestar page)
+	$(BIN)/python bench/bench_load.py $(BENCH_LOAD_ARGS)
 
 reindex: install
 	$(BIN)/marketplace reindex

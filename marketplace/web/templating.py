@@ -70,10 +70,13 @@ def query_with(params: Mapping[str, Any], **changes: Any) -> str:
     return "?" + urlencode(merged) if merged else "?"
 
 
-def configure_environment(env: Environment, labels: Mapping[str, Any]) -> None:
+def configure_environment(env: Environment, labels: Mapping[str, Any], *, auto_reload: bool = True) -> None:
     """Filters and globals every template may use; ``labels`` are the owners' label tables
-    (handed in by the app, since this module knows no domain)."""
+    (handed in by the app, since this module knows no domain). Without ``auto_reload`` (in
+    production) a template is compiled once per process and never checked against its file again
+    (Jinja otherwise stats every template file, and each one it includes or extends, per render)."""
     env.autoescape = True
+    env.auto_reload = auto_reload
     env.filters.update(
         park_datetime=park_datetime,
         park_date=park_date,
