@@ -59,6 +59,14 @@ def days_left(value: dt.datetime | None) -> str:
     return f"还剩 {delta.days} 天"
 
 
+def facet_count(facets: Mapping[str, Mapping[str, int]] | None, attribute: str, value: object) -> str:
+    """ "（n）", the number of results with ``value`` of the facet ``attribute``, or "" without
+    facet counts (a filter option's suffix in the catalog's form)."""
+    if not facets:
+        return ""
+    return f"（{facets.get(attribute, {}).get(str(value), 0)}）"
+
+
 def query_with(params: Mapping[str, Any], **changes: Any) -> str:
     """The current query string with some parameters changed (None removes one)."""
     merged = {k: v for k, v in params.items() if v not in (None, "")}
@@ -88,5 +96,6 @@ def configure_environment(env: Environment, labels: Mapping[str, Any], *, auto_r
     env.globals.update(
         **labels,
         query_with=query_with,
+        facet_count=facet_count,
         now=clock.now,
     )
