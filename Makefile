@@ -13,6 +13,8 @@
 #   make bench-search   the search benchmark: 100,000 scenarios, Meilisearch vs API vs fallback
 #   make bench-load     wrk on pages and API beside a minimal Litestar page (SQLite 1 worker,
 #                       PostgreSQL 2 workers); BENCH_LOAD_ARGS='--databases sqlite --duration 5'
+#   make bench-import   marketplace import of 100,000 generated scenarios, twice (SQLite);
+#                       BENCH_IMPORT_ARGS='--database postgres --scenarios 10000'
 #   make reindex        rebuild the search indexes from the database (fresh indexes + swap)
 
 SHELL := /bin/bash
@@ -32,7 +34,7 @@ export SCARF_ANALYTICS := false
 
 header = @printf '\n==> %s\n' "$(1)"
 
-.PHONY: help venv install run system-deps lint test test-sqlite test-postgres constraints clean bench-matching bench-search bench-load reindex
+.PHONY: help venv install run system-deps lint test test-sqlite test-postgres constraints clean bench-matching bench-search bench-load bench-import reindex
 
 help:
 	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -106,6 +108,11 @@ BENCH_LOAD_ARGS ?=
 bench-load: install system-deps
 	$(call header,Load benchmark: wrk on pages and API beside a minimal Litestar page)
 	$(BIN)/python bench/bench_load.py $(BENCH_LOAD_ARGS)
+
+BENCH_IMPORT_ARGS ?=
+bench-import: install
+	$(call header,Import benchmark: marketplace import of generated scenarios (first and second run))
+	$(BIN)/python bench/bench_import.py $(BENCH_IMPORT_ARGS)
 
 reindex: install
 	$(BIN)/marketplace reindex

@@ -158,7 +158,35 @@ async def _import_with_progress(data, actor, import_catalog):
         progress.update(task, completed=done, rate=f"{rate:,.0f} 条/秒")
 
     with progress:
-        return await import_catalog(data, actor, progress=on_batch)
+        await _start_database_pool()
+        try:
+            return await import_catalog(data, actor, progress=on_batch)
+        finally:
+            await _stop_database_pool()
+
+
+async def _start_database_pool() -> None:
+    """Kept connections for a long command, as the app has them (SQLite: ``core.sqlite_pool``
+    also skips Piccolo's PRAGMA before every statement of a transaction)."""
+    from piccolo.engine import engine_finder
+    from piccolo.engine.postgres import PostgresEngine
+
+    from marketplace.core.sqlite_pool import PooledSQLiteEngine
+
+    engine = engine_finder()
+    if isinstance(engine, PooledSQLiteEngine):
+        await engine.start_connection_pool()
+    elif isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=4)
+
+
+async def _stop_database_pool() -> None:
+    from piccolo.engine import engine_finder
+
+    engine = engine_finder()
+    close = getattr(engine, "close_connection_pool", None)
+    if close is not None and (getattr(engine, "pool", None) or getattr(engine, "sqlite_pool", None)):
+        await close()
 
 
 @main.command("close-expired")

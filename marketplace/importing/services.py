@@ -465,8 +465,8 @@ async def _import_scenario(
         )
         children_changed = True
     current_status = prior.get("status", "draft")
-    if current_status != sc.status:
-        await Scenario.update({Scenario.status: sc.status}).where(Scenario.id == scenario_id)
+    status_changed = current_status != sc.status
+    if status_changed:
         await record(
             actor,
             "scenario.import_status",
@@ -481,7 +481,11 @@ async def _import_scenario(
     if outcome == "unchanged" and children_changed:
         outcome = "updated"
     if outcome != "unchanged":
-        await Scenario.update({Scenario.updated_at: now}).where(Scenario.id == scenario_id)
+        # One statement for the status (last, after the weighted children) and the time stamp.
+        final: dict[Any, Any] = {Scenario.updated_at: now}
+        if status_changed:
+            final[Scenario.status] = sc.status
+        await Scenario.update(final).where(Scenario.id == scenario_id)
         await enqueue("scenario", scenario_id)
     return outcome
 
