@@ -100,6 +100,7 @@ def database(kind: str, folder: Path) -> Iterator[str | None]:
         yield None
         return
     script = ROOT / "scripts" / "pg-cluster.sh"
+    folder.chmod(0o755)  # as root the server runs as the postgres user, who must reach its folder
     cluster = folder / "pg"
     url = subprocess.run(
         [str(script), "start", str(cluster), str(free_port())], check=True, capture_output=True, text=True
@@ -257,15 +258,14 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: scripts/system-deps.sh installs it (Debian package wrk)")
     workers = {"sqlite": 1, "postgres": 2}
-    tables = []
     for kind in args.databases.split(","):
-        tables.append(table(kind, workers[kind], measure(kind, workers[kind], args)))
-    load = os.getloadavg()
-    print(
-        f"\nMachine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}; "
-        f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n"
-    )
-    print("\n\n".join(tables))
+        results = measure(kind, workers[kind], args)
+        load = os.getloadavg()
+        print(
+            f"\nMachine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}; "
+            f"load average after the run {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n"
+        )
+        print(table(kind, workers[kind], results), flush=True)
 
 
 if __name__ == "__main__":
