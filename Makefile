@@ -10,7 +10,8 @@
 #   PYTEST_ARGS='-x -k scenarios' make test        extra arguments for pytest
 #   make constraints    re-pin constraints.txt from .venv after changing pyproject.toml
 #   make bench-matching the matching benchmark (figures in BENCHMARKS.md)
-#   make bench-search   the search benchmark: 100,000 scenarios, Meilisearch vs API vs fallback
+#   make bench-search   the search benchmark: 100,000 scenarios, Meilisearch vs API vs fallback;
+#                       BENCH_SEARCH_ARGS='--scenarios 10000' for the 10,000 run
 #   make bench-load     wrk on pages and API beside a minimal Litestar page (SQLite 1 worker,
 #                       PostgreSQL 2 workers); BENCH_LOAD_ARGS='--databases sqlite --duration 5'
 #   make bench-import   marketplace import of 100,000 generated scenarios, twice (SQLite);
@@ -100,9 +101,10 @@ bench-matching: install
 	$(call header,Matching benchmark: 50000 companies x 10000 scenarios in memory)
 	$(BIN)/python bench/bench_matching.py
 
+BENCH_SEARCH_ARGS ?=
 bench-search: install
-	$(call header,Search benchmark: 100000 scenarios - reindex and query latency)
-	$(BIN)/python bench/bench_search.py
+	$(call header,Search benchmark: reindex and query latency - 100000 scenarios unless BENCH_SEARCH_ARGS='--scenarios 10000')
+	$(BIN)/python bench/bench_search.py $(BENCH_SEARCH_ARGS)
 
 BENCH_LOAD_ARGS ?=
 bench-load: install system-deps

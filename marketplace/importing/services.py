@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ from marketplace.companies.credit_code import is_valid_credit_code
 from marketplace.companies.tables import Company, CompanyCapability, PastProject
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
-from marketplace.core.db import constraint_name, savepoint, write_transaction
+from marketplace.core.db import Savepoint, constraint_name, savepoint, write_transaction
 from marketplace.core.outbox import enqueue
 from marketplace.departments.tables import Department
 from marketplace.importing.schemas import CapabilityIn, CompanyIn, DepartmentIn, ScenarioIn
@@ -373,8 +373,15 @@ async def _read_scenario_batch(keys: list[str], departments: dict[str, int]) -> 
 
 
 async def _import_scenario(
-    raw: Any, actor: Actor, index: CapabilityIndex, report: ImportReport, stored: ScenarioBatch
+    raw: Any,
+    actor: Actor,
+    index: CapabilityIndex,
+    report: ImportReport,
+    stored: ScenarioBatch,
+    before_writing: Callable[[], Awaitable[None]],
 ) -> str:
+    """Checks and compares first; ``before_writing`` is awaited just before the first write (the
+    caller's savepoint), so an unchanged or refused record costs no statement at all."""
     sc = _convert(raw, ScenarioIn)
     department_id = stored.departments.get(sc.department)
     if department_id is None:
@@ -435,6 +442,18 @@ async def _import_scenario(
     if published and not prior.get("result_published_at"):
         desired["result_published_at"] = now
 
+    current_status = prior.get("status", "draft")
+    if (
+        existing is not None
+        and current_status == sc.status
+        and not _diff(existing, desired)
+        and stored.capabilities.get(existing["id"], {}) == weights
+        and stored.criteria.get(existing["id"], []) == [tuple(c) for c in criteria]
+    ):  # exactly the case in which the writes below would change nothing
+        if tags:
+            report.unmapped_words[sc.key] = tags
+        return "unchanged"
+    await before_writing()
     # The status goes last, after the weighted children, because the database only lets a
     # scenario leave the draft states when its weights add up.
     scenario_id, outcome, _ = await _upsert(
@@ -464,7 +483,6 @@ async def _import_scenario(
             )
         )
         children_changed = True
-    current_status = prior.get("status", "draft")
     status_changed = current_status != sc.status
     if status_changed:
         await record(
@@ -528,30 +546,41 @@ async def import_catalog(data: Any, actor: Actor, progress: Progress | None = No
             )
             async with write_transaction() as transaction:
                 for position, key, raw in batch:
-                    record_savepoint = await savepoint(transaction)
+                    savepoints: list[Savepoint] = []  # the record's own, once it writes
+
+                    async def before_writing() -> None:
+                        savepoints.append(await savepoint(transaction))  # noqa: B023 (awaited at once)
+
                     try:
-                        if section == "departments":
-                            outcome = await _import_department(raw, actor)
-                        elif section == "capabilities":
-                            outcome = await _import_capability_group(raw, actor, position)
-                        elif section == "companies":
-                            assert index is not None  # loaded above for companies and scenarios
-                            outcome = await _import_company(raw, actor, index, report)
-                        else:
+                        if section == "scenarios":
                             assert index is not None and stored is not None
-                            outcome = await _import_scenario(raw, actor, index, report, stored)
+                            outcome = await _import_scenario(
+                                raw, actor, index, report, stored, before_writing
+                            )
+                        else:
+                            await before_writing()
+                            if section == "departments":
+                                outcome = await _import_department(raw, actor)
+                            elif section == "capabilities":
+                                outcome = await _import_capability_group(raw, actor, position)
+                            else:
+                                assert index is not None  # loaded above for companies and scenarios
+                                outcome = await _import_company(raw, actor, index, report)
                     except ImportRecordError as exc:
-                        await record_savepoint.rollback_to()
+                        for undo in savepoints:
+                            await undo.rollback_to()
                         report.failures.append(RecordFailure(section, key, exc.reason))
                         continue
                     except Exception as exc:  # a database rule refused the record
                         rule = constraint_name(exc)
                         if rule is None:
                             raise
-                        await record_savepoint.rollback_to()
+                        for undo in savepoints:
+                            await undo.rollback_to()
                         report.failures.append(RecordFailure(section, key, f"违反数据库约束 {rule}"))
                         continue
-                    await record_savepoint.release()
+                    for done in savepoints:
+                        await done.release()
                     report.count(section, outcome)
             if progress is not None:
                 progress(section, start + len(batch), len(items))
