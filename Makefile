@@ -10,7 +10,12 @@
 #   PYTEST_ARGS='-x -k scenarios' make test        extra arguments for pytest
 #   make constraints    re-pin constraints.txt from .venv after changing pyproject.toml
 #   make bench-matching the matching benchmark (figures in BENCHMARKS.md)
-#   make bench-search   the search benchmark: 100,000 scenarios, Meilisearch vs API vs fallback
+#   make bench-search   the search benchmark: 100,000 scenarios, Meilisearch vs API vs fallback;
+#                       BENCH_SEARCH_ARGS='--scenarios 10000' for the 10,000 run
+#   make bench-load     wrk on pages and API beside a minimal Litestar page (SQLite 1 worker,
+#                       PostgreSQL 2 workers); BENCH_LOAD_ARGS='--databases sqlite --duration 5'
+#   make bench-import   marketplace import of 100,000 generated scenarios, twice (SQLite);
+#                       BENCH_IMPORT_ARGS='--database postgres --scenarios 10000'
 #   make bench-suggest  pinyin forms, suggestion vocabulary, as-you-type and "did you mean" speed
 #   make reindex        rebuild the search indexes from the database (fresh indexes + swap)
 
@@ -31,7 +36,7 @@ export SCARF_ANALYTICS := false
 
 header = @printf '\n==> %s\n' "$(1)"
 
-.PHONY: help venv install run system-deps lint test test-sqlite test-postgres constraints clean bench-matching bench-search bench-suggest reindex
+.PHONY: help venv install run system-deps lint test test-sqlite test-postgres constraints clean bench-matching bench-search bench-load bench-import bench-suggest reindex
 
 help:
 	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -71,7 +76,7 @@ run: install
 # --- test ----------------------------------------------------------------------------------
 
 system-deps:
-	$(call header,Checking Debian packages (chromium, fonts-wqy-microhei, postgresql))
+	$(call header,Checking Debian packages (chromium, fonts-wqy-microhei, postgresql, wrk))
 	scripts/system-deps.sh
 
 # Findings are fixed, not silenced (DESIGN.md, habit 11).
@@ -97,9 +102,20 @@ bench-matching: install
 	$(call header,Matching benchmark: 50000 companies x 10000 scenarios in memory)
 	$(BIN)/python bench/bench_matching.py
 
+BENCH_SEARCH_ARGS ?=
 bench-search: install
-	$(call header,Search benchmark: 100000 scenarios - reindex and query latency)
-	$(BIN)/python bench/bench_search.py
+	$(call header,Search benchmark: reindex and query latency - 100000 scenarios unless BENCH_SEARCH_ARGS='--scenarios 10000')
+	$(BIN)/python bench/bench_search.py $(BENCH_SEARCH_ARGS)
+
+BENCH_LOAD_ARGS ?=
+bench-load: install system-deps
+	$(call header,Load benchmark: wrk on pages and API beside a minimal Litestar page)
+	$(BIN)/python bench/bench_load.py $(BENCH_LOAD_ARGS)
+
+BENCH_IMPORT_ARGS ?=
+bench-import: install
+	$(call header,Import benchmark: marketplace import of generated scenarios (first and second run))
+	$(BIN)/python bench/bench_import.py $(BENCH_IMPORT_ARGS)
 
 bench-suggest: install
 	$(call header,Suggestion benchmark: pinyin forms, vocabulary build, suggest and correct)

@@ -2,18 +2,19 @@
 
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
 
+from marketplace.core.sqlite_pool import PooledSQLiteEngine
 from marketplace.settings import get_settings
 
 
-def _make_engine() -> SQLiteEngine | PostgresEngine:
+def _make_engine() -> PooledSQLiteEngine | PostgresEngine:
     db = get_settings().database
     if db.is_sqlite:
         assert db.sqlite_path is not None  # settings always give SQLite a file path
         db.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         # A busy timeout lets a second writer wait for the lock instead of failing at once.
-        return SQLiteEngine(path=str(db.sqlite_path), timeout=30)
+        # Piccolo's SQLiteEngine, plus a pool of kept connections once the app starts it.
+        return PooledSQLiteEngine(path=str(db.sqlite_path), timeout=30)
     return PostgresEngine(
         config={
             "host": db.host,

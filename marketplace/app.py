@@ -235,11 +235,15 @@ def _openapi_config() -> OpenAPIConfig:
 
 
 async def _open_database_pool() -> None:
+    """PostgreSQL: asyncpg's pool. SQLite: a few kept connections (``core.sqlite_pool``), instead
+    of Piccolo's new connection and thread for every query."""
     from piccolo.engine import engine_finder
     from piccolo.engine.postgres import PostgresEngine
 
+    from marketplace.core.sqlite_pool import PooledSQLiteEngine
+
     engine = engine_finder()
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine | PooledSQLiteEngine):
         await engine.start_connection_pool()
 
 
@@ -247,8 +251,10 @@ async def _close_database_pool() -> None:
     from piccolo.engine import engine_finder
     from piccolo.engine.postgres import PostgresEngine
 
+    from marketplace.core.sqlite_pool import PooledSQLiteEngine
+
     engine = engine_finder()
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine | PooledSQLiteEngine):
         await engine.close_connection_pool()
 
 
@@ -293,7 +299,9 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
         template_config=TemplateConfig(
             directory=Path(TEMPLATES_DIR),
             engine=JinjaTemplateEngine,
-            engine_callback=lambda engine: configure_environment(engine.engine, template_globals),
+            engine_callback=lambda engine: configure_environment(
+                engine.engine, template_globals, auto_reload=not settings.production
+            ),
         ),
         openapi_config=openapi_config,
         csrf_config=CSRFConfig(

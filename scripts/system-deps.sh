@@ -3,11 +3,12 @@
 #   chromium            the browser for the e2e journeys (/usr/bin/chromium)
 #   fonts-wqy-microhei  a CJK font, or Chinese renders as boxes in screenshots
 #   postgresql          server binaries under /usr/lib/postgresql/*/bin for scripts/pg-cluster.sh
+#   wrk                 the HTTP load generator of `make bench-load`
 # All present: exits at once. Missing and root: apt-get update once, then install. Missing and
 # not root: names the packages and exits 1.
 set -euo pipefail
 
-PACKAGES=(chromium fonts-wqy-microhei postgresql)
+PACKAGES=(chromium fonts-wqy-microhei postgresql wrk)
 
 installed() {
     # dpkg says "install ok installed" only for a fully configured package.

@@ -56,6 +56,18 @@ def write_transaction() -> AbstractAsyncContextManager[BaseTransaction, None]:
     return cast(AbstractAsyncContextManager[BaseTransaction, None], transaction)
 
 
+class Savepoint(Protocol):
+    async def rollback_to(self) -> None: ...
+
+    async def release(self) -> None: ...
+
+
+async def savepoint(transaction: BaseTransaction) -> Savepoint:
+    """A savepoint in ``transaction``: undo one part (``rollback_to``) and keep the rest. Both
+    engines' transactions have them; Piccolo's base class does not declare it."""
+    return cast(Savepoint, await cast(Any, transaction).savepoint())
+
+
 class _ClosedConnectionSafe:
     """A Piccolo PostgreSQL transaction that survives losing its connection.
 

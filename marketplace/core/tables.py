@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, Bytea, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Bytea, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -52,3 +52,20 @@ class StoredFile(Table, tablename="stored_file"):
     size = Integer()
     content = Bytea()
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReferenceVersion(Table, tablename="reference_version"):
+    """The version of one kind of reference data (``capability``, ``department``).
+
+    Database triggers (migration 2026-12-03T19:50) give the kind's row a new random version in
+    the same transaction as any insert, update or delete of its table, whoever writes (services,
+    import, seed, a restore, SQL by hand). Every process compares the version with the one its
+    in-memory copy was read at (``core.refcache``): one row read per request tells every worker
+    on every host that the data changed. Random rather than counted, so that a database put
+    back from a backup or a snapshot never repeats a version an older copy was read at.
+    """
+
+    id: Serial  # added by Piccolo; declared for the type checker
+
+    name = Varchar(length=40, unique=True)
+    version = BigInt(default=0)

@@ -7,6 +7,7 @@ import re
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import write_transaction
 from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.core.refcache import Cached
 from marketplace.departments.schemas import DepartmentRef
 from marketplace.departments.tables import Department
 
@@ -15,8 +16,17 @@ FIELDS = ("key", "name", "short_name", "description", "cdo_name", "cdo_title")
 LIMITS = {"key": 80, "name": 120, "short_name": 40, "cdo_name": 60, "cdo_title": 80}
 
 
-async def list_departments() -> list[dict]:
+async def _read_departments() -> list[dict]:
     return await Department.select().order_by(Department.name)
+
+
+# In memory until a department changes (any process, any host: see ``core.refcache``).
+departments_cache = Cached("department", _read_departments)
+
+
+async def list_departments() -> list[dict]:
+    """Every department as stored, by name (copies: the caller may change them)."""
+    return [dict(row) for row in await departments_cache.get()]
 
 
 async def get_department(department_id: int) -> dict:
@@ -29,10 +39,10 @@ async def get_department(department_id: int) -> dict:
 
 async def list_department_refs() -> list[DepartmentRef]:
     """Every department, by name, as references (for filters and the API)."""
-    rows = await Department.select(
-        Department.id, Department.key, Department.name, Department.short_name
-    ).order_by(Department.name)
-    return [DepartmentRef(**r) for r in rows]
+    return [
+        DepartmentRef(id=r["id"], key=r["key"], name=r["name"], short_name=r["short_name"])
+        for r in await departments_cache.get()
+    ]
 
 
 async def save_department(department_id: int | None, values: dict[str, str], actor: Actor) -> int:

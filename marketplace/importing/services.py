@@ -1,15 +1,20 @@
-"""``import_catalog``: upsert a whole import file, record by record.
+"""``import_catalog``: upsert a whole import file, record by record, in batches.
 
-Each record runs in its own write transaction, so one bad record never blocks the others. A
-record is compared with what is stored and written only when something differs, which is what
-makes re-running the same file a no-op. Every write records an AuditEvent and, for indexed rows,
-an outbox entry.
+Records go in batches of ``BATCH`` per write transaction, each record inside its own savepoint:
+a bad record (refused by a check here or by a database rule) is rolled back alone and reported,
+and the others of its batch still land. The taxonomy (capability words) and the departments are
+read once per section and looked up in memory; the stored scenarios of a batch, with their
+required capabilities and criteria, are read in three queries per batch. A record is compared
+with what is stored and written only when something differs, which is what makes re-running the
+same file a no-op (and fast: an unchanged batch costs those three reads). Every write records an
+AuditEvent and, for indexed rows, an outbox entry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +24,7 @@ from marketplace.companies.credit_code import is_valid_credit_code
 from marketplace.companies.tables import Company, CompanyCapability, PastProject
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
-from marketplace.core.db import constraint_name, write_transaction
+from marketplace.core.db import Savepoint, constraint_name, savepoint, write_transaction
 from marketplace.core.outbox import enqueue
 from marketplace.departments.tables import Department
 from marketplace.importing.schemas import CapabilityIn, CompanyIn, DepartmentIn, ScenarioIn
@@ -29,6 +34,7 @@ from marketplace.taxonomy.services import CapabilityIndex, load_capability_index
 from marketplace.taxonomy.tables import Capability
 
 SECTIONS = ("departments", "capabilities", "companies", "scenarios")
+BATCH = 500  # records per write transaction (each in its own savepoint)
 SECTION_LABELS = {"departments": "部门", "capabilities": "能力", "companies": "企业", "scenarios": "场景"}
 
 DEFAULT_CRITERIA = [
@@ -142,9 +148,16 @@ def _jsonable(values: dict) -> dict:
     return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in values.items()}
 
 
-async def _upsert(table, key: str, desired: dict, actor: Actor, entity: str) -> tuple[int, str, dict]:
-    """Insert or update the row with ``key``; returns (id, outcome, changed fields)."""
-    existing = await table.select().where(table.key == key).first()
+_UNKNOWN: Any = object()
+
+
+async def _upsert(
+    table, key: str, desired: dict, actor: Actor, entity: str, existing: Any = _UNKNOWN
+) -> tuple[int, str, dict]:
+    """Insert or update the row with ``key``; returns (id, outcome, changed fields).
+    ``existing``: the stored row (or None), when the caller already read it."""
+    if existing is _UNKNOWN:
+        existing = await table.select().where(table.key == key).first()
     if existing is None:
         row = table(key=key, **desired)
         await row.save()
@@ -316,14 +329,62 @@ def _equal_weights(n: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(n)]
 
 
-async def _import_scenario(raw: Any, actor: Actor, index: CapabilityIndex, report: ImportReport) -> str:
-    sc = _convert(raw, ScenarioIn)
-    dep = (
-        await Department.select(Department.id)
-        .where((Department.key == sc.department) | (Department.name == sc.department))
-        .first()
+@dataclass
+class ScenarioBatch:
+    """What is stored for the scenarios of one batch, read in three queries, and the
+    departments by key and by name (read once per import)."""
+
+    departments: dict[str, int]
+    rows: dict[str, dict] = field(default_factory=dict)  # key -> stored scenario row
+    capabilities: dict[int, dict[int, int]] = field(default_factory=dict)  # id -> {capability: weight}
+    criteria: dict[int, list[tuple]] = field(default_factory=dict)  # id -> [(name, weight, description)]
+
+
+async def _department_lookup() -> dict[str, int]:
+    rows = await Department.select(Department.id, Department.key, Department.name)
+    lookup = {r["name"]: r["id"] for r in rows}
+    lookup.update({r["key"]: r["id"] for r in rows})  # a key wins over a name
+    return lookup
+
+
+async def _read_scenario_batch(keys: list[str], departments: dict[str, int]) -> ScenarioBatch:
+    batch = ScenarioBatch(departments=departments)
+    batch.rows = (
+        {r["key"]: r for r in await Scenario.select().where(Scenario.key.is_in(keys))} if keys else {}
     )
-    if dep is None:
+    ids = [r["id"] for r in batch.rows.values()]
+    if ids:
+        for r in await ScenarioCapability.select(
+            ScenarioCapability.scenario, ScenarioCapability.capability, ScenarioCapability.weight
+        ).where(ScenarioCapability.scenario.is_in(ids)):
+            batch.capabilities.setdefault(r["scenario"], {})[r["capability"]] = r["weight"]
+        for r in (
+            await ScenarioCriterion.select(
+                ScenarioCriterion.scenario,
+                ScenarioCriterion.name,
+                ScenarioCriterion.weight,
+                ScenarioCriterion.description,
+            )
+            .where(ScenarioCriterion.scenario.is_in(ids))
+            .order_by(ScenarioCriterion.position)
+        ):
+            batch.criteria.setdefault(r["scenario"], []).append((r["name"], r["weight"], r["description"]))
+    return batch
+
+
+async def _import_scenario(
+    raw: Any,
+    actor: Actor,
+    index: CapabilityIndex,
+    report: ImportReport,
+    stored: ScenarioBatch,
+    before_writing: Callable[[], Awaitable[None]],
+) -> str:
+    """Checks and compares first; ``before_writing`` is awaited just before the first write (the
+    caller's savepoint), so an unchanged or refused record costs no statement at all."""
+    sc = _convert(raw, ScenarioIn)
+    department_id = stored.departments.get(sc.department)
+    if department_id is None:
         raise ImportRecordError(f"部门「{sc.department}」不存在")
     deadline = parse_deadline(sc.deadline, "deadline")
     question_deadline = parse_deadline(sc.question_deadline, "question_deadline")
@@ -341,18 +402,7 @@ async def _import_scenario(raw: Any, actor: Actor, index: CapabilityIndex, repor
     cap_ids, tags = index.map_words(sc.required_capabilities)
     weights = dict(zip(cap_ids, _equal_weights(len(cap_ids)), strict=False))
 
-    existing = (
-        await Scenario.select(
-            Scenario.id,
-            Scenario.opened_at,
-            Scenario.closed_at,
-            Scenario.awarded_at,
-            Scenario.result_published_at,
-            Scenario.status,
-        )
-        .where(Scenario.key == sc.key)
-        .first()
-    )
+    existing = stored.rows.get(sc.key)
     now = clock.now()
     # An imported cancelled scenario is a public record (it carries its public reason).
     was_opened = sc.status in OPENED_STATUSES or sc.status == "cancelled"
@@ -366,7 +416,7 @@ async def _import_scenario(raw: Any, actor: Actor, index: CapabilityIndex, repor
         "data_offered": sc.data_offered,
         "resources_offered": sc.resources_offered,
         "domain": sc.domain,
-        "department": dep["id"],
+        "department": department_id,
         "budget_min": sc.budget_min,
         "budget_max": sc.budget_max,
         "pilot_months": sc.pilot_months,
@@ -392,47 +442,49 @@ async def _import_scenario(raw: Any, actor: Actor, index: CapabilityIndex, repor
     if published and not prior.get("result_published_at"):
         desired["result_published_at"] = now
 
+    current_status = prior.get("status", "draft")
+    if (
+        existing is not None
+        and current_status == sc.status
+        and not _diff(existing, desired)
+        and stored.capabilities.get(existing["id"], {}) == weights
+        and stored.criteria.get(existing["id"], []) == [tuple(c) for c in criteria]
+    ):  # exactly the case in which the writes below would change nothing
+        if tags:
+            report.unmapped_words[sc.key] = tags
+        return "unchanged"
+    await before_writing()
     # The status goes last, after the weighted children, because the database only lets a
     # scenario leave the draft states when its weights add up.
     scenario_id, outcome, _ = await _upsert(
-        Scenario, sc.key, {**desired, "status": prior.get("status", "draft")}, actor, "scenario"
+        Scenario, sc.key, {**desired, "status": prior.get("status", "draft")}, actor, "scenario", existing
     )
     children_changed = False
-    stored_caps = {
-        r["capability"]: r["weight"]
-        for r in await ScenarioCapability.select(
-            ScenarioCapability.capability, ScenarioCapability.weight
-        ).where(ScenarioCapability.scenario == scenario_id)
-    }
-    if stored_caps != weights:
-        await ScenarioCapability.delete().where(ScenarioCapability.scenario == scenario_id)
-        for cap_id, weight in weights.items():
+    if stored.capabilities.get(scenario_id, {}) != weights:
+        if existing is not None:
+            await ScenarioCapability.delete().where(ScenarioCapability.scenario == scenario_id)
+        if weights:
             await ScenarioCapability.insert(
-                ScenarioCapability(scenario=scenario_id, capability=cap_id, weight=weight)
-            )
-        children_changed = True
-    stored_criteria = [
-        (r["name"], r["weight"], r["description"])
-        for r in await ScenarioCriterion.select(
-            ScenarioCriterion.name,
-            ScenarioCriterion.weight,
-            ScenarioCriterion.description,
-        )
-        .where(ScenarioCriterion.scenario == scenario_id)
-        .order_by(ScenarioCriterion.position)
-    ]
-    if stored_criteria != [tuple(c) for c in criteria]:
-        await ScenarioCriterion.delete().where(ScenarioCriterion.scenario == scenario_id)
-        for pos, (name, weight, description) in enumerate(criteria):
-            await ScenarioCriterion.insert(
-                ScenarioCriterion(
-                    scenario=scenario_id, name=name, weight=weight, description=description, position=pos
+                *(
+                    ScenarioCapability(scenario=scenario_id, capability=c, weight=w)
+                    for c, w in weights.items()
                 )
             )
         children_changed = True
-    current_status = prior.get("status", "draft")
-    if current_status != sc.status:
-        await Scenario.update({Scenario.status: sc.status}).where(Scenario.id == scenario_id)
+    if stored.criteria.get(scenario_id, []) != [tuple(c) for c in criteria]:
+        if existing is not None:
+            await ScenarioCriterion.delete().where(ScenarioCriterion.scenario == scenario_id)
+        await ScenarioCriterion.insert(
+            *(
+                ScenarioCriterion(
+                    scenario=scenario_id, name=name, weight=weight, description=description, position=pos
+                )
+                for pos, (name, weight, description) in enumerate(criteria)
+            )
+        )
+        children_changed = True
+    status_changed = current_status != sc.status
+    if status_changed:
         await record(
             actor,
             "scenario.import_status",
@@ -447,13 +499,21 @@ async def _import_scenario(raw: Any, actor: Actor, index: CapabilityIndex, repor
     if outcome == "unchanged" and children_changed:
         outcome = "updated"
     if outcome != "unchanged":
-        await Scenario.update({Scenario.updated_at: now}).where(Scenario.id == scenario_id)
+        # One statement for the status (last, after the weighted children) and the time stamp.
+        final: dict[Any, Any] = {Scenario.updated_at: now}
+        if status_changed:
+            final[Scenario.status] = sc.status
+        await Scenario.update(final).where(Scenario.id == scenario_id)
         await enqueue("scenario", scenario_id)
     return outcome
 
 
-async def import_catalog(data: Any, actor: Actor) -> ImportReport:
-    """Upsert every record of an import file; never raises for a bad record (see the report)."""
+Progress = Callable[[str, int, int], None]  # (section, records done, records in the section)
+
+
+async def import_catalog(data: Any, actor: Actor, progress: Progress | None = None) -> ImportReport:
+    """Upsert every record of an import file; never raises for a bad record (see the report).
+    ``progress`` is called after each batch (a progress bar in the CLI)."""
     report = ImportReport()
     if not isinstance(data, dict):
         report.failures.append(RecordFailure("file", "-", "文件顶层必须是 JSON 对象"))
@@ -467,6 +527,8 @@ async def import_catalog(data: Any, actor: Actor) -> ImportReport:
             report.failures.append(RecordFailure(section, "-", f"「{section}」必须是数组"))
             continue
         index = await load_capability_index() if section in ("companies", "scenarios") else None
+        departments = await _department_lookup() if section == "scenarios" else {}
+        items: list[tuple[int, str, Any]] = []
         seen: set[str] = set()
         for position, raw in enumerate(records):
             key = _record_key(raw)
@@ -474,24 +536,52 @@ async def import_catalog(data: Any, actor: Actor) -> ImportReport:
                 report.failures.append(RecordFailure(section, key, "同一文件中 key 重复"))
                 continue
             seen.add(key)
-            try:
-                async with write_transaction():
-                    if section == "departments":
-                        outcome = await _import_department(raw, actor)
-                    elif section == "capabilities":
-                        outcome = await _import_capability_group(raw, actor, position)
-                    elif section == "companies":
-                        assert index is not None  # loaded above for companies and scenarios
-                        outcome = await _import_company(raw, actor, index, report)
-                    else:
-                        assert index is not None
-                        outcome = await _import_scenario(raw, actor, index, report)
-                report.count(section, outcome)
-            except ImportRecordError as exc:
-                report.failures.append(RecordFailure(section, key, exc.reason))
-            except Exception as exc:  # a database rule refused the record
-                rule = constraint_name(exc)
-                if rule is None:
-                    raise
-                report.failures.append(RecordFailure(section, key, f"违反数据库约束 {rule}"))
+            items.append((position, key, raw))
+        for start in range(0, len(items), BATCH):
+            batch = items[start : start + BATCH]
+            stored = (
+                await _read_scenario_batch([k for _, k, _ in batch], departments)
+                if section == "scenarios"
+                else None
+            )
+            async with write_transaction() as transaction:
+                for position, key, raw in batch:
+                    savepoints: list[Savepoint] = []  # the record's own, once it writes
+
+                    async def before_writing() -> None:
+                        savepoints.append(await savepoint(transaction))  # noqa: B023 (awaited at once)
+
+                    try:
+                        if section == "scenarios":
+                            assert index is not None and stored is not None
+                            outcome = await _import_scenario(
+                                raw, actor, index, report, stored, before_writing
+                            )
+                        else:
+                            await before_writing()
+                            if section == "departments":
+                                outcome = await _import_department(raw, actor)
+                            elif section == "capabilities":
+                                outcome = await _import_capability_group(raw, actor, position)
+                            else:
+                                assert index is not None  # loaded above for companies and scenarios
+                                outcome = await _import_company(raw, actor, index, report)
+                    except ImportRecordError as exc:
+                        for undo in savepoints:
+                            await undo.rollback_to()
+                        report.failures.append(RecordFailure(section, key, exc.reason))
+                        continue
+                    except Exception as exc:  # a database rule refused the record
+                        rule = constraint_name(exc)
+                        if rule is None:
+                            raise
+                        for undo in savepoints:
+                            await undo.rollback_to()
+                        report.failures.append(RecordFailure(section, key, f"违反数据库约束 {rule}"))
+                        continue
+                    for done in savepoints:
+                        await done.release()
+                    report.count(section, outcome)
+            if progress is not None:
+                progress(section, start + len(batch), len(items))
     return report

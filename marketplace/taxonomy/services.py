@@ -11,6 +11,7 @@ from piccolo.custom_types import Combinable
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import write_transaction
 from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.core.refcache import Cached
 from marketplace.taxonomy.tables import Capability
 
 
@@ -48,7 +49,7 @@ class CapabilityIndex:
         return ids, tags
 
 
-async def load_capability_index() -> CapabilityIndex:
+async def _read_capability_index() -> CapabilityIndex:
     rows = await Capability.select(
         Capability.id,
         Capability.key,
@@ -69,11 +70,8 @@ async def load_capability_index() -> CapabilityIndex:
     return index
 
 
-async def list_capability_tree() -> list[dict]:
-    """Groups in order, each with ``children`` (its capabilities in order); every node with its
-    id, key, names, ``synonyms`` and ``description``. Plain dicts, for filters, forms and the API
-    (API clients map their own words onto capability ids with the synonyms)."""
-    rows = (
+async def _read_capability_rows() -> list[dict]:
+    return (
         await Capability.select(
             Capability.id,
             Capability.key,
@@ -88,8 +86,24 @@ async def list_capability_tree() -> list[dict]:
         .order_by(Capability.id)
         .output(load_json=True)
     )
-    for row in rows:
-        row["synonyms"] = list(row["synonyms"] or [])
+
+
+# In memory until the taxonomy changes (any process, any host: see ``core.refcache``).
+capability_index_cache = Cached("capability", _read_capability_index)
+capability_rows_cache = Cached("capability", _read_capability_rows)
+
+
+async def load_capability_index() -> CapabilityIndex:
+    """Every word of the taxonomy -> capability id. Shared and cached: callers must not change it."""
+    return await capability_index_cache.get()
+
+
+async def list_capability_tree() -> list[dict]:
+    """Groups in order, each with ``children`` (its capabilities in order); every node with its
+    id, key, names, ``synonyms`` and ``description``. Plain dicts, for filters, forms and the API
+    (API clients map their own words onto capability ids with the synonyms). Built from the
+    cached rows on each call: the caller owns (and may change) what it gets."""
+    rows = [dict(r, synonyms=list(r["synonyms"] or [])) for r in await capability_rows_cache.get()]
     groups = [dict(r, children=[]) for r in rows if r["parent"] is None]
     by_id = {g["id"]: g for g in groups}
     for r in rows:

@@ -59,6 +59,14 @@ def days_left(value: dt.datetime | None) -> str:
     return f"还剩 {delta.days} 天"
 
 
+def facet_count(facets: Mapping[str, Mapping[str, int]] | None, attribute: str, value: object) -> str:
+    """ "（n）", the number of results with ``value`` of the facet ``attribute``, or "" without
+    facet counts (a filter option's suffix in the catalog's form)."""
+    if not facets:
+        return ""
+    return f"（{facets.get(attribute, {}).get(str(value), 0)}）"
+
+
 def query_with(params: Mapping[str, Any], **changes: Any) -> str:
     """The current query string with some parameters changed (None removes one)."""
     merged = {k: v for k, v in params.items() if v not in (None, "")}
@@ -70,10 +78,13 @@ def query_with(params: Mapping[str, Any], **changes: Any) -> str:
     return "?" + urlencode(merged) if merged else "?"
 
 
-def configure_environment(env: Environment, labels: Mapping[str, Any]) -> None:
+def configure_environment(env: Environment, labels: Mapping[str, Any], *, auto_reload: bool = True) -> None:
     """Filters and globals every template may use; ``labels`` are the owners' label tables
-    (handed in by the app, since this module knows no domain)."""
+    (handed in by the app, since this module knows no domain). Without ``auto_reload`` (in
+    production) a template is compiled once per process and never checked against its file again
+    (Jinja otherwise stats every template file, and each one it includes or extends, per render)."""
     env.autoescape = True
+    env.auto_reload = auto_reload
     env.filters.update(
         park_datetime=park_datetime,
         park_date=park_date,
@@ -85,5 +96,6 @@ def configure_environment(env: Environment, labels: Mapping[str, Any]) -> None:
     env.globals.update(
         **labels,
         query_with=query_with,
+        facet_count=facet_count,
         now=clock.now,
     )

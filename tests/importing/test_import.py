@@ -162,3 +162,64 @@ def test_cli_import_names_the_bad_record_and_exits_1(tmp_path):
     again = subprocess.run([exe, "import", str(DATA), "--json"], env=env, capture_output=True, text=True)
     report = json.loads(again.stdout[again.stdout.index("{") :])
     assert sum(report["created"].values()) + sum(report["updated"].values()) == 0
+
+
+async def test_a_record_refused_by_the_database_is_undone_alone_within_its_batch(db):
+    """Records share a transaction (batches), each in its own savepoint: a company the database
+    refuses (its name is taken) is reported alone, and the records after it in the same batch
+    still land (on PostgreSQL a failed statement would otherwise abort the whole batch)."""
+    data = load()
+    template = next(c for c in data["companies"] if c["key"] == "co-voice")
+    companies = []
+    for i in range(30):
+        record = copy.deepcopy(template) | {"key": f"co-batch-{i}", "name": f"批量企业{i}有限公司"}
+        record.pop("credit_code", None)
+        companies.append(record)
+    companies[13]["name"] = companies[12]["name"]
+    data["companies"] = companies
+
+    report = await import_catalog(data, SYSTEM)
+
+    refused = [f for f in report.failures if f.section == "companies"]
+    assert [f.key for f in refused] == ["co-batch-13"]
+    assert "违反数据库约束" in refused[0].reason
+    keys = {r["key"] for r in await Company.select(Company.key)}
+    assert keys == {f"co-batch-{i}" for i in range(30)} - {"co-batch-13"}
+    assert report.created["companies"] == 29
+
+    again = await import_catalog(data, SYSTEM)  # a second run changes nothing
+    assert again.created["companies"] == 0 and again.updated["companies"] == 0
+    assert again.unchanged["companies"] == 29
+
+
+async def test_a_record_refused_after_part_of_it_was_written_leaves_nothing(db):
+    """A capability group whose child has children of its own is refused after the group row
+    was written: the savepoint takes the group (and its audit event) back."""
+    data = {
+        "capabilities": [
+            {"key": "grp-ok", "name": "好的分组", "children": [{"key": "cap-ok", "name": "好的能力"}]},
+            {
+                "key": "grp-deep",
+                "name": "太深的分组",
+                "children": [
+                    {"key": "cap-mid", "name": "中间", "children": [{"key": "cap-low", "name": "更下一层"}]}
+                ],
+            },
+            {"key": "grp-after", "name": "之后的分组"},
+        ]
+    }
+    audit_before = await AuditEvent.count()
+    report = await import_catalog(data, SYSTEM)
+    assert [(f.section, f.key) for f in report.failures] == [("capabilities", "grp-deep")]
+    assert {r["key"] for r in await Capability.select(Capability.key)} == {"grp-ok", "cap-ok", "grp-after"}
+    assert await AuditEvent.count() == audit_before + 3
+
+
+async def test_progress_is_reported_per_batch(db):
+    data = load()
+    calls: list[tuple[str, int, int]] = []
+    await import_catalog(
+        data, SYSTEM, progress=lambda section, done, total: calls.append((section, done, total))
+    )
+    assert ("scenarios", len(data["scenarios"]), len(data["scenarios"])) in calls
+    assert {c[0] for c in calls} == {"departments", "capabilities", "companies", "scenarios"}
