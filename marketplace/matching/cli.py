@@ -18,14 +18,20 @@ console = Console()
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, best first.")
 @click.option("--consortium", is_flag=True, help="Also suggest the smallest covering teams.")
-def matches(scenario_ref: str, limit: int, as_json: bool, consortium: bool) -> None:
-    """Rank approved companies for a scenario, with score and explanation."""
+@click.option(
+    "--all", "show_all", is_flag=True, help="Also list companies below the recommendation threshold."
+)
+def matches(scenario_ref: str, limit: int, as_json: bool, consortium: bool, show_all: bool) -> None:
+    """Rank approved companies for a scenario, with the calibrated fit (0-99, band 高/中/低) and
+    explanation; only those at or above the recommendation threshold unless --all."""
     from marketplace.core.errors import NotFound
     from marketplace.matching import services
+    from marketplace.matching.fit import RECOMMEND_AT
+    from marketplace.matching.labels import NO_COMPANY_MATCH
 
     async def go():
         scenario_id = await services.resolve_scenario(scenario_ref)
-        ranked = await services.match_companies(scenario_id, limit=limit)
+        ranked = await services.match_companies(scenario_id, limit=limit, min_fit=0 if show_all else RECOMMEND_AT)
         team = await services.suggest_consortium(scenario_id) if consortium else None
         return ranked, team
 
@@ -42,15 +48,17 @@ def matches(scenario_ref: str, limit: int, as_json: bool, consortium: bool) -> N
         else:
             click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    if not ranked:
+        console.print(NO_COMPANY_MATCH)
     table = RichTable(title=f"场景 {scenario_ref} 的推荐企业", show_lines=True)
-    for col in ("#", "企业", "得分", "覆盖/文本/业绩", "说明"):
+    for col in ("#", "企业", "契合度", "覆盖/文本/业绩", "说明"):
         table.add_column(col)
     for n, m in enumerate(ranked, 1):
         e = m.explanation
         table.add_row(
             str(n),
             f"{m.company_name}\n{m.company_key or m.company_id}",
-            f"{m.score:.1f}",
+            f"{m.score}（{m.band_label or '未达推荐线'}）",
             f"{e.coverage:.2f}/{e.text:.2f}/{e.track:.2f}",
             e.summary(),
         )

@@ -178,9 +178,6 @@ STOP_WORDS = frozenset(
     我们 公司 为了 由于 因此 但是 并且 同时 还是 或者 已经 正在 通常 上线 部署 交付 试点
     """.split()
 )
-# Kept for the phrase trimming below (older callers import it).
-GENERIC_WORDS = STOP_WORDS
-
 _SEGMENTER: jieba.Tokenizer | None = None
 _SEGMENTER_WORDS: set[str] = set()
 _SEGMENTER_LOCK = threading.Lock()
@@ -239,38 +236,3 @@ def analyze(
     for hit in hits:  # each distinct surface form of a concept counts once
         weights[hit.token] += concept_weight
     return Analyzed(terms=terms, concepts=hits)
-
-
-# Function characters trimmed from the ends of phrases shown to people.
-EDGE_CHARS = set("的和与及或并等在对为了是把被将由从向以其该各")
-
-
-def tidy_phrase(phrase: str) -> str:
-    """Trim function characters from both ends; '' when nothing specific is left."""
-    while phrase and phrase[0] in EDGE_CHARS:
-        phrase = phrase[1:]
-    while phrase and phrase[-1] in EDGE_CHARS:
-        phrase = phrase[:-1]
-    if len(phrase) < 2 or phrase in GENERIC_WORDS:
-        return ""
-    return phrase
-
-
-def common_phrases(query: str, doc_bigrams: set[str], *, min_len: int = 2) -> list[str]:
-    """Maximal substrings of ``query`` (normalised) whose every bigram occurs in the document:
-    the readable form of "these characters matched" (e.g. 热线工单 rather than 热线, 线工, 工单)."""
-    norm = normalize_text(query)
-    phrases: list[str] = []
-    i, n = 0, len(norm)
-    while i < n - 1:
-        if _is_cjk(norm[i]) and _is_cjk(norm[i + 1]) and norm[i : i + 2] in doc_bigrams:
-            j = i + 1
-            while j + 1 < n and _is_cjk(norm[j + 1]) and norm[j : j + 2] in doc_bigrams:
-                j += 1
-            phrase = norm[i : j + 1]
-            if len(phrase) >= min_len and phrase not in phrases:
-                phrases.append(phrase)
-            i = j + 1
-        else:
-            i += 1
-    return phrases

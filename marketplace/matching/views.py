@@ -10,6 +10,8 @@ from litestar.response import Redirect, Template
 
 from marketplace.core.errors import Conflict, NotAllowed, ValidationFailed
 from marketplace.matching.api import check_may_see_matches
+from marketplace.matching.fit import RECOMMEND_AT
+from marketplace.matching.labels import NO_COMPANY_MATCH
 from marketplace.matching.services import match_companies, suggest_consortium
 from marketplace.scenarios.invitations import invite_company_to_apply
 from marketplace.scenarios.tables import Scenario
@@ -38,6 +40,8 @@ class StaffMatchesController(Controller):
             context={
                 "scenario": scenario,
                 "matches": await match_companies(scenario_id, limit=15),
+                "no_match": NO_COMPANY_MATCH,
+                "threshold": RECOMMEND_AT,
                 "consortium": await suggest_consortium(scenario_id),
                 **extra,
             },

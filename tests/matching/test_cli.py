@@ -69,9 +69,13 @@ def test_matches_by_numeric_id_with_limit(operator_env):
 
 
 def test_matches_with_consortium(operator_env):
+    """No company covers more than one of sc-dust's three needs: none is a recommendation on
+    its own (below the threshold), the team of three is suggested, and --all lists them."""
     out = json.loads(run(["matches", "--scenario", "sc-dust", "--json", "--consortium"], operator_env).stdout)
     assert out["consortium"]["min_size"] == 3 and out["consortium"]["needed"]
-    assert out["matches"]
+    assert out["matches"] == []
+    everyone = json.loads(run(["matches", "--scenario", "sc-dust", "--json", "--all"], operator_env).stdout)
+    assert everyone and all(row["band"] is None for row in everyone)
 
 
 def test_matches_table_and_unknown_key(operator_env):
