@@ -84,6 +84,12 @@ class Explanation:
         return [r for r in self.declared if r.credit == 0]
 
     @property
+    def has_reason(self) -> bool:
+        """Whether there is anything to say: a capability, a concept, a project or an award.
+        A pair with none of these is never shown as a recommendation, whatever its score."""
+        return bool(self.covered or self.partial or self.named_covered or self.concepts or self.record)
+
+    @property
     def named_covered(self) -> list[RequirementMatch]:
         """Capabilities the scenario's text names (not required) that the company has."""
         return [r for r in self.requirements if r.inferred_need and r.covered]

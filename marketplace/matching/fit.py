@@ -16,9 +16,9 @@ import math
 
 import numpy as np
 
-FIT_SLOPE = 24.6
-FIT_MIDPOINT = 0.224
-RECOMMEND_AT = 20  # below this fit, a pair is never shown as a recommendation
+FIT_SLOPE = 31.6
+FIT_MIDPOINT = 0.163
+RECOMMEND_AT = 14  # below this fit, a pair is never shown as a recommendation
 FIT_MAX = 99  # a fit is an estimate: never shown as certain
 BANDS = ((70, "high"), (40, "medium"), (RECOMMEND_AT, "low"))
 

@@ -2,25 +2,33 @@
 
 Signals, each in [0, 1]:
 
-- **coverage**: for each required capability r (weights normalised to 1), the company's best
-  credit ``evidence(k) x relation(k, r)`` over its capabilities k, where relation is 1 for the
-  same capability (synonyms already map to it), 0.9 when the company has a capability inside the
-  required group, 0.6 when it declared only the group of the required capability, 0.35 for a
-  sibling in the same group, and 0.8 for an unmapped tag that contains a capability's name; and
-  evidence is 1.0 verified, 0.9 past project, 0.7 self-declared. Coverage is
-  ``0.7 x weighted credit + 0.3 x weighted share of requirements covered (credit >= 0.4)``,
-  so a missing capability costs more than weaker evidence for one that is there.
+- **coverage**: for each need r (the scenario's required capabilities with their weights, plus
+  the capabilities its text names without requiring them at ``INFERRED_NEED_WEIGHT`` of the
+  mean weight; shares sum to 1), the company's best credit ``evidence(k) x relation(k, r)`` over
+  its capabilities k, where relation is 1 for the same capability (synonyms already map to it),
+  0.9 when the company has a capability inside the required group, 0.6 when it declared only the
+  group, 0.35 for a sibling in the same group, 0.8 for an unmapped tag that contains a
+  capability's name; and evidence is 1.0 verified, 0.9 past project, 0.7 self-declared, 0.5
+  inferred (the company's own text names the capability but it did not declare it). Coverage
+  is ``0.7 x weighted credit + 0.3 x weighted share of needs covered (credit >= 0.4)``.
 - **text**: BM25 of the scenario text (query) against the company's description, capabilities
-  and projects (documents), over character bigrams, ASCII words and concept tokens (see
-  ``text.py``); concept tokens count ``concept_weight`` times a bigram. Divided by the best
-  company's score for that scenario, so 1.0 is "the closest text among the candidates".
+  and projects (documents), over jieba words, character bigrams, ASCII words and concept tokens
+  (dictionary, taxonomy, and links learned from co-occurrence; see ``text.py`` and
+  ``learn_links``); generic words weigh nothing and IDF is taken over companies and scenarios.
+  Absolute, not relative to the other companies: the share of the most any company could score
+  on the scenario's terms, ``TEXT_FULL`` of it counting as 1.
 - **track record**: park scenarios the company won (completed 1.0, piloting 0.8, awarded 0.6;
   x0.8 as a consortium member) and its own delivered projects (0.5), credited to their
   capabilities and spread through the taxonomy like coverage; 0.7 x weighted credit on the
-  scenario's requirements + 0.3 x best award in the scenario's domain.
+  scenario's needs + 0.3 x best award in the scenario's domain.
 
-``score = w_coverage x coverage + w_text x text + w_track x track`` (0.5 / 0.35 / 0.15; when a
-scenario lists no capability, the coverage weight goes to text). Everything is built once into
+``total = w_coverage x coverage x (1 - context + context x text) + w_text x text + w_track x
+track`` (0.40 / 0.45 / 0.15, context 0.4: a capability counts fully only where the two texts
+meet, so a company that declares a generic capability but never speaks of the scenario's
+subject does not outrank the one that does; when a scenario has no need at all, the coverage
+weight goes to text). ``fit.py`` maps the total to the calibrated 0-99 fit. Weights, context
+and ``TEXT_FULL`` were chosen on the tuning half of the real labelled set (BENCHMARKS.md).
+Everything is built once into
 dense (companies x capabilities) and sparse (companies x terms) matrices; ranking one scenario
 is a few matrix-vector products, and recommendations for every company are computed in blocks of
 scenarios with a running top-k, never a Python loop over pairs.
@@ -55,14 +63,14 @@ class MatchConfig:
     ``MatchConfig.legacy()`` is the engine as it was before words, generic-word filtering,
     inferred capabilities, learned links and the absolute (calibrated) text signal."""
 
-    w_coverage: float = 0.5
-    w_text: float = 0.35
+    w_coverage: float = 0.40
+    w_text: float = 0.45
     w_track: float = 0.15
     taxonomy_credit: bool = True  # partial credit through parent/child/sibling and tags
     evidence_weighting: bool = True  # verified > past project > self-declared > inferred
     concepts: bool = True  # the domain dictionary's concept tokens
     taxonomy_concepts: bool = True  # the taxonomy's names and synonyms as concept tokens
-    concept_weight: float = 2.0
+    concept_weight: float = 1.0
     k1: float = 1.2
     b: float = 0.75
     words: bool = True  # jieba words beside the bigrams
@@ -80,6 +88,9 @@ class MatchConfig:
     def legacy(cls) -> MatchConfig:
         """The previous engine (commit 1e71db7), kept runnable for comparison."""
         return cls(
+            w_coverage=0.5,
+            w_text=0.35,
+            concept_weight=2.0,
             words=False,
             bigram_weight=1.0,
             generic=False,

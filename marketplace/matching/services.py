@@ -45,6 +45,7 @@ from marketplace.taxonomy.tables import Capability
 RANKED_COMPANY_STATUSES = ("approved",)
 RECOMMENDED_SCENARIO_STATUSES = ("open",)
 TRACK_RECORD_STATUSES = ("awarded", "piloting", "completed")
+SPARE_CANDIDATES = 10  # ranked beyond the limit, to fill in for pairs with no nameable reason
 
 
 # -- loading --------------------------------------------------------------------------------
@@ -391,14 +392,17 @@ def rank_for_scenario(
     fit is below ``min_fit`` are left out (0 keeps everyone, for operators' tools)."""
     engine = snapshot.engine
     s = engine.scenario_pos[scenario_id]
-    order, sig = engine.rank_companies(s, company_mask=snapshot.ranked_companies, limit=limit)
-    out = []
+    wanted = None if limit is None else limit + SPARE_CANDIDATES
+    order, sig = engine.rank_companies(s, company_mask=snapshot.ranked_companies, limit=wanted)
+    out: list[CompanyMatch] = []
     for i in order:
         fit = _score(sig.total[i])
-        if fit < min_fit:
+        if fit < min_fit or (limit is not None and len(out) >= limit):
             break  # best first: everything after is below too
         company = engine.companies[i]
         why = explain(engine, s, int(i), (float(sig.coverage[i]), float(sig.text[i]), float(sig.track[i])))
+        if min_fit > 0 and not why.has_reason:
+            continue  # a score with nothing to say for it is not a recommendation
         out.append(CompanyMatch(company.id, company.key, company.name, company.size, fit, why))
     return out
 
@@ -439,15 +443,17 @@ async def recommend_scenarios(
     sig = engine.block_signals(rows)
     coverage, text, track = sig.coverage, sig.text, sig.track
     totals = sig.total[:, c]
-    order = np.argsort(-totals, kind="stable")[:limit]
-    out = []
+    order = np.argsort(-totals, kind="stable")[: limit + SPARE_CANDIDATES]
+    out: list[ScenarioMatch] = []
     for j in order:
         fit = _score(totals[j])
-        if fit < RECOMMEND_AT:
+        if fit < RECOMMEND_AT or len(out) >= limit:
             break
         s = int(rows[j])
         sc = engine.scenarios[s]
         why = explain(engine, s, c, (float(coverage[j, c]), float(text[j, c]), float(track[j, c])))
+        if not why.has_reason:
+            continue  # a score with nothing to say for it is not a recommendation
         out.append(ScenarioMatch(sc.id, sc.key, sc.title, sc.domain, fit, why))
     return out
 

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from marketplace.companies.tables import Company
+from marketplace.core.audit import SYSTEM
+from marketplace.importing.services import import_catalog
 from marketplace.matching import services
 from marketplace.matching.explain import explain
 from marketplace.matching.fit import RECOMMEND_AT, band_of, fit_of
@@ -22,6 +24,16 @@ from tests.accounts.helpers import bearer, make_user, sign_in
 from tests.conftest import build_once
 
 QUOTED = re.compile(r"「([^」]+)」")
+UNMATCHED = {
+    "key": "sc-ancient-books",
+    "title": "古籍修复工艺传承",
+    "summary": "为园区图书馆的线装古籍招募修复师傅，开展纸张补配和装帧培训。",
+    "description": "馆藏明清线装书三百余册，部分虫蛀、霉变和絮化，需要手工修复与装帧。",
+    "domain": "一网协同",
+    "department": "dept-urban-mgmt",
+    "status": "open",
+    "deadline": "2099-12-31",
+}
 
 
 async def _world() -> dict:
@@ -30,6 +42,8 @@ async def _world() -> dict:
 
         report = await seed_demo()
         assert report.ok, report.failures
+        # An open scenario no member works on: nothing reaches the threshold for it.
+        await import_catalog({"scenarios": [UNMATCHED]}, SYSTEM)
         services.clear_cache()
         snapshot = await services.get_snapshot()
         engine = snapshot.engine
