@@ -176,9 +176,9 @@ def choose_threshold(
     fits, grades = np.asarray(fits, dtype=np.float64), np.asarray(grades)
 
     def floor_keeping(values: np.ndarray, keep: float) -> float:
-        if not len(values):
+        if not len(values) or keep <= 0:
             return np.inf
-        return float(np.sort(values)[int(np.floor((1 - keep) * len(values)))])
+        return float(np.sort(values)[min(int(np.floor((1 - keep) * len(values))), len(values) - 1)])
 
     at = min(floor_keeping(fits[grades >= 2], keep_strong), floor_keeping(fits[grades == 1], keep_partial))
     return 0 if not np.isfinite(at) else int(np.floor(at))

@@ -458,8 +458,9 @@ class MatchEngine:
         declaring them; empty unless ``config.inferred``."""
         if not self.config.inferred or self._inferred is None:
             return []
-        m = self._inferred
-        return [self.cap_ids[k] for k in m.indices[m.indptr[company_index] : m.indptr[company_index + 1]]]
+        m, declared = self._inferred, self.companies[company_index].capabilities
+        named = m.indices[m.indptr[company_index] : m.indptr[company_index + 1]]
+        return [self.cap_ids[k] for k in named if self.cap_ids[k] not in declared]
 
     def company_credits(self, company: CompanyData, company_index: int | None = None) -> dict[int, float]:
         """Capability id -> credit before the taxonomy (evidence, tags and inferred ones)."""
