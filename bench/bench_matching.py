@@ -169,10 +169,11 @@ def child(method: str, n_companies: int, n_scenarios: int, k: int) -> dict:
     taxonomy, companies, scenarios = generate(n_companies, n_scenarios)
     rss_data = _rss_kib("VmRSS")
     t0 = time.perf_counter()
-    if method == "ours":
-        from marketplace.matching.scoring import MatchEngine
+    if method in ("ours", "legacy"):
+        from marketplace.matching.scoring import MatchConfig, MatchEngine
 
-        ranker = MatchEngine(taxonomy, companies, scenarios)
+        config = MatchConfig.legacy() if method == "legacy" else MatchConfig()
+        ranker = MatchEngine(taxonomy, companies, scenarios, config)
     else:
         from marketplace.matching.baseline import BaselineRanker
 
@@ -202,7 +203,7 @@ def child(method: str, n_companies: int, n_scenarios: int, k: int) -> dict:
         "recommend_all_s": round(recommend, 2),
         "rss_data_mib": round(rss_data / 1024),
         "peak_rss_mib": round(_rss_kib("VmHWM") / 1024),
-        "terms": (ranker.text.docs if method == "ours" else ranker.docs).shape[0],
+        "terms": (ranker.docs if method == "baseline" else ranker.text.docs).shape[0],
     }
 
 
@@ -234,14 +235,14 @@ def main() -> int:
     ap.add_argument("--companies", type=int, default=50_000)
     ap.add_argument("--scenarios", type=int, default=10_000)
     ap.add_argument("--k", type=int, default=20)
-    ap.add_argument("--child", choices=["ours", "baseline"])
+    ap.add_argument("--child", choices=["ours", "legacy", "baseline"])
     ap.add_argument("--markdown", action="store_true", help="Print a Markdown table for BENCHMARKS.md.")
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(args.child, args.companies, args.scenarios, args.k)))
         return 0
     results = []
-    for method in ("ours", "baseline"):
+    for method in ("ours", "legacy", "baseline"):
         proc = subprocess.run(
             [
                 sys.executable,
@@ -279,7 +280,7 @@ def main() -> int:
         )
     ]
     for r in results:
-        name = "matching engine" if r["method"] == "ours" else "baseline TF-IDF"
+        name = {"ours": "matching engine", "legacy": "previous engine (1e71db7)"}.get(r["method"], "baseline TF-IDF")
         rows.append(
             (
                 name,
