@@ -280,7 +280,9 @@ def main() -> int:
         )
     ]
     for r in results:
-        name = {"ours": "matching engine", "legacy": "previous engine (1e71db7)"}.get(r["method"], "baseline TF-IDF")
+        name = {"ours": "matching engine", "legacy": "previous engine (1e71db7)"}.get(
+            r["method"], "baseline TF-IDF"
+        )
         rows.append(
             (
                 name,

@@ -31,7 +31,9 @@ def matches(scenario_ref: str, limit: int, as_json: bool, consortium: bool, show
 
     async def go():
         scenario_id = await services.resolve_scenario(scenario_ref)
-        ranked = await services.match_companies(scenario_id, limit=limit, min_fit=0 if show_all else RECOMMEND_AT)
+        ranked = await services.match_companies(
+            scenario_id, limit=limit, min_fit=0 if show_all else RECOMMEND_AT
+        )
         team = await services.suggest_consortium(scenario_id) if consortium else None
         return ranked, team
 
@@ -73,7 +75,9 @@ def _fmt(value) -> str:
 
 
 @click.command("eval-matching")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
 def eval_matching(files: tuple[Path, ...], as_json: bool) -> None:
     """Evaluate matching on labelled FILES (import format + "judgments"), each in a fresh
@@ -94,8 +98,8 @@ def eval_matching(files: tuple[Path, ...], as_json: bool) -> None:
         only = next(iter(results.values())) if len(results) == 1 else results
         click.echo(json.dumps(only, ensure_ascii=False, indent=2))
         return
-    for file, result in results.items():
-        _print_result(file, result)
+    for name, result in results.items():
+        _print_result(name, result)
 
 
 def _print_result(file: str, result: dict) -> None:

@@ -119,7 +119,9 @@ class Explanation:
                     )
                 )
             if self.missing:
-                parts.append(("缺少所需能力：" if not n else "缺少：") + "、".join(r.name for r in self.missing))
+                parts.append(
+                    ("缺少所需能力：" if not n else "缺少：") + "、".join(r.name for r in self.missing)
+                )
         if self.named_covered:
             parts.append(
                 f"{INFERRED_NEED_LABEL}的能力：" + "；".join(_capability_item(r) for r in self.named_covered)
@@ -162,7 +164,9 @@ def _requirements(
                 sources.append((cap, "self_declared", tag, TAG_CREDIT))
     declared = set(company.capabilities)
     sources += [
-        (cap, "inferred", "", 1.0) for cap in engine.inferred_capabilities(company_index) if cap not in declared
+        (cap, "inferred", "", 1.0)
+        for cap in engine.inferred_capabilities(company_index)
+        if cap not in declared
     ]
     needs = sorted(scenario.requirements.items(), key=lambda kv: (-kv[1], kv[0]))
     needs += [(cap, 0) for cap in engine.inferred_needs.get(scenario_index, [])]
@@ -214,7 +218,9 @@ def _record(
 
     def shared(title: str) -> list[str]:
         return [
-            engine.matcher.labels.get(t, t) for t in _specific_concepts(engine, title) if t in scenario_concepts
+            engine.matcher.labels.get(t, t)
+            for t in _specific_concepts(engine, title)
+            if t in scenario_concepts
         ]
 
     lines = []

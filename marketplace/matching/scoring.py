@@ -220,7 +220,9 @@ class TextIndex:
         return self.docs.product(self.queries[rows])
 
 
-def _count_rows(analyses, vocab: dict[str, int], counter, indptr: list[int], cols: list[int], vals: list[float]):
+def _count_rows(
+    analyses, vocab: dict[str, int], counter, indptr: list[int], cols: list[int], vals: list[float]
+):
     # Term ids without a Python statement per term: ``map(vocab.setdefault, terms, count())``
     # gives new terms fresh numbers (skipping some); ``_contiguous`` renumbers them after.
     for a in analyses:
@@ -253,6 +255,11 @@ TEXT_FULL = 0.15
 INFERRED_NEED_WEIGHT = 0.5  # a capability the scenario's text names but does not require  # a company scoring 30% of a scenario's saturated BM25 is a full text match
 
 
+def empty_matrix(rows: int, cols: int) -> sparse.csr_matrix:
+    none = np.zeros(0, dtype=np.int64)
+    return sparse.csr_matrix((np.zeros(0, dtype=np.float32), (none, none)), shape=(rows, cols))
+
+
 def is_concept(term: str) -> bool:
     return term[:2] in ("k:", "c:")
 
@@ -267,7 +274,7 @@ def learn_links(tf: sparse.csr_matrix, terms: list[str], idf_zero: np.ndarray) -
     word_ids = np.array([i for i, t in enumerate(terms) if t.startswith("w:") and not idf_zero[i]], np.int64)
     concept_ids = np.array([i for i, t in enumerate(terms) if is_concept(t)], np.int64)
     if n_texts == 0 or not len(word_ids) or not len(concept_ids):
-        return sparse.csr_matrix((n_terms, n_terms), dtype=np.float32)
+        return empty_matrix(n_terms, n_terms)
     binary = tf.copy()
     binary.data = np.ones_like(binary.data)
     xw = binary[:, word_ids].tocsc()
@@ -321,7 +328,9 @@ def build_text_index(
     queries = (analyze(t, matcher, tok=tok, stop_words=stop) for t in query_texts)
     vocab: dict[str, int] = {}
     counter = itertools.count()
-    indptr, cols, vals = [0], [], []
+    indptr: list[int] = [0]
+    cols: list[int] = []
+    vals: list[float] = []
     _count_rows(docs, vocab, counter, indptr, cols, vals)
     n_docs_rows = len(indptr) - 1
     # Queries add their own terms only when IDF is taken from every text (otherwise a term no
@@ -339,7 +348,6 @@ def build_text_index(
     full[valid] = mapped
     all_tf = _csr_rows(indptr, full, vals, n_terms)
     tf, q_tf = all_tf[:n_docs_rows], all_tf[n_docs_rows:]
-    n_docs = max(n_docs_rows, 1)
     terms = [""] * n_terms
     for term, i in vocab.items():
         terms[i] = term
@@ -356,7 +364,7 @@ def build_text_index(
     if config.generic and n_texts >= GENERIC_MIN_TEXTS:
         idf_zero = (df > GENERIC_DF_SHARE * n_texts) & ~concept
         idf[idf_zero] = 0.0
-    links = sparse.csr_matrix((n_terms, n_terms), dtype=np.float32)
+    links = empty_matrix(n_terms, n_terms)
     if config.learned_links and config.words:
         links = learn_links(all_tf, terms, idf_zero)
         tf, q_tf = _apply_links(tf, links), _apply_links(q_tf, links)
@@ -554,9 +562,12 @@ class MatchEngine:
         )
         # (texts x K) 0/1: the capabilities each text names itself (companies, then scenarios).
         n, k = len(self.companies), len(self.cap_ids)
-        named = sparse.csr_matrix((n + len(self.scenarios), k), dtype=np.float32)
-        found = [(self.text.vocab.get(f"c:{cap}"), pos) for pos, cap in enumerate(self.cap_ids)]
-        found = [(t, pos) for t, pos in found if t is not None]
+        named = empty_matrix(n + len(self.scenarios), k)
+        found = [
+            (self.text.vocab[f"c:{cap}"], pos)
+            for pos, cap in enumerate(self.cap_ids)
+            if f"c:{cap}" in self.text.vocab
+        ]
         if found and cfg.taxonomy_concepts:
             sub = self.text.direct[:, [t for t, _ in found]].tocoo()
             ks = np.array([pos for _, pos in found], dtype=np.int64)
@@ -587,7 +598,7 @@ class MatchEngine:
         declared = {c: float(w) for c, w in sc.requirements.items() if c in self.cap_pos}
         extra = self.inferred_needs.get(j, [])
         unit = INFERRED_NEED_WEIGHT * (sum(declared.values()) / len(declared)) if declared else 1.0
-        weights = {**declared, **{c: unit for c in extra}}
+        weights = {**declared, **dict.fromkeys(extra, unit)}
         total = sum(weights.values())
         return {c: w / total for c, w in weights.items()} if total > 0 else {}
 

@@ -164,8 +164,7 @@ class Analyzed:
 # what a scenario needs or what a company can do. They weigh nothing in scoring (as words and
 # as bigrams) and are never shown as a reason. Words that are specific in one corpus but common
 # in another are left to the document-frequency rule (``scoring.GENERIC_DF_SHARE``) instead.
-STOP_WORDS = frozenset(
-    """
+_STOP_LIST = """
     系统 平台 建设 完成 计算 提供 服务 数据 管理 应用 智能 实现 提升 提高 进行 开展 处理 相关
     需要 需求 通过 能够 可以 工作 情况 问题 支持 形成 推动 加强 有效 及时 全区 园区 企业 部门
     公司 技术 产品 方案 解决方案 项目 客户 用户 信息 信息化 数字化 智慧 能力 功能 模块 一体化
@@ -175,9 +174,9 @@ STOP_WORDS = frozenset(
     机制 流程 环节 过程 结果 效果 作用 基础 核心 关键 领域 行业 场景 内容 资源 工具 环境 分析
     指挥 评价 统计 上报 采集 汇总 展示 查询 发现 记录 管控 保障 精准 高效 便捷 安全 创新
     服务商 合作 经验 团队 专业 领先 国内 全国 多家 累计 超过 以上 左右 一套 一批 一个 不同
-    我们 公司 为了 由于 因此 但是 并且 同时 还是 或者 已经 正在 通常 上线 部署 交付 试点
-    """.split()
-)
+    我们 为了 由于 因此 但是 并且 同时 还是 或者 正在 通常 上线 部署 交付 试点
+"""
+STOP_WORDS = frozenset(_STOP_LIST.split())
 _SEGMENTER: jieba.Tokenizer | None = None
 _SEGMENTER_WORDS: set[str] = set()
 _SEGMENTER_LOCK = threading.Lock()

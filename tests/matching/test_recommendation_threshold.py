@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pytest
 
 from marketplace.companies.tables import Company
 from marketplace.core.audit import SYSTEM
@@ -56,7 +55,9 @@ async def _world() -> dict:
         return {
             "admin": await make_user("admin@example.com", role="admin"),
             "member_with": await make_user("with@example.com", company=with_rec, is_company_manager=True),
-            "member_without": await make_user("without@example.com", company=without, is_company_manager=True),
+            "member_without": await make_user(
+                "without@example.com", company=without, is_company_manager=True
+            ),
             "scenarios": [r["id"] for r in await Scenario.select(Scenario.id)],
             "companies": [
                 r["id"] for r in await Company.select(Company.id).where(Company.status == "approved")
@@ -79,7 +80,9 @@ async def test_the_api_never_lists_a_match_below_the_threshold(db, client):
     headers = await bearer(w["admin"])
     empty = 0
     for scenario_id in w["scenarios"]:
-        body = (await client.get(f"/api/v1/scenarios/{scenario_id}/matches?limit=100", headers=headers)).json()
+        body = (
+            await client.get(f"/api/v1/scenarios/{scenario_id}/matches?limit=100", headers=headers)
+        ).json()
         assert body["threshold"] == RECOMMEND_AT
         _assert_listed_fits(body["items"])
         assert (body["notice"] == NO_COMPANY_MATCH) == (not body["items"])

@@ -130,7 +130,10 @@ def test_a_bare_common_word_is_never_a_reason():
     the explanation names only capabilities, concepts, projects and awards."""
     engine = MatchEngine(
         TAXONOMY,
-        [company(1, description="提供计算服务，按时完成系统平台建设。"), company(2, description="语音转写引擎")],
+        [
+            company(1, description="提供计算服务，按时完成系统平台建设。"),
+            company(2, description="语音转写引擎"),
+        ],
         [scenario(1, title="热线录音转写", description="完成热线录音的计算与转写，提供服务，建设平台。")],
     )
     sig = engine.scenario_signals(0)

@@ -84,7 +84,9 @@ def test_links_learned_from_co_occurrence_bridge_a_word_to_a_concept():
     assert text[-1] > 0
     why = explain(engine, 0, len(corpus))
     assert any(c.company_words == ["潮汐"] for c in why.concepts), why.concepts
-    off = MatchEngine(TAXONOMY, [*corpus, target], [scenario(1, title="语音转写")], MatchConfig(learned_links=False))
+    off = MatchEngine(
+        TAXONOMY, [*corpus, target], [scenario(1, title="语音转写")], MatchConfig(learned_links=False)
+    )
     assert off.scenario_signals(0).text[-1] == 0
 
 
@@ -101,5 +103,7 @@ def test_capabilities_count_fully_only_where_the_texts_meet():
     assert list(engine.rank_companies(0)[0]) == [1, 0]
     sig = engine.scenario_signals(0)
     assert sig.coverage[0] > sig.coverage[1], "on declared capabilities alone the generalist leads"
-    capabilities_only = MatchEngine(TAXONOMY, [generalist, specialist], [sc], MatchConfig(w_text=0, w_track=0))
+    capabilities_only = MatchEngine(
+        TAXONOMY, [generalist, specialist], [sc], MatchConfig(w_text=0, w_track=0)
+    )
     assert list(capabilities_only.rank_companies(0)[0]) == [0, 1]
