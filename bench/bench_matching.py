@@ -168,28 +168,33 @@ def child(method: str, n_companies: int, n_scenarios: int, k: int) -> dict:
 
     taxonomy, companies, scenarios = generate(n_companies, n_scenarios)
     rss_data = _rss_kib("VmRSS")
+    c0 = time.process_time()
     t0 = time.perf_counter()
-    if method == "ours":
-        from marketplace.matching.scoring import MatchEngine
+    if method in ("ours", "legacy"):
+        from marketplace.matching.scoring import MatchConfig, MatchEngine
 
-        ranker = MatchEngine(taxonomy, companies, scenarios)
+        config = MatchConfig.legacy() if method == "legacy" else MatchConfig()
+        ranker = MatchEngine(taxonomy, companies, scenarios, config)
     else:
         from marketplace.matching.baseline import BaselineRanker
 
         ranker = BaselineRanker(companies, scenarios)
     build = time.perf_counter() - t0
+    build_cpu = time.process_time() - c0
     picks = np.random.default_rng(1).choice(n_scenarios, size=31, replace=False)
     ranker.rank_companies(int(picks[0]))  # warm-up
-    times = []
+    times, cpu_times = [], []
     for s in picks[1:]:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         order = ranker.rank_companies(int(s))
         times.append(time.perf_counter() - t)
+        cpu_times.append(time.process_time() - c)
         order = order[0] if isinstance(order, tuple) else order
         assert len(order) == n_companies
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     idx, _val = ranker.recommend_all(k)
     recommend = time.perf_counter() - t
+    recommend_cpu = time.process_time() - c
     assert idx.shape == (n_companies, k) and (idx >= 0).all()
     return {
         "method": method,
@@ -200,9 +205,16 @@ def child(method: str, n_companies: int, n_scenarios: int, k: int) -> dict:
         "rank_one_ms_median": round(1000 * float(np.median(times)), 1),
         "rank_one_ms_p95": round(1000 * float(np.percentile(times, 95)), 1),
         "recommend_all_s": round(recommend, 2),
+        # CPU seconds of this process: on a machine shared with other sessions' runs, wall time
+        # grows with the load while CPU time mostly does not (BLAS may use 2 threads, so CPU
+        # time can also exceed wall time on an idle machine).
+        "build_cpu_s": round(build_cpu, 2),
+        "rank_one_cpu_ms_median": round(1000 * float(np.median(cpu_times)), 1),
+        "recommend_all_cpu_s": round(recommend_cpu, 2),
+        "load_average": os.getloadavg()[0],
         "rss_data_mib": round(rss_data / 1024),
         "peak_rss_mib": round(_rss_kib("VmHWM") / 1024),
-        "terms": (ranker.text.docs if method == "ours" else ranker.docs).shape[0],
+        "terms": (ranker.docs if method == "baseline" else ranker.text.docs).shape[0],
     }
 
 
@@ -234,14 +246,14 @@ def main() -> int:
     ap.add_argument("--companies", type=int, default=50_000)
     ap.add_argument("--scenarios", type=int, default=10_000)
     ap.add_argument("--k", type=int, default=20)
-    ap.add_argument("--child", choices=["ours", "baseline"])
+    ap.add_argument("--child", choices=["ours", "legacy", "baseline"])
     ap.add_argument("--markdown", action="store_true", help="Print a Markdown table for BENCHMARKS.md.")
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(args.child, args.companies, args.scenarios, args.k)))
         return 0
     results = []
-    for method in ("ours", "baseline"):
+    for method in ("ours", "legacy", "baseline"):
         proc = subprocess.run(
             [
                 sys.executable,
@@ -273,19 +285,25 @@ def main() -> int:
             "method",
             "build (s)",
             "rank 1 scenario, median / p95 (ms)",
+            "rank 1 scenario, CPU median (ms)",
             f"top {args.k} for every company (s)",
+            f"top {args.k} for every company, CPU (s)",
             "peak RSS (MiB)",
             "RSS of the data alone (MiB)",
         )
     ]
     for r in results:
-        name = "matching engine" if r["method"] == "ours" else "baseline TF-IDF"
+        name = {"ours": "matching engine", "legacy": "previous engine (1e71db7)"}.get(
+            r["method"], "baseline TF-IDF"
+        )
         rows.append(
             (
                 name,
                 f"{r['build_s']}",
                 f"{r['rank_one_ms_median']} / {r['rank_one_ms_p95']}",
+                f"{r['rank_one_cpu_ms_median']}",
                 f"{r['recommend_all_s']}",
+                f"{r['recommend_all_cpu_s']}",
                 f"{r['peak_rss_mib']}",
                 f"{r['rss_data_mib']}",
             )

@@ -12,6 +12,8 @@ from litestar.params import PathParameter, QueryParameter
 
 from marketplace.core.errors import NotAllowed, NotFound, ValidationFailed, documented
 from marketplace.matching.explain import Explanation
+from marketplace.matching.fit import RECOMMEND_AT
+from marketplace.matching.labels import NO_COMPANY_MATCH, NO_SCENARIO_MATCH
 from marketplace.matching.services import CompanyMatch, ScenarioMatch, match_companies, recommend_scenarios
 from marketplace.scenarios.policy import check_may_see_internal_side
 from marketplace.web.guards import requires_login
@@ -39,7 +41,9 @@ class CompanyMatchOut(msgspec.Struct):
     company_key: str | None
     company_name: str
     size: str
-    score: float  # 0..100
+    score: int  # the calibrated fit, 0..99
+    band: str  # high | medium | low
+    band_label: str  # 高 | 中 | 低
     signals: Signals
     explanation: Why
 
@@ -49,9 +53,27 @@ class ScenarioMatchOut(msgspec.Struct):
     scenario_key: str | None
     title: str
     domain: str
-    score: float
+    score: int  # the calibrated fit, 0..99
+    band: str
+    band_label: str
     signals: Signals
     explanation: Why
+
+
+class CompanyMatchesOut(msgspec.Struct):
+    """Recommended companies, best first; ``notice`` says so when none reaches the threshold."""
+
+    items: list[CompanyMatchOut]
+    threshold: int  # the lowest fit shown as a recommendation
+    notice: str | None
+
+
+class ScenarioRecommendationsOut(msgspec.Struct):
+    """Recommended open scenarios, best first; ``notice`` says so when none reaches the threshold."""
+
+    items: list[ScenarioMatchOut]
+    threshold: int
+    notice: str | None
 
 
 def _why(e: Explanation) -> tuple[Signals, Why]:
@@ -72,6 +94,8 @@ def company_match_out(m: CompanyMatch) -> CompanyMatchOut:
         company_name=m.company_name,
         size=m.size,
         score=m.score,
+        band=m.band or "",
+        band_label=m.band_label,
         signals=signals,
         explanation=why,
     )
@@ -85,6 +109,8 @@ def scenario_match_out(m: ScenarioMatch) -> ScenarioMatchOut:
         title=m.title,
         domain=m.domain,
         score=m.score,
+        band=m.band or "",
+        band_label=m.band_label,
         signals=signals,
         explanation=why,
     )
@@ -117,12 +143,15 @@ class MatchingApiController(Controller):
     )
     async def scenario_matches(
         self, request: Request, scenario_id: Id, limit: Limit = 20
-    ) -> list[CompanyMatchOut]:
+    ) -> CompanyMatchesOut:
         """Approved member companies best placed to deliver the scenario, best first, each with
-        a score (0–100), its three signals and an explanation (capabilities covered with their
-        evidence, missing ones, matching text, track record)."""
+        a calibrated fit (0–99) and its band (高/中/低), its three signals and an explanation
+        (capabilities covered with their evidence, missing ones, shared concepts, track record).
+        Only fits at or above ``threshold`` are listed; when none is, ``items`` is empty and
+        ``notice`` says so."""
         await check_may_see_matches(request.user, scenario_id)
-        return [company_match_out(m) for m in await match_companies(scenario_id, limit=limit)]
+        items = [company_match_out(m) for m in await match_companies(scenario_id, limit=limit)]
+        return CompanyMatchesOut(items, RECOMMEND_AT, None if items else NO_COMPANY_MATCH)
 
     @get(
         "/companies/{company_id:int}/recommendations",
@@ -131,8 +160,10 @@ class MatchingApiController(Controller):
     )
     async def company_recommendations(
         self, request: Request, company_id: Id, limit: Limit = 10
-    ) -> list[ScenarioMatchOut]:
-        """Open scenarios that best fit the company, best first, each explained; empty for a
-        company that is not (yet) an approved member."""
+    ) -> ScenarioRecommendationsOut:
+        """Open scenarios that best fit the company, best first, each with a calibrated fit and
+        band and explained; only fits at or above ``threshold`` are listed (empty for a company
+        that is not, or not yet, an approved member), and ``notice`` says when none is."""
         check_may_see_recommendations(request.user, company_id)
-        return [scenario_match_out(m) for m in await recommend_scenarios(company_id, limit=limit)]
+        items = [scenario_match_out(m) for m in await recommend_scenarios(company_id, limit=limit)]
+        return ScenarioRecommendationsOut(items, RECOMMEND_AT, None if items else NO_SCENARIO_MATCH)

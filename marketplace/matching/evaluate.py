@@ -80,6 +80,13 @@ def ablations():
     full = MatchConfig()
     return [
         ("full", "本方法（全部信号）", full),
+        ("legacy", "旧引擎（1e71db7：字符二元组+概念词典，相对文本分）", MatchConfig.legacy()),
+        ("no_words", "去掉结巴分词（只用字符二元组）", full.with_(words=False)),
+        ("no_generic", "去掉通用词过滤（停用词与文档频率）", full.with_(generic=False)),
+        ("no_inferred", "去掉从文字推断的能力与需求", full.with_(inferred=False)),
+        ("no_links", "去掉语料共现学到的概念关联", full.with_(learned_links=False)),
+        ("no_context", "能力覆盖不看文字是否相关", full.with_(context=0.0)),
+        ("relative_text", "文本分相对最佳企业（不校准）", full.with_(absolute_text=False)),
         ("no_coverage", "去掉能力覆盖", full.with_(w_coverage=0.0)),
         ("no_text", "去掉文本相关", full.with_(w_text=0.0)),
         ("no_track", "去掉业绩", full.with_(w_track=0.0)),
@@ -124,15 +131,90 @@ def evaluate_data(data, judgments: dict[str, dict[str, int]], *, k: int = 10) ->
             rankings[key] = [keys[i] for i in order]
         results.append({"name": name, "label": label, **summarize(rankings, judged), "rankings": rankings})
 
+    fit_report = None
     for name, label, config in ablations():
-        run(name, label, MatchEngine(data.taxonomy, companies, data.scenarios, config))
+        engine = MatchEngine(data.taxonomy, companies, data.scenarios, config)
+        run(name, label, engine)
         if name == "full":
+            fit_report = threshold_report(engine, judged, s_pos, keys)
             run("baseline", "基线：字符二元组 TF-IDF（仅描述）", BaselineRanker(companies, data.scenarios))
     return {
         "methods": results,
         "missing_scenarios": missing,
         "companies": int(ranked_mask.sum()),
         "judged": len(judged),
+        "fit": fit_report,
+    }
+
+
+# -- calibration and threshold (pure) ---------------------------------------------------------
+
+
+def calibrate(totals: np.ndarray, relevant: np.ndarray, *, iterations: int = 100) -> tuple[float, float]:
+    """Logistic regression of ``relevant`` (0/1) on the engine total: (slope, midpoint) of
+    ``P = 1 / (1 + exp(-slope x (total - midpoint)))``, by Newton's method."""
+    x = np.asarray(totals, dtype=np.float64)
+    y = np.asarray(relevant, dtype=np.float64)
+    a, b = 1.0, 0.0
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-(a * x + b)))
+        w = p * (1 - p)
+        h = np.array([[np.sum(w * x * x), np.sum(w * x)], [np.sum(w * x), np.sum(w)]]) + 1e-9 * np.eye(2)
+        g = np.array([np.sum((y - p) * x), np.sum(y - p)])
+        step = np.linalg.solve(h, g)
+        a, b = a + step[0], b + step[1]
+        if np.abs(step).max() < 1e-10:
+            break
+    return float(a), float(-b / a) if a else 0.0
+
+
+def choose_threshold(
+    fits: np.ndarray, grades: np.ndarray, *, keep_strong: float = 0.95, keep_partial: float = 0.5
+) -> int:
+    """The highest whole fit that still keeps ``keep_strong`` of the grade-2 pairs and
+    ``keep_partial`` of the grade-1 pairs above it (a partial fit is still worth showing)."""
+    fits, grades = np.asarray(fits, dtype=np.float64), np.asarray(grades)
+
+    def floor_keeping(values: np.ndarray, keep: float) -> float:
+        if not len(values) or keep <= 0:
+            return np.inf
+        return float(np.sort(values)[min(int(np.floor((1 - keep) * len(values))), len(values) - 1)])
+
+    at = min(floor_keeping(fits[grades >= 2], keep_strong), floor_keeping(fits[grades == 1], keep_partial))
+    return 0 if not np.isfinite(at) else int(np.floor(at))
+
+
+def threshold_report(engine, judged: dict, s_pos: dict, keys: list) -> dict:
+    """How the fit and the recommendation threshold behave on this file: every company of every
+    judged scenario (unlisted companies are grade 0)."""
+    from marketplace.matching.fit import FIT_MIDPOINT, FIT_SLOPE, RECOMMEND_AT, fits_of
+
+    totals, grades, shown = [], [], []
+    for key, judged_one in judged.items():
+        total = engine.scenario_signals(s_pos[key]).total
+        totals.append(total)
+        grades.append(np.array([judged_one.get(k, 0) for k in keys]))
+        shown.append(int((np.rint(fits_of(total)) >= RECOMMEND_AT).sum()))
+    t, g = np.concatenate(totals), np.concatenate(grades)
+    fits = np.rint(fits_of(t))
+    above = fits >= RECOMMEND_AT
+    slope, midpoint = calibrate(t, g >= 1)
+    share = lambda mask: round(float(mask.mean()), 4) if mask.size else None  # noqa: E731
+    return {
+        "slope": FIT_SLOPE,
+        "midpoint": FIT_MIDPOINT,
+        "threshold": RECOMMEND_AT,
+        "grade2_kept": share(above[g >= 2]),
+        "grade1_kept": share(above[g == 1]),
+        "grade0_shown": share(above[g == 0]),
+        "precision_shown": share(g[above] >= 1),
+        "shown_per_scenario": round(float(np.mean(shown)), 2) if shown else 0.0,
+        "scenarios_without_recommendation": int(sum(1 for n in shown if n == 0)),
+        "fitted_here": {
+            "slope": round(slope, 3),
+            "midpoint": round(midpoint, 4),
+            "threshold": choose_threshold(100 / (1 + np.exp(-slope * (t - midpoint))), g),
+        },
     }
 
 

@@ -27,6 +27,8 @@ from marketplace.companies.tables import Company, CompanyCapability, PastProject
 from marketplace.core.errors import NotFound
 from marketplace.matching.consortium import Candidate, ConsortiumPlan, minimum_teams
 from marketplace.matching.explain import Explanation, explain
+from marketplace.matching.fit import RECOMMEND_AT, band_of, fit_of
+from marketplace.matching.labels import BAND_LABELS
 from marketplace.matching.model import (
     Award,
     CapabilityNode,
@@ -43,6 +45,7 @@ from marketplace.taxonomy.tables import Capability
 RANKED_COMPANY_STATUSES = ("approved",)
 RECOMMENDED_SCENARIO_STATUSES = ("open",)
 TRACK_RECORD_STATUSES = ("awarded", "piloting", "completed")
+SPARE_CANDIDATES = 10  # ranked beyond the limit, to fill in for pairs with no nameable reason
 
 
 # -- loading --------------------------------------------------------------------------------
@@ -289,8 +292,16 @@ class CompanyMatch:
     company_key: str | None
     company_name: str
     size: str
-    score: float  # 0..100
+    score: int  # the calibrated fit, 0..99 (``fit.fit_of``)
     explanation: Explanation
+
+    @property
+    def band(self) -> str | None:
+        return band_of(self.score)
+
+    @property
+    def band_label(self) -> str:
+        return BAND_LABELS.get(self.band or "", "")
 
     def to_dict(self) -> dict:
         return {
@@ -300,6 +311,8 @@ class CompanyMatch:
             "size": self.size,
             "size_label": SIZE_LABELS.get(self.size, ""),
             "score": self.score,
+            "band": self.band,
+            "band_label": self.band_label,
             "signals": {
                 "coverage": self.explanation.coverage,
                 "text": self.explanation.text,
@@ -316,8 +329,16 @@ class ScenarioMatch:
     scenario_key: str | None
     title: str
     domain: str
-    score: float
+    score: int  # the calibrated fit, 0..99
     explanation: Explanation
+
+    @property
+    def band(self) -> str | None:
+        return band_of(self.score)
+
+    @property
+    def band_label(self) -> str:
+        return BAND_LABELS.get(self.band or "", "")
 
     def to_dict(self) -> dict:
         return {
@@ -326,6 +347,8 @@ class ScenarioMatch:
             "title": self.title,
             "domain": self.domain,
             "score": self.score,
+            "band": self.band,
+            "band_label": self.band_label,
             "signals": {
                 "coverage": self.explanation.coverage,
                 "text": self.explanation.text,
@@ -358,35 +381,44 @@ async def resolve_company(ref: str | int) -> int:
     return row["id"]
 
 
-def _score(value: float) -> float:
-    return round(100.0 * float(value), 1)
+def _score(value: float) -> int:
+    return fit_of(value)
 
 
-def rank_for_scenario(snapshot: Snapshot, scenario_id: int, limit: int | None = 20) -> list[CompanyMatch]:
-    """Pure part of ``match_companies``: rank the snapshot's approved companies."""
+def rank_for_scenario(
+    snapshot: Snapshot, scenario_id: int, limit: int | None = 20, *, min_fit: float = RECOMMEND_AT
+) -> list[CompanyMatch]:
+    """Pure part of ``match_companies``: rank the snapshot's approved companies; those whose
+    fit is below ``min_fit`` are left out (0 keeps everyone, for operators' tools)."""
     engine = snapshot.engine
     s = engine.scenario_pos[scenario_id]
-    order, sig = engine.rank_companies(s, company_mask=snapshot.ranked_companies, limit=limit)
-    out = []
+    wanted = None if limit is None else limit + SPARE_CANDIDATES
+    order, sig = engine.rank_companies(s, company_mask=snapshot.ranked_companies, limit=wanted)
+    out: list[CompanyMatch] = []
     for i in order:
+        fit = _score(sig.total[i])
+        if fit < min_fit or (limit is not None and len(out) >= limit):
+            break  # best first: everything after is below too
         company = engine.companies[i]
         why = explain(engine, s, int(i), (float(sig.coverage[i]), float(sig.text[i]), float(sig.track[i])))
-        out.append(
-            CompanyMatch(company.id, company.key, company.name, company.size, _score(sig.total[i]), why)
-        )
+        if min_fit > 0 and not why.has_reason:
+            continue  # a score with nothing to say for it is not a recommendation
+        out.append(CompanyMatch(company.id, company.key, company.name, company.size, fit, why))
     return out
 
 
 async def match_companies(
-    scenario_id: int, *, limit: int = 20, config: MatchConfig | None = None
+    scenario_id: int, *, limit: int = 20, config: MatchConfig | None = None, min_fit: float = RECOMMEND_AT
 ) -> list[CompanyMatch]:
-    """Approved companies best placed to deliver the scenario, best first, each explained.
+    """Approved companies best placed to deliver the scenario, best first, each explained;
+    only those whose fit reaches ``min_fit`` (the recommendation threshold unless an operator's
+    tool asks for everyone), so an empty list means "no sufficient match".
 
     Raises ``NotFound`` when the scenario does not exist."""
     snapshot = await get_snapshot(config)
     if scenario_id not in snapshot.engine.scenario_pos:
         raise NotFound("场景不存在")
-    return rank_for_scenario(snapshot, scenario_id, limit)
+    return rank_for_scenario(snapshot, scenario_id, limit, min_fit=min_fit)
 
 
 async def recommend_scenarios(
@@ -395,9 +427,9 @@ async def recommend_scenarios(
     """Open scenarios that best fit the company, best first, each explained; empty for a
     company that is not an approved member.
 
-    Scores are the same pair scores as ``match_companies`` (text relevance is relative to the
-    best company for each scenario, so a scenario where this company is the closest text scores
-    high). Raises ``NotFound`` when the company does not exist."""
+    Scores are the same calibrated fits as ``match_companies``; scenarios below the
+    recommendation threshold are never returned, so an empty list means "no sufficient match".
+    Raises ``NotFound`` when the company does not exist."""
     snapshot = await get_snapshot(config)
     engine = snapshot.engine
     c = engine.company_pos.get(company_id)
@@ -411,13 +443,18 @@ async def recommend_scenarios(
     sig = engine.block_signals(rows)
     coverage, text, track = sig.coverage, sig.text, sig.track
     totals = sig.total[:, c]
-    order = np.argsort(-totals, kind="stable")[:limit]
-    out = []
+    order = np.argsort(-totals, kind="stable")[: limit + SPARE_CANDIDATES]
+    out: list[ScenarioMatch] = []
     for j in order:
+        fit = _score(totals[j])
+        if fit < RECOMMEND_AT or len(out) >= limit:
+            break
         s = int(rows[j])
         sc = engine.scenarios[s]
         why = explain(engine, s, c, (float(coverage[j, c]), float(text[j, c]), float(track[j, c])))
-        out.append(ScenarioMatch(sc.id, sc.key, sc.title, sc.domain, _score(totals[j]), why))
+        if not why.has_reason:
+            continue  # a score with nothing to say for it is not a recommendation
+        out.append(ScenarioMatch(sc.id, sc.key, sc.title, sc.domain, fit, why))
     return out
 
 

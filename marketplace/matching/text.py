@@ -1,29 +1,36 @@
 """Turning Chinese (and mixed ASCII) text into terms for text relevance.
 
-Why character bigrams plus a concept dictionary, and not a segmenter or embeddings:
-- Chinese has no spaces; a general-purpose segmenter (jieba) splits domain words unpredictably
-  (一网通办 -> 一网通|办) and needs a hand-kept dictionary anyway. Overlapping character
-  bigrams need no dictionary, never lose a word to a wrong split, and are what Chinese IR
-  systems use as a strong baseline (2-grams are about as good as words for retrieval).
-- Bigrams only find shared *characters*. 工地扬尘 and 颗粒物传感 share none, so each text also
-  gets concept tokens: every surface form of the domain dictionary (``concepts.py``) and every
-  name/synonym of the capability taxonomy that occurs in the text adds that concept's token.
-  This is the part that makes matching robust to wording, and it is plain data an admin can
-  read and extend.
-- No Chinese embedding model ships inside a registry package (checked November 2026), and
-  nothing may be downloaded at run time.
+Three kinds of term, so matching does not rest on one hand-written list:
+- words: jieba (its dictionary ships inside the PyPI package, nothing is downloaded) with the
+  park's own vocabulary (the concept dictionary and the capability taxonomy) added as a user
+  dictionary, so 一网通办 and 共享单车 stay whole;
+- overlapping character bigrams, which never lose a word to a wrong split;
+- concept tokens: every surface form of the domain dictionary (``concepts.py``) and every
+  name/synonym of the capability taxonomy that occurs in the text adds that concept's token, so
+  工地扬尘 and 颗粒物传感 meet although they share no character. The engine adds links learned
+  from co-occurrence in the corpus on top (``scoring.learn_links``).
+Generic words (``STOP_WORDS``, reviewed here, plus whatever occurs in a large share of all
+texts) weigh nothing: they are neither scored nor ever shown as a reason.
 
-Terms are strings: ``"扬尘"`` (a bigram), ``"asr"`` (an ASCII word), ``"k:大气颗粒物"`` (a
-dictionary concept), ``"c:12"`` (capability 12 of the taxonomy, by any of its names).
+No Chinese embedding model ships its weights inside a registry package (checked November
+2026), and nothing may be downloaded at run time.
+
+Terms are strings: ``"扬尘"`` (a bigram), ``"w:共享单车"`` (a jieba word), ``"asr"`` (an ASCII
+word), ``"k:大气颗粒物"`` (a dictionary concept), ``"c:12"`` (capability 12 of the taxonomy, by
+any of its names).
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import cast
+
+import jieba
 
 from marketplace.matching.concepts import CONCEPTS
 
@@ -153,87 +160,78 @@ class Analyzed:
     concepts: list[ConceptHit]
 
 
-def analyze(text: str, matcher: ConceptMatcher | None, *, concept_weight: float = 1.0) -> Analyzed:
+# The reviewed stop list: words that occur in any government-IT text and say nothing about
+# what a scenario needs or what a company can do. They weigh nothing in scoring (as words and
+# as bigrams) and are never shown as a reason. Words that are specific in one corpus but common
+# in another are left to the document-frequency rule (``scoring.GENERIC_DF_SHARE``) instead.
+_STOP_LIST = """
+    系统 平台 建设 完成 计算 提供 服务 数据 管理 应用 智能 实现 提升 提高 进行 开展 处理 相关
+    需要 需求 通过 能够 可以 工作 情况 问题 支持 形成 推动 加强 有效 及时 全区 园区 企业 部门
+    公司 技术 产品 方案 解决方案 项目 客户 用户 信息 信息化 数字化 智慧 能力 功能 模块 一体化
+    综合 全面 整体 统一 实时 自动 自动化 业务 运营 运行 建立 构建 打造 搭建 开发 研发 集成
+    接入 对接 覆盖 优化 升级 改造 效率 质量 水平 成本 目标 要求 以及 其中 每年 每天 目前 现有
+    已经 主要 重点 各类 多个 大量 人员 工作人员 单位 机构 中心 提示 手段 方式 方法 模式 体系
+    机制 流程 环节 过程 结果 效果 作用 基础 核心 关键 领域 行业 场景 内容 资源 工具 环境 分析
+    指挥 评价 统计 上报 采集 汇总 展示 查询 发现 记录 管控 保障 精准 高效 便捷 安全 创新
+    服务商 合作 经验 团队 专业 领先 国内 全国 多家 累计 超过 以上 左右 一套 一批 一个 不同
+    我们 为了 由于 因此 但是 并且 同时 还是 或者 正在 通常 上线 部署 交付 试点
+"""
+STOP_WORDS = frozenset(_STOP_LIST.split())
+_SEGMENTER: jieba.Tokenizer | None = None
+_SEGMENTER_WORDS: set[str] = set()
+_SEGMENTER_LOCK = threading.Lock()
+
+
+def segmenter(extra_words=()) -> jieba.Tokenizer:
+    """The process's jieba tokenizer with the park's vocabulary as a user dictionary: every
+    word of the concept dictionary, plus ``extra_words`` (the taxonomy's names and synonyms).
+    Built once from the dictionary inside the jieba package; words are only ever added."""
+    global _SEGMENTER
+    with _SEGMENTER_LOCK:
+        if _SEGMENTER is None:
+            jieba.setLogLevel(logging.WARNING)
+            tok = jieba.Tokenizer()
+            tok.initialize()
+            _SEGMENTER = tok
+            extra_words = [*(w for words in CONCEPTS.values() for w in words), *extra_words]
+        for word in extra_words:
+            form = "".join(normalize_text(word).split())
+            if len(form) >= 2 and _is_cjk(form[0]) and form not in _SEGMENTER_WORDS:
+                _SEGMENTER_WORDS.add(form)
+                _SEGMENTER.add_word(form)
+        return _SEGMENTER
+
+
+def cjk_words(text: str, tok: jieba.Tokenizer) -> list[str]:
+    """jieba words of two or more Chinese characters in ``text`` (normalised), stop words out."""
+    return [
+        w
+        for run in _CJK_RUN.findall(text)
+        for w in tok.cut(run, HMM=False)
+        if len(w) >= 2 and w not in STOP_WORDS
+    ]
+
+
+def analyze(
+    text: str,
+    matcher: ConceptMatcher | None,
+    *,
+    concept_weight: float = 1.0,
+    tok: jieba.Tokenizer | None = None,
+    stop_words: bool = False,
+) -> Analyzed:
+    """Counted terms of ``text``: bigrams and ASCII words, jieba words (``w:``) when ``tok`` is
+    given, concept tokens from ``matcher``; ``stop_words`` drops the stop list's bigrams."""
     norm = normalize_text(text)
-    terms: Counter = Counter(char_bigrams(norm))
+    grams = char_bigrams(norm)
+    terms: Counter = Counter(g for g in grams if g not in STOP_WORDS) if stop_words else Counter(grams)
     terms.update(ascii_words(norm))
-    hits = matcher.find(norm, set(terms)) if matcher is not None else []
+    keys = set(grams) | set(terms)
+    if tok is not None:
+        terms.update("w:" + w for w in cjk_words(norm, tok))
+    hits = matcher.find(norm, keys) if matcher is not None else []
     # Counter values may be any number (a concept counts ``concept_weight``); typeshed says int.
     weights = cast(dict[str, float], terms)
     for hit in hits:  # each distinct surface form of a concept counts once
         weights[hit.token] += concept_weight
     return Analyzed(terms=terms, concepts=hits)
-
-
-# Function words and generic verbs that make a poor explanation ("以及", "提升"); used only to
-# trim the phrases shown to people, never in scoring.
-EDGE_CHARS = set("的和与及或并等在对为了是把被将由从向以其该各")
-GENERIC_WORDS = {
-    "以及",
-    "提升",
-    "提高",
-    "实现",
-    "进行",
-    "开展",
-    "处理",
-    "提示",
-    "相关",
-    "需要",
-    "通过",
-    "能够",
-    "可以",
-    "工作",
-    "情况",
-    "问题",
-    "系统",
-    "平台",
-    "服务",
-    "数据",
-    "管理",
-    "建设",
-    "应用",
-    "自动",
-    "智能",
-    "支持",
-    "提供",
-    "形成",
-    "推动",
-    "加强",
-    "有效",
-    "及时",
-    "全区",
-    "园区",
-    "企业",
-    "部门",
-}
-
-
-def tidy_phrase(phrase: str) -> str:
-    """Trim function characters from both ends; '' when nothing specific is left."""
-    while phrase and phrase[0] in EDGE_CHARS:
-        phrase = phrase[1:]
-    while phrase and phrase[-1] in EDGE_CHARS:
-        phrase = phrase[:-1]
-    if len(phrase) < 2 or phrase in GENERIC_WORDS:
-        return ""
-    return phrase
-
-
-def common_phrases(query: str, doc_bigrams: set[str], *, min_len: int = 2) -> list[str]:
-    """Maximal substrings of ``query`` (normalised) whose every bigram occurs in the document:
-    the readable form of "these characters matched" (e.g. 热线工单 rather than 热线, 线工, 工单)."""
-    norm = normalize_text(query)
-    phrases: list[str] = []
-    i, n = 0, len(norm)
-    while i < n - 1:
-        if _is_cjk(norm[i]) and _is_cjk(norm[i + 1]) and norm[i : i + 2] in doc_bigrams:
-            j = i + 1
-            while j + 1 < n and _is_cjk(norm[j + 1]) and norm[j : j + 2] in doc_bigrams:
-                j += 1
-            phrase = norm[i : j + 1]
-            if len(phrase) >= min_len and phrase not in phrases:
-                phrases.append(phrase)
-            i = j + 1
-        else:
-            i += 1
-    return phrases

@@ -11,6 +11,8 @@ from litestar.response import Redirect, Template
 
 from marketplace.core.errors import Conflict, NotAllowed, ValidationFailed
 from marketplace.matching.api import check_may_see_matches
+from marketplace.matching.fit import RECOMMEND_AT
+from marketplace.matching.labels import NO_COMPANY_MATCH
 from marketplace.matching.services import match_companies, suggest_consortium
 from marketplace.scenarios.invitations import (
     InvitationOutcome,
@@ -47,6 +49,8 @@ class StaffMatchesController(Controller):
             context={
                 "scenario": scenario,
                 "matches": await match_companies(scenario_id, limit=15),
+                "no_match": NO_COMPANY_MATCH,
+                "threshold": RECOMMEND_AT,
                 "consortium": await suggest_consortium(scenario_id),
                 "invitations": await invitation_statuses(scenario_id),
                 "invitation_channel_labels": INVITATION_CHANNEL_LABELS,

@@ -10,6 +10,7 @@ from litestar.response import Template
 from marketplace.accounts.tables import User
 from marketplace.companies.profile import profile_completeness
 from marketplace.companies.services import get_member_company
+from marketplace.matching.labels import NO_SCENARIO_MATCH
 from marketplace.matching.services import recommend_scenarios
 from marketplace.notifications.services import list_notifications
 from marketplace.proposals.member_views import company_proposal_lists
@@ -39,6 +40,7 @@ class MemberAreaController(Controller):
                 "company": company,
                 "colleagues": colleagues,
                 "recommended": recommended,
+                "no_recommendation": NO_SCENARIO_MATCH,
                 "completeness": await profile_completeness(request.user.company_id),
                 "notifications": notifications,
                 **await company_proposal_lists(request.user.company_id),

@@ -69,9 +69,17 @@ def test_matches_by_numeric_id_with_limit(operator_env):
 
 
 def test_matches_with_consortium(operator_env):
+    """No company covers more than one of sc-dust's three needs: the team of three is
+    suggested; the companies listed all reach the threshold, and --all adds those below it."""
+    from marketplace.matching.fit import RECOMMEND_AT
+
     out = json.loads(run(["matches", "--scenario", "sc-dust", "--json", "--consortium"], operator_env).stdout)
     assert out["consortium"]["min_size"] == 3 and out["consortium"]["needed"]
-    assert out["matches"]
+    assert all(row["score"] >= RECOMMEND_AT and row["band"] for row in out["matches"])
+    everyone = json.loads(run(["matches", "--scenario", "sc-dust", "--json", "--all"], operator_env).stdout)
+    below = [row for row in everyone if row["score"] < RECOMMEND_AT]
+    assert below and all(row["band"] is None for row in below)
+    assert len(everyone) == len(out["matches"]) + len(below)
 
 
 def test_matches_table_and_unknown_key(operator_env):
@@ -102,6 +110,12 @@ def test_eval_matching_meets_the_targets_and_leaves_the_operator_database_alone(
     assert full["recall10_g1"] > baseline["recall10_g1"]
     # every ablation is reported beside them
     for name in (
+        "legacy",
+        "no_words",
+        "no_generic",
+        "no_inferred",
+        "no_links",
+        "no_context",
         "no_coverage",
         "no_text",
         "no_track",
@@ -114,6 +128,8 @@ def test_eval_matching_meets_the_targets_and_leaves_the_operator_database_alone(
         assert methods[name]["ndcg5"] is not None
     # the dictionary is what makes text relevance robust to wording
     assert methods["text_only"]["ndcg5"] > methods["text_only_no_dictionary"]["ndcg5"]
+    # the fit threshold keeps every strong match of this set and lists few wrong ones
+    assert result["fit"]["grade2_kept"] >= 0.95 and result["fit"]["grade0_shown"] < 0.1
 
 
 def test_labelled_set_is_well_formed():

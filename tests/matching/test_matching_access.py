@@ -41,8 +41,10 @@ async def test_scenario_matches_rights(db, client, who, expected):
     response = await client.get(f"/api/v1/scenarios/{w['hotline']}/matches", headers=headers)
     assert response.status_code == expected
     if expected == 200:
-        best = response.json()[0]
-        assert best["company_id"] == w["voice"] and best["score"] > 0
+        body = response.json()
+        best = body["items"][0]
+        assert best["company_id"] == w["voice"] and best["score"] >= body["threshold"]
+        assert best["band_label"] in ("高", "中", "低") and body["notice"] is None
         assert "语音识别" in best["explanation"]["covered"] and best["explanation"]["summary"]
 
 
@@ -61,7 +63,7 @@ async def test_recommendations_rights(db, client, who, expected):
     response = await client.get(f"/api/v1/companies/{w['voice']}/recommendations", headers=headers)
     assert response.status_code == expected
     if expected == 200:
-        assert [r["scenario_id"] for r in response.json()] == [w["hotline"]]  # the only open one
+        assert [r["scenario_id"] for r in response.json()["items"]] == [w["hotline"]]  # the only open one
 
 
 async def test_another_companys_recommendations_are_refused(db, client):

@@ -129,7 +129,7 @@ def test_taxonomy_synonyms_also_match_in_text(scenario_words, company_words):
         [scenario(1, title=scenario_words)],
     )
     text = engine.scenario_signals(0).text
-    assert text[0] == pytest.approx(1.0) and text[1] < text[0]
+    assert text[0] > 0 and text[1] == 0
 
 
 # -- evidence weighting --------------------------------------------------------------------------

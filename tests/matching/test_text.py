@@ -9,7 +9,7 @@ from marketplace.matching.baseline import BaselineRanker
 from marketplace.matching.concepts import CONCEPTS
 from marketplace.matching.explain import explain
 from marketplace.matching.scoring import MatchConfig, MatchEngine
-from marketplace.matching.text import ascii_words, build_matcher, char_bigrams, common_phrases, normalize_text
+from marketplace.matching.text import STOP_WORDS, ascii_words, build_matcher, char_bigrams, normalize_text
 from tests.matching.helpers import TAXONOMY, company, scenario
 
 
@@ -103,7 +103,7 @@ def test_wording_robust_text_match(title, description, right):
     assert not query_grams & set(char_bigrams(normalize_text(right))), "the case must share no bigram"
     engine = MatchEngine(TAXONOMY, companies, scenarios)
     text = engine.scenario_signals(0).text
-    assert text[1] == pytest.approx(1.0) and text[0] == 0, (title, text)
+    assert text[1] > 0 and text[0] == 0, (title, text)
     why = explain(engine, 0, 1)
     assert why.concepts and "同属" in why.summary(), "the explanation names the shared concept"
     bare = MatchEngine(TAXONOMY, companies, scenarios, MatchConfig(concepts=False, taxonomy_concepts=False))
@@ -125,23 +125,25 @@ def test_capabilities_beat_a_distractor_that_shares_surface_words():
     assert list(BaselineRanker(companies, scenarios).rank_companies(0)) == [0, 1]
 
 
-def test_explanation_phrases_are_readable_words():
+def test_a_bare_common_word_is_never_a_reason():
+    """The member-home bad case: "相同词语：计算、完成". Shared generic words score nothing and
+    the explanation names only capabilities, concepts, projects and awards."""
     engine = MatchEngine(
         TAXONOMY,
-        [company(1, description="12345热线工单自动派单")],
-        [scenario(1, title="热线工单智能分派", description="热线工单由人工分派")],
+        [
+            company(1, description="提供计算服务，按时完成系统平台建设。"),
+            company(2, description="语音转写引擎"),
+        ],
+        [scenario(1, title="热线录音转写", description="完成热线录音的计算与转写，提供服务，建设平台。")],
     )
-    why = explain(engine, 0, 0)
-    assert "热线工单" in why.phrases
+    sig = engine.scenario_signals(0)
+    assert sig.text[0] == 0, "only generic words are shared: no text relevance"
+    why = explain(engine, 0, 0).summary()
+    for word in ("计算", "完成", "提供", "服务", "系统", "平台", "建设"):
+        assert word not in why, why
+    assert "同属语音处理" in explain(engine, 0, 1).summary()
 
 
-@pytest.mark.parametrize(
-    "query, doc, expected",
-    [
-        ("热线工单智能分派", "热线工单", ["热线工单"]),
-        ("工地扬尘监管", "颗粒物", []),
-        ("冷链追溯与冷链配送", "冷链", ["冷链"]),
-    ],
-)
-def test_common_phrases(query, doc, expected):
-    assert common_phrases(query, set(char_bigrams(doc))) == expected
+@pytest.mark.parametrize("word", ["系统", "平台", "建设", "完成", "计算", "提供", "服务"])
+def test_the_issue_generic_words_are_on_the_reviewed_stop_list(word):
+    assert word in STOP_WORDS
