@@ -85,7 +85,7 @@ def _is_e2e(item: pytest.Item) -> bool:
 # The page walk (every page, every role, two widths, axe-core) takes about two minutes: CI runs
 # it once, in the SQLite run. It only follows links, so the database adds nothing to what it
 # checks; the journeys run on both databases. Not collected at all on PostgreSQL (never skipped).
-SQLITE_ONLY = {"test_every_page.py"}
+SQLITE_ONLY = {"test_a11y_every_page.py"}
 
 
 def _on_postgres() -> bool:

@@ -1,4 +1,4 @@
-"""The page walker behind tests/e2e/test_every_page.py: which pages exist, how to reach them, and
+"""The page walker behind tests/e2e/test_a11y_every_page.py: which pages exist, how to reach them, and
 how to check one with axe-core.
 
 Which pages exist comes from the app's named routes (every GET route that answers an HTML page);

@@ -1,7 +1,7 @@
 """What the phone layout needs from the markup (issue 16): a menu button that folds both menus, a
 filters button that says how many filters are active, and wide tables that scroll inside a
 labelled region the keyboard can reach. The browser side (sizes on a 390 px screen, the button
-at work, axe-core) is in tests/e2e/test_mobile_layout.py and tests/e2e/test_every_page.py."""
+at work, axe-core) is in tests/e2e/test_mobile_layout.py and tests/e2e/test_a11y_every_page.py."""
 
 from __future__ import annotations
 

@@ -10,8 +10,9 @@ few pages the demo data gives no way to reach, with the reason) must cover every
 new page fails ``test_every_page_route_belongs_to_a_role`` until it is listed.
 
 On a finding the page is kept as ``test-results/every_page__<role>__<page>__<width>.png`` (and
-``.html``). This file sorts before the journeys, so the walk sees the demo data as seeded; it
-only follows links (GET), and changes nothing but the roles' sessions.
+``.html``). The file's name sorts it before the journeys, so the walk sees the demo data as
+seeded (and the demo accounts' passwords); it only follows links (GET) and changes nothing but the
+roles' sessions. It runs in the SQLite run only (tests/e2e/conftest.py).
 """
 
 from __future__ import annotations
