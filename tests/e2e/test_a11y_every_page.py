@@ -31,7 +31,7 @@ from tests.e2e.page_walker import DESKTOP, Route
 RESULTS_DIR = page_walker.REPO_ROOT / os.environ.get("TEST_RESULTS_DIR", "test-results")
 
 PUBLIC = {"home", "scenarios:list", "scenarios:detail", "companies:list", "companies:detail", "statistics"}
-SIGNED_IN = {"account", "notifications:list"}
+SIGNED_IN = {"account", "account:notifications", "notifications:list"}
 MEMBER_AREA = {
     "account:company",
     "member:home",
@@ -46,7 +46,15 @@ MEMBER_AREA = {
 ROLES: dict[str, tuple[str | None, set[str]]] = {
     "visitor": (
         None,
-        PUBLIC | {"login", "register", "password:forgot", "password:reset", "invitations:accept"},
+        PUBLIC
+        | {
+            "login",
+            "register",
+            "password:forgot",
+            "password:reset",
+            "invitations:accept",
+            "scenarios:invitation:register",
+        },
     ),
     "pending": ("pending@example.com", PUBLIC | SIGNED_IN | MEMBER_AREA),
     "member": (
@@ -140,6 +148,7 @@ VISITOR_EXTRA_STARTS = [
     "/companies?q=语音识别",
     "/password/reset/no-such-token",
     "/invitations/no-such-token",
+    "/register/invited/no-such-token",
     "/no-such-page",
 ]
 
