@@ -82,6 +82,22 @@ def _is_e2e(item: pytest.Item) -> bool:
     return path == E2E_DIR or E2E_DIR in path.parents
 
 
+# The page walk (every page, every role, two widths, axe-core) takes about two minutes: CI runs
+# it once, in the SQLite run. It only follows links, so the database adds nothing to what it
+# checks; the journeys run on both databases. Not collected at all on PostgreSQL (never skipped).
+SQLITE_ONLY = {"test_a11y_every_page.py"}
+
+
+def _on_postgres() -> bool:
+    return _is_postgres(os.environ.get("TEST_DATABASE_URL"))
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if collection_path.name in SQLITE_ONLY and _on_postgres():
+        return True
+    return None
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test under tests/e2e with ``e2e`` and run them after all the others.
@@ -93,6 +109,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     must be sync (session fixtures set up before the browser, like the autouse schema fixture,
     are fine).
     """
+    if _on_postgres():  # a file named on the command line is collected anyway: deselect it
+        dropped = [item for item in items if item.path.name in SQLITE_ONLY]
+        if dropped:
+            items[:] = [item for item in items if item.path.name not in SQLITE_ONLY]
+            config.hook.pytest_deselected(items=dropped)
     e2e = [item for item in items if _is_e2e(item)]
     for item in e2e:
         item.add_marker(pytest.mark.e2e)
