@@ -95,6 +95,8 @@ class Settings:
     cookie_secure: bool
     mail: MailConfig
     search: SearchConfig = field(default_factory=lambda: SearchConfig(url=None))
+    # Days after a result's publication during which an applicant may lodge an objection (质疑).
+    objection_days: int = 10
 
 
 def parse_database_url(url: str | None, var_dir: Path) -> DatabaseConfig:
@@ -233,6 +235,7 @@ def load_settings() -> Settings:
             outbox_dir=var_dir / "mail",
         ),
         search=load_search_config(),
+        objection_days=_int("OBJECTION_DAYS", 10, hi=365),
     )
 
 

@@ -17,6 +17,7 @@ from marketplace.core.errors import ValidationFailed
 from marketplace.matching.services import recommend_scenarios
 from marketplace.notifications.services import list_notifications
 from marketplace.proposals.member_views import company_proposal_lists
+from marketplace.scenarios.follows import list_followed
 from marketplace.web.forms import actor_of, read_form, see_other
 from marketplace.web.guards import requires_member
 
@@ -76,6 +77,7 @@ class MemberAreaController(Controller):
                 "recommended": recommended,
                 "completeness": await profile_completeness(request.user.company_id),
                 "notifications": notifications,
+                "followed": await list_followed(request.user.id),
                 **await company_proposal_lists(request.user.company_id),
             },
         )

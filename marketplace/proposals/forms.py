@@ -29,6 +29,7 @@ def changes_from_form(form: dict[str, str], capability_ids: list[int]) -> dict:
     cost = form.get("cost_estimate", "").strip().replace(",", "").replace("，", "")
     changes["cost_estimate"] = int(cost) if cost.isdigit() else (None if cost == "" else cost)
     changes["declaration_accepted"] = form.get("declaration_accepted") in ("1", "on", "true")
+    changes["disclose_name"] = form.get("disclose_name") in ("1", "on", "true")
     return changes
 
 
@@ -42,6 +43,7 @@ def form_from_proposal(proposal: MemberProposal) -> dict:
             form[f"milestone_{part}_{i}"] = milestone.get(part, "")
     form["cost_estimate"] = "" if proposal.cost_estimate is None else str(proposal.cost_estimate)
     form["declaration_accepted"] = "1" if proposal.declaration_accepted else ""
+    form["disclose_name"] = "1" if proposal.disclose_name else ""
     return form
 
 
