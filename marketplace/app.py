@@ -92,6 +92,7 @@ def _route_handlers() -> list:
     from marketplace.proposals.member_views import MemberProposalController
     from marketplace.proposals.staff_views import StaffProposalController
     from marketplace.scenarios.authoring_views import ScenarioAuthoringController
+    from marketplace.scenarios.follow_api import ScenarioFollowApiController
     from marketplace.scenarios.participation_views import FeedController, ScenarioParticipationController
     from marketplace.scenarios.staff_views import StaffAreaController
     from marketplace.search.api import ProposalSearchApiController
@@ -118,6 +119,7 @@ def _route_handlers() -> list:
         CompanyApiController,
         ProposalSearchApiController,
         ScenarioAuthoringController,
+        ScenarioFollowApiController,
         ScenarioParticipationController,
         FeedController,
         NotificationController,

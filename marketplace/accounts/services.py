@@ -242,6 +242,25 @@ async def revoke_api_token(user_id: int, token_id: int, actor: Actor) -> None:
 # --- registration and approval ----------------------------------------------------------------
 
 
+def _check_application(
+    company_name: str, credit_code: str, size: str, contact_name: str, errors: dict[str, str]
+) -> tuple[str, str, str]:
+    """The membership application's company fields, cleaned (name, credit code, contact); a
+    message per bad field goes into ``errors``."""
+    company_name = company_name.strip()
+    if not 2 <= len(company_name) <= 120:
+        errors["company_name"] = "请填写企业全称（2–120 个字符）。"
+    credit_code = credit_code.strip().upper()
+    if not is_valid_credit_code(credit_code):
+        errors["credit_code"] = "统一社会信用代码应为 18 位，且校验位正确，请核对营业执照。"
+    if size not in ("large", "sme"):
+        errors["size"] = "请选择企业规模。"
+    contact_name = contact_name.strip()
+    if not 1 <= len(contact_name) <= 60:
+        errors["contact_name"] = "请填写联系人姓名。"
+    return company_name, credit_code, contact_name
+
+
 async def register_company(
     *,
     company_name: str,
@@ -257,17 +276,9 @@ async def register_company(
     Raises ``ValidationFailed`` with a message per field; nothing is stored then.
     """
     errors: dict[str, str] = {}
-    company_name = company_name.strip()
-    if not 2 <= len(company_name) <= 120:
-        errors["company_name"] = "请填写企业全称（2–120 个字符）。"
-    credit_code = credit_code.strip().upper()
-    if not is_valid_credit_code(credit_code):
-        errors["credit_code"] = "统一社会信用代码应为 18 位，且校验位正确，请核对营业执照。"
-    if size not in ("large", "sme"):
-        errors["size"] = "请选择企业规模。"
-    contact_name = contact_name.strip()
-    if not 1 <= len(contact_name) <= 60:
-        errors["contact_name"] = "请填写联系人姓名。"
+    company_name, credit_code, contact_name = _check_application(
+        company_name, credit_code, size, contact_name, errors
+    )
     email = _check_email(email, errors)
     problem = password_problem(password, email)
     if problem:
@@ -404,17 +415,9 @@ async def reapply_company(
     ``NotAllowed`` for anyone but the manager of a rejected company; ``ValidationFailed`` per
     field as at registration (nothing stored then)."""
     errors: dict[str, str] = {}
-    company_name = company_name.strip()
-    if not 2 <= len(company_name) <= 120:
-        errors["company_name"] = "请填写企业全称（2–120 个字符）。"
-    credit_code = credit_code.strip().upper()
-    if not is_valid_credit_code(credit_code):
-        errors["credit_code"] = "统一社会信用代码应为 18 位，且校验位正确，请核对营业执照。"
-    if size not in ("large", "sme"):
-        errors["size"] = "请选择企业规模。"
-    contact_name = contact_name.strip()
-    if not 1 <= len(contact_name) <= 60:
-        errors["contact_name"] = "请填写联系人姓名。"
+    company_name, credit_code, contact_name = _check_application(
+        company_name, credit_code, size, contact_name, errors
+    )
     async with write_transaction():
         user = await User.select(User.company, User.is_company_manager).where(User.id == user_id).first()
         if user is None or user["company"] is None or not user["is_company_manager"]:

@@ -12,25 +12,10 @@ from email import policy
 from playwright.sync_api import Page, expect
 
 from marketplace.companies.credit_code import demo_credit_code
+from tests.e2e.test_publishing_journey import _demo_password, _login, _logout
 
 PASSWORD = "taihu-reed-2026!"
 NEW_PASSWORD = "lotus-bridge-2027!"
-
-
-def _demo_password(live_server) -> str:
-    return (live_server.var_dir / "demo_password").read_text().strip()
-
-
-def _login(page: Page, email_address: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("邮箱").fill(email_address)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-
-
-def _logout(page: Page) -> None:
-    page.get_by_role("button", name="退出").first.click()
-    expect(page.get_by_role("link", name="登录")).to_be_visible()
 
 
 def _last_mail_to(live_server, address: str) -> str:

@@ -126,3 +126,23 @@ async def test_following_from_the_page_and_the_home_list(db, client):
         await post_form(client, f"/scenarios/{sid}/follow", {}, token_from=f"/scenarios/{sid}")
     ).status_code == 303
     assert await follows.is_following(sid, w.staff_y)
+
+
+async def test_the_api_follows_with_a_token_and_refuses_drafts_and_strangers(db, client):
+    from tests.accounts.helpers import bearer
+
+    w = await make_world()
+    sid = await _open_scenario(w)
+    draft = await publishing.create_scenario_draft(w.actor(w.author), complete_input(w, title="草稿场景标题"))
+    assert (await client.put(f"/api/v1/scenarios/{sid}/follow")).status_code == 401
+    headers = await bearer(w.member_b)
+    done = await client.put(f"/api/v1/scenarios/{sid}/follow", headers=headers)
+    assert done.status_code == 200 and done.json() == {"scenario_id": sid, "following": True}
+    assert (await client.put(f"/api/v1/scenarios/{draft}/follow", headers=headers)).status_code == 404
+    listed = (await client.get("/api/v1/me/follows", headers=headers)).json()
+    assert [f["id"] for f in listed] == [sid] and listed[0]["title"] == "河道漂浮物发现慢、处置滞后"
+    # Another user's list is their own.
+    assert (await client.get("/api/v1/me/follows", headers=await bearer(w.member_a))).json() == []
+    gone = await client.delete(f"/api/v1/scenarios/{sid}/follow", headers=headers)
+    assert gone.status_code == 200 and gone.json()["following"] is False
+    assert (await client.get("/api/v1/me/follows", headers=headers)).json() == []
