@@ -159,3 +159,30 @@ async def test_no_objection_before_publication(db, client):
         client, f"/member/results/{w.proposal_c}/objections", {"reason": REASON}, token_from="/member"
     )
     assert refused.status_code == 404
+
+
+async def test_who_may_object_and_answer_through_the_pages(db, client):
+    w = await decided_world(selected="a", publish=True)
+    # Another company cannot object with (or read) C's result page; the public cannot at all.
+    await sign_in(client, w.member_b)
+    refused = await post_form(
+        client, f"/member/results/{w.proposal_c}/objections", {"reason": REASON}, token_from="/member"
+    )
+    assert refused.status_code == 404
+    client.cookies.clear()
+    anonymous = await client.post(f"/member/results/{w.proposal_c}/objections", data={"reason": REASON})
+    assert anonymous.status_code in (401, 403)
+    assert await Objection.count() == 0
+    objection = await objections.raise_objection(w.scenario, w.actor(w.member_c), REASON)
+    # Staff of another department, and members, cannot answer it through the page.
+    for user in (w.outsider, w.member_c):
+        client.cookies.clear()
+        await sign_in(client, user)
+        response = await post_form(
+            client,
+            f"/staff/scenarios/{w.scenario}/objections/{objection}/answer",
+            {"answer": "不相关的人来答复这件质疑。"},
+            token_from="/account",
+        )
+        assert response.status_code in (403, 404)
+    assert await objections.open_objections(w.scenario) == 1
