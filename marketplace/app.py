@@ -82,7 +82,7 @@ def _route_handlers() -> list:
     from marketplace.evaluation.stats_views import PublicStatisticsController, StaffDashboardController
     from marketplace.matching.api import MatchingApiController
     from marketplace.matching.views import StaffMatchesController
-    from marketplace.notifications.views import NotificationController
+    from marketplace.notifications.views import NotificationController, NotificationSettingsController
     from marketplace.pages.company_api import CompanyApiController
     from marketplace.pages.company_pages import CompanyPagesController
     from marketplace.pages.member_home import MemberAreaController
@@ -93,6 +93,7 @@ def _route_handlers() -> list:
     from marketplace.proposals.staff_views import StaffProposalController
     from marketplace.scenarios.authoring_views import ScenarioAuthoringController
     from marketplace.scenarios.follow_api import ScenarioFollowApiController
+    from marketplace.scenarios.invitation_views import InvitedRegistrationController
     from marketplace.scenarios.participation_views import FeedController, ScenarioParticipationController
     from marketplace.scenarios.staff_views import StaffAreaController
     from marketplace.search.api import ProposalSearchApiController
@@ -101,6 +102,7 @@ def _route_handlers() -> list:
     handlers: list = [
         healthz,
         AuthPagesController,
+        InvitedRegistrationController,
         AccountPagesController,
         AccountApiController,
         MemberAreaController,
@@ -123,6 +125,7 @@ def _route_handlers() -> list:
         ScenarioParticipationController,
         FeedController,
         NotificationController,
+        NotificationSettingsController,
         MemberProposalController,
         StaffProposalController,
         ProposalApiController,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 
 def connect() -> None:
+    from marketplace.evaluation import handlers as evaluation_handlers
     from marketplace.proposals import handlers as proposal_handlers
 
     proposal_handlers.connect()
+    evaluation_handlers.connect()

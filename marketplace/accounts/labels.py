@@ -29,6 +29,7 @@ AUDIT_ACTION_LABELS = {
     "api_token.revoke": "吊销",
     "company.register": "注册",
     "company.reapply": "重新提交会员申请",
+    "company.open_account": "受邀开通账号",
     **{f"company.{name}": label for name, label in COMPANY_TRANSITION_LABELS.items()},
 }
 AUDIT_ENTITY_LABELS = {"user": "用户", "api_token": "API 令牌"}

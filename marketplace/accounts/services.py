@@ -327,6 +327,54 @@ async def register_company(
     return user.id
 
 
+async def open_company_account(
+    *, company_id: int, contact_name: str, email: str, password: str, ip_address: str = ""
+) -> int:
+    """The first account of an approved member company that has none yet (it was invited by
+    mail to register): its manager. Returns the user id; audited as ``company.open_account``.
+
+    Raises ``ValidationFailed`` per field (nothing stored), ``Conflict`` when the company has an
+    account already or is not an approved member, ``NotFound`` when it is gone.
+    """
+    errors: dict[str, str] = {}
+    contact_name = contact_name.strip()
+    if not 1 <= len(contact_name) <= 60:
+        errors["contact_name"] = "请填写联系人姓名。"
+    email = _check_email(email, errors)
+    problem = password_problem(password, email)
+    if problem:
+        errors["password"] = problem
+    if errors:
+        raise ValidationFailed("请修改标出的内容后再提交。", errors)
+    async with write_transaction():
+        company = await Company.select(Company.name, Company.status).where(Company.id == company_id).first()
+        if company is None:
+            raise NotFound("企业不存在。")
+        if company["status"] != "approved":
+            raise Conflict("该企业不是已审核通过的会员企业，不能通过邀请开通账号。")
+        if await User.exists().where((User.company == company_id) & (User.active == True)):
+            raise Conflict("该企业已开通平台账号。如需加入，请联系本企业的管理员邀请您。")
+        if await User.exists().where(User.email == email):
+            raise ValidationFailed(
+                "请修改标出的内容后再提交。", {"email": "该邮箱已注册，请直接登录或找回密码。"}
+            )
+        user = User(
+            email=email,
+            display_name=contact_name,
+            password_hash=hash_password(password),
+            role="member",
+            company=company_id,
+            is_company_manager=True,
+            created_at=clock.now(),
+        )
+        await user.save()
+        actor = Actor(user_id=user.id, label=email, role="member", ip_address=ip_address)
+        await record(
+            actor, "company.open_account", "company", company_id, after={"user": user.id, "email": email}
+        )
+    return user.id
+
+
 COMPANY_TRANSITIONS = {
     ("pending", "approved"): "approve",
     ("suspended", "approved"): "reinstate",

@@ -29,6 +29,7 @@ from marketplace.departments.tables import Department
 from marketplace.evaluation import labels as evaluation_labels
 from marketplace.evaluation.tables import Pilot
 from marketplace.importing import labels as importing_labels
+from marketplace.notifications import labels as notifications_labels
 from marketplace.proposals import labels as proposals_labels
 from marketplace.proposals.status import STAFF_STATUS_LABELS as PROPOSAL_STATUS_LABELS
 from marketplace.proposals.tables import Proposal
@@ -47,6 +48,7 @@ _DOMAINS = (
     proposals_labels,
     evaluation_labels,
     importing_labels,
+    notifications_labels,
 )
 ACTION_LABELS: dict[str, str] = {
     code: label for module in _DOMAINS for code, label in getattr(module, "AUDIT_ACTION_LABELS", {}).items()
@@ -118,6 +120,11 @@ FIELD_LABELS: dict[str, str] = {
     "override": "人工调整",
     "verified": "已认证",
     "users": "用户",
+    "user": "用户",
+    "channel": "邀请方式",
+    "resend": "再次发送",
+    "in_app_off": "关闭站内提醒的通知",
+    "email_off": "关闭邮件的通知",
 }
 # The company profile's own fields and items bring their form labels, for those entity types only
 # ("title" of a case study is 案例标题, of a scenario just 标题).
@@ -133,6 +140,7 @@ _VALUE_LABELS: dict[tuple[str, str], Mapping[str, str]] = {
     ("proposal", "eligibility"): evaluation_labels.ELIGIBILITY_LABELS,
     ("company", "size"): companies_labels.SIZE_LABELS,
     ("company", "evidence"): companies_labels.EVIDENCE_LABELS,
+    ("scenario", "channel"): scenarios_labels.INVITATION_CHANNEL_LABELS,
 }
 MAX_CSV_ROWS = 10_000
 CSV_HEADER = ("时间", "操作人", "角色", "操作", "对象", "变更", "原因", "来源地址")

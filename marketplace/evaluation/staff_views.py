@@ -489,7 +489,7 @@ CONTENT_LABELS = (
     ("data_needs", "所需数据与资源"),
     ("team", "团队"),
     ("timeline", "进度计划与里程碑"),
-    ("cost_estimate", "报价（元）"),
+    ("cost_estimate", "报价"),
     ("pilot_plan", "试点计划"),
     ("success_indicators", "成效指标"),
 )

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 from marketplace.accounts.tables import User
 from marketplace.core import clock
+from marketplace.core.audit import Actor, record
 from marketplace.core.db import write_transaction
-from marketplace.core.errors import NotFound
+from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.mail import send_mail
 from marketplace.core.pagination import Page
-from marketplace.notifications.tables import NOTIFICATION_KINDS, Notification
+from marketplace.notifications.labels import EMAIL_OFF_BY_DEFAULT, KIND_LABELS, KINDS_BY_ROLE
+from marketplace.notifications.tables import NOTIFICATION_KINDS, Notification, NotificationSetting
 from marketplace.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -45,8 +47,13 @@ async def notify(
     Call it inside the transaction of the change it reports, so the notification exists exactly
     when the change does. With ``dedupe_key`` (the per-user key is ``{dedupe_key}:u{user id}``),
     a user who already has that notification gets nothing new: the reminder tasks rely on this
-    to never send the same reminder twice. Inactive users get nothing. Returns the ids of the
-    users notified now.
+    to never send the same reminder twice. Inactive users get nothing.
+
+    Each user's settings for the kind decide (``NotificationSetting``; without one, the kind's
+    default: in the app, and mailed when ``email`` and the kind is not in
+    ``EMAIL_OFF_BY_DEFAULT``): mail off, no mail; in-app off, the row is written already read
+    (no bell; still in the list, and still mailed if mail is on); both off, nothing at all.
+    Returns the ids of the users notified now (in the app or by mail).
     """
     if message.kind not in NOTIFICATION_KINDS:
         raise ValueError(f"unknown notification kind {message.kind!r}")
@@ -66,6 +73,10 @@ async def notify(
         targets = [u for u in targets if u not in already]
     if not targets:
         return []
+    choices = await _choices(targets, message.kind, email)
+    targets = [u for u in targets if any(choices[u])]
+    if not targets:
+        return []
     now = clock.now()
     await Notification.insert(
         *[
@@ -76,13 +87,100 @@ async def notify(
                 body=message.body,
                 link=message.link[:300],
                 created_at=now,
+                read_at=None if choices[u][0] else now,
                 dedupe_key=f"{dedupe_key}:u{u}" if dedupe_key else None,
-                email_status="pending" if email else "none",
+                email_status="pending" if choices[u][1] else "none",
             )
             for u in targets
         ]
     )
     return targets
+
+
+def _default_email(kind: str, email: bool = True) -> bool:
+    return email and kind not in EMAIL_OFF_BY_DEFAULT
+
+
+async def _choices(user_ids: list[int], kind: str, email: bool) -> dict[int, tuple[bool, bool]]:
+    """(in the app, by mail) per user for one kind: their setting, else the default."""
+    rows = await NotificationSetting.select(
+        NotificationSetting.user, NotificationSetting.in_app, NotificationSetting.email
+    ).where(NotificationSetting.user.is_in(user_ids) & (NotificationSetting.kind == kind))
+    chosen = {r["user"]: (r["in_app"], r["email"]) for r in rows}
+    default = (True, _default_email(kind, email))
+    return {u: chosen.get(u, default) for u in user_ids}
+
+
+@dataclass(frozen=True)
+class KindSetting:
+    """One line of the settings page: a kind of notification and how the user gets it."""
+
+    kind: str
+    label: str
+    in_app: bool
+    email: bool
+
+
+def _role_of(user: dict) -> str:
+    return user["role"] if user["role"] in KINDS_BY_ROLE else "member"
+
+
+async def list_notification_settings(user_id: int) -> list[KindSetting]:
+    """The kinds the user's role can receive, each with the user's choice (or the default)."""
+    user = await User.select(User.role).where(User.id == user_id).first()
+    if user is None:
+        raise NotFound("用户不存在。")
+    rows = await NotificationSetting.select(
+        NotificationSetting.kind, NotificationSetting.in_app, NotificationSetting.email
+    ).where(NotificationSetting.user == user_id)
+    chosen = {r["kind"]: (r["in_app"], r["email"]) for r in rows}
+    out = []
+    for kind in KINDS_BY_ROLE[_role_of(user)]:
+        in_app, mail = chosen.get(kind, (True, _default_email(kind)))
+        out.append(KindSetting(kind, KIND_LABELS[kind], in_app, mail))
+    return out
+
+
+def _summary(settings: list[KindSetting]) -> dict[str, list[str]]:
+    return {
+        "in_app_off": [s.label for s in settings if not s.in_app],
+        "email_off": [s.label for s in settings if not s.email],
+    }
+
+
+async def save_notification_settings(
+    user_id: int, actor: Actor, *, in_app: set[str], email: set[str]
+) -> list[KindSetting]:
+    """Set, for every kind the user's role can receive, whether it shows in the app (``in_app``:
+    the kinds ticked) and whether it is mailed (``email``). Unknown kinds are refused
+    (``ValidationFailed``); audited as ``notification.settings`` with what changed."""
+    before = await list_notification_settings(user_id)
+    known = {s.kind for s in before}
+    unknown = (in_app | email) - known
+    if unknown:
+        raise ValidationFailed("通知设置中有无法识别的通知类型，请刷新页面后重试。")
+    now = clock.now()
+    async with write_transaction():
+        await NotificationSetting.delete().where(NotificationSetting.user == user_id)
+        await NotificationSetting.insert(
+            *[
+                NotificationSetting(
+                    user=user_id, kind=k, in_app=k in in_app, email=k in email, updated_at=now
+                )
+                for k in sorted(known)
+            ]
+        )
+        after = [KindSetting(s.kind, s.label, s.kind in in_app, s.kind in email) for s in before]
+        if after != before:
+            await record(
+                actor,
+                "notification.settings",
+                "user",
+                user_id,
+                before=_summary(before),
+                after=_summary(after),
+            )
+    return after
 
 
 async def unread_count(user_id: int) -> int:

@@ -1,4 +1,4 @@
-from piccolo.columns import ForeignKey, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -51,3 +51,17 @@ class Notification(Table, tablename="notification"):
     email_status = Varchar(length=10, default="none", index=True)
     emailed_at = Timestamptz(null=True, default=None)
     email_error = Text(default="")
+
+
+class NotificationSetting(Table, tablename="notification_setting"):
+    """A user's choice for one kind of notification (no row: the kind's default). ``in_app``
+    off: the notification no longer counts in the bell's unread number (it stays in the list);
+    ``email`` off: no mail of that kind. Both off: nothing of that kind is written at all."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=30)
+    in_app = Boolean(default=True)
+    email = Boolean(default=True)
+    updated_at = Timestamptz(default=TimestamptzNow())

@@ -1,4 +1,5 @@
-"""The notifications page (``/notifications``) and marking notifications read (HTML)."""
+"""The notifications page (``/notifications``), marking notifications read, and each user's
+notification settings (``/account/notifications``) (HTML)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from marketplace.core.errors import ValidationFailed
 from marketplace.notifications import services
-from marketplace.web.forms import local_path, see_other
+from marketplace.web.forms import actor_of, local_path, read_form, see_other
 from marketplace.web.guards import requires_login
 from marketplace.web.params import MAX_ID, parse_int
 
@@ -62,3 +63,41 @@ class NotificationController(Controller):
     async def read_all(self, request: Request) -> Redirect:
         await services.mark_all_read(request.user.id)
         return see_other(request.app.route_reverse("notifications:list") + "?done=all")
+
+
+class NotificationSettingsController(Controller):
+    """Per kind of notification: shown in the app (the bell) and/or mailed."""
+
+    path = "/account/notifications"
+    guards = [requires_login]
+    include_in_schema = False
+
+    @get("/", name="account:notifications")
+    async def settings(self, request: Request) -> Template:
+        return Template(
+            "notifications/settings.html",
+            context={
+                "settings": await services.list_notification_settings(request.user.id),
+                "done": request.query_params.get("done"),
+            },
+        )
+
+    @post("/", name="account:notifications:save")
+    async def save(self, request: Request) -> Template | Redirect:
+        form = await read_form(request)
+        in_app = {k.removeprefix("in_app_") for k, v in form.items() if k.startswith("in_app_") and v == "1"}
+        email = {k.removeprefix("email_") for k, v in form.items() if k.startswith("email_") and v == "1"}
+        try:
+            await services.save_notification_settings(
+                request.user.id, actor_of(request), in_app=in_app, email=email
+            )
+        except ValidationFailed as exc:
+            return Template(
+                "notifications/settings.html",
+                status_code=exc.status_code,
+                context={
+                    "settings": await services.list_notification_settings(request.user.id),
+                    "message": exc.message,
+                },
+            )
+        return see_other(request.app.route_reverse("account:notifications") + "?done=saved")

@@ -52,7 +52,7 @@ SUBMIT_DESCRIPTION = (
     "提交要求（缺少或不符的每一项都在 400 的 errors 中列出）：summary、understanding、approach、"
     "data_needs、team、pilot_plan、success_indicators 均不为空；capability_answers 对场景要求的每项能力"
     "都有说明（错误键 capability_<能力 id>）；timeline 至少一个里程碑，每个含 title、due（YYYY-MM-DD）"
-    "和 deliverable；cost_estimate（元，不为负数）；declaration_accepted 为 true；联合体邀请均已接受，"
+    "和 deliverable；cost_estimate（整数，单位元；页面上以万元显示和填写）；declaration_accepted 为 true；联合体邀请均已接受，"
     "各方 work_share 合计 100（错误键 consortium）。"
 )
 WRITE_RAISES = [ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound, Conflict]

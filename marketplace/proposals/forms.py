@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from marketplace.core.money import wan_text
 from marketplace.proposals.services import TEXT_FIELDS, MemberProposal
 
 EMPTY_MILESTONE_ROWS = 2
@@ -26,8 +27,7 @@ def changes_from_form(form: dict[str, str], capability_ids: list[int]) -> dict:
         {"title": r.get("title", ""), "due": r.get("due", ""), "deliverable": r.get("deliverable", "")}
         for _, r in sorted(rows.items())
     ]
-    cost = form.get("cost_estimate", "").strip().replace(",", "").replace("，", "")
-    changes["cost_estimate"] = int(cost) if cost.isdigit() else (None if cost == "" else cost)
+    changes["cost_estimate"] = form.get("cost_estimate", "")  # 万元 as typed: read by the service
     changes["declaration_accepted"] = form.get("declaration_accepted") in ("1", "on", "true")
     changes["disclose_name"] = form.get("disclose_name") in ("1", "on", "true")
     return changes
@@ -41,7 +41,7 @@ def form_from_proposal(proposal: MemberProposal) -> dict:
     for i, milestone in enumerate(proposal.timeline or []):
         for part in ("title", "due", "deliverable"):
             form[f"milestone_{part}_{i}"] = milestone.get(part, "")
-    form["cost_estimate"] = "" if proposal.cost_estimate is None else str(proposal.cost_estimate)
+    form["cost_estimate"] = wan_text(proposal.cost_estimate)
     form["declaration_accepted"] = "1" if proposal.declaration_accepted else ""
     form["disclose_name"] = "1" if proposal.disclose_name else ""
     return form

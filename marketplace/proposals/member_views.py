@@ -16,6 +16,7 @@ from litestar.response import File, Redirect, Template
 
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
+from marketplace.core.money import format_wan
 from marketplace.proposals import attachments as pa
 from marketplace.proposals import consortium as pc
 from marketplace.proposals import forms as pf
@@ -173,18 +174,21 @@ class MemberProposalController(Controller):
         status_code=200,
     )
     async def autosave(self, request: Request, proposal_id: Id) -> Response:
-        """Called by static/js/proposal-form.js every few seconds and on change: saves the form,
-        answers JSON ``{"saved_at": "HH:MM"}`` or ``{"detail", "errors"}``."""
+        """Called by static/js/proposal-form.js every few seconds and on change: saves every valid
+        field of the form and answers JSON ``{"saved_at": "HH:MM"}``, plus ``detail`` and
+        ``errors`` (field -> Chinese message) for the fields it could not save; 409 ``{"detail"}``
+        once the proposal is locked."""
         form = await read_form(request)
         proposal = await ps.get_member_proposal(proposal_id, request.user)
         changes = pf.changes_from_form(form, [c.capability for c in proposal.capabilities])
         try:
-            when = await ps.save_proposal(proposal_id, actor_of(request), changes)
-        except ValidationFailed as exc:
-            return Response({"detail": exc.message, "errors": exc.errors}, status_code=400)
+            saved = await ps.save_valid_fields(proposal_id, actor_of(request), changes)
         except Conflict as exc:
             return Response({"detail": exc.message}, status_code=409)
-        return Response({"saved_at": clock.to_park_time(when).strftime("%H:%M")})
+        answer: dict = {"saved_at": clock.to_park_time(saved.saved_at).strftime("%H:%M")}
+        if saved.errors:
+            answer.update(detail=saved.summary, errors=saved.errors)
+        return Response(answer)
 
     @post(
         "/proposals/{proposal_id:int}/submit",
@@ -255,7 +259,7 @@ class MemberProposalController(Controller):
         warning = ""
         budget = proposal.scenario_row.budget_max
         if request.query_params.get("warn") and budget is not None and (proposal.cost_estimate or 0) > budget:
-            warning = f"费用估算高于场景预算上限（{budget:,} 元），评审时可能因此扣分。"
+            warning = f"费用估算高于场景预算上限（{format_wan(budget)}），评审时可能因此扣分。"
         return Template("proposals/receipt.html", context={"p": proposal, "v": version, "warning": warning})
 
     @get("/proposals/{proposal_id:int}/versions/{number:int}", name="member:proposals:version")

@@ -4,9 +4,13 @@ Out (a proposal, its consortium, its receipt, its versions)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import msgspec
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET, Meta, UnsetType
+
+# Stored and exchanged in 元; pages show and take 万元 (``core.money``).
+Yuan = Annotated[int, Meta(description="金额，单位元（整数）；页面上以万元显示和填写。")]
 
 
 class Milestone(msgspec.Struct, forbid_unknown_fields=True):
@@ -26,7 +30,7 @@ class ProposalPatch(msgspec.Struct, forbid_unknown_fields=True):
     data_needs: str | UnsetType = UNSET
     team: str | UnsetType = UNSET
     timeline: list[Milestone] | UnsetType = UNSET
-    cost_estimate: int | UnsetType | None = UNSET  # yuan
+    cost_estimate: Yuan | UnsetType | None = UNSET
     pilot_plan: str | UnsetType = UNSET
     success_indicators: str | UnsetType = UNSET
     declaration_accepted: bool | UnsetType = UNSET
@@ -73,7 +77,7 @@ class ProposalOut(ProposalSummaryOut):
     data_needs: str = ""
     team: str = ""
     timeline: list[dict] = []
-    cost_estimate: int | None = None
+    cost_estimate: Yuan | None = None
     pilot_plan: str = ""
     success_indicators: str = ""
     declaration_accepted: bool = False

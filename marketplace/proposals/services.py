@@ -31,6 +31,7 @@ from marketplace.core.audit import Actor, record
 from marketplace.core.db import constraint_name, for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from marketplace.core.mail import send_mail
+from marketplace.core.money import AmountError, format_wan, parse_amount
 from marketplace.core.outbox import enqueue
 from marketplace.core.text import clean_text, control_characters_message, has_control_characters
 from marketplace.notifications.services import Message, notify
@@ -267,6 +268,16 @@ def clean_changes(changes: dict) -> dict:
 
     ``ValidationFailed`` for a wrong type or an overlong text (nothing is written); missing and
     empty values are fine in a draft."""
+    values, errors = sort_changes(changes)
+    if errors:
+        raise ValidationFailed("请修改标出的内容后再保存。", errors)
+    return values
+
+
+def sort_changes(changes: dict) -> tuple[dict, dict[str, str]]:
+    """Split a (partial) save into the values fit to write and a Chinese message per bad field.
+    The cost may be a number of yuan or the text typed in the form's 万元 field
+    (``core.money.parse_amount``: "150万", "1,500,000" …)."""
     errors: dict[str, str] = {}
     values: dict = {}
     for name, value in changes.items():
@@ -312,7 +323,13 @@ def clean_changes(changes: dict) -> dict:
             else:
                 values[name] = rows
         elif name == "cost_estimate":
-            if value is None or value == "":
+            if isinstance(value, str):
+                try:
+                    value = parse_amount(value)
+                except AmountError as exc:
+                    errors[name] = f"{FIELD_LABELS[name]}：{exc}"
+                    continue
+            if value is None:
                 values[name] = None
             elif isinstance(value, bool) or not isinstance(value, int):
                 errors[name] = "费用估算应为整数（元）。"
@@ -327,9 +344,7 @@ def clean_changes(changes: dict) -> dict:
                 values[name] = value
         else:
             errors[name] = f"未知字段：{name}。"
-    if errors:
-        raise ValidationFailed("请修改标出的内容后再保存。", errors)
-    return values
+    return values, errors
 
 
 def clean_reason(reason: str | None) -> str:
@@ -370,12 +385,42 @@ def _clean_timeline(value) -> tuple[list[dict], str | None]:
 
 
 async def save_proposal(proposal_id: int, actor: Actor, changes: dict) -> dt.datetime:
-    """Write the given fields (a partial update: autosave or the form's save button) to the
-    working copy; returns ``autosaved_at``. No completeness check: that is ``submit_proposal``'s.
-    A submitted proposal stays submitted: the last submitted version is what counts until the
-    company submits again."""
+    """Write the given fields (a partial update: the API's PATCH) to the working copy; returns
+    ``autosaved_at``. ``ValidationFailed`` when any field is bad: then nothing is written. No
+    completeness check: that is ``submit_proposal``'s. A submitted proposal stays submitted: the
+    last submitted version is what counts until the company submits again."""
+    return await _save(proposal_id, actor, clean_changes(changes))
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What ``save_valid_fields`` did: when, and the fields it left unsaved with the reason."""
+
+    saved_at: dt.datetime
+    errors: dict[str, str]
+
+    @property
+    def summary(self) -> str:
+        """One Chinese sentence naming the unsaved fields ("" when everything was saved)."""
+        if not self.errors:
+            return ""
+        names = "、".join(
+            dict.fromkeys(FIELD_LABELS.get(k, FIELD_LABELS["capability_answers"]) for k in self.errors)
+        )
+        return f"其他内容已保存；{names}有误，未保存，请修改。"
+
+
+async def save_valid_fields(proposal_id: int, actor: Actor, changes: dict) -> SaveOutcome:
+    """Write every field that passes its checks and leave the bad ones as they were (autosave
+    and the form's save button: one mistyped field never loses the other edits). The errors
+    say, per field, why it was not saved. Raises what ``save_proposal`` raises besides
+    ``ValidationFailed``."""
+    values, errors = sort_changes(changes)
+    return SaveOutcome(await _save(proposal_id, actor, values), errors)
+
+
+async def _save(proposal_id: int, actor: Actor, values: dict) -> dt.datetime:
     member = await member_of(actor)
-    values = clean_changes(changes)
     async with write_transaction():
         await lock_for_write(proposal_id, member)
         now = clock.now()
@@ -433,7 +478,7 @@ async def submission_problems(
             errors["timeline"] = "；".join(problems) + "。"
     cost = proposal.get("cost_estimate")
     if cost is None:
-        errors["cost_estimate"] = "请填写费用估算（元）。"
+        errors["cost_estimate"] = "请填写费用估算（万元）。"
     elif cost < 0:
         errors["cost_estimate"] = "费用估算不能为负数。"
     if not proposal.get("declaration_accepted"):
@@ -653,7 +698,7 @@ async def submit_proposal(proposal_id: int, actor: Actor) -> Receipt:
     warnings = []
     if scenario["budget_max"] is not None and proposal["cost_estimate"] > scenario["budget_max"]:
         warnings.append(
-            f"费用估算 {proposal['cost_estimate']:,} 元高于场景预算上限 {scenario['budget_max']:,} 元，"
+            f"费用估算 {format_wan(proposal['cost_estimate'])}高于场景预算上限 {format_wan(scenario['budget_max'])}，"
             "评审时可能因此扣分。"
         )
     receipt = Receipt(proposal_id, number, version, now, digest, scenario["title"], tuple(warnings))

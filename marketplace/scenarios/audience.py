@@ -10,7 +10,7 @@ from __future__ import annotations
 from marketplace.accounts.tables import User
 from marketplace.companies.tables import Company, CompanyCapability
 from marketplace.core import events
-from marketplace.scenarios.events import ParticipantsWanted
+from marketplace.scenarios.events import ConcernedStaffWanted, ParticipantsWanted
 from marketplace.scenarios.tables import Question, Scenario, ScenarioCapability, ScenarioFollow
 
 
@@ -34,6 +34,25 @@ async def department_staff(department_id: int, *, cdo_only: bool = False) -> lis
     if cdo_only:
         where &= User.is_cdo == True
     return [r["id"] for r in await User.select(User.id).where(where)]
+
+
+async def concerned_staff(scenario_id: int, department_id: int) -> list[int]:
+    """Who hears about a new question on the scenario: its department's active staff who run
+    scenarios (an evaluator who is not also CDO only evaluates what is assigned to them), and
+    the users assigned to this scenario as the later stages report them
+    (``ConcernedStaffWanted``: the evaluation's evaluators). Never anyone of another department
+    by department, and never admins as such."""
+    rows = await User.select(User.id, User.is_cdo, User.is_evaluator).where(
+        (User.department == department_id) & (User.role == "staff") & (User.active == True)
+    )
+    users = {r["id"] for r in rows if r["is_cdo"] or not r["is_evaluator"]}
+    assigned: set[int] = set()
+    for found in await events.publish(ConcernedStaffWanted(scenario_id)):
+        assigned |= found
+    if assigned:
+        active = await User.select(User.id).where(User.id.is_in(sorted(assigned)) & (User.active == True))
+        users |= {r["id"] for r in active}
+    return sorted(users)
 
 
 async def companies_matching(scenario_id: int) -> set[int]:

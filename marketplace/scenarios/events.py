@@ -23,3 +23,12 @@ class ParticipantsWanted:
     (``set[int]``). Used to address amendments, extensions, cancellations and reminders."""
 
     scenario_id: int
+
+
+@dataclass(frozen=True)
+class ConcernedStaffWanted:
+    """Who works on the scenario beyond its department's own staff: handlers return the ids of
+    users assigned to it (``set[int]``; the evaluation assigns evaluators). Used to address
+    questions to the people concerned only."""
+
+    scenario_id: int

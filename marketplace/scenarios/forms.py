@@ -12,11 +12,11 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marketplace.core import clock
 from marketplace.core.errors import ValidationFailed
+from marketplace.core.money import AmountError, parse_amount, wan_text
 from marketplace.scenarios.status import DOMAINS
 
 TEXT_LIMITS = {
@@ -131,14 +131,6 @@ def local_datetime_value(value: dt.datetime | None) -> str:
     return clock.to_park_time(value).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
-def wan_value(yuan: int | None) -> str:
-    """Yuan as the 万元 figure typed in the form: 300000 -> '30', 305000 -> '30.5'."""
-    if yuan is None:
-        return ""
-    text = f"{Decimal(yuan) / 10_000:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def _row_indexes(form: Mapping[str, str], prefix: str) -> list[int]:
     pattern = re.compile(rf"^{prefix}_(\d{{1,3}})$")
     return sorted({int(m[1]) for key in form if (m := pattern.match(key))})
@@ -160,15 +152,13 @@ def parse_scenario_form(
     values["domain"] = (form.get("domain") or "").strip()
 
     for name in ("budget_min", "budget_max"):
-        raw = (form.get(name) or "").strip().replace(",", "").replace("，", "")
-        if raw:
-            try:
-                wan = Decimal(raw)
-                if not wan.is_finite() or wan < 0 or wan > 1_000_000:
-                    raise InvalidOperation
-                values[name] = int(wan * 10_000)
-            except InvalidOperation:
-                errors[name] = f"{FIELD_LABELS[name]}请填写以万元为单位的数字，如 30 或 12.5。"
+        try:
+            amount = parse_amount(form.get(name))
+        except AmountError as exc:
+            errors[name] = f"{FIELD_LABELS[name]}：{exc}"
+        else:
+            if amount is not None:
+                values[name] = amount
     raw = (form.get("pilot_months") or "").strip()
     if raw:
         if raw.isdigit() and 1 <= int(raw) <= 120:
@@ -378,8 +368,8 @@ def form_values(
 ) -> dict[str, str]:
     form: dict[str, str] = {name: getattr(data, name) for name in TEXT_FIELDS}
     form["domain"] = data.domain
-    form["budget_min"] = wan_value(data.budget_min)
-    form["budget_max"] = wan_value(data.budget_max)
+    form["budget_min"] = wan_text(data.budget_min)
+    form["budget_max"] = wan_text(data.budget_max)
     form["pilot_months"] = str(data.pilot_months or "")
     form["question_deadline"] = local_datetime_value(data.question_deadline)
     form["proposal_deadline"] = local_datetime_value(data.proposal_deadline)

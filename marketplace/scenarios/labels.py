@@ -54,6 +54,7 @@ AUDIT_ACTION_LABELS = {
     "scenario.detach": "删除附件",
     "scenario.publish_result": "公布结果",
     "scenario.invite_company": "邀请企业申报",
+    "scenario.invite_company_by_email": "邮件邀请企业注册并申报",
     **{f"scenario.{name}": label for name, label in TRANSITION_ACTION_LABELS.items()},
     "scenario.follow": "关注",
     "scenario.unfollow": "取消关注",
@@ -62,3 +63,6 @@ AUDIT_ACTION_LABELS = {
     "question.edit_answer": "修改答复",
 }
 AUDIT_ENTITY_LABELS = {"scenario": "场景", "question": "问题"}
+
+# How staff invited a company to apply (the match page and the invitation record).
+INVITATION_CHANNEL_LABELS = {"in_app": "站内通知", "email": "注册邀请邮件"}

@@ -24,3 +24,8 @@ def staff_scenario_page(scenario_id: int) -> str:
 @mirrors("feeds:scenarios")
 def scenario_feed() -> str:
     return "/feeds/scenarios.atom"
+
+
+@mirrors("scenarios:invitation:register")
+def invited_registration_page(token: str) -> str:
+    return f"/register/invited/{token}"

@@ -4,7 +4,8 @@ answer, and answers are published on the scenario page without naming the asking
 ``NotAllowed`` for a user who may not ask or answer, ``Conflict`` when the scenario is not open
 or the question deadline has passed, ``ValidationFailed`` for an empty or overlong text. Each
 change is audited, reaches the search index (the scenario's public Q&A) and notifies: new
-questions the department's staff (in the app only), answers the member who asked.
+questions the people concerned (``audience.concerned_staff``; in the app only unless they ask for
+mail), answers the member who asked.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ async def ask_question(scenario_id: int, actor: Actor, text: str) -> int:
         await question.save()
         await record(actor, "question.ask", "question", question.id, after={"scenario": scenario_id})
         await notify(
-            await audience.department_staff(row["department"]),
+            await audience.concerned_staff(scenario_id, row["department"]),
             Message(
                 "question_asked",
                 f"新的提问：{row['title']}",

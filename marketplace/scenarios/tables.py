@@ -126,3 +126,25 @@ class ScenarioAttachment(Table, tablename="scenario_attachment"):
     sha256 = Varchar(length=64)
     uploaded_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
     uploaded_at = Timestamptz(default=TimestamptzNow())
+
+
+class ScenarioInvitation(Table, tablename="scenario_invitation"):
+    """Staff invited a member company to apply to a scenario: who invited which company, when,
+    and by which channel: ``in_app`` (the company's users were notified; ``users_notified`` of
+    them) or ``email`` (the company has no account yet: its contact was mailed a link to
+    register, ``email`` the address; ``token_hash`` that link, used up at ``claimed_at``).
+    A resend is a new row (``resend`` true), so the record keeps every invitation."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+
+    scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
+    company = ForeignKey(Company, on_delete=OnDelete.cascade, index=True)
+    channel = Varchar(length=10)
+    invited_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    users_notified = Integer(default=0)
+    email = Varchar(length=254, default="")
+    resend = Boolean(default=False)
+    token_hash = Varchar(length=64, unique=True, null=True, default=None)
+    expires_at = Timestamptz(null=True, default=None)
+    claimed_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())

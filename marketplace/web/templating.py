@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment
 
 from marketplace.core import clock
+from marketplace.core.money import format_wan
 
 
 def park_datetime(value: dt.datetime | None) -> str:
@@ -30,11 +31,10 @@ def iso(value: dt.datetime | None) -> str:
 
 
 def money(value: int | None) -> str:
-    """Yuan as 万元, the unit budgets are read in: 300000 -> '30 万元'."""
+    """Yuan as 万元, the unit budgets and costs are read in: 300000 -> '30 万元'."""
     if value is None:
         return "面议"
-    wan = value / 10_000
-    return f"{wan:,.0f} 万元" if wan == int(wan) else f"{wan:,.1f} 万元"
+    return format_wan(value)
 
 
 def budget_range(low: int | None, high: int | None) -> str:

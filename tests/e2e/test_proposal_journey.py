@@ -86,7 +86,7 @@ def test_two_members_form_a_consortium_and_submit_twice(page: Page, browser: Bro
     page.get_by_label("第 1 个里程碑名称").fill("需求调研与方案设计")
     page.get_by_label("第 1 个里程碑日期").fill("2027-03-01")
     page.get_by_label("第 1 个里程碑交付成果").fill("调研报告")
-    page.get_by_label("费用估算（元，整数）").fill("300000")
+    page.get_by_label("费用估算（万元）").fill("30")
     page.get_by_label(re.compile("本企业（联合体）承诺")).check()
     page.get_by_role("button", name="提交方案").click()
     expect(page.get_by_role("heading", name="方案提交回执")).to_be_visible()

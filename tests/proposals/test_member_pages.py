@@ -31,7 +31,7 @@ def form_of(w, **overrides) -> dict:
             "milestone_title_0": "需求调研",
             "milestone_due_0": "2027-01-15",
             "milestone_deliverable_0": "调研报告",
-            "cost_estimate": "800000",
+            "cost_estimate": "80",  # 万元
             "declaration_accepted": "1",
         }
     )
@@ -67,6 +67,7 @@ async def test_start_fill_submit_and_see_the_receipt(client, w):
     assert row["number"] in receipt.text and row["content_hash"] in receipt.text and "第 1 版" in receipt.text
     version = await client.get(f"/member/proposals/{pid}/versions/1")
     assert version.status_code == 200 and "调研报告" in version.text and row["content_hash"] in version.text
+    assert row["cost_estimate"] == 800_000 and "80 万元" in version.text  # typed, stored and shown
     assert (await client.get(f"/member/proposals/{pid}/versions/2")).status_code == 404
     await sign_in(client, w["sme_manager"])
     assert (await client.get(f"/member/proposals/{pid}/receipt")).status_code == 404
@@ -89,6 +90,68 @@ async def test_autosave_endpoint_saves_and_answers_the_time(client, w):
     await sign_in(client, w["lead_user"])  # (the first session has expired by then)
     r = await client.post(f"/member/proposals/{pid}/autosave", data={"_csrf_token": token, "summary": "晚了"})
     assert r.status_code == 409 and "已截止" in r.json()["detail"]
+
+
+async def test_autosave_keeps_every_valid_field_and_marks_the_bad_one(client, w):
+    pid = await ps.create_draft(w["scenario"], actor(w["lead_user"]))
+    await sign_in(client, w["lead_user"])
+    token = await csrf_token(client, f"/member/proposals/{pid}/edit")
+    r = await client.post(
+        f"/member/proposals/{pid}/autosave",
+        data={"_csrf_token": token, "summary": "摘要写好了", "team": "五人团队", "cost_estimate": "150万块"},
+    )
+    assert r.status_code == 200
+    body = r.json()
+    assert body["saved_at"] == "10:00" and "cost_estimate" in body["errors"]
+    assert "无法识别金额「150万块」" in body["errors"]["cost_estimate"] and "费用估算" in body["detail"]
+    row = (
+        await Proposal.select(Proposal.summary, Proposal.team, Proposal.cost_estimate)
+        .where(Proposal.id == pid)
+        .first()
+    )
+    assert row == {"summary": "摘要写好了", "team": "五人团队", "cost_estimate": None}
+    page = await client.get(f"/member/proposals/{pid}/edit")
+    assert "摘要写好了" in page.text and "五人团队" in page.text
+
+
+@pytest.mark.parametrize("typed", ["150万", "150 万元", "1,500,000", "1500000元", "１５０万"])
+async def test_the_cost_is_read_in_wan_yuan_however_it_is_written(client, w, typed):
+    pid = await ps.create_draft(w["scenario"], actor(w["lead_user"]))
+    await sign_in(client, w["lead_user"])
+    token = await csrf_token(client, f"/member/proposals/{pid}/edit")
+    r = await client.post(
+        f"/member/proposals/{pid}/autosave", data={"_csrf_token": token, "cost_estimate": typed}
+    )
+    assert r.status_code == 200 and r.json() == {"saved_at": "10:00"}
+    assert (await Proposal.select(Proposal.cost_estimate).where(Proposal.id == pid).first())[
+        "cost_estimate"
+    ] == 1_500_000
+    page = await client.get(f"/member/proposals/{pid}/edit")
+    assert "费用估算（万元）" in page.text and 'value="150"' in page.text
+
+
+async def test_a_cost_above_the_budget_is_told_in_wan_yuan_on_the_receipt(client, w):
+    await sign_in(client, w["lead_manager"])
+    r = await post_form(client, f"/member/scenarios/{w['scenario']}/proposals", {})
+    pid = int(re.search(r"/member/proposals/(\d+)/edit", r.headers["location"])[1])
+    r = await post_form(
+        client, f"/member/proposals/{pid}/edit", form_of(w, cost_estimate="120万", action="submit")
+    )
+    receipt = await client.get(r.headers["location"])
+    assert "费用估算高于场景预算上限（100 万元）" in receipt.text
+
+
+async def test_the_save_button_shows_a_bad_cost_beside_the_field_and_keeps_what_was_typed(client, w):
+    pid = await ps.create_draft(w["scenario"], actor(w["lead_user"]))
+    await sign_in(client, w["lead_user"])
+    r = await post_form(
+        client,
+        f"/member/proposals/{pid}/edit",
+        {"summary": "保存按钮的摘要", "cost_estimate": "很多钱"},
+        token_from=f"/member/proposals/{pid}/edit",
+    )
+    assert r.status_code == 400 and "无法识别金额「很多钱」" in r.text
+    assert 'value="很多钱"' in r.text and "保存按钮的摘要" in r.text  # nothing typed is lost on the page
 
 
 async def test_other_companies_get_404_and_invitees_answer_on_their_page(client, w):
