@@ -131,6 +131,7 @@ def _route_handlers() -> list:
     from marketplace.proposals.member_views import MemberProposalController
     from marketplace.proposals.staff_views import StaffProposalController
     from marketplace.scenarios.authoring_views import ScenarioAuthoringController
+    from marketplace.scenarios.follow_api import ScenarioFollowApiController
     from marketplace.scenarios.invitation_views import InvitedRegistrationController
     from marketplace.scenarios.participation_views import FeedController, ScenarioParticipationController
     from marketplace.scenarios.staff_views import StaffAreaController
@@ -161,6 +162,7 @@ def _route_handlers() -> list:
         ProposalSearchApiController,
         SuggestionApiController,
         ScenarioAuthoringController,
+        ScenarioFollowApiController,
         ScenarioParticipationController,
         FeedController,
         NotificationController,

@@ -115,6 +115,8 @@ class Settings:
     mail: MailConfig
     search: SearchConfig = field(default_factory=lambda: SearchConfig(url=None))
     ops: OpsConfig = field(default_factory=OpsConfig)
+    # Days after a result's publication during which an applicant may lodge an objection (质疑).
+    objection_days: int = 10
 
 
 def parse_database_url(url: str | None, var_dir: Path) -> DatabaseConfig:
@@ -317,6 +319,7 @@ def load_settings() -> Settings:
         ),
         search=load_search_config(),
         ops=load_ops_config(production),
+        objection_days=_int("OBJECTION_DAYS", 10, hi=365),
     )
 
 

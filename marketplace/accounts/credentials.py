@@ -7,6 +7,8 @@ import datetime as dt
 import hashlib
 import secrets
 
+from piccolo.custom_types import Combinable
+
 from marketplace.accounts.tables import ApiToken, User, UserSession
 from marketplace.core import clock
 from marketplace.core.principal import CurrentUser
@@ -107,6 +109,26 @@ async def end_session(token: str | None) -> None:
 
 async def end_all_sessions(user_id: int) -> None:
     await UserSession.delete().where(UserSession.user == user_id)
+
+
+async def end_other_sessions(user_id: int, keep_token: str | None) -> int:
+    """End every session of the user but the one whose cookie is ``keep_token``; how many."""
+    where: Combinable = UserSession.user == user_id
+    if keep_token:
+        where &= UserSession.token_hash != hash_secret(keep_token)
+    ids = [r["id"] for r in await UserSession.select(UserSession.id).where(where)]
+    if ids:
+        await UserSession.delete().where(UserSession.id.is_in(ids))
+    return len(ids)
+
+
+async def revoke_all_api_tokens(user_id: int) -> int:
+    """Revoke every live API token of the user; how many."""
+    where = (ApiToken.user == user_id) & ApiToken.revoked_at.is_null()
+    ids = [r["id"] for r in await ApiToken.select(ApiToken.id).where(where)]
+    if ids:
+        await ApiToken.update({ApiToken.revoked_at: clock.now()}).where(ApiToken.id.is_in(ids))
+    return len(ids)
 
 
 # --- API tokens -------------------------------------------------------------------------------

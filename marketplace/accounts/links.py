@@ -14,3 +14,13 @@ def password_reset_page(token: str) -> str:
 @mirrors("invitations:accept")
 def invitation_page(token: str) -> str:
     return f"/invitations/{token}"
+
+
+@mirrors("member:home")
+def member_home_page() -> str:
+    return "/member"
+
+
+@mirrors("account:email:confirm")
+def email_change_page(token: str) -> str:
+    return f"/account/email/confirm/{token}"

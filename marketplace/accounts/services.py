@@ -17,8 +17,19 @@ from typing import Any
 from piccolo.columns import Column
 from piccolo.custom_types import Combinable
 
-from marketplace.accounts.credentials import create_api_token, end_all_sessions, hash_secret
-from marketplace.accounts.links import invitation_page, password_reset_page
+from marketplace.accounts.credentials import (
+    create_api_token,
+    end_all_sessions,
+    end_other_sessions,
+    hash_secret,
+    revoke_all_api_tokens,
+)
+from marketplace.accounts.links import (
+    email_change_page,
+    invitation_page,
+    member_home_page,
+    password_reset_page,
+)
 from marketplace.accounts.passwords import (
     hash_password,
     hash_password_in_thread,
@@ -47,6 +58,7 @@ MAX_FAILURES = 10
 LOCK_MINUTES = 15
 RESET_LINK_HOURS = 2
 INVITATION_DAYS = 7
+EMAIL_CHANGE_HOURS = 24
 
 
 class LoginFailed(DomainError):
@@ -236,6 +248,25 @@ async def revoke_api_token(user_id: int, token_id: int, actor: Actor) -> None:
 # --- registration and approval ----------------------------------------------------------------
 
 
+def _check_application(
+    company_name: str, credit_code: str, size: str, contact_name: str, errors: dict[str, str]
+) -> tuple[str, str, str]:
+    """The membership application's company fields, cleaned (name, credit code, contact); a
+    message per bad field goes into ``errors``."""
+    company_name = company_name.strip()
+    if not 2 <= len(company_name) <= 120:
+        errors["company_name"] = "请填写企业全称（2–120 个字符）。"
+    credit_code = credit_code.strip().upper()
+    if not is_valid_credit_code(credit_code):
+        errors["credit_code"] = "统一社会信用代码应为 18 位，且校验位正确，请核对营业执照。"
+    if size not in ("large", "sme"):
+        errors["size"] = "请选择企业规模。"
+    contact_name = contact_name.strip()
+    if not 1 <= len(contact_name) <= 60:
+        errors["contact_name"] = "请填写联系人姓名。"
+    return company_name, credit_code, contact_name
+
+
 async def register_company(
     *,
     company_name: str,
@@ -251,17 +282,9 @@ async def register_company(
     Raises ``ValidationFailed`` with a message per field; nothing is stored then.
     """
     errors: dict[str, str] = {}
-    company_name = company_name.strip()
-    if not 2 <= len(company_name) <= 120:
-        errors["company_name"] = "请填写企业全称（2–120 个字符）。"
-    credit_code = credit_code.strip().upper()
-    if not is_valid_credit_code(credit_code):
-        errors["credit_code"] = "统一社会信用代码应为 18 位，且校验位正确，请核对营业执照。"
-    if size not in ("large", "sme"):
-        errors["size"] = "请选择企业规模。"
-    contact_name = contact_name.strip()
-    if not 1 <= len(contact_name) <= 60:
-        errors["contact_name"] = "请填写联系人姓名。"
+    company_name, credit_code, contact_name = _check_application(
+        company_name, credit_code, size, contact_name, errors
+    )
     email = _check_email(email, errors)
     problem = password_problem(password, email)
     if problem:
@@ -363,14 +386,29 @@ COMPANY_TRANSITIONS = {
     ("suspended", "approved"): "reinstate",
     ("approved", "suspended"): "suspend",
     ("pending", "suspended"): "suspend",
+    ("pending", "rejected"): "reject",
+}
+# What a company's users are told when an admin acts (the reason goes with it).
+_STATUS_MAILS = {
+    "reject": (
+        "数园区：贵企业的会员申请未通过",
+        "{name} 的会员申请未通过协会审核。\n\n原因：{reason}\n\n"
+        "请登录数园区，在会员中心按原因修改企业信息后重新提交申请：\n{link}\n",
+    ),
 }
 
 
 async def set_company_status(company_id: int, target: str, actor: Actor, reason: str = "") -> None:
-    """Approve, suspend or reinstate a member company (admins). ``Conflict`` if not allowed."""
+    """Approve, suspend, reinstate or reject (a pending application) a member company (admins).
+
+    Suspending and rejecting need a reason (``ValidationFailed``, nothing stored); ``Conflict``
+    if the company's status does not allow the action. A rejection's reason is kept on the
+    company (its users see it at home) and mailed to its users and its contact address."""
     async with write_transaction():
         row = await for_update(
-            Company.select(Company.status, Company.approved_at).where(Company.id == company_id)
+            Company.select(Company.name, Company.status, Company.approved_at, Company.contact_email).where(
+                Company.id == company_id
+            )
         ).first()
         if row is None:
             raise NotFound("企业不存在。")
@@ -379,8 +417,14 @@ async def set_company_status(company_id: int, target: str, actor: Actor, reason:
             raise Conflict("该企业当前状态不能进行此操作。")
         if target == "suspended" and not reason.strip():
             raise ValidationFailed("暂停会员资格需要填写原因。", {"reason": "请填写原因。"})
+        if target == "rejected" and not reason.strip():
+            raise ValidationFailed("驳回会员申请需要填写原因。", {"reason": "请填写原因。"})
         now = clock.now()
-        values: dict[Column | str, Any] = {Company.status: target, Company.updated_at: now}
+        values: dict[Column | str, Any] = {
+            Company.status: target,
+            Company.updated_at: now,
+            Company.rejection_reason: reason.strip() if target == "rejected" else "",
+        }
         if target == "approved" and row["approved_at"] is None:
             values[Company.approved_at] = now
         await Company.update(values).where(Company.id == company_id)
@@ -392,6 +436,84 @@ async def set_company_status(company_id: int, target: str, actor: Actor, reason:
             before={"status": row["status"]},
             after={"status": target},
             reason=reason.strip(),
+        )
+        await enqueue("company", company_id)
+    if action in _STATUS_MAILS:
+        await _mail_company(company_id, row, action, reason.strip())
+
+
+async def _mail_company(company_id: int, company: dict, action: str, reason: str) -> None:
+    """Mail an admin's decision to the company's active users and its contact address."""
+    users = await User.select(User.email).where((User.company == company_id) & (User.active == True))
+    recipients = sorted({u["email"] for u in users} | ({company["contact_email"]} - {""}))
+    subject, body = _STATUS_MAILS[action]
+    text = body.format(
+        name=company["name"], reason=reason, link=f"{get_settings().base_url}{member_home_page()}"
+    )
+    for address in recipients:
+        await send_mail(address, subject, text)
+
+
+async def reapply_company(
+    user_id: int,
+    *,
+    company_name: str,
+    credit_code: str,
+    size: str,
+    contact_name: str,
+    actor: Actor,
+) -> None:
+    """A rejected company's manager corrects the application and submits it again: the company
+    goes back to ``pending`` for the admins, the old reason is cleared (the audit log keeps it).
+
+    ``NotAllowed`` for anyone but the manager of a rejected company; ``ValidationFailed`` per
+    field as at registration (nothing stored then)."""
+    errors: dict[str, str] = {}
+    company_name, credit_code, contact_name = _check_application(
+        company_name, credit_code, size, contact_name, errors
+    )
+    async with write_transaction():
+        user = await User.select(User.company, User.is_company_manager).where(User.id == user_id).first()
+        if user is None or user["company"] is None or not user["is_company_manager"]:
+            raise NotAllowed("只有企业管理员可以重新提交会员申请。")
+        company_id = user["company"]
+        row = await for_update(
+            Company.select(Company.status, Company.name, Company.credit_code, Company.rejection_reason).where(
+                Company.id == company_id
+            )
+        ).first()
+        if row is None or row["status"] != "rejected":
+            raise NotAllowed("只有未通过审核的会员申请可以重新提交。")
+        others = Company.id != company_id
+        if "company_name" not in errors and await Company.exists().where(
+            others & (Company.name == company_name)
+        ):
+            errors["company_name"] = "该企业名称已被其他企业注册。"
+        if "credit_code" not in errors and await Company.exists().where(
+            others & (Company.credit_code == credit_code)
+        ):
+            errors["credit_code"] = "该统一社会信用代码已被其他企业注册。"
+        if errors:
+            raise ValidationFailed("请修改标出的内容后再提交。", errors)
+        await Company.update(
+            {
+                Company.name: company_name,
+                Company.credit_code: credit_code,
+                Company.size: size,
+                Company.contact_name: contact_name,
+                Company.status: "pending",
+                Company.rejection_reason: "",
+                Company.updated_at: clock.now(),
+            }
+        ).where(Company.id == company_id)
+        await record(
+            actor,
+            "company.reapply",
+            "company",
+            company_id,
+            before={"status": "rejected", "name": row["name"], "credit_code": row["credit_code"]},
+            after={"status": "pending", "name": company_name, "credit_code": credit_code},
+            reason=row["rejection_reason"],
         )
         await enqueue("company", company_id)
 
@@ -466,7 +588,16 @@ async def create_user(
     return user.id
 
 
-async def _issue_one_time_link(user_id: int, purpose: str, lifetime: dt.timedelta) -> str:
+LINK_PAGES = {
+    "password_reset": password_reset_page,
+    "invitation": invitation_page,
+    "email_change": email_change_page,
+}
+
+
+async def _issue_one_time_link(
+    user_id: int, purpose: str, lifetime: dt.timedelta, new_email: str = ""
+) -> str:
     token = secrets.token_urlsafe(32)
     now = clock.now()
     await OneTimeToken.insert(
@@ -476,10 +607,10 @@ async def _issue_one_time_link(user_id: int, purpose: str, lifetime: dt.timedelt
             user=user_id,
             created_at=now,
             expires_at=now + lifetime,
+            new_email=new_email,
         )
     )
-    page = password_reset_page if purpose == "password_reset" else invitation_page
-    return f"{get_settings().base_url}{page(token)}"
+    return f"{get_settings().base_url}{LINK_PAGES[purpose](token)}"
 
 
 async def send_set_password_link(user_id: int) -> str:
@@ -642,6 +773,7 @@ async def list_companies_for_admin(status: str | None, page: int, page_size: int
             Company.contact_name,
             Company.created_at,
             Company.approved_at,
+            Company.rejection_reason,
         )
         .where(where)
         .order_by(Company.status, ascending=False)
@@ -714,3 +846,165 @@ async def list_staff_accounts() -> list[StaffAccount]:
 
 async def count_staff_accounts() -> int:
     return await User.count().where(User.role == "staff")
+
+
+# --- the account page: change password, change e-mail ----------------------------------------
+
+
+async def _check_current_password(user_id: int, password: str) -> dict:
+    row = await User.select(User.id, User.email, User.password_hash).where(User.id == user_id).first()
+    if row is None:
+        raise NotFound("账号不存在。")
+    if not row["password_hash"] or not await verify_password_in_thread(row["password_hash"], password):
+        raise ValidationFailed("当前密码不正确。", {"current_password": "当前密码不正确。"})
+    return row
+
+
+@dataclass(frozen=True)
+class PasswordChanged:
+    """What changing the password ended: the user's other sessions and their API tokens."""
+
+    sessions_ended: int
+    tokens_revoked: int
+
+
+async def change_password(
+    user_id: int,
+    *,
+    current_password: str,
+    new_password: str,
+    confirm: str,
+    keep_session: str | None,
+    actor: Actor,
+) -> PasswordChanged:
+    """A signed-in user changes their password, proving the current one.
+
+    Every other session of the user ends and every API token is revoked (whoever may have known
+    the old password keeps no way in); the session ``keep_session`` (the caller's cookie) stays.
+    Raises ``ValidationFailed`` (wrong current password, a weak new one, confirmation differs);
+    nothing changes then. Audited as ``user.change_password``; the user is mailed a notice."""
+    row = await _check_current_password(user_id, current_password)
+    errors: dict[str, str] = {}
+    problem = password_problem(new_password, row["email"])
+    if problem:
+        errors["new_password"] = problem
+    elif new_password == current_password:
+        errors["new_password"] = "新密码不能与当前密码相同。"
+    if new_password != confirm:
+        errors["new_password_confirm"] = "两次输入的新密码不一致。"
+    if errors:
+        raise ValidationFailed("请修改标出的内容后再提交。", errors)
+    new_hash = await hash_password_in_thread(new_password)
+    async with write_transaction():
+        await User.update({User.password_hash: new_hash}).where(User.id == user_id)
+        sessions = await end_other_sessions(user_id, keep_session)
+        tokens = await revoke_all_api_tokens(user_id)
+        await record(
+            actor,
+            "user.change_password",
+            "user",
+            user_id,
+            after={"sessions_ended": sessions, "tokens_revoked": tokens},
+        )
+    await send_mail(
+        row["email"],
+        "数园区：您的密码已修改",
+        "您好：\n\n您的数园区账号密码刚刚被修改，其他设备上的登录已退出，API 令牌已全部撤销。"
+        "\n\n如非本人操作，请立即通过“忘记密码”重置密码并联系协会管理员。\n",
+    )
+    return PasswordChanged(sessions_ended=sessions, tokens_revoked=tokens)
+
+
+async def request_email_change(user_id: int, *, password: str, new_email: str, actor: Actor) -> str:
+    """Ask to change the account's e-mail: a one-time link (valid ``EMAIL_CHANGE_HOURS``) goes to
+    the new address, and the old address is told. Nothing changes until the link is used; an
+    earlier unused link for the same account stops working. Returns the link.
+
+    Raises ``ValidationFailed`` (wrong password, invalid or taken address, the same address)."""
+    errors: dict[str, str] = {}
+    new_email = _check_email(new_email, errors)
+    row = await _check_current_password(user_id, password)
+    if not errors and new_email == row["email"]:
+        errors["email"] = "新邮箱与当前邮箱相同。"
+    if not errors and await User.exists().where(User.email == new_email):
+        errors["email"] = "该邮箱已被其他账号使用。"
+    if errors:
+        raise ValidationFailed("请修改标出的内容后再提交。", errors)
+    async with write_transaction():
+        await OneTimeToken.update({OneTimeToken.used_at: clock.now()}).where(
+            (OneTimeToken.user == user_id)
+            & (OneTimeToken.purpose == "email_change")
+            & OneTimeToken.used_at.is_null()
+        )
+        link = await _issue_one_time_link(
+            user_id, "email_change", dt.timedelta(hours=EMAIL_CHANGE_HOURS), new_email=new_email
+        )
+        await record(actor, "user.request_email_change", "user", user_id, after={"email": new_email})
+    await send_mail(
+        new_email,
+        "数园区：请确认您的新邮箱",
+        f"您好：\n\n有人（希望是您）申请把数园区账号 {row['email']} 的登录邮箱改为本邮箱。"
+        f"请在 {EMAIL_CHANGE_HOURS} 小时内打开下面的链接确认，链接只能使用一次：\n\n{link}\n\n"
+        "如非本人操作，请忽略本邮件。\n",
+    )
+    await send_mail(
+        row["email"],
+        "数园区：有人申请修改您的登录邮箱",
+        f"您好：\n\n有人申请把您的数园区账号登录邮箱改为 {new_email}。"
+        "新邮箱确认之前，登录邮箱不会改变。\n\n如非本人操作，请立即修改密码并联系协会管理员。\n",
+    )
+    return link
+
+
+async def pending_email_change(token: str) -> str | None:
+    """The new address an unused, unexpired e-mail confirmation link would set, else None."""
+    if len(token) > 200:
+        return None
+    row = (
+        await OneTimeToken.select(OneTimeToken.new_email, OneTimeToken.used_at, OneTimeToken.expires_at)
+        .where((OneTimeToken.token_hash == hash_secret(token)) & (OneTimeToken.purpose == "email_change"))
+        .first()
+    )
+    if row is None or row["used_at"] is not None or row["expires_at"] < clock.now():
+        return None
+    return row["new_email"]
+
+
+async def confirm_email_change(token: str, ip_address: str = "") -> str:
+    """Use an e-mail confirmation link: the account's e-mail becomes the confirmed address, the
+    old address is told. Returns the new address. ``NotFound`` for an unknown, used or expired
+    link; ``Conflict`` if another account took the address meanwhile (nothing changes)."""
+    if await pending_email_change(token) is None:
+        raise NotFound("链接无效或已过期，请重新申请。")
+    async with write_transaction():
+        link = await for_update(
+            OneTimeToken.select(OneTimeToken.id, OneTimeToken.user, OneTimeToken.new_email).where(
+                (OneTimeToken.token_hash == hash_secret(token))
+                & (OneTimeToken.purpose == "email_change")
+                & OneTimeToken.used_at.is_null()
+            )
+        ).first()
+        if link is None:
+            raise NotFound("链接无效或已过期，请重新申请。")
+        await OneTimeToken.update({OneTimeToken.used_at: clock.now()}).where(OneTimeToken.id == link["id"])
+        user = await User.select(User.email).where(User.id == link["user"]).first()
+        assert user is not None  # a token belongs to a user (foreign key)
+        new_email = link["new_email"]
+        if await User.exists().where((User.email == new_email) & (User.id != link["user"])):
+            raise Conflict("该邮箱已被其他账号使用，请重新申请。")
+        await User.update({User.email: new_email}).where(User.id == link["user"])
+        await record(
+            Actor(user_id=link["user"], label=new_email, role="user", ip_address=ip_address),
+            "user.change_email",
+            "user",
+            link["user"],
+            before={"email": user["email"]},
+            after={"email": new_email},
+        )
+    await send_mail(
+        user["email"],
+        "数园区：您的登录邮箱已修改",
+        f"您好：\n\n您的数园区账号登录邮箱已改为 {new_email}，今后请用新邮箱登录，通知也将发往新邮箱。"
+        "\n\n如非本人操作，请立即联系协会管理员。\n",
+    )
+    return new_email

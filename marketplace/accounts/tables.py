@@ -66,13 +66,15 @@ class LoginThrottle(Table, tablename="login_throttle"):
 
 
 class OneTimeToken(Table, tablename="one_time_token"):
-    """An emailed one-time link: password reset or an invitation to join a company."""
+    """An emailed one-time link: password reset, an invitation to join a company, or the
+    confirmation of a new e-mail address (``new_email`` holds the address it confirms)."""
 
     id: Serial  # added by Piccolo; declared for the type checker
 
-    purpose = Varchar(length=20)  # password_reset | invitation
+    purpose = Varchar(length=20)  # password_reset | invitation | email_change
     token_hash = Varchar(length=64, unique=True)
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
+    new_email = Varchar(length=254, default="")

@@ -166,6 +166,19 @@ class AuthPagesController(Controller):
     async def accept_invitation(self, request: Request, token: Token) -> Template | Redirect:
         return await self._set_password(request, token, "invitation")
 
+    @get("/account/email/confirm/{token:str}", name="account:email:confirm")
+    async def email_confirm_form(self, token: Token) -> Template:
+        """A page with a button: opening the mailed link (mail scanners do) changes nothing."""
+        new_email = await services.pending_email_change(token)
+        if new_email is None:
+            raise NotFound("链接无效或已过期，请重新申请。")
+        return Template("accounts/confirm_email.html", context={"new_email": new_email, "done": False})
+
+    @post("/account/email/confirm/{token:str}", name="account:email:confirm:submit")
+    async def email_confirm(self, request: Request, token: Token) -> Template:
+        new_email = await services.confirm_email_change(token, client_address(request))
+        return Template("accounts/confirm_email.html", context={"new_email": new_email, "done": True})
+
 
 class AccountPagesController(Controller):
     path = "/account"
@@ -180,6 +193,44 @@ class AccountPagesController(Controller):
     @get("/", name="account")
     async def account(self, request: Request) -> Template:
         return await self._render(request)
+
+    @post("/password", name="account:password")
+    async def change_password(self, request: Request) -> Template:
+        form = await read_form(request)
+        try:
+            changed = await services.change_password(
+                request.user.id,
+                current_password=form.get("current_password", ""),
+                new_password=form.get("new_password", ""),
+                confirm=form.get("new_password_confirm", ""),
+                keep_session=request.cookies.get(SESSION_COOKIE),
+                actor=actor_of(request),
+            )
+        except ValidationFailed as exc:
+            return await self._render(
+                request, password_errors=exc.errors, password_message=exc.message, status_code=400
+            )
+        return await self._render(request, password_changed=changed)
+
+    @post("/email", name="account:email")
+    async def change_email(self, request: Request) -> Template:
+        form = await read_form(request)
+        try:
+            await services.request_email_change(
+                request.user.id,
+                password=form.get("password", ""),
+                new_email=form.get("email", ""),
+                actor=actor_of(request),
+            )
+        except ValidationFailed as exc:
+            return await self._render(
+                request,
+                email_errors=exc.errors,
+                email_message=exc.message,
+                email_form={"email": form.get("email", "")},
+                status_code=400,
+            )
+        return await self._render(request, email_sent=services.normalize_email(form.get("email", "")))
 
     @post("/tokens", name="account:tokens:create")
     async def create_token(self, request: Request) -> Template:

@@ -74,7 +74,7 @@ class AdminController(Controller):
     async def set_status(self, request: Request, company_id: Id) -> Redirect:
         form = await read_form(request)
         target = form.get("target", "")
-        if target not in ("approved", "suspended"):
+        if target not in ("approved", "suspended", "rejected"):
             raise ValidationFailed("操作无效。")
         await accounts.set_company_status(company_id, target, actor_of(request), form.get("reason", ""))
         return see_other(request.app.route_reverse("admin:companies") + f"?done={target}")

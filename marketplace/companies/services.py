@@ -263,13 +263,20 @@ class MemberCompany:
     size_label: str
     contact_name: str
     capabilities: list[DeclaredCapability]
+    rejection_reason: str = ""
 
 
 async def get_member_company(company_id: int) -> MemberCompany:
     """The member's own company as stored, whatever its status (for the member area)."""
     row = (
         await Company.select(
-            Company.id, Company.name, Company.status, Company.credit_code, Company.size, Company.contact_name
+            Company.id,
+            Company.name,
+            Company.status,
+            Company.credit_code,
+            Company.size,
+            Company.contact_name,
+            Company.rejection_reason,
         )
         .where(Company.id == company_id)
         .first()

@@ -6,7 +6,7 @@ from piccolo.table import Table
 from marketplace.taxonomy.tables import Capability
 
 COMPANY_SIZES = ("large", "sme")
-COMPANY_STATUSES = ("pending", "approved", "suspended")
+COMPANY_STATUSES = ("pending", "approved", "suspended", "rejected")
 EVIDENCE_LEVELS = ("self_declared", "past_project", "verified")
 
 
@@ -34,6 +34,8 @@ class Company(Table, tablename="company"):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     approved_at = Timestamptz(null=True, default=None)
+    # Why an admin rejected the membership application (shown to the company until it re-applies).
+    rejection_reason = Text(default="")
 
 
 class CompanyCapability(Table, tablename="company_capability"):

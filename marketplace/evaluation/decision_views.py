@@ -20,7 +20,7 @@ from litestar.params import PathParameter
 from litestar.response import Redirect, Response, Template
 
 from marketplace.core.errors import Conflict, ValidationFailed
-from marketplace.evaluation import decisions, exports, labels, publication
+from marketplace.evaluation import decisions, exports, labels, objections, publication
 from marketplace.scenarios.forms import parse_local_datetime
 from marketplace.web.errors import path_id_out_of_range
 from marketplace.web.forms import actor_of, read_form, see_other
@@ -35,6 +35,7 @@ DONE_MESSAGES = {
     "selected": "已选定合作伙伴。结果尚未公开，公布后申报企业和公众才能看到。",
     "unsuccessful": "已宣布未成交。结果尚未公开，公布后申报企业和公众才能看到。",
     "published": "结果已公布：场景页面显示结果，每家申报企业已收到各自的结果通知。",
+    "objection_answered": "质疑已答复，提出质疑的企业已收到通知。",
 }
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -76,6 +77,7 @@ class DecisionController(Controller):
                 "eligibility_labels": labels.ELIGIBILITY_LABELS,
                 "decision_labels": labels.DECISION_LABELS,
                 "result_labels": decisions.RESULT_LABELS,
+                "objections": await objections.department_objections(scenario_id),
             },
         )
 
@@ -171,6 +173,15 @@ class DecisionController(Controller):
             await publication.publish_result(scenario_id, actor_of(request))
 
         return await self._act(request, scenario_id, action, "published")
+
+    @post("/objections/{objection_id:int}/answer", name="staff:objections:answer")
+    async def answer_objection(
+        self, request: Request, scenario_id: Id, objection_id: Id
+    ) -> Template | Redirect:
+        async def action(form):
+            await objections.answer_objection(objection_id, actor_of(request), form.get("answer", ""))
+
+        return await self._act(request, scenario_id, action, "objection_answered")
 
     # --- exports and the report -----------------------------------------------------------
 

@@ -130,6 +130,7 @@ async def evaluated_proposals(scenario_id: int) -> list[dict]:
             Proposal.company.name,
             Proposal.company.size,
             Proposal.outcome_published,
+            Proposal.disclose_name,
         )
         .where((Proposal.scenario == scenario_id) & Proposal.status.is_in(list(EVALUATED_STATUSES)))
         .order_by(Proposal.submitted_at)

@@ -36,3 +36,7 @@ AUDIT_ACTION_LABELS = {
     "pilot.complete": "完成",
 }
 AUDIT_ENTITY_LABELS = {"pilot": "试点"}
+
+OBJECTION_AUDIT_LABELS = {"objection.raise": "提出质疑", "objection.answer": "答复质疑"}
+AUDIT_ACTION_LABELS.update(OBJECTION_AUDIT_LABELS)
+AUDIT_ENTITY_LABELS["objection"] = "质疑"

@@ -24,3 +24,8 @@ def result_page(proposal_id: int) -> str:
 @mirrors("staff:evaluation:conflicts")
 def conflicts_page(scenario_id: int) -> str:
     return f"/staff/scenarios/{scenario_id}/evaluation/conflicts"
+
+
+@mirrors("staff:decision")
+def decision_page(scenario_id: int) -> str:
+    return f"/staff/scenarios/{scenario_id}/decision"

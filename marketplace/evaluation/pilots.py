@@ -27,6 +27,7 @@ from marketplace.core.db import for_update, write_transaction
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from marketplace.core.outbox import enqueue
 from marketplace.evaluation.links import pilot_page
+from marketplace.evaluation.objections import open_objections
 from marketplace.evaluation.tables import (
     MILESTONE_STATUSES,
     Pilot,
@@ -519,7 +520,8 @@ async def _timeline_of(proposal_id: int) -> list:
 async def start_pilot(scenario_id: int, actor: Actor) -> int:
     """The department's staff start the pilot of an awarded scenario whose result is published:
     a Pilot with the selected proposal's milestones; the scenario moves to piloting. Returns
-    the pilot id. ``Conflict`` if the scenario is not awarded, unpublished, or already piloting."""
+    the pilot id. ``Conflict`` if the scenario is not awarded, unpublished, already piloting, or
+    while an objection (质疑) to its result awaits the department's answer."""
     user = await _user_row(actor)
     async with write_transaction():
         scenario = await for_update(
@@ -539,6 +541,8 @@ async def start_pilot(scenario_id: int, actor: Actor) -> int:
             raise Conflict("只有已选定合作伙伴的场景才能启动试点。")
         if scenario["result_published_at"] is None:
             raise Conflict("评审结果公布后才能启动试点。")
+        if waiting := await open_objections(scenario_id):
+            raise Conflict(f"本场景尚有 {waiting} 件质疑未答复，答复全部质疑后才能启动试点。")
         selected = await _selected_proposal(scenario_id)
         if selected is None:
             raise Conflict("该场景没有选定的方案，不能启动试点。")

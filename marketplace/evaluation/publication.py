@@ -26,6 +26,7 @@ from marketplace.core.db import write_transaction
 from marketplace.core.errors import Conflict, NotFound
 from marketplace.evaluation import decisions
 from marketplace.evaluation.links import result_page
+from marketplace.evaluation.objections import objection_window
 from marketplace.evaluation.policy import board_scenario
 from marketplace.evaluation.ranking import evaluate_proposal
 from marketplace.evaluation.tables import (
@@ -37,8 +38,10 @@ from marketplace.evaluation.tables import (
 from marketplace.notifications.services import Message, notify
 from marketplace.proposals.services import publish_proposal_outcome
 from marketplace.proposals.tables import ConflictDeclaration, Proposal, ProposalMember
+from marketplace.scenarios import audience
 from marketplace.scenarios import services as scenario_services
-from marketplace.scenarios.schemas import PublishedResult, ResultCompany
+from marketplace.scenarios.links import scenario_page
+from marketplace.scenarios.schemas import PublishedResult, RankedApplicant, ResultCompany
 from marketplace.scenarios.tables import ScenarioCriterion
 
 
@@ -68,15 +71,28 @@ async def publish_result(scenario_id: int, actor: Actor) -> None:
         proposals = await decisions.evaluated_proposals(scenario_id)
         members = await decisions.consortium_of([p["id"] for p in proposals])
         selected = outcome["selected_proposal"]
+        told: set[int] = set()
         for p in proposals:
             status = "selected" if p["id"] == selected else "not_selected"
             await publish_proposal_outcome(p["id"], status == "selected", at=now)
             companies = {p["company"]} | {m["company"] for m in members.get(p["id"], [])}
             managers = await decisions.company_managers(sorted(companies))
-            await notify(
-                [u for users in managers.values() for u in users],
-                _result_message(scenario["title"], outcome, p["id"], p["number"], status == "selected"),
+            told |= set(
+                await notify(
+                    [u for users in managers.values() for u in users],
+                    _result_message(scenario["title"], outcome, p["id"], p["number"], status == "selected"),
+                )
             )
+        # Followers hear the public result (applicants already had their own message).
+        await notify(
+            set(await audience.followers(scenario_id)) - told,
+            Message(
+                kind="evaluation_result",
+                title=f"关注的场景已公布结果：{scenario['title']}",
+                body="评审结果已在场景页公布（成交情况、收到和合格的方案数、入围排名）。",
+                link=scenario_page(scenario_id) + "#result",
+            ),
+        )
         await record(
             actor,
             "evaluation.publish_result",
@@ -135,16 +151,74 @@ async def published_result(scenario_id: int) -> PublishedResult | None:
     if row is None:
         return None
     consortium: list[ResultCompany] = []
+    award_amount = None
     if row["result"] == "awarded" and row["selected_proposal"]:
         consortium = await _published_consortium(row["selected_proposal"])
+        price = (
+            await Proposal.select(Proposal.cost_estimate)
+            .where(Proposal.id == row["selected_proposal"])
+            .first()
+        )
+        award_amount = price["cost_estimate"] if price else None
+    partner = next((c for c in consortium if c.is_lead), None)
+    board = await decisions.load_board({"id": scenario_id, "department": None})
+    window = await objection_window(scenario_id, row["published_at"])
     return PublishedResult(
         result=row["result"],
         result_label=decisions.RESULT_LABELS[row["result"]],
         published_at=row["published_at"],
         reason=row["reason"] if row["result"] == "unsuccessful" else "",
-        partner=next((c for c in consortium if c.is_lead), None),
+        partner=partner,
         consortium=consortium,
+        received=len(board.entries),
+        eligible=sum(1 for e in board.entries if e.review["eligibility"] == "eligible"),
+        ranking=published_ranking(
+            board.shortlisted, row["selected_proposal"], partner.name if partner else ""
+        ),
+        award_amount=award_amount,
+        objection_days=window.days,
+        objection_deadline=window.ends_at,
+        objections_open=window.is_open,
+        objections_lodged=window.lodged,
+        objections_answered=window.answered,
     )
+
+
+def anonymous_label(index: int) -> str:
+    """申报方 A, B, … Z, then AA, AB, … (by published rank)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"申报方 {letters}"
+
+
+def published_ranking(shortlisted: list, selected: int | None, partner_name: str) -> list[RankedApplicant]:
+    """The shortlisted proposals in ranking order (``Board.shortlisted``): a company's name only
+    where it agreed on its proposal form (the selected partner is named by the result anyway);
+    the others get a letter in rank order."""
+    out: list[RankedApplicant] = []
+    anonymous = 0
+    for entry in shortlisted:
+        is_selected = entry.id == selected
+        if is_selected and partner_name:
+            label, named = partner_name, True
+        elif entry.proposal.get("disclose_name"):
+            label, named = entry.proposal["company.name"], True
+        else:
+            label, named = anonymous_label(anonymous), False
+            anonymous += 1
+        result = entry.result
+        out.append(
+            RankedApplicant(
+                rank=result.rank if result else None,
+                label=label,
+                named=named,
+                selected=is_selected,
+            )
+        )
+    return out
 
 
 async def _published_consortium(proposal_id: int) -> list[ResultCompany]:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, get, post
 from litestar.exceptions import ValidationException
 from litestar.params import PathParameter
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
-from marketplace.evaluation import publication
+from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.evaluation import objections, publication
 from marketplace.web.errors import path_id_out_of_range
+from marketplace.web.forms import actor_of, read_form, see_other
 from marketplace.web.guards import requires_member
 from marketplace.web.params import MAX_ID
 
@@ -39,7 +41,48 @@ class MemberResultController(Controller):
 
     @get("/{proposal_id:int}", name="member:results:detail")
     async def result(self, request: Request, proposal_id: Id) -> Template:
+        return await self._page(request, proposal_id)
+
+    async def _page(self, request: Request, proposal_id: int, status_code: int = 200, **extra) -> Template:
         result = await publication.member_result(proposal_id, request.user.company_id)
+        scenario_id = result.proposal["scenario"]
+        window = None
+        if result.published:
+            published = await publication.published_result(scenario_id)
+            window = published and await objections.objection_window(scenario_id, published.published_at)
         return Template(
-            "evaluation/outcome_detail.html", context={"r": result, "outcome_labels": OUTCOME_LABELS}
+            "evaluation/outcome_detail.html",
+            status_code=status_code,
+            context={
+                "r": result,
+                "outcome_labels": OUTCOME_LABELS,
+                "window": window,
+                "objections": await objections.company_objections(scenario_id, request.user.company_id),
+                "objection_form": {},
+                "objection_errors": {},
+                **extra,
+            },
+        )
+
+    @post("/{proposal_id:int}/objections", name="member:results:object")
+    async def object(self, request: Request, proposal_id: Id) -> Template | Redirect:
+        """An applicant lodges a 质疑 on the published result (within the window)."""
+        result = await publication.member_result(proposal_id, request.user.company_id)  # 404 for others
+        form = await read_form(request)
+        try:
+            await objections.raise_objection(
+                result.proposal["scenario"], actor_of(request), form.get("reason", "")
+            )
+        except (ValidationFailed, Conflict) as exc:
+            return await self._page(
+                request,
+                proposal_id,
+                status_code=exc.status_code,
+                objection_form=form,
+                objection_errors=getattr(exc, "errors", {}) or {"reason": exc.message},
+                objection_message=exc.message,
+            )
+        return see_other(
+            request.app.route_reverse("member:results:detail", proposal_id=proposal_id)
+            + "?objected=1#objections"
         )

@@ -131,3 +131,20 @@ class PilotUpdate(Table, tablename="pilot_update"):
     note = Text()
     author = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Objection(Table, tablename="objection"):
+    """A 质疑: an applicant company objects to a published result within the objection window,
+    with a reason; the scenario's department answers. Open while ``answered_at`` is empty (a
+    pilot cannot start then)."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+
+    scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
+    company = ForeignKey(Company, on_delete=OnDelete.cascade, index=True)
+    raised_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    reason = Text()
+    raised_at = Timestamptz(default=TimestamptzNow())
+    answer = Text(default="")
+    answered_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    answered_at = Timestamptz(null=True, default=None)

@@ -46,7 +46,7 @@ class CompanyIn(msgspec.Struct, forbid_unknown_fields=True):
     description: str = ""
     capabilities: list[Annotated[str, Meta(max_length=80)]] = []
     size: Literal["large", "sme"] = "sme"
-    status: Literal["pending", "approved", "suspended"] = "approved"
+    status: Literal["pending", "approved", "suspended", "rejected"] = "approved"
     credit_code: str | None = None
     location: Annotated[str, Meta(max_length=120)] = ""
     founded_year: Annotated[int, Meta(ge=1900, le=2100)] | None = None

@@ -24,9 +24,18 @@ KIND_LABELS = {
     "clarification_requested": "资格审查要求澄清",
     "pilot_started": "试点启动",
     "pilot_completed": "试点完成",
+    "objection_raised": "结果收到质疑（部门）",
+    "objection_answered": "我的质疑已答复",
 }
 
-_STAFF_KINDS = ("question_asked", "review_requested", "changes_requested", "approved", "evaluation_assigned")
+_STAFF_KINDS = (
+    "question_asked",
+    "review_requested",
+    "changes_requested",
+    "approved",
+    "evaluation_assigned",
+    "objection_raised",
+)
 KINDS_BY_ROLE = {
     "member": tuple(kind for kind in KIND_LABELS if kind not in _STAFF_KINDS),
     "staff": _STAFF_KINDS,

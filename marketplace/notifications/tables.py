@@ -28,6 +28,8 @@ NOTIFICATION_KINDS = (
     "clarification_requested",
     "pilot_started",
     "pilot_completed",
+    "objection_raised",
+    "objection_answered",
 )
 EMAIL_STATUSES = ("none", "pending", "sending", "sent", "failed")
 

@@ -104,6 +104,7 @@ def proposal_out(row: dict) -> ProposalOut:
         timeline=row["timeline"] or [],
         cost_estimate=row["cost_estimate"],
         declaration_accepted=row["declaration_accepted"],
+        disclose_name=row["disclose_name"],
         withdrawn_at=row["withdrawn_at"],
     )
 

@@ -29,6 +29,7 @@ def changes_from_form(form: dict[str, str], capability_ids: list[int]) -> dict:
     ]
     changes["cost_estimate"] = form.get("cost_estimate", "")  # 万元 as typed: read by the service
     changes["declaration_accepted"] = form.get("declaration_accepted") in ("1", "on", "true")
+    changes["disclose_name"] = form.get("disclose_name") in ("1", "on", "true")
     return changes
 
 
@@ -42,6 +43,7 @@ def form_from_proposal(proposal: MemberProposal) -> dict:
             form[f"milestone_{part}_{i}"] = milestone.get(part, "")
     form["cost_estimate"] = wan_text(proposal.cost_estimate)
     form["declaration_accepted"] = "1" if proposal.declaration_accepted else ""
+    form["disclose_name"] = "1" if proposal.disclose_name else ""
     return form
 
 

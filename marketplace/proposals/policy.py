@@ -339,6 +339,7 @@ async def get_visible_proposal(user, proposal_id: int, now=None) -> dict:
             Proposal.pilot_plan,
             Proposal.success_indicators,
             Proposal.declaration_accepted,
+            Proposal.disclose_name,
         )
         .where(where & (Proposal.id == proposal_id))
         .first()

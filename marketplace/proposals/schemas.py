@@ -34,6 +34,7 @@ class ProposalPatch(msgspec.Struct, forbid_unknown_fields=True):
     pilot_plan: str | UnsetType = UNSET
     success_indicators: str | UnsetType = UNSET
     declaration_accepted: bool | UnsetType = UNSET
+    disclose_name: bool | UnsetType = UNSET  # may the published ranking name the company
 
     def changes(self) -> dict:
         values = {f: getattr(self, f) for f in self.__struct_fields__ if getattr(self, f) is not UNSET}
@@ -80,6 +81,7 @@ class ProposalOut(ProposalSummaryOut):
     pilot_plan: str = ""
     success_indicators: str = ""
     declaration_accepted: bool = False
+    disclose_name: bool = False
     withdrawn_at: dt.datetime | None = None
 
 

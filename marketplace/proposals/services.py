@@ -52,7 +52,14 @@ TEXT_FIELDS = (
     "pilot_plan",
     "success_indicators",
 )
-CONTENT_FIELDS = (*TEXT_FIELDS, "capability_answers", "timeline", "cost_estimate", "declaration_accepted")
+CONTENT_FIELDS = (
+    *TEXT_FIELDS,
+    "capability_answers",
+    "timeline",
+    "cost_estimate",
+    "declaration_accepted",
+    "disclose_name",
+)
 FIELD_LABELS = {
     "summary": "方案摘要",
     "understanding": "对问题的理解",
@@ -65,6 +72,7 @@ FIELD_LABELS = {
     "pilot_plan": "试点方案",
     "success_indicators": "成效指标",
     "declaration_accepted": "承诺声明",
+    "disclose_name": "同意在公布的排名中显示企业名称",
     "consortium": "联合体",
 }
 MAX_LENGTHS = {"summary": 1000}
@@ -329,9 +337,9 @@ def sort_changes(changes: dict) -> tuple[dict, dict[str, str]]:
                 errors[name] = "费用估算不能为负数，也不能超过一万亿元。"
             else:
                 values[name] = value
-        elif name == "declaration_accepted":
+        elif name in ("declaration_accepted", "disclose_name"):
             if not isinstance(value, bool):
-                errors[name] = "承诺声明应为是或否。"
+                errors[name] = f"{FIELD_LABELS[name]}应为是或否。"
             else:
                 values[name] = value
         else:
@@ -850,6 +858,7 @@ class MemberProposal:
     success_indicators: str
     declaration_accepted: bool
     needs_confirmation: bool
+    disclose_name: bool
     version: int
     content_hash: str
     created_at: dt.datetime
@@ -938,6 +947,7 @@ async def get_member_proposal(proposal_id: int, user) -> MemberProposal:
         success_indicators=row["success_indicators"],
         declaration_accepted=row["declaration_accepted"],
         needs_confirmation=row["needs_confirmation"],
+        disclose_name=row["disclose_name"],
         version=row["version"],
         content_hash=row["content_hash"],
         created_at=row["created_at"],

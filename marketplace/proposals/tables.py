@@ -25,6 +25,8 @@ class Proposal(Table, tablename="proposal"):
     team = Text(default="")
     timeline = JSON(default=[])  # milestones
     cost_estimate = BigInt(null=True, default=None)  # yuan
+    # The company agrees to be named in the published ranking (else 申报方 A, B, …).
+    disclose_name = Boolean(default=False)
     pilot_plan = Text(default="")
     success_indicators = Text(default="")
     declaration_accepted = Boolean(default=False)

@@ -11,7 +11,7 @@ from marketplace.accounts.tables import User
 from marketplace.companies.tables import Company, CompanyCapability
 from marketplace.core import events
 from marketplace.scenarios.events import ConcernedStaffWanted, ParticipantsWanted
-from marketplace.scenarios.tables import Question, Scenario, ScenarioCapability
+from marketplace.scenarios.tables import Question, Scenario, ScenarioCapability, ScenarioFollow
 
 
 async def member_users_of(company_ids: set[int]) -> list[int]:
@@ -109,3 +109,16 @@ async def interested_members(scenario_id: int) -> list[int]:
 async def scenario_department(scenario_id: int) -> int | None:
     row = await Scenario.select(Scenario.department).where(Scenario.id == scenario_id).first()
     return row["department"] if row else None
+
+
+async def followers(scenario_id: int) -> list[int]:
+    """Active users who follow the scenario (``follows.py``), whatever their role."""
+    rows = await ScenarioFollow.select(ScenarioFollow.user).where(
+        (ScenarioFollow.scenario == scenario_id) & (ScenarioFollow.user.active == True)
+    )
+    return [r["user"] for r in rows]
+
+
+async def with_followers(scenario_id: int, users: list[int]) -> list[int]:
+    """``users`` and the scenario's followers (each once)."""
+    return sorted(set(users) | set(await followers(scenario_id)))

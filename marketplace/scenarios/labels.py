@@ -56,6 +56,8 @@ AUDIT_ACTION_LABELS = {
     "scenario.invite_company": "邀请企业申报",
     "scenario.invite_company_by_email": "邮件邀请企业注册并申报",
     **{f"scenario.{name}": label for name, label in TRANSITION_ACTION_LABELS.items()},
+    "scenario.follow": "关注",
+    "scenario.unfollow": "取消关注",
     "question.ask": "提出",
     "question.answer": "答复",
     "question.edit_answer": "修改答复",

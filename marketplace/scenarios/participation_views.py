@@ -16,11 +16,11 @@ from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
 from marketplace.core.errors import Conflict, ValidationFailed
-from marketplace.scenarios import feeds, publishing, questions
+from marketplace.scenarios import feeds, follows, publishing, questions
 from marketplace.scenarios.schemas import ScenarioDetail
 from marketplace.scenarios.tables import Scenario
 from marketplace.web.forms import actor_of, file_download, read_form, see_other
-from marketplace.web.guards import requires_approved_member
+from marketplace.web.guards import requires_approved_member, requires_login
 from marketplace.web.params import MAX_ID
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
@@ -65,6 +65,7 @@ async def detail_extras(request: Request, scenario: ScenarioDetail) -> dict:
         "asking_open": asking_open,
         "can_ask": asking_open and user.is_approved_member,
         "my_questions": my_questions,
+        "following": user.is_authenticated and await follows.is_following(scenario.id, user.id),
         "attachments": await publishing.list_attachments(scenario.id),
         "feed_links": feed_links(request, scenario),
     }
@@ -106,6 +107,20 @@ class ScenarioParticipationController(Controller):
             )
         return see_other(
             request.app.route_reverse("scenarios:detail", scenario_id=scenario_id) + "?asked=1#my-questions"
+        )
+
+    @post("/{scenario_id:int}/follow", name="scenarios:follow", guards=[requires_login])
+    async def follow(self, request: Request, scenario_id: Id) -> Redirect:
+        await follows.follow_scenario(scenario_id, request.user.id, actor_of(request))
+        return see_other(
+            request.app.route_reverse("scenarios:detail", scenario_id=scenario_id) + "?followed=1"
+        )
+
+    @post("/{scenario_id:int}/unfollow", name="scenarios:unfollow", guards=[requires_login])
+    async def unfollow(self, request: Request, scenario_id: Id) -> Redirect:
+        await follows.unfollow_scenario(scenario_id, request.user.id, actor_of(request))
+        return see_other(
+            request.app.route_reverse("scenarios:detail", scenario_id=scenario_id) + "?followed=0"
         )
 
     @get("/{scenario_id:int}/attachments/{attachment_id:int}", name="scenarios:attachment")

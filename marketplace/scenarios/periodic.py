@@ -70,7 +70,7 @@ async def send_deadline_reminders(now: dt.datetime | None = None) -> int:
         park = clock.to_park_time(deadline)
         try:
             async with write_transaction():
-                users = await audience.interested_members(row["id"])
+                users = await audience.with_followers(row["id"], await audience.interested_members(row["id"]))
                 written += len(
                     await notify(
                         users,

@@ -5,6 +5,7 @@
 * Department staff (active, with a department; read from the database, so a role change applies
   at once) draft and amend their own department's scenarios; only the department's CDO
   approves, requests changes, and cancels a public scenario.
+* Any signed-in user may follow a public scenario (and be told of its changes and result).
 * The staff of the scenario's department and admins see its internal side (recommended
   companies, the proposals list under the proposals policy, the evaluation under evaluation's).
 
@@ -85,3 +86,9 @@ async def check_may_see_internal_side(user: Any, scenario_id: int, message: str)
         if row["public_status"] is None:
             raise NotFound("场景不存在。")
         raise NotAllowed(message)
+
+
+def may_follow(row: dict) -> bool:
+    """A scenario can be followed once it is public (``row`` has its ``public_status``); the
+    guard on the route requires a signed-in user."""
+    return row["public_status"] is not None

@@ -480,7 +480,7 @@ async def _amend(scenario_id, actor, staff, data, reason, errors, attachment) ->
         )
         await enqueue("scenario", scenario_id)
         await notify(
-            await audience.proposal_holders(scenario_id),
+            await audience.with_followers(scenario_id, await audience.proposal_holders(scenario_id)),
             Message(
                 "amendment",
                 f"场景内容变更：{row['title']}",
@@ -572,7 +572,7 @@ async def extend_scenario_deadline(
             await audience.companies_that_asked(scenario_id)
         )
         await notify(
-            await audience.member_users_of(companies),
+            await audience.with_followers(scenario_id, await audience.member_users_of(companies)),
             Message(
                 "deadline_extended",
                 f"截止时间延期：{row['title']}",
@@ -594,7 +594,7 @@ async def cancel_scenario(scenario_id: int, actor: Actor, reason: str) -> None:
         await apply_transition(scenario_id, "cancelled", actor, reason=reason)
         if row["public_status"] is not None:
             await notify(
-                await audience.proposal_holders(scenario_id),
+                await audience.with_followers(scenario_id, await audience.proposal_holders(scenario_id)),
                 Message(
                     "scenario_cancelled",
                     f"场景已取消：{row['title']}",

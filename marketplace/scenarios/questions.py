@@ -98,7 +98,8 @@ async def ask_question(scenario_id: int, actor: Actor, text: str) -> int:
 
 async def answer_question(question_id: int, actor: Actor, answer: str) -> None:
     """Staff of the scenario's department answer (or correct their answer); the answer is
-    published on the scenario page at once and the member who asked is notified."""
+    published on the scenario page at once; the member who asked is notified, and the scenario's
+    followers are told of a first answer."""
     staff = await staff_member(actor)
     answer = (answer or "").replace("\r\n", "\n").strip()
     if not answer:
@@ -107,7 +108,7 @@ async def answer_question(question_id: int, actor: Actor, answer: str) -> None:
         raise ValidationFailed("答复太长了。", {f"answer_{question_id}": f"答复最多 {MAX_ANSWER} 字。"})
     async with write_transaction():
         row = await for_update(
-            Question.select(Question.scenario, Question.answer, Question.asked_by).where(
+            Question.select(Question.scenario, Question.question, Question.answer, Question.asked_by).where(
                 Question.id == question_id
             )
         ).first()  # (no join: PostgreSQL locks no outer-joined rows)
@@ -148,6 +149,17 @@ async def answer_question(question_id: int, actor: Actor, answer: str) -> None:
                     "question_answered",
                     f"您的提问已答复：{row['scenario.title']}",
                     answer[:500],
+                    scenario_page(row["scenario"]) + "#sec-qa",
+                ),
+            )
+        if first:  # followers hear of each new public answer (never who asked)
+            others = set(await audience.followers(row["scenario"])) - {row["asked_by"]}
+            await notify(
+                others,
+                Message(
+                    "question_answered",
+                    f"关注的场景有新的答疑：{row['scenario.title']}",
+                    f"问：{row['question'][:300]}\n答：{answer[:500]}",
                     scenario_page(row["scenario"]) + "#sec-qa",
                 ),
             )

@@ -48,10 +48,23 @@ class ResultCompany(msgspec.Struct):
     profile_public: bool  # the company publishes its profile (/companies/{id})
 
 
+class RankedApplicant(msgspec.Struct):
+    """A shortlisted proposal in the published ranking: named only where the company agreed
+    (or it is the selected partner, named anyway), else 申报方 A, B, …"""
+
+    rank: int | None  # None: not scored
+    label: str  # the company's name, or 申报方 X
+    named: bool
+    selected: bool
+
+
 class PublishedResult(msgspec.Struct):
-    """The published outcome of a scenario: the selected partner, or no partner with the reason.
-    Present only after staff publish the result; scores, rankings, evaluators and shortlists are
-    never part of it."""
+    """The published outcome of a scenario: the selected partner, or no partner with the reason,
+    and (as Prozorro publishes them) how many proposals were received and found eligible, the
+    ranking of the shortlisted ones, the award amount (the selected proposal's price) and the
+    objection (质疑) window with how many objections were lodged and answered. Present only after
+    staff publish the result; scores, evaluators and unshortlisted proposals never are part of
+    it (the ranking gives places, not points)."""
 
     result: str  # awarded | unsuccessful
     result_label: str
@@ -59,6 +72,15 @@ class PublishedResult(msgspec.Struct):
     reason: str  # why no partner was selected (unsuccessful only)
     partner: ResultCompany | None  # the lead company of the selected proposal
     consortium: list[ResultCompany]
+    received: int = 0
+    eligible: int = 0
+    ranking: list[RankedApplicant] = []
+    award_amount: int | None = None  # yuan
+    objection_days: int = 0
+    objection_deadline: dt.datetime | None = None
+    objections_open: bool = False  # may applicants still object
+    objections_lodged: int = 0
+    objections_answered: int = 0
 
 
 class ScenarioSummary(msgspec.Struct):

@@ -101,6 +101,17 @@ class ScenarioAmendment(Table, tablename="scenario_amendment"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class ScenarioFollow(Table, tablename="scenario_follow"):
+    """A signed-in user follows a public scenario: told about its amendments, answers, deadline
+    extensions, the approaching deadline and the result. One row per (scenario, user)."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+
+    scenario = ForeignKey(Scenario, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class ScenarioAttachment(Table, tablename="scenario_attachment"):
     """A PDF the department attaches to a scenario. Its bytes are in the database
     (``core.tables.StoredFile``, by ``stored_name``); it is served only by the attachment route,

@@ -214,3 +214,40 @@ def test_two_evaluators_score_staff_select_and_publish(page: Page, live_server):
     expect(scores).to_contain_text("cdo：技术方案3分，loser")
     expect(scores).not_to_contain_text("winner")
     expect(page.locator(".outcome-total")).to_have_text("53.50")
+
+    # The public page says how many proposals came in, ranks the shortlist without names the
+    # companies did not agree to show, and opens the 质疑 window; the losing member objects.
+    page.goto(f"/scenarios/{scenario}")
+    result = page.locator("#result")
+    expect(result.get_by_text("收到方案")).to_be_visible()
+    expect(result.get_by_text("0 件质疑，0 件已答复")).to_be_visible()
+    page.goto(f"/member/results/{loser}")  # still signed in as the losing member
+    page.get_by_label("质疑理由").fill("评分不公")  # too short: refused with a message
+    page.get_by_role("button", name="提出质疑").click()
+    expect(page.get_by_role("alert")).to_contain_text("至少 10 个字")
+    page.get_by_label("质疑理由").fill("我方报价明显低于中选方案，报价合理性得分偏低，请复核评分。")
+    page.get_by_role("button", name="提出质疑").click()
+    expect(page.get_by_text("质疑已提交")).to_be_visible()
+    expect(page.get_by_text("等待部门答复")).to_be_visible()
+    _logout(page)
+    page.goto(f"/scenarios/{scenario}")
+    expect(page.locator("#result").get_by_text("1 件质疑，0 件已答复")).to_be_visible()
+
+    # The pilot waits for the answer; the department answers, then starts it.
+    _login(page, "staff@example.com", password)
+    page.goto(f"/staff/scenarios/{scenario}/pilot")
+    page.get_by_role("button", name="启动试点").click()
+    expect(page.get_by_role("alert")).to_contain_text("质疑未答复")
+    page.goto(f"/staff/scenarios/{scenario}/decision#objections")
+    objections = page.locator("#objections")
+    expect(objections).to_contain_text("请复核评分")
+    objections.get_by_label("答复").fill("经复核，报价合理性按评分办法计算无误，结果维持不变。")
+    objections.get_by_role("button", name="答复质疑").click()
+    expect(page.get_by_text("质疑已答复")).to_be_visible()
+    page.goto(f"/staff/scenarios/{scenario}/pilot")
+    page.get_by_role("button", name="启动试点").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    _logout(page)
+    _login(page, "member@example.com", password)
+    page.goto(f"/member/results/{loser}")
+    expect(page.get_by_text("结果维持不变")).to_be_visible()

@@ -307,3 +307,23 @@ async def test_submitting_unchanged_content_again_changes_nothing(client, w):
     page = await client.get(response.headers["location"])
     assert "无需重新提交" in page.text
     assert await ProposalVersion.count().where(ProposalVersion.proposal == pid) == 1
+
+
+async def test_consent_to_be_named_in_the_ranking_defaults_to_no_and_is_kept(client, w):
+    await sign_in(client, w["lead_manager"])
+    r = await post_form(client, f"/member/scenarios/{w['scenario']}/proposals", {})
+    pid = int(re.search(r"/member/proposals/(\d+)/edit", r.headers["location"])[1])
+    form = await client.get(f"/member/proposals/{pid}/edit")
+    assert "同意在公布的评审排名中显示本企业名称" in form.text
+    assert 'name="disclose_name" value="1">' in form.text  # not checked
+    await post_form(client, f"/member/proposals/{pid}/edit", form_of(w, action="save"))
+    assert (await Proposal.select(Proposal.disclose_name).where(Proposal.id == pid).first())[
+        "disclose_name"
+    ] is False
+    await post_form(client, f"/member/proposals/{pid}/edit", form_of(w, disclose_name="1", action="save"))
+    assert (await Proposal.select(Proposal.disclose_name).where(Proposal.id == pid).first())[
+        "disclose_name"
+    ] is True
+    assert (
+        'name="disclose_name" value="1" checked' in (await client.get(f"/member/proposals/{pid}/edit")).text
+    )
