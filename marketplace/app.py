@@ -30,6 +30,7 @@ from marketplace.web.errors import (
     handle_internal_error,
     handle_not_authorized,
 )
+from marketplace.web.methods import allow_every_method
 from marketplace.web.security import security_headers
 from marketplace.web.templating import configure_environment
 
@@ -249,7 +250,8 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
         ),
         middleware=[authentication_middleware, unread_notifications_middleware],
         # On every message the app sends, the router's own 404/405 included.
-        before_send=[security_headers(hsts=settings.cookie_secure)],
+        # ``Allow`` lists every method of a path (Litestar's own OPTIONS answer lists one route's).
+        before_send=[security_headers(hsts=settings.cookie_secure), allow_every_method],
         exception_handlers={
             NotAuthorizedException: handle_not_authorized,
             DomainError: handle_domain_error,
