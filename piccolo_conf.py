@@ -1,20 +1,21 @@
 """The only place that picks the database engine (from ``DATABASE_URL`` via settings)."""
 
 from piccolo.conf.apps import AppRegistry
-from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
+from marketplace.core.db import RecoveringPostgresEngine
 from marketplace.settings import get_settings
 
 
-def _make_engine() -> SQLiteEngine | PostgresEngine:
+def _make_engine() -> SQLiteEngine | RecoveringPostgresEngine:
     db = get_settings().database
     if db.is_sqlite:
         assert db.sqlite_path is not None  # settings always give SQLite a file path
         db.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         # A busy timeout lets a second writer wait for the lock instead of failing at once.
         return SQLiteEngine(path=str(db.sqlite_path), timeout=30)
-    return PostgresEngine(
+    # Recovers on the first request after an outage (see marketplace.core.db).
+    return RecoveringPostgresEngine(
         config={
             "host": db.host,
             "port": db.port,

@@ -27,6 +27,7 @@ from litestar.status_codes import (
 )
 from litestar.types import ExceptionHandlersMap
 
+from marketplace.core.db import lost_connection
 from marketplace.core.errors import DomainError
 
 MALFORMED_JSON = "请求体不是有效的 JSON：请使用 UTF-8 编码、语法完整、嵌套不过深的 JSON。"
@@ -152,10 +153,13 @@ DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.CrashShutdownError,
     asyncpg.ObjectNotInPrerequisiteStateError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
 )
 
 
 def _is_unavailability(exc: BaseException) -> bool:
+    if lost_connection(exc):  # a pooled connection the server or the network ended
+        return True
     if isinstance(exc, asyncpg.ObjectNotInPrerequisiteStateError):
         return "not currently accepting connections" in str(exc)
     if isinstance(exc, asyncpg.InterfaceError):
