@@ -21,7 +21,7 @@ from marketplace.accounts.middleware import authentication_middleware
 from marketplace.core.errors import DomainError
 from marketplace.notifications.middleware import unread_notifications_middleware
 from marketplace.settings import PROJECT_ROOT, Settings, get_settings
-from marketplace.web.api import make_error_responses_exact
+from marketplace.web.api import ApiLink, add_links, make_error_responses_exact
 from marketplace.web.errors import (
     DATABASE_UNAVAILABLE_HANDLERS,
     JsonSafeRequest,
@@ -150,6 +150,14 @@ def _route_handlers() -> list:
     return handlers
 
 
+def _api_links() -> list[ApiLink]:
+    from marketplace.accounts.api import LINKS as ACCOUNT_LINKS
+    from marketplace.matching.api import LINKS as MATCHING_LINKS
+    from marketplace.proposals.api import LINKS as PROPOSAL_LINKS
+
+    return [*ACCOUNT_LINKS, *PROPOSAL_LINKS, *MATCHING_LINKS]
+
+
 def _openapi_config() -> OpenAPIConfig:
     # Swagger UI is served from the npm install (swagger-ui-dist), never from a CDN: scripts,
     # stylesheet and favicon (Litestar's default favicon is a CDN URL). It is also the page at
@@ -270,4 +278,5 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
         debug=False,
     )
     make_error_responses_exact(app.openapi_schema)  # the document is built once and kept
+    add_links(app.openapi_schema, _api_links())
     return app

@@ -14,6 +14,7 @@ from marketplace.core.errors import NotAllowed, NotFound, ValidationFailed, docu
 from marketplace.matching.explain import Explanation
 from marketplace.matching.services import CompanyMatch, ScenarioMatch, match_companies, recommend_scenarios
 from marketplace.scenarios.policy import check_may_see_internal_side
+from marketplace.web.api import ApiLink
 from marketplace.web.guards import requires_login
 
 Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
@@ -105,6 +106,15 @@ def check_may_see_recommendations(user, company_id: int) -> None:
     raise NotAllowed("只能查看本企业的推荐场景。")
 
 
+LINKS = [
+    ApiLink("getMe", "listCompanyRecommendations", {"company_id": "$response.body#/company_id"}),
+    ApiLink("listCompanies", "listCompanyRecommendations", {"company_id": "$response.body#/items/0/id"}),
+    ApiLink("getCompany", "listCompanyRecommendations", {"company_id": "$response.body#/id"}),
+    ApiLink("listScenarios", "listScenarioMatches", {"scenario_id": "$response.body#/items/0/id"}),
+    ApiLink("getScenario", "listScenarioMatches", {"scenario_id": "$response.body#/id"}),
+]
+
+
 class MatchingApiController(Controller):
     path = "/api/v1"
     tags = ["matching"]
@@ -113,6 +123,7 @@ class MatchingApiController(Controller):
     @get(
         "/scenarios/{scenario_id:int}/matches",
         name="api:scenarios:matches",
+        operation_id="listScenarioMatches",
         raises=documented(ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound),
     )
     async def scenario_matches(
@@ -127,6 +138,7 @@ class MatchingApiController(Controller):
     @get(
         "/companies/{company_id:int}/recommendations",
         name="api:companies:recommendations",
+        operation_id="listCompanyRecommendations",
         raises=documented(ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound),
     )
     async def company_recommendations(
