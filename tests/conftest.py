@@ -96,7 +96,7 @@ async def pool_for_this_loop() -> None:
     """PostgreSQL: give the running event loop a connection pool of its own (for an app that a
     test tool calls in its own long-lived loop); nothing on SQLite or before the session starts."""
     engine = engine_finder()
-    pools = engine.pool
+    pools = getattr(engine, "pool", None)  # SQLite engines have none
     if isinstance(pools, _SessionLoopPool) and not pools:
         pools.pools[asyncio.get_running_loop()] = await asyncpg.create_pool(
             **engine.config, min_size=1, max_size=10
