@@ -20,8 +20,7 @@ the fuzzer's own token is turned onto a spare token of the same user.
 Budget (CI runs the suite on SQLite and PostgreSQL side by side on 2 cores): the stateless run
 draws at most ``MAX_EXAMPLES`` examples per operation, role and mode, the coverage phase adds its
 own boundary cases; the stateful run draws ``STATEFUL_RUNS`` scenarios of at most
-``STATEFUL_STEPS`` calls per role. Figures in BENCHMARKS.md (``make bench-...`` is not needed: the
-run is part of ``make test``).
+``STATEFUL_STEPS`` calls per role. Run times in BENCHMARKS.md ("API fuzzing").
 """
 
 from __future__ import annotations
