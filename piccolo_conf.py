@@ -1,13 +1,13 @@
 """The only place that picks the database engine (from ``DATABASE_URL`` via settings)."""
 
 from piccolo.conf.apps import AppRegistry
-from piccolo.engine.postgres import PostgresEngine
 
+from marketplace.core.db import RecoveringPostgresEngine
 from marketplace.core.sqlite_pool import PooledSQLiteEngine
 from marketplace.settings import get_settings
 
 
-def _make_engine() -> PooledSQLiteEngine | PostgresEngine:
+def _make_engine() -> PooledSQLiteEngine | RecoveringPostgresEngine:
     db = get_settings().database
     if db.is_sqlite:
         assert db.sqlite_path is not None  # settings always give SQLite a file path
@@ -15,7 +15,8 @@ def _make_engine() -> PooledSQLiteEngine | PostgresEngine:
         # A busy timeout lets a second writer wait for the lock instead of failing at once.
         # Piccolo's SQLiteEngine, plus a pool of kept connections once the app starts it.
         return PooledSQLiteEngine(path=str(db.sqlite_path), timeout=30)
-    return PostgresEngine(
+    # Recovers on the first request after an outage (see marketplace.core.db).
+    return RecoveringPostgresEngine(
         config={
             "host": db.host,
             "port": db.port,

@@ -23,7 +23,7 @@ from marketplace.core.errors import DomainError
 from marketplace.core.logs import logging_config
 from marketplace.notifications.middleware import unread_notifications_middleware
 from marketplace.settings import PROJECT_ROOT, Settings, get_settings
-from marketplace.web.api import make_error_responses_exact
+from marketplace.web.api import ApiLink, add_links, make_error_responses_exact
 from marketplace.web.errors import (
     DATABASE_UNAVAILABLE_HANDLERS,
     JsonSafeRequest,
@@ -32,6 +32,7 @@ from marketplace.web.errors import (
     handle_internal_error,
     handle_not_authorized,
 )
+from marketplace.web.methods import allow_every_method
 from marketplace.web.observability import (
     figures_registry,
     metrics_allowed,
@@ -195,6 +196,14 @@ def _route_handlers() -> list:
     return handlers
 
 
+def _api_links() -> list[ApiLink]:
+    from marketplace.accounts.api import LINKS as ACCOUNT_LINKS
+    from marketplace.matching.api import LINKS as MATCHING_LINKS
+    from marketplace.proposals.api import LINKS as PROPOSAL_LINKS
+
+    return [*ACCOUNT_LINKS, *PROPOSAL_LINKS, *MATCHING_LINKS]
+
+
 def _openapi_config() -> OpenAPIConfig:
     # Swagger UI is served from the npm install (swagger-ui-dist), never from a CDN: scripts,
     # stylesheet and favicon (Litestar's default favicon is a CDN URL). It is also the page at
@@ -318,7 +327,8 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
         ),
         middleware=[observability_middleware, authentication_middleware, unread_notifications_middleware],
         # On every message the app sends, the router's own 404/405 included.
-        before_send=[security_headers(hsts=settings.cookie_secure), request_id_header],
+        # ``Allow`` lists every method of a path (Litestar's own OPTIONS answer lists one route's).
+        before_send=[security_headers(hsts=settings.cookie_secure), allow_every_method, request_id_header],
         exception_handlers={
             NotAuthorizedException: handle_not_authorized,
             DomainError: handle_domain_error,
@@ -344,4 +354,5 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
         debug=False,
     )
     make_error_responses_exact(app.openapi_schema)  # the document is built once and kept
+    add_links(app.openapi_schema, _api_links())
     return app

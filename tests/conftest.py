@@ -26,6 +26,7 @@ os.environ.setdefault("MARKETPLACE_ENV", "test")
 for _name in [n for n in os.environ if n.startswith("MEILI_")]:
     del os.environ[_name]  # apps under test get their search engine from the tests (tests/search)
 
+import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 from piccolo.engine import engine_finder  # noqa: E402
@@ -59,26 +60,47 @@ def _sqlite_path() -> Path:
 
 
 class _SessionLoopPool:
-    """The test session's asyncpg pool, seen by Piccolo only from the session's event loop.
+    """The test session's asyncpg pools, one per event loop, seen by Piccolo only from their loop.
 
     Piccolo's ``PostgresEngine`` without a pool opens a new connection per query (about 8 ms here
-    against 0.2 ms from a pool), which made the PostgreSQL run much slower than SQLite. Code that
-    runs on another loop (schemathesis' ASGI calls, threads) sees a false ``engine.pool`` and
-    keeps opening its own connections, as it did before.
+    against 0.2 ms from a pool), which made the PostgreSQL run much slower than SQLite. The
+    session's loop has a pool; another loop gets one only when it asks (``pool_for_this_loop``:
+    schemathesis' ASGI calls run in a loop of their own); code on any other loop (threads) sees a
+    false ``engine.pool`` and keeps opening its own connections, as it did before.
     """
 
     def __init__(self, pool, loop: asyncio.AbstractEventLoop) -> None:
-        self._pool = pool
-        self._loop = loop
+        self.pools = {loop: pool}
+        self.session_loop = loop
+
+    def _current(self):
+        try:
+            return self.pools.get(asyncio.get_running_loop())
+        except RuntimeError:
+            return None
 
     def __bool__(self) -> bool:
-        try:
-            return asyncio.get_running_loop() is self._loop
-        except RuntimeError:
-            return False
+        return self._current() is not None
 
     def __getattr__(self, name: str):
-        return getattr(self._pool, name)
+        return getattr(self._current() or self.pools[self.session_loop], name)
+
+    def close_all(self) -> list:
+        """The pools of loops other than the session's, forgotten (to be closed in their loop)."""
+        others = [(loop, pool) for loop, pool in self.pools.items() if loop is not self.session_loop]
+        self.pools = {self.session_loop: self.pools[self.session_loop]}
+        return others
+
+
+async def pool_for_this_loop() -> None:
+    """PostgreSQL: give the running event loop a connection pool of its own (for an app that a
+    test tool calls in its own long-lived loop); nothing on SQLite or before the session starts."""
+    engine = engine_finder()
+    pools = getattr(engine, "pool", None)  # SQLite engines have none
+    if isinstance(pools, _SessionLoopPool) and not pools:
+        pools.pools[asyncio.get_running_loop()] = await asyncpg.create_pool(
+            **engine.config, min_size=1, max_size=10
+        )
 
 
 async def _reset_schema() -> None:
@@ -203,7 +225,10 @@ async def database_schema():
         engine.pool = _SessionLoopPool(engine.pool, asyncio.get_running_loop())
     yield
     if engine.engine_type == "postgres" and isinstance(engine.pool, _SessionLoopPool):
-        pool, engine.pool = engine.pool._pool, None
+        for loop, other in engine.pool.close_all():
+            if loop.is_running():  # closed in its own loop, which another thread runs
+                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(other.close(), loop))
+        pool, engine.pool = engine.pool.pools[engine.pool.session_loop], None
         await pool.close()
     shutil.rmtree(_SNAPSHOTS, ignore_errors=True)
 

@@ -13,10 +13,12 @@ from litestar.params import Body, PathParameter
 from marketplace.accounts import services
 from marketplace.accounts.schemas import ApiTokenOut, Me, TokenRequest, TokenResponse
 from marketplace.core.errors import ValidationFailed, documented
+from marketplace.web.api import ApiLink
 from marketplace.web.forms import actor_of, client_address
 from marketplace.web.guards import requires_login
 
 TokenId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+LINKS = [ApiLink("listTokens", "revokeToken", {"token_id": "$response.body#/0/id"})]
 
 
 class AccountApiController(Controller):
@@ -26,8 +28,9 @@ class AccountApiController(Controller):
     @post(
         "/auth/token",
         name="api:auth:token",
+        operation_id="issueToken",
         status_code=201,
-        raises=documented(ValidationFailed, NotAuthorizedException),
+        raises=documented(ValidationFailed, NotAuthorizedException, services.LoginLocked),
     )
     async def issue_token(
         self,
@@ -44,19 +47,26 @@ class AccountApiController(Controller):
         )
         return TokenResponse(token=token)
 
-    @get("/me", name="api:me", guards=[requires_login], raises=[NotAuthorizedException])
+    @get("/me", name="api:me", operation_id="getMe", guards=[requires_login], raises=[NotAuthorizedException])
     async def me(self, request: Request) -> Me:
         """The signed-in user (session or bearer token) and their role."""
         user = request.user
         return Me(**{f: getattr(user, f) for f in Me.__struct_fields__})
 
-    @get("/me/tokens", name="api:me:tokens", guards=[requires_login], raises=[NotAuthorizedException])
+    @get(
+        "/me/tokens",
+        name="api:me:tokens",
+        operation_id="listTokens",
+        guards=[requires_login],
+        raises=[NotAuthorizedException],
+    )
     async def list_tokens(self, request: Request) -> list[ApiTokenOut]:
         return msgspec.convert(await services.list_api_tokens(request.user.id), list[ApiTokenOut])
 
     @delete(
         "/me/tokens/{token_id:int}",
         name="api:me:tokens:revoke",
+        operation_id="revokeToken",
         guards=[requires_login],
         raises=[NotAuthorizedException, NotFoundException, PermissionDeniedException],
     )

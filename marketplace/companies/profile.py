@@ -32,8 +32,9 @@ from marketplace.companies.tables import (
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import for_update, write_transaction
-from marketplace.core.errors import NotAllowed, NotFound, ValidationFailed
+from marketplace.core.errors import NotAllowed, NotFound, UnknownReference, ValidationFailed
 from marketplace.core.outbox import enqueue
+from marketplace.core.text import control_characters_message, has_control_characters
 from marketplace.taxonomy.tables import Capability
 
 FIRST_YEAR = 1990
@@ -97,7 +98,9 @@ def _clean_one(f: Field, value: Any, errors: dict[str, str], declared: set[int])
             errors[f.name] = f"{f.label}格式应为 年-月-日，例如 2027-06-30。"
             return None
     text = str(value).strip()
-    if f.max_length and len(text) > f.max_length:
+    if has_control_characters(text):  # a NUL is refused alike on SQLite and PostgreSQL
+        errors[f.name] = control_characters_message(f.label)
+    elif f.max_length and len(text) > f.max_length:
         errors[f.name] = f"{f.label}不能超过 {f.max_length} 个字符（现在 {len(text)} 个）。"
     elif f.kind == "url" and not re.fullmatch(r"https?://[^\s<>\"]+\.[^\s<>\"]+", text):
         errors[f.name] = f"{f.label}应以 http:// 或 https:// 开头，例如 https://www.example.com。"
@@ -253,12 +256,12 @@ async def _refresh_evidence(company_id: int, capability_ids) -> None:
 
 
 async def _leaf_capability(capability_id: Any) -> int:
-    """A capability (not a group) of the taxonomy, else ``ValidationFailed``."""
+    """A capability (not a group) of the taxonomy, else ``UnknownReference``."""
     text = str(capability_id if capability_id is not None else "").strip()
     if not re.fullmatch(r"\d{1,10}", text) or not await Capability.exists().where(
         (Capability.id == int(text)) & Capability.parent.is_not_null()
     ):
-        raise ValidationFailed(INVALID, {"capability": "请从能力分类中选择一项具体能力。"})
+        raise UnknownReference(INVALID, {"capability": "请从能力分类中选择一项具体能力。"})
     return int(text)
 
 
@@ -341,6 +344,7 @@ async def replace_capabilities(company_id: int, actor: Actor, wanted: list[tuple
     cleaned: dict[int, str] = {}
     if len(wanted) > MAX_CAPABILITIES:
         raise ValidationFailed(INVALID, {"capabilities": f"最多登记 {MAX_CAPABILITIES} 项能力。"})
+    unknown = False
     for i, (capability_id, note) in enumerate(wanted):
         try:
             cap = await _leaf_capability(capability_id)
@@ -348,9 +352,10 @@ async def replace_capabilities(company_id: int, actor: Actor, wanted: list[tuple
                 raise ValidationFailed(INVALID, {"capability": "同一能力只能出现一次。"})
             cleaned[cap] = clean_fields((NOTE_FIELD,), {"note": note})["note"]
         except ValidationFailed as exc:
+            unknown = unknown or isinstance(exc, UnknownReference)
             errors.update({f"capabilities[{i}].{k}": m for k, m in exc.errors.items()})
-    if errors:
-        raise ValidationFailed(INVALID, errors)
+    if errors:  # naming a capability that is not one is a 404 in the API
+        raise (UnknownReference if unknown else ValidationFailed)(INVALID, errors)
     async with write_transaction():
         await _lock_company(company_id)
         current = {

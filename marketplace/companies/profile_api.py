@@ -23,7 +23,7 @@ from marketplace.companies.schemas import (
     OwnProfileOut,
     ProfilePatch,
 )
-from marketplace.core.errors import ValidationFailed, documented
+from marketplace.core.errors import NotFound, ValidationFailed, documented
 from marketplace.web.api import API_PREFIX
 from marketplace.web.forms import actor_of
 from marketplace.web.guards import requires_company_manager
@@ -95,9 +95,10 @@ class CompanyProfileApiController(Controller):
         name="api:me:company:capabilities",
         operation_id="replaceOwnCompanyCapabilities",
         summary="设置本企业能力",
-        raises=documented(*RAISES, ValidationFailed),
+        raises=documented(*RAISES, ValidationFailed, NotFound),
         description="用给出的列表替换本企业的能力（能力 id 取自 GET /api/v1/capabilities，须为具体能力而非分组；"
-        "最多 30 项）。保留的能力维持协会认证；关联了过往项目的能力自动为“有项目案例”。",
+        "最多 30 项）。保留的能力维持协会认证；关联了过往项目的能力自动为“有项目案例”。"
+        "列表中有不存在的能力或能力分组时返回 404，errors 指出是哪一项，且不保存任何内容。",
     )
     async def put_capabilities(
         self,

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import msgspec
+from typing import Annotated
 
+import msgspec
+from msgspec import Meta
+
+from marketplace.core.text import CONTROL_CHARACTERS, TEXT_PATTERN
 from marketplace.taxonomy.schemas import CapabilityRef
+from marketplace.web.params import MAX_ID
 
 
 class CompanySummary(msgspec.Struct):
@@ -118,27 +123,44 @@ class OwnProfileOut(msgspec.Struct):
     completeness: CompletenessOut
 
 
-class ProfilePatch(msgspec.Struct, forbid_unknown_fields=True):
-    """Only the fields sent change; ``team_size`` null clears it. Size is set by the association."""
+def _text(max_length: int, pattern: str = TEXT_PATTERN) -> Meta:
+    return Meta(max_length=max_length, pattern=pattern)
 
-    description: str | msgspec.UnsetType = msgspec.UNSET
-    team_size: int | msgspec.UnsetType | None = msgspec.UNSET
-    location: str | msgspec.UnsetType = msgspec.UNSET
-    website: str | msgspec.UnsetType = msgspec.UNSET
-    contact_name: str | msgspec.UnsetType = msgspec.UNSET
-    contact_email: str | msgspec.UnsetType = msgspec.UNSET
-    contact_phone: str | msgspec.UnsetType = msgspec.UNSET
+
+def _blank_or(value: str) -> str:
+    """A pattern: blank, or ``value`` (which starts and ends with a visible character) with
+    whitespace around it, as the profile's checks see it once stripped."""
+    return rf"^\s*(?:{value})?\s*$"
+
+
+_VISIBLE = rf"[^\s{CONTROL_CHARACTERS}"
+WEBSITE_PATTERN = _blank_or(rf"https?://{_VISIBLE}<>\"]+\.{_VISIBLE}<>\"]+")
+EMAIL_PATTERN = _blank_or(rf"{_VISIBLE}@]+@{_VISIBLE}@]+\.{_VISIBLE}@]+")
+PHONE_PATTERN = _blank_or(r"[0-9+\-()][0-9+\-() ]{3,38}[0-9+\-()]")
+
+
+class ProfilePatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Only the fields sent change; ``team_size`` null clears it. Size is set by the association.
+    The constraints are the profile form's (``companies.profile.PROFILE_FIELDS``)."""
+
+    description: Annotated[str, _text(2000)] | msgspec.UnsetType = msgspec.UNSET
+    team_size: Annotated[int, Meta(ge=1, le=1_000_000)] | msgspec.UnsetType | None = msgspec.UNSET
+    location: Annotated[str, _text(120)] | msgspec.UnsetType = msgspec.UNSET
+    website: Annotated[str, _text(200, WEBSITE_PATTERN)] | msgspec.UnsetType = msgspec.UNSET
+    contact_name: Annotated[str, _text(60)] | msgspec.UnsetType = msgspec.UNSET
+    contact_email: Annotated[str, _text(120, EMAIL_PATTERN)] | msgspec.UnsetType = msgspec.UNSET
+    contact_phone: Annotated[str, _text(40, PHONE_PATTERN)] | msgspec.UnsetType = msgspec.UNSET
     publish_contact: bool | msgspec.UnsetType = msgspec.UNSET
     publish_profile: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class CapabilityIn(msgspec.Struct, forbid_unknown_fields=True):
-    capability_id: int
-    note: str = ""
+    capability_id: Annotated[int, Meta(ge=1, le=MAX_ID)]
+    note: Annotated[str, _text(500)] = ""
 
 
 class CapabilitiesPut(msgspec.Struct, forbid_unknown_fields=True):
     """The complete list of the company's capabilities (at most 30); verification is kept for
     capabilities that stay."""
 
-    capabilities: list[CapabilityIn]
+    capabilities: Annotated[list[CapabilityIn], Meta(max_length=30)]

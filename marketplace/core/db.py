@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, Self, TypeVar, cast
 
+import asyncpg
 from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 from piccolo.custom_types import Combinable
 from piccolo.engine import engine_finder
 from piccolo.engine.base import BaseTransaction, Engine
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import TransactionType
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,53 @@ async def savepoint(transaction: BaseTransaction) -> Savepoint:
     return cast(Savepoint, await cast(Any, transaction).savepoint())
 
 
+def lost_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` says the connection a query used was gone (closed by the server or the
+    network), as a pooled connection is after an outage however short: a fresh one may work.
+    asyncpg says "another operation is in progress" when the server's goodbye arrived on an idle
+    connection that it had not read yet."""
+    if isinstance(exc, asyncpg.InternalClientError):
+        return "another operation" in str(exc)
+    if isinstance(exc, asyncpg.InterfaceError):
+        return "connection is closed" in str(exc)
+    return isinstance(exc, asyncpg.ConnectionDoesNotExistError | ConnectionResetError | BrokenPipeError)
+
+
+def _is_read(query: str) -> bool:
+    return query.lstrip().lstrip("(").upper().startswith("SELECT")
+
+
+async def _forget_pooled_connections(engine: Any) -> None:
+    """After one lost connection, treat every pooled one as suspect: the pool replaces each
+    with a fresh connection when it is next taken (an outage ended all of them)."""
+    if engine.pool:
+        await engine.pool.expire_connections()
+
+
+class RecoveringPostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine, made to recover on the first request after an outage.
+
+    When the network or the server drops the pool's idle connections without the pool noticing
+    (half-open sockets), the first query on each failed ("connection was closed in the middle of
+    operation") although the database was back. Here a read outside a transaction that fails
+    that way runs once more on a fresh connection, and the pool replaces all its connections;
+    a write is not repeated (it may have run): its caller gets the usual 503, and the next one
+    finds fresh connections. Transactions retry their ``BEGIN`` the same way (``write_transaction``).
+    """
+
+    async def _run_in_pool(self, query: str, args: Sequence[Any] | None = None) -> Any:
+        try:
+            return await super()._run_in_pool(query, args)
+        except Exception as exc:
+            if not lost_connection(exc):
+                raise
+            await _forget_pooled_connections(self)
+            if not _is_read(query):
+                raise
+            log.warning("pooled connection lost (%r): running the read again on a fresh one", exc)
+        return await super()._run_in_pool(query, args)
+
+
 class _ClosedConnectionSafe:
     """A Piccolo PostgreSQL transaction that survives losing its connection.
 
@@ -83,6 +132,19 @@ class _ClosedConnectionSafe:
         self._transaction = transaction
 
     async def __aenter__(self) -> Any:
+        """Begin; when the pooled connection turns out to be gone (an outage the pool has not
+        noticed), drop it and begin once more on a fresh one: nothing has run yet."""
+        inner = self._transaction
+        try:
+            return await inner.__aenter__()
+        except Exception as exc:
+            if inner._parent is not None or not lost_connection(exc):
+                raise
+            log.warning("pooled connection lost (%r) at BEGIN: beginning again on a fresh one", exc)
+            if getattr(inner, "connection", None) is not None:
+                await _discard(inner)
+            await _forget_pooled_connections(inner.engine)
+        self._transaction = inner.engine.transaction()
         return await self._transaction.__aenter__()
 
     async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
@@ -95,12 +157,22 @@ class _ClosedConnectionSafe:
                 raise
             log.warning("rollback failed after %r: %r; dropping the connection", exc, failure)
         try:
-            connection.terminate()
-            if inner.engine.pool:
-                await inner.engine.pool.release(connection)
+            await _discard(inner)
         finally:
             inner.engine.current_transaction.reset(inner.context)
         return False
+
+
+async def _discard(transaction: Any) -> None:
+    """Close a Piccolo transaction's connection and give it back to the pool (which opens a new
+    one in its place)."""
+    connection = transaction.connection
+    try:
+        connection.terminate()
+    except asyncpg.InterfaceError:  # asyncpg gave it back itself when it saw the connection end
+        return
+    if transaction.engine.pool:
+        await transaction.engine.pool.release(connection)
 
 
 def constraint_name(exc: BaseException) -> str | None:

@@ -33,6 +33,23 @@ class ValidationFailed(DomainError):
         self.errors = errors or {}
 
 
+class UnknownReference(ValidationFailed):
+    """Well-formed input that names something that does not exist or may not be used here (a
+    company that is not an approved member, a capability group instead of a capability). A
+    form shows it beside its field like any input error; the API answers 404 with ``errors``:
+    the request matched its schema, the thing it names is missing."""
+
+    status_code = 404
+
+
+class ConflictingInput(ValidationFailed):
+    """Well-formed input that the current state refuses (an incomplete draft submitted, a
+    company invited twice). A form shows it beside its field; the API answers 409 with
+    ``errors``."""
+
+    status_code = 409
+
+
 class NotFound(DomainError):
     status_code = 404
 

@@ -13,6 +13,10 @@ import re
 # As a regular-expression class (also usable as an OpenAPI ``pattern``, see ``web.params``).
 CONTROL_CHARACTERS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
 _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+# OpenAPI ``pattern``s (and msgspec ``Meta(pattern=...)``) of free text at the API edge: no
+# control characters; and, for a text that must be filled in, at least one visible character.
+TEXT_PATTERN = f"^[^{CONTROL_CHARACTERS}]*$"
+FILLED_TEXT_PATTERN = f"^[^{CONTROL_CHARACTERS}]*[^{CONTROL_CHARACTERS}\\s][^{CONTROL_CHARACTERS}]*$"
 
 
 def has_control_characters(text: str) -> bool:

@@ -16,6 +16,7 @@ from marketplace.matching.fit import RECOMMEND_AT
 from marketplace.matching.labels import NO_COMPANY_MATCH, NO_SCENARIO_MATCH
 from marketplace.matching.services import CompanyMatch, ScenarioMatch, match_companies, recommend_scenarios
 from marketplace.scenarios.policy import check_may_see_internal_side
+from marketplace.web.api import ApiLink
 from marketplace.web.guards import requires_login
 
 Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
@@ -131,6 +132,15 @@ def check_may_see_recommendations(user, company_id: int) -> None:
     raise NotAllowed("只能查看本企业的推荐场景。")
 
 
+LINKS = [
+    ApiLink("getMe", "listCompanyRecommendations", {"company_id": "$response.body#/company_id"}),
+    ApiLink("listCompanies", "listCompanyRecommendations", {"company_id": "$response.body#/items/0/id"}),
+    ApiLink("getCompany", "listCompanyRecommendations", {"company_id": "$response.body#/id"}),
+    ApiLink("listScenarios", "listScenarioMatches", {"scenario_id": "$response.body#/items/0/id"}),
+    ApiLink("getScenario", "listScenarioMatches", {"scenario_id": "$response.body#/id"}),
+]
+
+
 class MatchingApiController(Controller):
     path = "/api/v1"
     tags = ["matching"]
@@ -139,6 +149,7 @@ class MatchingApiController(Controller):
     @get(
         "/scenarios/{scenario_id:int}/matches",
         name="api:scenarios:matches",
+        operation_id="listScenarioMatches",
         raises=documented(ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound),
     )
     async def scenario_matches(
@@ -156,6 +167,7 @@ class MatchingApiController(Controller):
     @get(
         "/companies/{company_id:int}/recommendations",
         name="api:companies:recommendations",
+        operation_id="listCompanyRecommendations",
         raises=documented(ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound),
     )
     async def company_recommendations(

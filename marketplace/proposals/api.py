@@ -5,7 +5,9 @@ see (``visibility``: own and consortium proposals for members; staff by departme
 Writes need a bearer token (a cookie alone is ignored on API writes, see accounts.middleware):
 401 without one, 403 for a user who is not an approved member, 404 for a proposal the caller may
 not see, 409 after the deadline (or a second proposal on the same scenario), 400 with ``errors``
-(field -> Chinese message) for invalid or incomplete content.
+(field -> Chinese message) for a body that breaks its schema. Well-formed input that names what
+does not exist (inviting an unknown or unapproved company) is a 404, and input the state refuses
+(submitting an incomplete draft, inviting a company twice) a 409, both with ``errors``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from marketplace.proposals.schemas import (
     WithdrawIn,
 )
 from marketplace.proposals.tables import ProposalVersion
+from marketplace.web.api import ApiLink
 from marketplace.web.forms import actor_of
 from marketplace.web.guards import requires_approved_member, requires_login
 from marketplace.web.params import MAX_ID
@@ -49,7 +52,7 @@ PageSizeQuery = Annotated[
 SUBMIT_DESCRIPTION = (
     "校验工作稿并提交：生成新版本与回执编号（重新提交沿用原编号）和内容摘要值；费用高于场景预算上限时 "
     "warnings 给出提示。内容与已提交版本相同则不产生新版本，返回该版本回执并带 unchanged。\n\n"
-    "提交要求（缺少或不符的每一项都在 400 的 errors 中列出）：summary、understanding、approach、"
+    "提交要求（工作稿不完整时返回 409，缺少或不符的每一项都在 errors 中列出）：summary、understanding、approach、"
     "data_needs、team、pilot_plan、success_indicators 均不为空；capability_answers 对场景要求的每项能力"
     "都有说明（错误键 capability_<能力 id>）；timeline 至少一个里程碑，每个含 title、due（YYYY-MM-DD）"
     "和 deliverable；cost_estimate（整数，单位元；页面上以万元显示和填写）；declaration_accepted 为 true；联合体邀请均已接受，"
@@ -58,6 +61,34 @@ SUBMIT_DESCRIPTION = (
 WRITE_RAISES = [ValidationFailed, NotAuthorizedException, PermissionDeniedException, NotFound, Conflict]
 READ_RAISES = [ValidationFailed, NotAuthorizedException, NotFoundException]
 
+
+_ID = {"proposal_id": "$response.body#/id"}
+_ON_A_PROPOSAL = (
+    "getProposal",
+    "updateProposal",
+    "submitProposal",
+    "withdrawProposal",
+    "listProposalVersions",
+    "inviteConsortiumMember",
+    "answerConsortiumInvitation",
+)
+# Where a proposal's id (or a scenario's, to create one) comes from, for the operations on it.
+LINKS = [
+    *(ApiLink("createProposal", target, _ID, status="201") for target in _ON_A_PROPOSAL),
+    *(ApiLink("getProposal", target, _ID) for target in _ON_A_PROPOSAL if target != "getProposal"),
+    *(ApiLink("updateProposal", target, _ID) for target in ("submitProposal", "inviteConsortiumMember")),
+    *(
+        ApiLink("submitProposal", target, {"proposal_id": "$response.body#/proposal_id"})
+        for target in ("withdrawProposal", "listProposalVersions", "updateProposal")
+    ),
+    *(
+        ApiLink("listProposals", target, {"proposal_id": "$response.body#/items/0/id"})
+        for target in _ON_A_PROPOSAL
+    ),
+    ApiLink("withdrawProposal", "submitProposal", _ID),
+    ApiLink("listScenarios", "createProposal", {"scenario_id": "$response.body#/items/0/id"}),
+    ApiLink("getScenario", "createProposal", {"scenario_id": "$response.body#/id"}),
+]
 
 T = TypeVar("T")
 JsonBody = Annotated[T, Body(media_type=RequestEncodingType.JSON)]  # a JSON request body of type T
@@ -120,6 +151,7 @@ class ProposalApiController(Controller):
     @post(
         "/scenarios/{scenario_id:int}/proposals",
         name="api:proposals:create",
+        operation_id="createProposal",
         status_code=201,
         guards=[requires_approved_member],
         raises=WRITE_RAISES,
@@ -133,6 +165,7 @@ class ProposalApiController(Controller):
     @patch(
         "/proposals/{proposal_id:int}",
         name="api:proposals:update",
+        operation_id="updateProposal",
         guards=[requires_approved_member],
         raises=WRITE_RAISES,
     )
@@ -145,13 +178,14 @@ class ProposalApiController(Controller):
     @post(
         "/proposals/{proposal_id:int}/submit",
         name="api:proposals:submit",
+        operation_id="submitProposal",
         status_code=200,
         description=SUBMIT_DESCRIPTION,
         guards=[requires_approved_member],
         raises=WRITE_RAISES,
     )
     async def submit(self, request: Request, proposal_id: Id) -> ReceiptOut:
-        """Validate everything (400 lists every missing item in ``errors``) and submit: a new
+        """Validate everything (409 lists every missing item in ``errors``) and submit: a new
         version, the receipt number (kept on re-submission), the content hash. ``warnings`` says
         when the cost is above the scenario's budget. Submitting content identical to the
         submitted version changes nothing and answers that version's receipt with ``unchanged``.
@@ -170,6 +204,7 @@ class ProposalApiController(Controller):
     @post(
         "/proposals/{proposal_id:int}/withdraw",
         name="api:proposals:withdraw",
+        operation_id="withdrawProposal",
         status_code=200,
         guards=[requires_approved_member],
         raises=WRITE_RAISES,
@@ -181,7 +216,13 @@ class ProposalApiController(Controller):
         await ps.withdraw_proposal(proposal_id, actor_of(request), data.reason if data else "")
         return await _visible(request, proposal_id)
 
-    @get("/proposals", name="api:proposals:list", guards=[requires_login], raises=READ_RAISES)
+    @get(
+        "/proposals",
+        name="api:proposals:list",
+        operation_id="listProposals",
+        guards=[requires_login],
+        raises=READ_RAISES,
+    )
     async def index(
         self,
         request: Request,
@@ -206,6 +247,7 @@ class ProposalApiController(Controller):
     @get(
         "/proposals/{proposal_id:int}",
         name="api:proposals:detail",
+        operation_id="getProposal",
         guards=[requires_login],
         raises=READ_RAISES,
     )
@@ -216,6 +258,7 @@ class ProposalApiController(Controller):
     @get(
         "/proposals/{proposal_id:int}/versions",
         name="api:proposals:versions",
+        operation_id="listProposalVersions",
         guards=[requires_login],
         raises=READ_RAISES,
     )
@@ -235,6 +278,7 @@ class ProposalApiController(Controller):
     @post(
         "/proposals/{proposal_id:int}/members",
         name="api:proposals:members:invite",
+        operation_id="inviteConsortiumMember",
         status_code=201,
         guards=[requires_approved_member],
         raises=WRITE_RAISES,
@@ -247,6 +291,7 @@ class ProposalApiController(Controller):
     @post(
         "/proposals/{proposal_id:int}/invitation",
         name="api:proposals:invitation:answer",
+        operation_id="answerConsortiumInvitation",
         status_code=200,
         guards=[requires_approved_member],
         raises=WRITE_RAISES,

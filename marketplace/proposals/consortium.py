@@ -21,10 +21,18 @@ from marketplace.companies.tables import Company
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import contains_text, for_update, write_transaction
-from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from marketplace.core.errors import (
+    Conflict,
+    ConflictingInput,
+    NotAllowed,
+    NotFound,
+    UnknownReference,
+    ValidationFailed,
+)
 from marketplace.core.outbox import enqueue
 from marketplace.core.text import control_characters_message, has_control_characters
 from marketplace.notifications.services import Message, notify
+from marketplace.proposals.limits import MAX_MEMBERS, MAX_ROLE
 from marketplace.proposals.links import consortium_invitation_page, proposal_page
 from marketplace.proposals.services import (
     _joined_elsewhere,
@@ -36,9 +44,6 @@ from marketplace.proposals.services import (
 )
 from marketplace.proposals.tables import Proposal, ProposalMember
 from marketplace.scenarios.links import scenario_page
-
-MAX_ROLE = 80
-MAX_MEMBERS = 10
 
 
 def _clean_role_share(role: str, share) -> tuple[str, int]:
@@ -93,7 +98,8 @@ async def _rebalance_lead_share(proposal_id: int) -> None:
 async def invite_member(proposal_id: int, actor: Actor, company_id: int, role: str, work_share) -> int:
     """The lead invites an approved member company; returns the member row's id. A company that
     declined before may be invited again. ``ValidationFailed`` (field ``company``) for an unknown,
-    unapproved or already invited company, or the lead itself."""
+    unapproved or already invited company, or the lead itself: ``UnknownReference`` and
+    ``ConflictingInput`` respectively, 404 and 409 in the API."""
     member = await member_of(actor)
     role, share = _clean_role_share(role, work_share)
     async with write_transaction():
@@ -104,22 +110,22 @@ async def invite_member(proposal_id: int, actor: Actor, company_id: int, role: s
             .first()
         )
         if company is None or company["status"] != "approved":
-            raise ValidationFailed(
+            raise UnknownReference(
                 "只能邀请已批准的会员企业。", {"company": "只能邀请已批准的会员企业加入联合体。"}
             )
         if company_id == member.company_id:
-            raise ValidationFailed("牵头企业已在联合体中。", {"company": "不能邀请本企业。"})
+            raise ConflictingInput("牵头企业已在联合体中。", {"company": "不能邀请本企业。"})
         existing = (
             await ProposalMember.select(ProposalMember.id, ProposalMember.status)
             .where((ProposalMember.proposal == proposal_id) & (ProposalMember.company == company_id))
             .first()
         )
         if existing and existing["status"] != "declined":
-            raise ValidationFailed(
+            raise ConflictingInput(
                 "该企业已在联合体中。", {"company": f"「{company['name']}」已被邀请或已加入。"}
             )
         if await ProposalMember.count().where(ProposalMember.proposal == proposal_id) >= MAX_MEMBERS:
-            raise ValidationFailed("联合体成员已达上限。", {"company": f"联合体最多 {MAX_MEMBERS} 家企业。"})
+            raise ConflictingInput("联合体成员已达上限。", {"company": f"联合体最多 {MAX_MEMBERS} 家企业。"})
         now = clock.now()
         if existing:
             await ProposalMember.update(

@@ -9,30 +9,50 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from marketplace.core.text import FILLED_TEXT_PATTERN, TEXT_PATTERN
+from marketplace.proposals.limits import (
+    MAX_ANSWER,
+    MAX_COST,
+    MAX_MILESTONES,
+    MAX_REASON,
+    MAX_ROLE,
+    MAX_SUMMARY,
+    MAX_TEXT,
+    MILESTONE_LIMITS,
+)
+from marketplace.web.params import MAX_ID
+
+# Free text as the services accept it: at most so many characters, no control characters.
+Text = Annotated[str, Meta(max_length=MAX_TEXT, pattern=TEXT_PATTERN)]
+CapabilityKey = Annotated[str, Meta(pattern="^[0-9]{1,10}$")]  # a capability id
+
 # Stored and exchanged in 元; pages show and take 万元 (``core.money``).
-Yuan = Annotated[int, Meta(description="金额，单位元（整数）；页面上以万元显示和填写。")]
+Yuan = Annotated[int, Meta(ge=0, le=MAX_COST, description="金额，单位元（整数）；页面上以万元显示和填写。")]
 
 
 class Milestone(msgspec.Struct, forbid_unknown_fields=True):
-    title: str = ""
-    due: str = ""  # YYYY-MM-DD
-    deliverable: str = ""
+    title: Annotated[str, Meta(max_length=MILESTONE_LIMITS["title"], pattern=TEXT_PATTERN)] = ""
+    due: Annotated[str, Meta(max_length=MILESTONE_LIMITS["due"], pattern=TEXT_PATTERN)] = ""  # YYYY-MM-DD
+    deliverable: Annotated[str, Meta(max_length=MILESTONE_LIMITS["deliverable"], pattern=TEXT_PATTERN)] = ""
 
 
 class ProposalPatch(msgspec.Struct, forbid_unknown_fields=True):
     """Any subset of the working copy's content; omitted fields keep their value. Drafts are not
     checked for completeness (``POST /submit`` does that), only for types and lengths."""
 
-    summary: str | UnsetType = UNSET
-    understanding: str | UnsetType = UNSET
-    approach: str | UnsetType = UNSET
-    capability_answers: dict[str, str] | UnsetType = UNSET  # {capability id: how it is covered}
-    data_needs: str | UnsetType = UNSET
-    team: str | UnsetType = UNSET
-    timeline: list[Milestone] | UnsetType = UNSET
+    summary: Annotated[str, Meta(max_length=MAX_SUMMARY, pattern=TEXT_PATTERN)] | UnsetType = UNSET
+    understanding: Text | UnsetType = UNSET
+    approach: Text | UnsetType = UNSET
+    # {capability id: how it is covered}
+    capability_answers: (
+        dict[CapabilityKey, Annotated[str, Meta(max_length=MAX_ANSWER, pattern=TEXT_PATTERN)]] | UnsetType
+    ) = UNSET
+    data_needs: Text | UnsetType = UNSET
+    team: Text | UnsetType = UNSET
+    timeline: Annotated[list[Milestone], Meta(max_length=MAX_MILESTONES)] | UnsetType = UNSET
     cost_estimate: Yuan | UnsetType | None = UNSET
-    pilot_plan: str | UnsetType = UNSET
-    success_indicators: str | UnsetType = UNSET
+    pilot_plan: Text | UnsetType = UNSET
+    success_indicators: Text | UnsetType = UNSET
     declaration_accepted: bool | UnsetType = UNSET
     disclose_name: bool | UnsetType = UNSET  # may the published ranking name the company
 
@@ -111,15 +131,18 @@ class VersionOut(msgspec.Struct):
     content_hash: str
 
 
+Reason = Annotated[str, Meta(max_length=MAX_REASON, pattern=TEXT_PATTERN)]
+
+
 class InviteIn(msgspec.Struct, forbid_unknown_fields=True):
-    company_id: int
-    role: str
-    work_share: int
+    company_id: Annotated[int, Meta(ge=1, le=MAX_ID)]
+    role: Annotated[str, Meta(max_length=MAX_ROLE, pattern=FILLED_TEXT_PATTERN)]
+    work_share: Annotated[int, Meta(ge=0, le=100)]  # percent
 
 
 class AnswerIn(msgspec.Struct, forbid_unknown_fields=True):
     accept: bool
-    reason: str = ""
+    reason: Reason = ""
 
 
 class AnswerOut(msgspec.Struct):
@@ -128,4 +151,4 @@ class AnswerOut(msgspec.Struct):
 
 
 class WithdrawIn(msgspec.Struct, forbid_unknown_fields=True):
-    reason: str = ""
+    reason: Reason = ""

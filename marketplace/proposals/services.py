@@ -29,12 +29,21 @@ from marketplace.companies.tables import Company
 from marketplace.core import clock
 from marketplace.core.audit import Actor, record
 from marketplace.core.db import constraint_name, for_update, write_transaction
-from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from marketplace.core.errors import Conflict, ConflictingInput, NotAllowed, NotFound, ValidationFailed
 from marketplace.core.mail import send_mail
 from marketplace.core.money import AmountError, format_wan, parse_amount
 from marketplace.core.outbox import enqueue
 from marketplace.core.text import clean_text, control_characters_message, has_control_characters
 from marketplace.notifications.services import Message, notify
+from marketplace.proposals.limits import (
+    MAX_ANSWER,
+    MAX_COST,
+    MAX_MILESTONES,
+    MAX_REASON,
+    MAX_SUMMARY,
+    MAX_TEXT,
+    MILESTONE_LIMITS,
+)
 from marketplace.proposals.links import proposal_page, receipt_page
 from marketplace.proposals.status import STATUS_LABELS, WRITABLE_STATUSES, can_transition
 from marketplace.proposals.tables import Proposal, ProposalAttachment, ProposalMember, ProposalVersion
@@ -75,11 +84,7 @@ FIELD_LABELS = {
     "disclose_name": "同意在公布的排名中显示企业名称",
     "consortium": "联合体",
 }
-MAX_LENGTHS = {"summary": 1000}
-MAX_TEXT = 10_000
-MAX_ANSWER = 5_000
-MAX_MILESTONES = 30
-MAX_COST = 10**12
+MAX_LENGTHS = {"summary": MAX_SUMMARY}
 MILESTONE_LABELS = {"title": "名称", "due": "计划日期", "deliverable": "交付成果"}
 LOCKED_MESSAGE = "方案征集已截止（或场景已不在征集中），方案已锁定，不能再修改、提交或撤回。"
 
@@ -348,13 +353,17 @@ def sort_changes(changes: dict) -> tuple[dict, dict[str, str]]:
 
 
 def clean_reason(reason: str | None) -> str:
-    """An optional reason (withdrawal, declined invitation): at most 500 characters, no control
-    characters (``ValidationFailed`` on ``reason``)."""
+    """An optional reason (withdrawal, declined invitation): at most ``MAX_REASON`` characters,
+    no control characters (else ``ValidationFailed`` on ``reason``)."""
     reason = reason or ""
     if has_control_characters(reason):
         message = control_characters_message("原因")
         raise ValidationFailed(message, {"reason": message})
-    return clean_text(reason)[:500]
+    reason = clean_text(reason)
+    if len(reason) > MAX_REASON:
+        message = f"原因最多 {MAX_REASON} 字。"
+        raise ValidationFailed(message, {"reason": message})
+    return reason
 
 
 def _clean_timeline(value) -> tuple[list[dict], str | None]:
@@ -367,7 +376,7 @@ def _clean_timeline(value) -> tuple[list[dict], str | None]:
     rows = []
     for item in value:
         row = {}
-        for key, limit in (("title", 200), ("due", 10), ("deliverable", 500)):
+        for key, limit in MILESTONE_LIMITS.items():
             text = item.get(key, "")
             if text is None:
                 text = ""
@@ -622,8 +631,8 @@ class Receipt:
 
 async def submit_proposal(proposal_id: int, actor: Actor) -> Receipt:
     """Validate everything and submit: a new ``ProposalVersion`` (n+1) with the full content and
-    its hash, the receipt number (kept on re-submission), status ``submitted``. ``ValidationFailed``
-    lists every missing item at once. Warns (does not refuse) when the cost is above the
+    its hash, the receipt number (kept on re-submission), status ``submitted``. ``ConflictingInput``
+    (a ``ValidationFailed``; 409 in the API) lists every missing item at once. Warns (does not refuse) when the cost is above the
     scenario's budget. Notifies and mails the receipt after the transaction commits.
 
     Submitting again content identical to the submitted version changes nothing: the receipt of
@@ -636,7 +645,7 @@ async def submit_proposal(proposal_id: int, actor: Actor) -> Receipt:
         members = await load_members(proposal_id)
         errors = await submission_problems(proposal, members, await required_capabilities(row["scenario"]))
         if errors:
-            raise ValidationFailed(
+            raise ConflictingInput(
                 f"方案还不完整，共 {len(errors)} 处需要补充或修改，请查看标出的内容。", errors
             )
         now = clock.now()

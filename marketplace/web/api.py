@@ -17,6 +17,7 @@ import msgspec
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import (
+    Link,
     OpenAPI,
     OpenAPIResponse,
     OpenAPIType,
@@ -130,16 +131,55 @@ _ERROR_DESCRIPTIONS = {
 }
 
 
-def _forbids_unknown_fields() -> set[str]:
-    """Names of the msgspec Structs that refuse unknown fields (as components are named)."""
-    names: set[str] = set()
+def _marketplace_structs() -> dict[str, type[msgspec.Struct]]:
+    """The app's msgspec Structs by name (as OpenAPI components are named)."""
+    found: dict[str, type[msgspec.Struct]] = {}
     todo: list[type[msgspec.Struct]] = [msgspec.Struct]
     while todo:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
-        if cls.__module__.startswith("marketplace.") and cls.__struct_config__.forbid_unknown_fields:
-            names.add(cls.__name__)
-    return names
+        if cls.__module__.startswith("marketplace."):
+            found[cls.__name__] = cls
+    return found
+
+
+_CONSTRAINTS = {
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "pattern": "pattern",
+    "minItems": "min_items",
+    "maxItems": "max_items",
+}
+
+
+def _copy_constraints(name: str, cls: type[msgspec.Struct], schema: Schema) -> None:
+    """What the API enforces is msgspec's reading of the Struct (``JsonSafeRequest`` checks
+    bodies strictly against it); Litestar's document leaves some of it out: a bound of 0
+    (``Meta(ge=0)`` on an optional field lost its ``minimum``), and the key and value
+    constraints of ``dict[K, V]`` fields. Both are copied here from msgspec's own schema."""
+    _, definitions = msgspec.json.schema_components([cls])
+    for field, spec in definitions[name].get("properties", {}).items():
+        target = (schema.properties or {}).get(field)
+        if not isinstance(target, Schema):
+            continue
+        for member in [spec, *spec.get("anyOf", [])]:
+            for key, attribute in _CONSTRAINTS.items():
+                if key in member and getattr(target, attribute) is None:
+                    setattr(target, attribute, member[key])
+            if "propertyNames" in member and isinstance(member.get("additionalProperties"), dict):
+                _describe_map(target, member)
+
+
+def _describe_map(target: Schema, spec: dict[str, Any]) -> None:
+    values = spec["additionalProperties"]
+    for member in [target, *(target.one_of or [])]:
+        if isinstance(member, Schema) and member.type == OpenAPIType.OBJECT:
+            member.property_names = Schema(pattern=spec["propertyNames"]["pattern"])
+            member.additional_properties = Schema(
+                type=OpenAPIType.STRING, max_length=values.get("maxLength"), pattern=values.get("pattern")
+            )
 
 
 def make_error_responses_exact(document: OpenAPI) -> None:
@@ -148,7 +188,8 @@ def make_error_responses_exact(document: OpenAPI) -> None:
     Litestar documents a handler's ``raises`` with its own exception schema, and adds one for
     ``ValidationException`` beside the app's 400 (a ``oneOf`` of two overlapping schemas, so
     every 400 matched both); both have ``extra`` where the app sends ``errors``. Request bodies
-    whose Struct forbids unknown fields say so (``additionalProperties: false``)."""
+    whose Struct forbids unknown fields say so (``additionalProperties: false``), and maps say
+    which keys and values they take."""
     error = Reference(ref="#/components/schemas/ApiError")
     for path, item in (document.paths or {}).items():
         if not path.startswith(API_PREFIX):
@@ -163,8 +204,44 @@ def make_error_responses_exact(document: OpenAPI) -> None:
                     continue  # documented by the app itself (ResponseSpec with ApiError)
                 media.schema = error
                 response.description = _ERROR_DESCRIPTIONS.get(status, response.description)
-    components = document.components.schemas
-    for name in _forbids_unknown_fields() & set(components or {}):
-        schema = (components or {})[name]
-        if isinstance(schema, Schema):
+    components = document.components.schemas or {}
+    for name, cls in _marketplace_structs().items():
+        schema = components.get(name)
+        if not isinstance(schema, Schema):
+            continue
+        if cls.__struct_config__.forbid_unknown_fields:
             schema.additional_properties = False
+        _copy_constraints(name, cls, schema)
+
+
+@dataclass(frozen=True)
+class ApiLink:
+    """An OpenAPI link: a value in the ``status`` response of operation ``source`` (a runtime
+    expression such as ``$response.body#/id``) fills parameters of operation ``target``. Clients
+    and schemathesis' stateful runs follow them (a created draft's id into its patch, submit...).
+    Each domain's API module lists its own (``LINKS``); ``create_app`` adds them all."""
+
+    source: str
+    target: str
+    parameters: Mapping[str, str]
+    status: str = "200"
+
+
+def add_links(document: OpenAPI, links: Sequence[ApiLink]) -> None:
+    """Write ``links`` into the responses of ``document`` (operations named by operationId).
+    ``ValueError`` for a link between operations the document does not have."""
+    operations: dict[str, Operation] = {}
+    for item in (document.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation = getattr(item, method, None)
+            if operation is not None and operation.operation_id:
+                operations[operation.operation_id] = operation
+    for link in links:
+        source, target = operations.get(link.source), operations.get(link.target)
+        response = (source.responses or {}).get(link.status) if source else None
+        if target is None or not isinstance(response, OpenAPIResponse):
+            raise ValueError(f"no such link: {link}")
+        response.links = {
+            **(response.links or {}),
+            link.target: Link(operation_id=link.target, parameters=dict(link.parameters)),
+        }

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 from http import HTTPStatus
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlencode
 
 import asyncpg
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import (
     ClientException,
@@ -27,23 +28,97 @@ from litestar.status_codes import (
 )
 from litestar.types import ExceptionHandlersMap
 
+from marketplace.core.db import lost_connection
 from marketplace.core.errors import DomainError
+from marketplace.core.text import FILLED_TEXT_PATTERN, TEXT_PATTERN
 
 MALFORMED_JSON = "请求体不是有效的 JSON：请使用 UTF-8 编码、语法完整、嵌套不过深的 JSON。"
 
 
 class JsonSafeRequest(Request[Any, Any, Any]):
-    """The app's request class: a body that cannot be decoded as JSON is the client's fault.
+    """The app's request class: a body that cannot be decoded as JSON is the client's fault, and
+    a JSON body has exactly the types its schema documents.
 
     Litestar turns only ``msgspec.DecodeError`` into a 400 (with msgspec's English text); invalid
     UTF-8 (``UnicodeDecodeError``) and nesting deeper than the decoder's recursion limit
-    (``RecursionError``) escaped as 500s. Every JSON body of every route is decoded here."""
+    (``RecursionError``) escaped as 500s. Every JSON body of every route is decoded here.
+
+    Litestar then converts the body to the handler's ``data`` type in lax mode, where ``0`` is
+    ``false`` and ``"12"`` is ``12``: a body the OpenAPI schema calls invalid was accepted. The
+    body is checked here first against that type in strict mode (a 400 naming each field)."""
 
     async def json(self) -> Any:
         try:
-            return await super().json()
+            value = await super().json()
         except (SerializationException, UnicodeDecodeError, RecursionError) as exc:
             raise ClientException(MALFORMED_JSON) from exc
+        field = self.route_handler.parsed_data_field
+        if field is not None and value is not None:
+            value = _integral_floats_as_ints(value)
+            if problems := _strict_problems(value, field.annotation):
+                raise ValidationException(
+                    extra=[{"key": key, "message": message, "source": "body"} for key, message in problems]
+                )
+        return value
+
+
+def _strict_problems(value: Any, annotation: Any) -> list[tuple[str, str]]:
+    """What is wrong with ``value`` as an ``annotation`` in msgspec's strict mode, as (key,
+    msgspec's message) pairs: every field of a Struct body on its own (msgspec stops at the first
+    problem), else the one problem; [] when it is fine."""
+    try:
+        msgspec.convert(value, type=annotation, strict=True, str_keys=True)
+    except msgspec.ValidationError as exc:
+        key, message = _located(str(exc))
+        first = (key or "body", message)
+    else:
+        return []
+    struct = next((t for t in (annotation, *get_args(annotation)) if _is_struct(t)), None)
+    if struct is None or not isinstance(value, dict):
+        return [first]
+    fields = {f.encode_name: f for f in msgspec.structs.fields(struct)}
+    problems: list[tuple[str, str]] = []
+    for key, item in value.items():
+        if key not in fields:
+            if struct.__struct_config__.forbid_unknown_fields:
+                problems.append((key, "Object contains unknown field"))
+            continue
+        try:
+            msgspec.convert(item, type=fields[key].type, strict=True, str_keys=True)
+        except msgspec.ValidationError as exc:
+            where, message = _located(str(exc))
+            problems.append((f"{key}{'.' if where and not where.startswith('[') else ''}{where}", message))
+    problems += [
+        (name, "Missing required field") for name, f in fields.items() if f.required and name not in value
+    ]
+    return problems or [first]
+
+
+def _is_struct(candidate: Any) -> bool:
+    return isinstance(candidate, type) and issubclass(candidate, msgspec.Struct)
+
+
+def _located(message: str) -> tuple[str, str]:
+    """msgspec's ``Expected `int`, got `str` - at `$.timeline[0].due``` as (``timeline[0].due``,
+    ``Expected `int`, got `str```); an object's missing or unknown field is named in the key."""
+    text, _, where = message.partition(" - at `$")
+    key = where.rstrip("`").lstrip(".")
+    if named := re.match(r"(Object missing required field|Object contains unknown field) `([^`]+)`", text):
+        key = f"{key}.{named[2]}" if key else named[2]
+        text = "Missing required field" if named[1].startswith("Object missing") else named[1]
+    return key, text
+
+
+def _integral_floats_as_ints(value: Any) -> Any:
+    """JSON has one number type: ``52.0`` is the integer 52 (as JSON Schema says), which msgspec's
+    strict mode would refuse where an ``int`` is expected."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral_floats_as_ints(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _integral_floats_as_ints(v) for k, v in value.items()}
+    return value
 
 
 def _wants_json(request: Request[Any, Any, Any]) -> bool:
@@ -89,14 +164,31 @@ _HTTP_MESSAGES = {
 
 def _validation_message(key: str, message: str) -> str:
     """A Chinese message for one of Litestar's (msgspec's) validation messages."""
-    if match := re.fullmatch(r"Expected `int` >= (-?\d+)", message):
+    if re.fullmatch(r"Expected `int(?: \| null)?` >= 0", message):
+        return f"{key} 不能为负数。"
+    if match := re.fullmatch(r"Expected `int(?: \| null)?` >= (-?\d+)", message):
         return f"{key} 必须大于或等于 {match[1]}。"
-    if match := re.fullmatch(r"Expected `int` <= (-?\d+)", message):
+    if match := re.fullmatch(r"Expected `int(?: \| null)?` <= (-?\d+)", message):
         return f"{key} 必须小于或等于 {match[1]}。"
     if re.match(r"Expected `int`", message):
         return f"{key} 必须是整数。"
+    if re.match(r"Expected `bool`", message):
+        return f"{key} 应为 true 或 false。"
+    if match := re.fullmatch(r"Expected `(?:str|array|object)` of length ([<>])= (\d+)", message):
+        return f"{key} {'最多' if match[1] == '<' else '至少'} {match[2]} 个{'字符' if 'str' in message else '项'}。"
+    if message.startswith("Expected `str` matching regex"):
+        pattern = message.partition("regex ")[2]
+        if pattern.strip("'") == repr(FILLED_TEXT_PATTERN).strip("'"):
+            return f"{key} 不能为空白，也不能含控制字符（如 NUL）。"
+        if pattern.strip("'") == repr(TEXT_PATTERN).strip("'"):
+            return f"{key} 不能含控制字符（如 NUL）。"
+        return f"{key} 的格式不对（格式见接口文档）。"
+    if re.match(r"Expected `str`", message):
+        return f"{key} 应为文字。"
     if message.startswith("Missing required"):
         return f"缺少参数 {key}。"
+    if message.startswith("Object contains unknown field"):
+        return f"不接受未定义的字段 {key}。"
     return f"{key} 的取值无效。"
 
 
@@ -152,10 +244,13 @@ DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.CrashShutdownError,
     asyncpg.ObjectNotInPrerequisiteStateError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
 )
 
 
 def _is_unavailability(exc: BaseException) -> bool:
+    if lost_connection(exc):  # a pooled connection the server or the network ended
+        return True
     if isinstance(exc, asyncpg.ObjectNotInPrerequisiteStateError):
         return "not currently accepting connections" in str(exc)
     if isinstance(exc, asyncpg.InterfaceError):

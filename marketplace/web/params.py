@@ -14,7 +14,7 @@ from litestar import Request
 from litestar.params import PathParameter
 
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
-from marketplace.core.text import CONTROL_CHARACTERS, has_control_characters
+from marketplace.core.text import TEXT_PATTERN, has_control_characters
 
 MAX_ID = 2**31 - 1
 
@@ -84,7 +84,7 @@ MAX_QUERY_LENGTH = 200
 
 
 # The OpenAPI pattern of ``q``: no control characters (the class of ``core.text``).
-QUERY_TEXT_PATTERN = f"^[^{CONTROL_CHARACTERS}]*$"
+QUERY_TEXT_PATTERN = TEXT_PATTERN
 
 
 def parse_query_text(params: Mapping[str, str], errors: dict[str, str], name: str = "q") -> str:

@@ -30,7 +30,7 @@ async def test_member_creates_patches_submits_and_withdraws_through_the_api(clie
     assert again.status_code == 409 and "已有本场景的方案" in again.json()["detail"]
 
     r = await client.post(f"/api/v1/proposals/{pid}/submit", headers=auth)
-    assert r.status_code == 400
+    assert r.status_code == 409  # the request is well formed; the draft is not complete
     assert {"summary", "timeline", "cost_estimate", f"capability_{w['asr']}"} <= set(r.json()["errors"])
 
     r = await client.patch(f"/api/v1/proposals/{pid}", headers=auth, json={"summary": "API 摘要"})
@@ -100,7 +100,7 @@ async def test_consortium_through_the_api(client, w):
         headers=lead,
         json={"company_id": w["pending"], "role": "x", "work_share": 10},
     )
-    assert r.status_code == 400 and "已批准" in r.json()["errors"]["company"]
+    assert r.status_code == 404 and "已批准" in r.json()["errors"]["company"]
     r = await client.post(
         f"/api/v1/proposals/{pid}/members",
         headers=lead,
