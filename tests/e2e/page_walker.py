@@ -47,7 +47,7 @@ def default_limit(route: Route) -> int:
 
 # GET routes that answer something other than an HTML page for people: the JSON API, feeds,
 # downloads and exports (checked by their own tests), and the health probe.
-NOT_PAGES = re.compile(r"^(/api/|/feeds/|/healthz$|/schema)|\.(csv|xlsx|ics|atom)$|/attachments/")
+NOT_PAGES = re.compile(r"^(/api/|/feeds/|/healthz$|/metrics$|/schema)|\.(csv|xlsx|ics|atom)$|/attachments/")
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def test_phone_catalog_puts_search_and_results_on_the_first_screen(page: Page):
     expect(menu).to_have_attribute("aria-expanded", "false")
     expect(page.get_by_role("navigation", name="主导航")).to_be_hidden()
 
-    search = page.get_by_role("searchbox", name="搜索场景")
+    search = page.get_by_role("combobox", name="搜索场景")
     expect(search).to_be_visible()
     first_result = page.locator(".result-list > li").first
     for element in (search, first_result):
@@ -87,7 +87,7 @@ def test_phone_menu_opens_closes_and_escape_returns_focus(page: Page):
 def test_phone_directory_keeps_the_search_box_and_folds_the_filters(page: Page):
     page.set_viewport_size(PHONE)
     page.goto("/companies?size=sme")
-    search = page.get_by_role("searchbox", name="搜索企业")
+    search = page.get_by_role("combobox", name="搜索企业")
     box = search.bounding_box()
     assert box and box["y"] + box["height"] < PHONE["height"]
     filters = page.get_by_role("button", name=re.compile("^筛选条件"))
