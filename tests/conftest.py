@@ -119,7 +119,9 @@ def _pg_empty_sql() -> str:
     # reference_version is left out of the sequence reset: the TRUNCATE of a reference table fires
     # its trigger, which writes a reference_version row after RESTART IDENTITY has run; putting
     # the sequence back to 1 then would hand that row's id out again.
-    sequenced = ", ".join(f"'{t._meta.tablename}'" for t in TABLES if t._meta.tablename != "reference_version")
+    sequenced = ", ".join(
+        f"'{t._meta.tablename}'" for t in TABLES if t._meta.tablename != "reference_version"
+    )
     return f"""
 DO $$
 DECLARE
