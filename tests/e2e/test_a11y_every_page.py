@@ -123,6 +123,7 @@ NOT_IN_DEMO_DATA = {
     "member:clarifications:detail": "no demo account was asked a clarification (test_evaluation_journey)",
     "member:pilots:detail": "no demo account belongs to a piloting company (test_pilot_dashboard_journey)",
     "staff:scenarios:edit": "the demo department has no draft scenario (test_publishing_journey)",
+    "account:email:confirm": "reached only from the link mailed to a new address (test_portal_basics_journey)",
 }
 
 # More ways into a page than its links: each status of the catalog (one scenario page per

@@ -3,9 +3,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.ops.conftest import run_cli, run_script
 
-BEFORE_FILES_IN_DB = "2026-12-03T17:00:00:000000"  # the last migration of that version
+FILES_IN_DB = "2026-12-03T20:30:00:000000"  # the migration that creates stored_file
+
+
+def _migration_before(migration_id: str) -> str:
+    """The newest migration before ``migration_id``: the schema of the version that kept files
+    on disk, with every other table as the factories expect it."""
+    folder = Path(__file__).parents[2] / "marketplace" / "piccolo_migrations"
+    ids = sorted(
+        line.split("=", 1)[1].strip().strip("\"'")
+        for path in folder.glob("marketplace_*.py")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.startswith(("ID =", "ID: str ="))
+    )
+    return [i for i in ids if i < migration_id][-1]
+
+
+BEFORE_FILES_IN_DB = _migration_before(FILES_IN_DB)
 
 OLD_SITE = r"""
 import asyncio, json
