@@ -204,6 +204,17 @@ def _login(page: Page, email_address: str, password: str) -> None:
     expect(page.get_by_role("button", name="退出")).to_be_visible()
 
 
+def axe_context(browser, base_url: str):
+    """A browser context at desktop width with axe-core added to every page."""
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport=DESKTOP, base_url=base_url
+    )
+    context.set_default_timeout(10_000)
+    context.set_default_navigation_timeout(15_000)
+    context.add_init_script(page_walker.axe_init_script())
+    return context
+
+
 def _keep(role: str):
     def keep(page: Page, url: str, width: int) -> None:
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -218,12 +229,7 @@ def _keep(role: str):
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_page_passes_axe_at_desktop_and_phone_width(browser, live_server, routes, role: str) -> None:
     email_address, pages = ROLES[role]
-    context = browser.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport=DESKTOP, base_url=live_server.url
-    )
-    context.set_default_timeout(10_000)
-    context.set_default_navigation_timeout(15_000)
-    context.add_init_script(page_walker.axe_init_script())
+    context = axe_context(browser, live_server.url)
     try:
         page = context.new_page()
         if email_address:

@@ -26,8 +26,8 @@ from playwright.sync_api import Page
 
 from tests.e2e import page_walker
 from tests.e2e.conftest import REPO_ROOT
-from tests.e2e.page_walker import DESKTOP, Route
-from tests.e2e.test_a11y_every_page import RARE_PAGES, _keep, _login, routes  # noqa: F401
+from tests.e2e.page_walker import Route
+from tests.e2e.test_a11y_every_page import RARE_PAGES, _keep, _login, axe_context, routes  # noqa: F401
 
 SETUP = r"""
 import asyncio, datetime as dt, json
@@ -145,12 +145,7 @@ def test_rare_pages_pass_axe_at_desktop_and_phone_width(
 ) -> None:
     names = [name for name, seen_by in RARE_PAGES.items() if seen_by == who]
     urls = [world[name] for name in names]
-    context = browser.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport=DESKTOP, base_url=live_server.url
-    )
-    context.set_default_timeout(10_000)
-    context.set_default_navigation_timeout(15_000)
-    context.add_init_script(page_walker.axe_init_script())
+    context = axe_context(browser, live_server.url)
     try:
         page: Page = context.new_page()
         _login(page, ACCOUNTS[who], world["password"])
