@@ -85,7 +85,10 @@ def _is_e2e(item: pytest.Item) -> bool:
 # The page walk (every page, every role, two widths, axe-core) takes about two minutes: CI runs
 # it once, in the SQLite run. It only follows links, so the database adds nothing to what it
 # checks; the journeys run on both databases. Not collected at all on PostgreSQL (never skipped).
-SQLITE_ONLY = {"test_a11y_every_page.py"}
+SQLITE_ONLY = {"test_a11y_every_page.py", "test_a11y_rare_pages.py"}
+# Files that write rows no other browser test expects (a department, scenarios, companies of their
+# own): they run after all the other e2e tests, so no walk or journey sees those rows.
+RUN_LAST = {"test_a11y_rare_pages.py"}
 
 
 def _on_postgres() -> bool:
@@ -119,6 +122,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.e2e)
     if e2e:
         others = [item for item in items if not _is_e2e(item)]
+        e2e.sort(key=lambda item: item.path.name in RUN_LAST)  # stable: the rest keep their order
         items[:] = others + e2e
 
 

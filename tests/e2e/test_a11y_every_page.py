@@ -6,8 +6,9 @@ answers a server error.
 The pages come from the app's named GET routes (``page_walker.page_routes``); each role starts
 from its own parameterless pages and follows the links it is shown, which fills the ids from the
 demo data. Each role must reach every page listed for it below, and together the roles (plus the
-few pages the demo data gives no way to reach, with the reason) must cover every page route: a
-new page fails ``test_every_page_route_belongs_to_a_role`` until it is listed.
+few pages the demo data gives no way to reach, which test_a11y_rare_pages.py checks after
+creating their data) must cover every page route: a new page fails
+``test_every_page_route_belongs_to_a_role`` until it is listed.
 
 On a finding the page is kept as ``test-results/every_page__<role>__<page>__<width>.png`` (and
 ``.html``). The file's name sorts it before the journeys, so the walk sees the demo data as
@@ -114,16 +115,17 @@ ROLES: dict[str, tuple[str | None, set[str]]] = {
     ),
 }
 
-# Pages the seeded demo data links to for no demo account. The journeys in this folder create
-# the state that shows them (and check them in the browser).
-NOT_IN_DEMO_DATA = {
-    "member:proposals:edit": "no demo account has a draft proposal (test_proposal_journey)",
-    "member:proposals:withdraw:confirm": "no demo account has a withdrawable proposal (test_proposal_journey)",
-    "member:invitations:detail": "no demo account is invited into a consortium (test_proposal_journey)",
-    "member:clarifications:detail": "no demo account was asked a clarification (test_evaluation_journey)",
-    "member:pilots:detail": "no demo account belongs to a piloting company (test_pilot_dashboard_journey)",
-    "staff:scenarios:edit": "the demo department has no draft scenario (test_publishing_journey)",
-    "account:email:confirm": "reached only from the link mailed to a new address (test_portal_basics_journey)",
+# Pages the seeded demo data links to for no demo account, and who sees them:
+# tests/e2e/test_a11y_rare_pages.py writes the state that shows each (a fresh department and
+# fresh companies, after every other browser test) and checks them the same way as the walk.
+RARE_PAGES = {
+    "member:proposals:edit": "lead",  # a draft proposal
+    "member:proposals:withdraw:confirm": "lead",  # a submitted proposal before its deadline
+    "member:clarifications:detail": "lead",  # a clarification staff asked
+    "member:pilots:detail": "lead",  # the pilot of its awarded proposal
+    "member:invitations:detail": "partner",  # invited into the lead's consortium
+    "account:email:confirm": "partner",  # the link mailed to a new e-mail address
+    "staff:scenarios:edit": "staff",  # a draft scenario of the department
 }
 
 # More ways into a page than its links: each status of the catalog (one scenario page per
@@ -184,8 +186,8 @@ def routes() -> list[Route]:
 def test_every_page_route_belongs_to_a_role(routes: list[Route]) -> None:
     names = {route.name for route in routes}
     assert len(names) > 50, "the page routes were not found"
-    listed = set(NOT_IN_DEMO_DATA).union(*(pages for _, pages in ROLES.values()))
-    assert names - listed == set(), "pages no role walks: add them to ROLES (or NOT_IN_DEMO_DATA)"
+    listed = set(RARE_PAGES).union(*(pages for _, pages in ROLES.values()))
+    assert names - listed == set(), "pages no role walks: add them to ROLES (or RARE_PAGES)"
     assert listed - names == set(), "listed pages that are no longer routes"
 
 
@@ -202,6 +204,17 @@ def _login(page: Page, email_address: str, password: str) -> None:
     expect(page.get_by_role("button", name="退出")).to_be_visible()
 
 
+def axe_context(browser, base_url: str):
+    """A browser context at desktop width with axe-core added to every page."""
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport=DESKTOP, base_url=base_url
+    )
+    context.set_default_timeout(10_000)
+    context.set_default_navigation_timeout(15_000)
+    context.add_init_script(page_walker.axe_init_script())
+    return context
+
+
 def _keep(role: str):
     def keep(page: Page, url: str, width: int) -> None:
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -216,12 +229,7 @@ def _keep(role: str):
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_page_passes_axe_at_desktop_and_phone_width(browser, live_server, routes, role: str) -> None:
     email_address, pages = ROLES[role]
-    context = browser.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport=DESKTOP, base_url=live_server.url
-    )
-    context.set_default_timeout(10_000)
-    context.set_default_navigation_timeout(15_000)
-    context.add_init_script(page_walker.axe_init_script())
+    context = axe_context(browser, live_server.url)
     try:
         page = context.new_page()
         if email_address:
