@@ -122,6 +122,7 @@ def _route_handlers() -> list:
     from marketplace.matching.api import MatchingApiController
     from marketplace.matching.views import StaffMatchesController
     from marketplace.notifications.views import NotificationController, NotificationSettingsController
+    from marketplace.opendata.api import OcdsApiController
     from marketplace.pages.company_api import CompanyApiController
     from marketplace.pages.company_pages import CompanyPagesController
     from marketplace.pages.member_home import MemberAreaController
@@ -155,6 +156,7 @@ def _route_handlers() -> list:
         ScenarioPagesController,
         CompanyPagesController,
         ScenarioApiController,
+        OcdsApiController,
         TaxonomyApiController,
         DepartmentApiController,
         CompanyApiController,
