@@ -27,6 +27,7 @@ from marketplace.web.api import (
     DETAIL_RESPONSES,
     LIST_RAISES,
     LIST_RESPONSES,
+    FilterOperation,
     int_query,
 )
 from marketplace.web.params import parse_int
@@ -65,6 +66,7 @@ class OcdsApiController(Controller):
         "即可只取此后新增的 release（游标不透明、稳定）。只含公开信息。",
         raises=LIST_RAISES,
         responses=LIST_RESPONSES,
+        operation_class=FilterOperation,
     )
     async def list_releases(
         self,
@@ -72,7 +74,8 @@ class OcdsApiController(Controller):
         since: Annotated[
             str | None,
             QueryParameter(
-                description="上一页返回的 next_since（不透明游标）；不传则从头开始。", max_length=400
+                description="上一页返回的 next_since（不透明游标）；不传则从头开始。",
+                schema_extra={"pattern": services.CURSOR_PATTERN, "max_length": 40},
             ),
         ] = None,
         limit: Annotated[
@@ -121,10 +124,9 @@ class OcdsApiController(Controller):
         summary="OCDS 发布包下载（全部 release）",
         description="全部公开场景的全部 release，一个 OCDS 1.1 发布包（JSON 文件下载）。",
     )
-    async def download_package(self, request: Request) -> Response[bytes]:
-        package = _package(request, await services.all_releases())
+    async def download_package(self, request: Request) -> Response[dict[str, Any]]:
         return Response(
-            content=msgspec.json.encode(package),
+            content=_package(request, await services.all_releases()),
             media_type="application/json",
             headers={"Content-Disposition": 'attachment; filename="ocds-release-package.json"'},
         )

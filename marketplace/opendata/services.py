@@ -6,17 +6,15 @@ result), ``evaluation.pilots.get_public_pilot`` (after publication; updates stay
 the public change log. Drafts, reviews, proposals, scores, shortlists, conflicts and contact
 details are never read here.
 
-Paging: releases are ordered by (date, id); the ``since`` cursor is an opaque token (base64 of
-the last release's date and id) and a page returns the releases after it, so a follower that
-keeps the ``next`` cursor sees every later release once.
+Paging: releases are ordered by their date, then scenario and sequence; the ``since`` cursor is
+an opaque token naming that place and a page returns the releases after it, so a follower that
+keeps ``next_since`` sees every later release once.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
+import re
 from dataclasses import dataclass
 
 from marketplace.core import clock
@@ -141,32 +139,40 @@ async def _public_scenario_ids() -> list[int]:
     return [r["id"] for r in rows]
 
 
-async def all_releases() -> list[dict]:
-    """Every release of every public scenario, ordered by (date, id)."""
+CURSOR_PATTERN = r"^[0-9]{1,18}-[0-9]{1,10}-[0-9]{1,4}$"
+_CURSOR = re.compile(CURSOR_PATTERN)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+Position = tuple[int, int, int]
+
+
+async def _feed() -> list[tuple[Position, dict]]:
+    """Every release of every public scenario with its place in the feed: its date in
+    microseconds since 1970, the scenario id, its number among the scenario's releases."""
     prefix = ocid_prefix()
-    releases = []
+    feed = []
     for scenario_id in await _public_scenario_ids():
-        releases += build_releases(await scenario_facts(scenario_id), prefix)
-    return sorted(releases, key=lambda r: (r["date"], r["id"]))
+        for n, release in enumerate(build_releases(await scenario_facts(scenario_id), prefix)):
+            micros = (dt.datetime.fromisoformat(release["date"]) - _EPOCH) // dt.timedelta(microseconds=1)
+            feed.append(((micros, scenario_id, n), release))
+    return sorted(feed, key=lambda item: item[0])
 
 
-def encode_cursor(release: dict) -> str:
-    raw = json.dumps([release["date"], release["id"]], ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+async def all_releases() -> list[dict]:
+    """Every release of every public scenario, in feed order (date, scenario, sequence)."""
+    return [release for _, release in await _feed()]
 
 
-def decode_cursor(token: str) -> tuple[str, str]:
-    """``ValidationFailed`` for a token this API did not hand out."""
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        date, release_id = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError):
-        raise ValidationFailed(
-            "since 参数无效：请使用上一页返回的 next_since。", {"since": "游标无效。"}
-        ) from None
-    if not isinstance(date, str) or not isinstance(release_id, str):
+def encode_cursor(position: Position) -> str:
+    return "-".join(map(str, position))
+
+
+def decode_cursor(token: str) -> Position:
+    """``ValidationFailed`` for a token that is not of the cursor's form."""
+    if not _CURSOR.fullmatch(token):
         raise ValidationFailed("since 参数无效：请使用上一页返回的 next_since。", {"since": "游标无效。"})
-    return date, release_id
+    micros, scenario, n = token.split("-")
+    return int(micros), int(scenario), int(n)
 
 
 @dataclass(frozen=True)
@@ -179,13 +185,13 @@ class ReleasePage:
 async def list_releases(since: str | None, limit: int) -> ReleasePage:
     """The releases after the ``since`` cursor (from the start without it), at most ``limit``.
     ``next_since`` is the cursor to send next; with no new release it stays ``since``."""
-    releases = await all_releases()
+    feed = await _feed()
     if since:
         after = decode_cursor(since)
-        releases = [r for r in releases if (r["date"], r["id"]) > after]
-    page = releases[:limit]
-    next_since = encode_cursor(page[-1]) if page else since
-    return ReleasePage(releases=page, next_since=next_since, has_more=len(releases) > limit)
+        feed = [item for item in feed if item[0] > after]
+    page = feed[:limit]
+    next_since = encode_cursor(page[-1][0]) if page else since
+    return ReleasePage(releases=[r for _, r in page], next_since=next_since, has_more=len(feed) > limit)
 
 
 async def get_record(ocid: str) -> dict:

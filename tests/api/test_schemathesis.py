@@ -30,6 +30,9 @@ PUBLIC_READ_OPERATIONS = [
     "listCapabilities",
     "listDepartments",
     "searchSuggestions",
+    "listOcdsReleases",
+    "getOcdsRecord",
+    "downloadOcdsPackage",
 ]
 
 
