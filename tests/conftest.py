@@ -115,6 +115,10 @@ BEGIN
     JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')
     JOIN pg_class owner ON owner.oid = d.refobjid
     WHERE s.relkind = 'S' AND owner.relname = ANY (ARRAY[{names}]);
+    -- The truncation's triggers put reference_version rows back (one per kind truncated): its
+    -- ids must go on after them, or the next kind's first row takes an id already used.
+    PERFORM setval(pg_get_serial_sequence('reference_version', 'id'),
+                   COALESCE((SELECT max(id) FROM reference_version), 0) + 1, false);
 END $$;
 """
 
