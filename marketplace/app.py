@@ -122,7 +122,7 @@ def _route_handlers() -> list:
     from marketplace.matching.api import MatchingApiController
     from marketplace.matching.views import StaffMatchesController
     from marketplace.notifications.views import NotificationController, NotificationSettingsController
-    from marketplace.opendata.api import OcdsApiController
+    from marketplace.opendata.api import ChangeFeedApiController, OcdsApiController
     from marketplace.pages.company_api import CompanyApiController
     from marketplace.pages.company_pages import CompanyPagesController
     from marketplace.pages.member_home import MemberAreaController
@@ -157,6 +157,7 @@ def _route_handlers() -> list:
         CompanyPagesController,
         ScenarioApiController,
         OcdsApiController,
+        ChangeFeedApiController,
         TaxonomyApiController,
         DepartmentApiController,
         CompanyApiController,

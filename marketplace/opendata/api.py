@@ -7,20 +7,26 @@
   compiled release.
 * ``GET /api/v1/ocds/package.json`` — every release in one release package, to download.
 
+And the public change feed (``marketplace.opendata.changes``):
+``GET /api/v1/changes/scenarios`` and ``GET /api/v1/changes/companies`` with ``since``/``limit``.
+
 Public information only (see ``marketplace.opendata``); no login, same data for everyone.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.params import PathParameter, QueryParameter
 
+from marketplace.companies.schemas import CompanyDetail
 from marketplace.core import clock
 from marketplace.core.errors import ValidationFailed
-from marketplace.opendata import ocds, services
+from marketplace.opendata import changes, ocds, services
+from marketplace.scenarios.schemas import ScenarioDetail
 from marketplace.web.api import (
     API_PREFIX,
     DETAIL_RAISES,
@@ -129,4 +135,123 @@ class OcdsApiController(Controller):
             content=_package(request, await services.all_releases()),
             media_type="application/json",
             headers={"Content-Disposition": 'attachment; filename="ocds-release-package.json"'},
+        )
+
+
+class ScenarioChangeOut(msgspec.Struct):
+    """A change to a public scenario: ``updated`` with the scenario as GET /api/v1/scenarios/{id}
+    shows it (without the result)."""
+
+    id: int
+    change: str
+    changed_at: dt.datetime
+    scenario: ScenarioDetail | None
+
+
+class CompanyChangeOut(msgspec.Struct):
+    """A change to the company directory: ``updated`` with the public profile, or ``removed``
+    (a tombstone: the company left the public directory)."""
+
+    id: int
+    change: str
+    changed_at: dt.datetime
+    company: CompanyDetail | None
+
+
+class ScenarioChangePage(msgspec.Struct):
+    items: list[ScenarioChangeOut]
+    next_since: str
+    has_more: bool
+
+
+class CompanyChangePage(msgspec.Struct):
+    items: list[CompanyChangeOut]
+    next_since: str
+    has_more: bool
+
+
+ChangeSince = Annotated[
+    str | None,
+    QueryParameter(
+        description="上一页返回的 next_since（不透明、稳定的游标）；不传则从头开始。",
+        schema_extra={"pattern": changes.CHANGE_CURSOR_PATTERN, "max_length": 18},
+    ),
+]
+ChangeLimit = Annotated[
+    str | None,
+    int_query(
+        f"每页最多读取的变更条数（1 到 {changes.MAX_CHANGES_PAGE}）；同一记录在一页中只出现一次。",
+        lo=1,
+        hi=changes.MAX_CHANGES_PAGE,
+        default=changes.DEFAULT_CHANGES_PAGE,
+    ),
+]
+
+
+def _change_limit(limit: str | None) -> int:
+    errors: dict[str, str] = {}
+    size = parse_int(
+        {"limit": limit} if limit is not None else {},
+        "limit",
+        errors,
+        lo=1,
+        hi=changes.MAX_CHANGES_PAGE,
+        default=changes.DEFAULT_CHANGES_PAGE,
+    )
+    if errors:
+        raise ValidationFailed("查询参数有误。", errors)
+    return size
+
+
+_FEED_DOC = (
+    "按变更先后返回；把返回的 next_since 作为下一次请求的 since，即只取此后的变更（没有新变更时 "
+    "next_since 不变）。变更写入约 5 秒后出现在变更流中。"
+)
+
+
+class ChangeFeedApiController(Controller):
+    path = f"{API_PREFIX}/changes"
+    tags = ["open data"]
+
+    @get(
+        "/scenarios",
+        name="api:changes:scenarios",
+        operation_id="listScenarioChanges",
+        summary="公开场景的变更流",
+        description="已公开场景的新增和变更（状态、内容、结果公布等），每项附场景的当前公开内容。"
+        "场景一经公开就一直公开（结束时以状态表示：已取消、未成交、已完成），未公开的草稿不出现。"
+        + _FEED_DOC,
+        raises=LIST_RAISES,
+        responses=LIST_RESPONSES,
+        operation_class=FilterOperation,
+    )
+    async def scenario_changes(
+        self, since: ChangeSince = None, limit: ChangeLimit = None
+    ) -> ScenarioChangePage:
+        page = await changes.list_scenario_changes(since or None, _change_limit(limit))
+        return ScenarioChangePage(
+            items=[ScenarioChangeOut(c.id, c.change, c.changed_at, c.record) for c in page.items],
+            next_since=page.next_since,
+            has_more=page.has_more,
+        )
+
+    @get(
+        "/companies",
+        name="api:changes:companies",
+        operation_id="listCompanyChanges",
+        summary="企业名录的变更流",
+        description="公开企业名录的新增和变更，每项附企业的当前公开资料；企业不再公开（取消公开、"
+        "暂停或删除）时为 change=removed 的墓碑记录（只有 id），关注者据此删除本地副本。" + _FEED_DOC,
+        raises=LIST_RAISES,
+        responses=LIST_RESPONSES,
+        operation_class=FilterOperation,
+    )
+    async def company_changes(
+        self, since: ChangeSince = None, limit: ChangeLimit = None
+    ) -> CompanyChangePage:
+        page = await changes.list_company_changes(since or None, _change_limit(limit))
+        return CompanyChangePage(
+            items=[CompanyChangeOut(c.id, c.change, c.changed_at, c.record) for c in page.items],
+            next_since=page.next_since,
+            has_more=page.has_more,
         )

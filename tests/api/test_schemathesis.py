@@ -33,6 +33,8 @@ PUBLIC_READ_OPERATIONS = [
     "listOcdsReleases",
     "getOcdsRecord",
     "downloadOcdsPackage",
+    "listScenarioChanges",
+    "listCompanyChanges",
 ]
 
 
