@@ -123,6 +123,7 @@ def _route_handlers() -> list:
     from marketplace.matching.views import StaffMatchesController
     from marketplace.notifications.views import NotificationController, NotificationSettingsController
     from marketplace.opendata.api import ChangeFeedApiController, OcdsApiController
+    from marketplace.opendata.views import DownloadsController
     from marketplace.pages.company_api import CompanyApiController
     from marketplace.pages.company_pages import CompanyPagesController
     from marketplace.pages.member_home import MemberAreaController
@@ -158,6 +159,7 @@ def _route_handlers() -> list:
         ScenarioApiController,
         OcdsApiController,
         ChangeFeedApiController,
+        DownloadsController,
         TaxonomyApiController,
         DepartmentApiController,
         CompanyApiController,
