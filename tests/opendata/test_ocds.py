@@ -14,7 +14,7 @@ from marketplace.evaluation import pilots
 from marketplace.evaluation.tables import Pilot
 from marketplace.opendata import services
 from marketplace.scenarios.tables import Scenario, ScenarioAmendment
-from tests.evaluation.helpers import NOW, make_evaluation_world
+from tests.evaluation.helpers import NOW, PROPOSAL_TEXT, make_evaluation_world
 from tests.evaluation.test_leaks import INTERNAL
 from tests.evaluation.test_publication import decided_world
 from tests.factories import make_capability, make_scenario
@@ -190,3 +190,11 @@ async def test_after_publication_only_the_partner_goes_out(db):
         "64.5",
     ):
         assert word not in whole
+
+
+async def test_sealed_proposals_never_go_out(db):
+    w = await make_evaluation_world("closed", sealed=True)
+    whole = json.dumps(await services.export_package("http://testserver"), ensure_ascii=False)
+    assert f"{PREFIX}{w.scenario}" in whole
+    leaked = [t for t in (*PROPOSAL_TEXT.values(), *w.names.values(), *INTERNAL) if str(t) in whole]
+    assert not leaked
