@@ -247,7 +247,14 @@ def export_ocds_command(file: Path) -> None:
     """Write every public release as one OCDS 1.1 release package (JSON) to FILE."""
     from marketplace.opendata.services import export_package
 
-    package = _run(export_package(get_settings().base_url))
+    async def export() -> dict:
+        await _start_database_pool()
+        try:
+            return await export_package(get_settings().base_url)
+        finally:
+            await _stop_database_pool()
+
+    package = _run(export())
     file.write_text(json.dumps(package, ensure_ascii=False, indent=2), encoding="utf-8")
     click.echo(f"已导出 {len(package['releases'])} 条 OCDS 发布（release）到 {file}。")
 
