@@ -28,6 +28,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from marketplace.core.clock import PARK_TZ
+
 CAPABILITY_SCHEME = "SIP-CAPABILITY"
 CURRENCY = "CNY"
 
@@ -242,7 +244,8 @@ def _contract(f: ScenarioFacts, at: dt.datetime) -> dict:
         )
         milestone: dict = {"id": f"{f.id}-pilot-{n}", "title": m.title, "type": "delivery", "status": status}
         if m.due_date is not None:
-            milestone["dueDate"] = iso(dt.datetime.combine(m.due_date, dt.time(), tzinfo=dt.UTC))
+            # Due by the end of that day in the park.
+            milestone["dueDate"] = iso(dt.datetime.combine(m.due_date, dt.time(23, 59, 59), tzinfo=PARK_TZ))
         if done and status == "met" and m.completed_at is not None:
             milestone["dateMet"] = iso(m.completed_at)
         milestones.append(milestone)
