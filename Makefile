@@ -14,6 +14,7 @@
 #                       BENCH_SEARCH_ARGS='--scenarios 10000' for the 10,000 run
 #   make bench-load     wrk on pages and API beside a minimal Litestar page (SQLite 1 worker,
 #                       PostgreSQL 2 workers); BENCH_LOAD_ARGS='--databases sqlite --duration 5'
+#   make bench-ocds     building every OCDS release of the demo programme (SQLite)
 #   make bench-import   marketplace import of 100,000 generated scenarios, twice (SQLite);
 #                       BENCH_IMPORT_ARGS='--database postgres --scenarios 10000'
 #   make bench-suggest  pinyin forms, suggestion vocabulary, as-you-type and "did you mean" speed
@@ -36,7 +37,7 @@ export SCARF_ANALYTICS := false
 
 header = @printf '\n==> %s\n' "$(1)"
 
-.PHONY: help venv install run system-deps lint test test-sqlite test-postgres constraints clean bench-matching bench-search bench-load bench-import bench-suggest reindex
+.PHONY: help venv install run system-deps lint test test-sqlite test-postgres constraints clean bench-matching bench-search bench-load bench-import bench-suggest bench-ocds reindex
 
 help:
 	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -120,6 +121,10 @@ bench-import: install
 bench-suggest: install
 	$(call header,Suggestion benchmark: pinyin forms, vocabulary build, suggest and correct)
 	$(BIN)/python bench/bench_suggest.py
+
+bench-ocds: install
+	$(call header,Open data benchmark: every OCDS release of the demo programme)
+	$(BIN)/python bench/bench_ocds.py $(BENCH_OCDS_ARGS)
 
 reindex: install
 	$(BIN)/marketplace reindex

@@ -123,6 +123,8 @@ def _route_handlers() -> list:
     from marketplace.matching.api import MatchingApiController
     from marketplace.matching.views import StaffMatchesController
     from marketplace.notifications.views import NotificationController, NotificationSettingsController
+    from marketplace.opendata.api import ChangeFeedApiController, OcdsApiController
+    from marketplace.opendata.views import DownloadsController
     from marketplace.pages.company_api import CompanyApiController
     from marketplace.pages.company_pages import CompanyPagesController
     from marketplace.pages.member_home import MemberAreaController
@@ -157,6 +159,9 @@ def _route_handlers() -> list:
         ScenarioPagesController,
         CompanyPagesController,
         ScenarioApiController,
+        OcdsApiController,
+        ChangeFeedApiController,
+        DownloadsController,
         TaxonomyApiController,
         DepartmentApiController,
         CompanyApiController,

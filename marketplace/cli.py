@@ -241,6 +241,24 @@ def create_user_command(email: str, role: str, department: str | None, display_n
     click.echo(f"已创建用户 {email}（id={user_id}，角色 {role}）。")
 
 
+@main.command("export-ocds")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_ocds_command(file: Path) -> None:
+    """Write every public release as one OCDS 1.1 release package (JSON) to FILE."""
+    from marketplace.opendata.services import export_package
+
+    async def export() -> dict:
+        await _start_database_pool()
+        try:
+            return await export_package(get_settings().base_url)
+        finally:
+            await _stop_database_pool()
+
+    package = _run(export())
+    file.write_text(json.dumps(package, ensure_ascii=False, indent=2), encoding="utf-8")
+    click.echo(f"已导出 {len(package['releases'])} 条 OCDS 发布（release）到 {file}。")
+
+
 @main.command("backup")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def backup_command(directory: Path) -> None:

@@ -8,6 +8,7 @@ the database engine is imported.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -117,6 +118,8 @@ class Settings:
     ops: OpsConfig = field(default_factory=OpsConfig)
     # Days after a result's publication during which an applicant may lodge an objection (质疑).
     objection_days: int = 10
+    # OCDS: the ocid prefix registered with the Open Contracting Partnership, then "sip-".
+    ocds_ocid_prefix: str = "ocds-xxxxxx-sip-"
 
 
 def parse_database_url(url: str | None, var_dir: Path) -> DatabaseConfig:
@@ -288,6 +291,21 @@ def _check_production_mail(production: bool, smtp_host: str) -> None:
         )
 
 
+OCID_PREFIX_PATTERN = re.compile(r"ocds-[a-z0-9]{6}-[a-z0-9-]*")
+
+
+def _ocid_prefix() -> str:
+    """``OCDS_OCID_PREFIX``: ``ocds-`` and the six characters the Open Contracting Partnership
+    registered for the publisher, then the programme's part (default ``ocds-xxxxxx-sip-``, a
+    placeholder until the prefix is registered); each scenario's ocid is it plus the id."""
+    value = os.environ.get("OCDS_OCID_PREFIX") or "ocds-xxxxxx-sip-"
+    if not OCID_PREFIX_PATTERN.fullmatch(value):
+        raise SettingsError(
+            f"OCDS_OCID_PREFIX={value!r}: expected ocds-XXXXXX- (6 lowercase letters or digits) and an optional suffix, e.g. ocds-a1b2c3-sip-"
+        )
+    return value
+
+
 def load_settings() -> Settings:
     var_dir = Path(os.environ.get("MARKETPLACE_VAR_DIR") or PROJECT_ROOT / "var").resolve()
     production = os.environ.get("MARKETPLACE_ENV", "development") == "production"
@@ -320,6 +338,7 @@ def load_settings() -> Settings:
         search=load_search_config(),
         ops=load_ops_config(production),
         objection_days=_int("OBJECTION_DAYS", 10, hi=365),
+        ocds_ocid_prefix=_ocid_prefix(),
     )
 
 

@@ -15,7 +15,7 @@ anything below, never above:
     proposals
     evaluation
     importing                          bulk writes through the domains' rules
-    matching, search                   read engines over the domains' tables
+    matching, search, opendata         read engines over the domains' tables; open data
     pages, admin                       composed pages; the association's back office
     demo, wiring, piccolo_app          demo data, event wiring, the table registry
     app, cli                           the entry points
@@ -40,7 +40,7 @@ LAYERS: list[set[str]] = [
     {"proposals"},
     {"evaluation"},
     {"importing"},
-    {"matching", "search"},
+    {"matching", "search", "opendata"},
     {"pages", "admin"},
     {"demo", "wiring", "piccolo_app"},
     {"app", "cli"},

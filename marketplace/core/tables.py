@@ -69,3 +69,16 @@ class ReferenceVersion(Table, tablename="reference_version"):
 
     name = Varchar(length=40, unique=True)
     version = BigInt(default=0)
+
+
+class ChangeJournal(Table, tablename="change_journal"):
+    """Every change to a row the public lists show (the ``core.outbox`` kinds), kept: unlike the
+    outbox, whose processed rows are purged, the journal is what the public change feed
+    (``/api/v1/changes/...``) pages through by ``id``. It names the row, never its content; the
+    feed re-reads the row and shows it only if it is public now, else a tombstone."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+
+    kind = Varchar(length=20, index=True)
+    entity_id = Integer()
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -151,6 +151,17 @@ def to_xlsx(board: Board) -> bytes:
     return out.getvalue()
 
 
+def table_xlsx(sheet: str, header: list[str], rows: list[list], title: str) -> bytes:
+    """A workbook of one sheet: the header row, then the rows (formula-like text neutralised)."""
+    wb = Workbook()
+    _sheet(wb.active, sheet, header, rows)
+    wb.properties.title = title
+    wb.properties.creator = "数园区场景开放平台"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 def attachment_header(filename: str, fallback: str) -> str:
     """A Content-Disposition for a download with a Chinese name (RFC 6266 / 5987)."""
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"

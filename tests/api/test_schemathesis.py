@@ -61,6 +61,11 @@ PUBLIC_READ_OPERATIONS = [
     "listCapabilities",
     "listDepartments",
     "searchSuggestions",
+    "listOcdsReleases",
+    "getOcdsRecord",
+    "downloadOcdsPackage",
+    "listScenarioChanges",
+    "listCompanyChanges",
 ]
 REVOKE = "revokeToken"
 
