@@ -11,17 +11,7 @@ from email import policy
 from playwright.sync_api import Page, expect
 
 from marketplace.companies.credit_code import demo_credit_code
-
-
-def _demo_password(live_server) -> str:
-    return (live_server.var_dir / "demo_password").read_text().strip()
-
-
-def _login(page: Page, email_address: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("邮箱").fill(email_address)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+from tests.e2e.signin import demo_password, sign_in
 
 
 def _logout(page: Page) -> None:
@@ -30,7 +20,7 @@ def _logout(page: Page) -> None:
 
 
 def test_company_registers_and_is_approved(page: Page, live_server):
-    password = _demo_password(live_server)
+    password = demo_password(live_server)
     page.goto("/")
     page.get_by_role("link", name="企业注册").click()
     page.get_by_label("企业全称").fill("金鸡湖数智测试有限公司")
@@ -42,12 +32,12 @@ def test_company_registers_and_is_approved(page: Page, live_server):
     page.get_by_role("button", name="提交注册申请").click()
     expect(page.get_by_text("正在等待协会管理员审核")).to_be_visible()
 
-    _login(page, "guchen@example.com", "jinji-lake-2026!")
+    sign_in(page, "guchen@example.com", "jinji-lake-2026!")
     expect(page).to_have_url(re.compile(r"/member$"))
     expect(page.get_by_text("会员申请审核中")).to_be_visible()
     _logout(page)
 
-    _login(page, "admin@example.com", password)
+    sign_in(page, "admin@example.com", password)
     expect(page).to_have_url(re.compile(r"/admin$"))
     page.get_by_role("link", name="会员企业").first.click()
     page.get_by_role("link", name="待审核").click()
@@ -56,13 +46,13 @@ def test_company_registers_and_is_approved(page: Page, live_server):
     expect(page.get_by_text("已批准。")).to_be_visible()
     _logout(page)
 
-    _login(page, "guchen@example.com", "jinji-lake-2026!")
+    sign_in(page, "guchen@example.com", "jinji-lake-2026!")
     expect(page.get_by_role("heading", name=re.compile("会员中心"))).to_be_visible()
     expect(page.get_by_text("会员申请审核中")).to_have_count(0)
 
 
 def test_staff_sees_the_department_area(page: Page, live_server):
-    _login(page, "staff@example.com", _demo_password(live_server))
+    sign_in(page, "staff@example.com", demo_password(live_server))
     expect(page).to_have_url(re.compile(r"/staff$"))
     expect(page.get_by_role("heading", name=re.compile("部门工作台"))).to_be_visible()
     assert page.get_by_role("row").count() > 2
@@ -71,7 +61,7 @@ def test_staff_sees_the_department_area(page: Page, live_server):
 
 
 def test_admin_suspends_a_member_and_creates_staff(page: Page, live_server):
-    _login(page, "admin@example.com", _demo_password(live_server))
+    sign_in(page, "admin@example.com", demo_password(live_server))
     page.goto("/admin/companies?status=approved")
     row = page.get_by_role("row").nth(1)
     name = row.get_by_role("rowheader").inner_text()
@@ -117,5 +107,5 @@ def test_admin_suspends_a_member_and_creates_staff(page: Page, live_server):
     page.get_by_label("再次输入新密码").fill("evaluator-lake-88")
     page.get_by_role("button", name="保存密码").click()
     expect(page.get_by_text("密码已设置")).to_be_visible()
-    _login(page, "qianxiao@example.com", "evaluator-lake-88")
+    sign_in(page, "qianxiao@example.com", "evaluator-lake-88")
     expect(page).to_have_url(re.compile(r"/staff$"))

@@ -16,16 +16,7 @@ from email import policy
 
 from playwright.sync_api import Browser, Page, expect
 
-
-def _password(live_server) -> str:
-    return (live_server.var_dir / "demo_password").read_text().strip()
-
-
-def _login(page: Page, email_address: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("邮箱").fill(email_address)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+from tests.e2e.signin import demo_password, sign_in
 
 
 def _invitation_link(live_server) -> str:
@@ -38,7 +29,7 @@ def _invitation_link(live_server) -> str:
 
 
 def test_staff_invite_a_company_without_an_account_by_mail(page: Page, browser: Browser, live_server):
-    _login(page, "staff@example.com", _password(live_server))
+    sign_in(page, "staff@example.com", demo_password(live_server))
     staff_home = page.url
     open_rows = page.get_by_role("row").filter(has_text="征集中")
     company = ""
@@ -104,7 +95,7 @@ def test_staff_invite_a_company_without_an_account_by_mail(page: Page, browser: 
 
 
 def test_autosave_keeps_valid_fields_when_the_cost_is_mistyped(page: Page, live_server):
-    _login(page, "member2@example.com", _password(live_server))
+    sign_in(page, "member2@example.com", demo_password(live_server))
     expect(page.get_by_role("heading", name=re.compile("会员中心"))).to_be_visible()
     page.locator(".recommendation h3 a").last.click()
     page.get_by_role("button", name="提交方案").click()
@@ -140,7 +131,7 @@ def _box(page: Page, channel: str, kind: str):
 
 
 def test_a_member_turns_off_mail_for_one_kind(page: Page, live_server):
-    _login(page, "member2@example.com", _password(live_server))
+    sign_in(page, "member2@example.com", demo_password(live_server))
     page.goto("/account")
     page.get_by_role("link", name="通知设置").click()
     expect(page.get_by_role("heading", name="通知设置")).to_be_visible()

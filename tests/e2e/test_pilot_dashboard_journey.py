@@ -8,20 +8,10 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.signin import demo_password, sign_in
+
 SCENARIO = "政务数据共享交换接口治理与监测"
 OUTCOME = "试点期间接口目录覆盖全部1900余个接口，越权调用定位时间由3个工作日缩短到40分钟。"
-
-
-def _demo_password(live_server) -> str:
-    return (live_server.var_dir / "demo_password").read_text().strip()
-
-
-def _login(page: Page, email_address: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("邮箱").fill(email_address)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("button", name="退出")).to_be_visible()
 
 
 def _watch_errors(page: Page) -> list[str]:
@@ -39,7 +29,7 @@ def _expect_charts_drawn(page: Page, count: int) -> None:
 
 def test_staff_run_the_pilot_and_everyone_sees_the_figures(page: Page, live_server):
     errors = _watch_errors(page)
-    _login(page, "staff@example.com", _demo_password(live_server))
+    sign_in(page, "staff@example.com", demo_password(live_server), expect_signed_in=True)
 
     # From the department's list to the awarded scenario and its pilot page.
     page.get_by_role("link", name=SCENARIO).click()

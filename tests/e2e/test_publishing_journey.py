@@ -12,20 +12,10 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.signin import demo_password, sign_in
+
 PARK = ZoneInfo("Asia/Shanghai")
 TITLE = "园区公共自行车停放秩序难以掌握"
-
-
-def _demo_password(live_server) -> str:
-    return (live_server.var_dir / "demo_password").read_text().strip()
-
-
-def _login(page: Page, email_address: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("邮箱").fill(email_address)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("button", name="退出")).to_be_visible()
 
 
 def _logout(page: Page) -> None:
@@ -53,10 +43,10 @@ def _eventually_visible(page: Page, url: str, text: str, seconds: float = 20) ->
 
 
 def test_staff_publish_and_member_asks(page: Page, live_server):
-    password = _demo_password(live_server)
+    password = demo_password(live_server)
 
     # The author writes a draft in the guided form.
-    _login(page, "staff@example.com", password)
+    sign_in(page, "staff@example.com", password, expect_signed_in=True)
     page.get_by_role("link", name="新建场景").click()
     expect(page.get_by_role("heading", name="新建场景")).to_be_visible()
     page.get_by_label("标题").fill(TITLE)
@@ -89,7 +79,7 @@ def test_staff_publish_and_member_asks(page: Page, live_server):
     _logout(page)
 
     # The CDO sends it back once, with a comment.
-    _login(page, "cdo@example.com", password)
+    sign_in(page, "cdo@example.com", password, expect_signed_in=True)
     # Review requested: the bell counts it (other journeys may have left the CDO notifications too).
     expect(page.locator("a.bell")).to_contain_text(re.compile(r"[1-9]\d*\s*条未读"))
     page.goto("/notifications")
@@ -102,7 +92,7 @@ def test_staff_publish_and_member_asks(page: Page, live_server):
     _logout(page)
 
     # The author sees the comment, fixes the draft and resubmits.
-    _login(page, "staff@example.com", password)
+    sign_in(page, "staff@example.com", password, expect_signed_in=True)
     page.goto(scenario_url)
     expect(page.get_by_text("请写明可提供的骑行订单数据的时间范围和字段。")).to_be_visible()
     page.get_by_role("link", name="按意见修改").click()
@@ -114,7 +104,7 @@ def test_staff_publish_and_member_asks(page: Page, live_server):
     _logout(page)
 
     # The CDO approves: it opens now.
-    _login(page, "cdo@example.com", password)
+    sign_in(page, "cdo@example.com", password, expect_signed_in=True)
     page.goto(scenario_url)
     page.get_by_role("button", name="批准发布").click()
     expect(page.get_by_text("已批准，场景已公开征集。")).to_be_visible()
@@ -125,7 +115,7 @@ def test_staff_publish_and_member_asks(page: Page, live_server):
     _eventually_visible(page, "/scenarios?q=" + "公共自行车停放", TITLE)
 
     # A member asks a question.
-    _login(page, "member@example.com", password)
+    sign_in(page, "member@example.com", password, expect_signed_in=True)
     page.goto(f"/scenarios/{scenario_id}")
     page.get_by_label("向部门提问").fill("骑行订单数据能否提供到小时级的站点汇总？")
     page.get_by_role("button", name="提交问题").click()
@@ -134,7 +124,7 @@ def test_staff_publish_and_member_asks(page: Page, live_server):
     _logout(page)
 
     # Staff answer.
-    _login(page, "staff@example.com", password)
+    sign_in(page, "staff@example.com", password, expect_signed_in=True)
     page.goto(scenario_url)
     page.get_by_label(re.compile("^答复")).fill("可以，提供按小时汇总的站点借还量。")
     page.get_by_role("button", name="发布答复").click()
@@ -142,7 +132,7 @@ def test_staff_publish_and_member_asks(page: Page, live_server):
     _logout(page)
 
     # The member is notified and reads the public answer, which does not name the company.
-    _login(page, "member@example.com", password)
+    sign_in(page, "member@example.com", password, expect_signed_in=True)
     page.locator("a.bell").click()
     expect(page.locator("p.notification-title", has_text=f"您的提问已答复：{TITLE}")).to_be_visible()
     page.get_by_role("button", name=re.compile("查看.*您的提问已答复")).first.click()
