@@ -24,7 +24,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import REPO_ROOT
-from tests.e2e.test_publishing_journey import _demo_password, _login, _logout
+from tests.e2e.signin import demo_password, sign_in
+from tests.e2e.test_publishing_journey import _logout
 
 PARK = ZoneInfo("Asia/Shanghai")
 TITLE = "河道漂浮物智能发现（评审演练）"
@@ -117,13 +118,13 @@ def _score(page: Page, scenario: int, world: dict, evaluator: str) -> None:
 
 
 def test_two_evaluators_score_staff_select_and_publish(page: Page, live_server):
-    password = _demo_password(live_server)
+    password = demo_password(live_server)
     world = _prepare(live_server)
     scenario = world["scenario"]
     winner, loser = world["winner"], world["loser"]
 
     # Staff start the evaluation with the demo evaluator and the CDO, and pass every proposal.
-    _login(page, "staff@example.com", password)
+    sign_in(page, "staff@example.com", password, expect_signed_in=True)
     page.goto(f"/staff/scenarios/{scenario}/evaluation")
     page.get_by_label("刘洋").check()
     page.get_by_label("陈静").check()
@@ -140,12 +141,12 @@ def test_two_evaluators_score_staff_select_and_publish(page: Page, live_server):
 
     # Each evaluator declares no conflict, scores the three proposals and submits.
     for evaluator in SCORES:
-        _login(page, evaluator, password)
+        sign_in(page, evaluator, password, expect_signed_in=True)
         _score(page, scenario, world, evaluator)
         _logout(page)
 
     # Staff see the ranking with the disagreement flagged, shortlist two, invite, select, publish.
-    _login(page, "staff@example.com", password)
+    sign_in(page, "staff@example.com", password, expect_signed_in=True)
     page.goto(f"/staff/scenarios/{scenario}/evaluation")
     expect(page.locator(f"#rank-{loser} .flag-disagreement")).to_have_text("需合议")
     expect(page.locator(f"#rank-{winner} .flag-disagreement")).to_have_count(0)
@@ -204,7 +205,7 @@ def test_two_evaluators_score_staff_select_and_publish(page: Page, live_server):
     expect(page.get_by_text(world["loser_company"])).to_have_count(0)
 
     # The losing company's member is told, and reads its own scores and comments.
-    _login(page, "member@example.com", password)
+    sign_in(page, "member@example.com", password, expect_signed_in=True)
     page.get_by_role("link", name="评审结果").click()
     page.get_by_role("link", name=_number(loser)).click()
     expect(page.locator(".outcome")).to_contain_text("未入选")
@@ -234,7 +235,7 @@ def test_two_evaluators_score_staff_select_and_publish(page: Page, live_server):
     expect(page.locator("#result").get_by_text("1 件质疑，0 件已答复")).to_be_visible()
 
     # The pilot waits for the answer; the department answers, then starts it.
-    _login(page, "staff@example.com", password)
+    sign_in(page, "staff@example.com", password, expect_signed_in=True)
     page.goto(f"/staff/scenarios/{scenario}/pilot")
     page.get_by_role("button", name="启动试点").click()
     expect(page.get_by_role("alert")).to_contain_text("质疑未答复")
@@ -248,6 +249,6 @@ def test_two_evaluators_score_staff_select_and_publish(page: Page, live_server):
     page.get_by_role("button", name="启动试点").click()
     expect(page.locator(".alert-success")).to_be_visible()
     _logout(page)
-    _login(page, "member@example.com", password)
+    sign_in(page, "member@example.com", password, expect_signed_in=True)
     page.goto(f"/member/results/{loser}")
     expect(page.get_by_text("结果维持不变")).to_be_visible()

@@ -11,7 +11,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.e2e import page_walker
-from tests.e2e.test_publishing_journey import _demo_password, _login
+from tests.e2e.signin import demo_password, sign_in
 
 PHONE = {"width": 390, "height": 844}
 
@@ -124,7 +124,7 @@ def test_disabled_pagination_item_is_readable(page: Page):
 
 
 def test_ranking_table_scrolls_inside_a_region_the_keyboard_reaches(page: Page, live_server):
-    _login(page, "staff@example.com", _demo_password(live_server))
+    sign_in(page, "staff@example.com", demo_password(live_server), expect_signed_in=True)
     page.goto("/staff/evaluations")
     scoring = [a.get_attribute("href") for a in page.locator("main a[href$='/evaluation/score']").all()]
     region = page.get_by_role("region", name="方案排名表格")
@@ -148,7 +148,7 @@ def test_ranking_table_scrolls_inside_a_region_the_keyboard_reaches(page: Page, 
 
 
 def test_audit_log_has_no_region_the_keyboard_cannot_reach(page: Page, live_server):
-    _login(page, "admin@example.com", _demo_password(live_server))
+    sign_in(page, "admin@example.com", demo_password(live_server), expect_signed_in=True)
     page.goto("/admin/audit")
     for viewport in ({"width": 1366, "height": 900}, PHONE):
         page.set_viewport_size(viewport)

@@ -12,7 +12,8 @@ from email import policy
 from playwright.sync_api import Page, expect
 
 from marketplace.companies.credit_code import demo_credit_code
-from tests.e2e.test_publishing_journey import _demo_password, _login, _logout
+from tests.e2e.signin import demo_password, sign_in
+from tests.e2e.test_publishing_journey import _logout
 
 PASSWORD = "taihu-reed-2026!"
 NEW_PASSWORD = "lotus-bridge-2027!"
@@ -37,7 +38,7 @@ def test_rejected_company_reapplies_and_its_manager_changes_password_and_email(p
     page.get_by_role("button", name="提交注册申请").click()
     expect(page.get_by_text("正在等待协会管理员审核")).to_be_visible()
 
-    _login(page, "admin@example.com", _demo_password(live_server))
+    sign_in(page, "admin@example.com", demo_password(live_server), expect_signed_in=True)
     page.goto("/admin/companies?status=pending")
     row = page.get_by_role("row").filter(has_text="太湖芦苇数据测试有限公司")
     row.get_by_label(re.compile("驳回 .* 的原因")).fill("企业全称与营业执照不一致")
@@ -46,7 +47,7 @@ def test_rejected_company_reapplies_and_its_manager_changes_password_and_email(p
     _logout(page)
     assert "企业全称与营业执照不一致" in _last_mail_to(live_server, "shenwei@example.com")
 
-    _login(page, "shenwei@example.com", PASSWORD)
+    sign_in(page, "shenwei@example.com", PASSWORD, expect_signed_in=True)
     expect(page.get_by_text("会员申请未通过审核")).to_be_visible()
     expect(page.get_by_text("原因：企业全称与营业执照不一致")).to_be_visible()
     page.get_by_label("企业全称").fill("太湖芦苇数据科技有限公司")
@@ -82,12 +83,12 @@ def test_rejected_company_reapplies_and_its_manager_changes_password_and_email(p
     page.get_by_role("button", name="确认修改邮箱").click()
     expect(page.get_by_text("登录邮箱已改为 shenwei.new@example.com")).to_be_visible()
     page.context.clear_cookies()
-    _login(page, "shenwei.new@example.com", NEW_PASSWORD)
+    sign_in(page, "shenwei.new@example.com", NEW_PASSWORD, expect_signed_in=True)
     expect(page).to_have_url(re.compile(r"/member$"))
 
 
 def test_member_follows_a_scenario_and_sees_it_at_home(page: Page, live_server):
-    _login(page, "member2@example.com", _demo_password(live_server))
+    sign_in(page, "member2@example.com", demo_password(live_server), expect_signed_in=True)
     page.goto("/scenarios?status=open")
     page.locator(".scenario-card h2 a, .scenario-card h3 a").first.click()
     title = page.get_by_role("heading", level=1).inner_text()
